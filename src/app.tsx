@@ -1,0 +1,153 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { csrf } from 'hono/csrf';
+import { secureHeaders } from 'hono/secure-headers';
+import { requestId } from 'hono/request-id';
+import { compress } from 'hono/compress';
+import { getCookie, deleteCookie } from 'hono/cookie';
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { AppDeps, AppEnv } from './web/types.ts';
+import { isPublicPath } from './web/guards.ts';
+import { NotFound } from './web/errors.ts';
+import { Forbidden, loadActor } from './auth/permissions.ts';
+import { SESSION_COOKIE, validateSessionToken } from './auth/sessions.ts';
+import { csrfTokenFor, csrfTokenMatches } from './web/csrf.ts';
+import { renderPage, isHtmx } from './web/http.ts';
+import { ErrorPage } from '../views/layouts/error.tsx';
+import { healthRoutes } from './web/health-routes.ts';
+import { authRoutes } from './auth/routes.tsx';
+import { homeRoutes } from './web/home-routes.tsx';
+import { staffRoutes } from './staff/routes.tsx';
+import { sessionCookieOptions } from './auth/cookie.ts';
+
+export function createApp(deps: AppDeps) {
+  const { config, logger, clock, db } = deps;
+  const app = new Hono<AppEnv>();
+  const secret = config.appSecret!;
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    logger.info({
+      reqId: c.get('requestId'),
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+      user: c.get('actor')?.id,
+    }, 'request');
+  });
+  app.use(compress());
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'", new URL(config.authorizeNet.hostedUrl).origin],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+      },
+      strictTransportSecurity: config.publicUrl.startsWith('https:') ? 'max-age=63072000; includeSubDomains' : false,
+      referrerPolicy: 'same-origin',
+    }),
+  );
+  app.use('/static/*', async (c, next) => {
+    await next();
+    if (c.res.ok) c.header('Cache-Control', 'public, max-age=3600');
+  });
+  app.use('/static/*', serveStatic({ root: './' }));
+
+  // Origin check for state-changing form posts. Provider webhooks post without an Origin and
+  // verify their own signatures instead.
+  const publicOrigin = new URL(config.publicUrl).origin;
+  app.use('*', async (c, next) => {
+    if (c.req.path.startsWith('/webhooks/')) return next();
+    return csrf({ origin: (origin) => origin === publicOrigin || origin === new URL(c.req.url).origin })(c, next);
+  });
+
+  // Session: sliding expiry, the actor loaded once per request, the CSRF token bound to it.
+  app.use('*', async (c, next) => {
+    c.set('actor', null);
+    c.set('session', null);
+    c.set('csrf', '');
+    const token = getCookie(c, SESSION_COOKIE);
+    if (token && !c.req.path.startsWith('/static/')) {
+      const { session, user } = await validateSessionToken(db, clock.now(), { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs }, token);
+      if (session) {
+        c.set('session', session);
+        c.set('actor', await loadActor(db, user));
+        c.set('csrf', csrfTokenFor(secret, session.id));
+      } else {
+        deleteCookie(c, SESSION_COOKIE, sessionCookieOptions(config));
+      }
+    }
+    await next();
+  });
+
+  // Secure by default: only the paths named in guards.ts are reachable signed out.
+  app.use('*', async (c, next) => {
+    if (isPublicPath(c.req.path)) return next();
+    if (!c.get('actor')) {
+      const next = c.req.method === 'GET' ? c.req.path + (new URL(c.req.url).search || '') : '/';
+      const location = `/login?next=${encodeURIComponent(next)}`;
+      if (isHtmx(c)) {
+        c.header('HX-Redirect', location);
+        return c.body(null, 401);
+      }
+      return c.redirect(location, 303);
+    }
+    const session = c.get('session')!;
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
+      let presented = c.req.header('X-CSRF-Token');
+      if (!presented) {
+        const type = c.req.header('Content-Type') ?? '';
+        if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
+          const field = (await c.req.parseBody())['_csrf'];
+          presented = typeof field === 'string' ? field : undefined;
+        }
+      }
+      if (!csrfTokenMatches(secret, session.id, presented)) {
+        return c.text('This form has expired. Go back, reload the page and try again.', 403);
+      }
+    }
+    c.header('Cache-Control', 'no-store');
+    await next();
+  });
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', authRoutes(deps));
+  app.route('/', homeRoutes(deps));
+  app.route('/settings/staff', staffRoutes(deps));
+
+  app.notFound((c) => renderPage(c, <ErrorPage actor={c.get('actor')} title="Not found" message="There is nothing here, or you do not have access to it." />, 404));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) {
+      logger.warn({ reqId: c.get('requestId'), status: err.status, route: c.req.routePath }, 'request refused');
+      return err.getResponse();
+    }
+    if (err instanceof NotFound || err instanceof Forbidden) {
+      return renderPage(c, <ErrorPage actor={c.get('actor')} title="Not found" message="There is nothing here, or you do not have access to it." />, 404);
+    }
+    if (isDatabaseUnavailable(err)) {
+      logger.warn({ reqId: c.get('requestId'), err: { message: err.message, code: (err as { code?: string }).code } }, 'database unavailable');
+      c.header('Retry-After', '5');
+      return renderPage(c, <ErrorPage actor={null} title="Temporarily unavailable" message="The service cannot reach its database. Please try again in a moment." />, 503);
+    }
+    logger.error({ reqId: c.get('requestId'), err: { message: err.message, stack: err.stack } }, 'unhandled error');
+    return renderPage(c, <ErrorPage actor={null} title="Something went wrong" message={`The error was logged with reference ${c.get('requestId')}.`} />, 500);
+  });
+  return app;
+}
+
+function isDatabaseUnavailable(err: Error): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(code) ||
+    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(err.message)
+  );
+}

@@ -1,0 +1,205 @@
+import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
+import type { Database } from '../db/database.ts';
+import type { DB, Department, Role, User, Visibility } from '../db/schema.ts';
+
+// Who may do what, and which rows they may see: the one place these rules live.
+
+export const ROLES: Record<Role, string> = {
+  1: 'Front Desk',
+  2: 'Clinician',
+  3: 'Therapy Director',
+  4: 'Practice Administrator',
+  5: 'Business Owner',
+};
+export const FRONT_DESK = 1, CLINICIAN = 2, THERAPY_DIRECTOR = 3, PRACTICE_ADMIN = 4, BUSINESS_OWNER = 5;
+
+export const DEPARTMENTS: Record<Department, string> = {
+  billing: 'Billing/Patient',
+  success: 'Customer Success',
+  technical: 'Technical Support',
+  product: 'Product',
+};
+
+/** A signed-in person: practice staff or a member of the vendor's team. */
+export type Actor = Pick<
+  User,
+  'id' | 'kind' | 'practice_id' | 'role' | 'name' | 'email' | 'limit_messaging' | 'reporting' | 'active' | 'vendor_admin'
+> & {
+  /** Vendor users: their departments. Empty for staff. */
+  departments: Department[];
+  /** Vendor users: the practices they are account manager of. Empty for staff. */
+  managedPracticeIds: number[];
+};
+
+export type Capability =
+  | 'tickets.use'
+  | 'tickets.createAdminLevel'
+  | 'feedback.use'
+  | 'patients.view'
+  | 'staff.manage'
+  | 'settings.view'
+  | 'engagement.configure'
+  | 'emergency.send'
+  | 'payments.configure'
+  | 'reports.run'
+  | 'audit.view'
+  | 'deliverability.view'
+  | 'vendor.console'
+  | 'vendor.admin'
+  | 'feedback.setStatus';
+
+export function can(actor: Actor, capability: Capability): boolean {
+  if (!actor.active) return false;
+  if (actor.kind === 'vendor') {
+    switch (capability) {
+      case 'vendor.console':
+      case 'feedback.use':
+        return true;
+      case 'vendor.admin':
+      case 'audit.view':
+        return actor.vendor_admin;
+      case 'feedback.setStatus':
+        return actor.vendor_admin || actor.departments.includes('product');
+      default:
+        return false;
+    }
+  }
+  const role = actor.role ?? 0;
+  switch (capability) {
+    case 'tickets.use':
+    case 'feedback.use':
+      return !actor.limit_messaging;
+    case 'tickets.createAdminLevel':
+      return !actor.limit_messaging && role >= PRACTICE_ADMIN;
+    case 'patients.view':
+      return true;
+    case 'settings.view':
+      return role >= THERAPY_DIRECTOR;
+    case 'engagement.configure':
+    case 'emergency.send':
+      return role >= THERAPY_DIRECTOR;
+    case 'staff.manage':
+    case 'payments.configure':
+    case 'audit.view':
+    case 'deliverability.view':
+      return role >= PRACTICE_ADMIN;
+    case 'reports.run':
+      return actor.reporting;
+    default:
+      return false;
+  }
+}
+
+export class Forbidden extends Error {}
+/** Refuses as "not found": what a user may not use does not exist for them. */
+export function assertCan(actor: Actor, capability: Capability): void {
+  if (!can(actor, capability)) throw new Forbidden(capability);
+}
+
+/** The practice a staff member belongs to; every practice-scoped query starts here. */
+export function practiceIdOf(actor: Actor): number {
+  if (actor.kind !== 'staff' || actor.practice_id == null) throw new Forbidden('practice scope');
+  return actor.practice_id;
+}
+
+export async function loadActor(db: Database, user: User): Promise<Actor> {
+  const base = {
+    id: user.id,
+    kind: user.kind,
+    practice_id: user.practice_id,
+    role: user.role,
+    name: user.name,
+    email: user.email,
+    limit_messaging: user.limit_messaging,
+    reporting: user.reporting,
+    active: user.active,
+    vendor_admin: user.vendor_admin,
+  };
+  if (user.kind !== 'vendor') return { ...base, departments: [], managedPracticeIds: [] };
+  const [departments, managed] = await Promise.all([
+    db.selectFrom('vendor_departments').select('department').where('user_id', '=', user.id).execute(),
+    db.selectFrom('practices').select('id').where('account_manager_id', '=', user.id).execute(),
+  ]);
+  return { ...base, departments: departments.map((d) => d.department), managedPracticeIds: managed.map((p) => p.id) };
+}
+
+// ---- Ticket visibility -------------------------------------------------------------------
+
+/** The role groups of "Visible To" that a staff member belongs to by their role alone. */
+export function visibilityGroupsOf(role: number): Visibility[] {
+  const groups: Visibility[] = ['anyone'];
+  if (role === BUSINESS_OWNER) groups.push('owners');
+  if (role === CLINICIAN || role === THERAPY_DIRECTOR) groups.push('clinical');
+  if (role >= PRACTICE_ADMIN) groups.push('admins');
+  return groups;
+}
+
+export type TicketVisibilityFacts = {
+  practice_id: number;
+  department: string;
+  visibility: Visibility;
+  visible_user_id: number | null;
+  admin_level: boolean;
+  created_by_user_id: number;
+};
+
+/**
+ * The rule of SPEC.md section 2 as a pure function. `ticketVisibleTo` below is the same rule in SQL;
+ * the permission tests check that the two agree.
+ */
+export function mayActorSeeTicket(actor: Actor, t: TicketVisibilityFacts): boolean {
+  if (!actor.active) return false;
+  if (actor.kind === 'vendor') {
+    return (
+      actor.vendor_admin ||
+      actor.departments.includes(t.department as Department) ||
+      actor.managedPracticeIds.includes(t.practice_id)
+    );
+  }
+  if (actor.limit_messaging || t.practice_id !== actor.practice_id) return false;
+  const role = actor.role ?? 0;
+  if (t.admin_level && role < PRACTICE_ADMIN) return false;
+  switch (t.visibility) {
+    case 'only_me':
+      return t.created_by_user_id === actor.id;
+    case 'person':
+      return t.visible_user_id === actor.id;
+    default:
+      return t.created_by_user_id === actor.id || visibilityGroupsOf(role).includes(t.visibility);
+  }
+}
+
+/** A where-clause for the `tickets` table: only the threads this actor may see. */
+export function ticketVisibleTo(actor: Actor) {
+  return (eb: ExpressionBuilder<DB, 'tickets'>): Expression<SqlBool> => {
+    if (!actor.active) return sql<boolean>`false`;
+    if (actor.kind === 'vendor') {
+      if (actor.vendor_admin) return sql<boolean>`true`;
+      const ors: Expression<SqlBool>[] = [];
+      const departments = actor.departments.filter((d) => d !== 'product');
+      if (departments.length) ors.push(eb('tickets.department', 'in', departments as never[]));
+      if (actor.managedPracticeIds.length) ors.push(eb('tickets.practice_id', 'in', actor.managedPracticeIds));
+      return ors.length ? eb.or(ors) : sql<boolean>`false`;
+    }
+    if (actor.limit_messaging || actor.practice_id == null) return sql<boolean>`false`;
+    const role = actor.role ?? 0;
+    const conditions: Expression<SqlBool>[] = [eb('tickets.practice_id', '=', actor.practice_id)];
+    if (role < PRACTICE_ADMIN) conditions.push(eb('tickets.admin_level', '=', false));
+    conditions.push(
+      eb.or([
+        eb('tickets.visibility', 'in', visibilityGroupsOf(role)),
+        eb.and([
+          eb('tickets.visibility', 'in', ['only_me', 'owners', 'clinical', 'admins']),
+          eb('tickets.created_by_user_id', '=', actor.id),
+        ]),
+        eb.and([eb('tickets.visibility', '=', 'person'), eb('tickets.visible_user_id', '=', actor.id)]),
+      ]),
+    );
+    return eb.and(conditions);
+  };
+}
+
+/** All threads this actor may see: the only way ticket rows are loaded for a user. */
+export function visibleTickets(db: Database, actor: Actor) {
+  return db.selectFrom('tickets').where(ticketVisibleTo(actor));
+}

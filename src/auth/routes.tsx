@@ -1,0 +1,111 @@
+import { Hono } from 'hono';
+import { setCookie, deleteCookie } from 'hono/cookie';
+import { z } from 'zod';
+import type { AppDeps, AppEnv } from '../web/types.ts';
+import { clientIp, currentActor, formFields, redirectAfterPost, renderPage, safeNext } from '../web/http.ts';
+import { attemptLogin } from './login.ts';
+import { SESSION_COOKIE, createSession, invalidateSession, invalidateUserSessions } from './sessions.ts';
+import { sessionCookieOptions } from './cookie.ts';
+import { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './passwords.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { LoginPage, DEMO_LOGINS } from '../../views/auth/login.tsx';
+import { AccountPage } from '../../views/auth/account.tsx';
+import { viewContext } from '../web/context.ts';
+
+export function authRoutes(deps: AppDeps) {
+  const { db, clock, config } = deps;
+  const app = new Hono<AppEnv>();
+  const demoLogins = config.demo ? DEMO_LOGINS : [];
+
+  app.get('/login', (c) => {
+    if (c.get('actor')) return c.redirect(safeNext(c.req.query('next')));
+    return renderPage(c, <LoginPage next={c.req.query('next')} demoLogins={demoLogins} />);
+  });
+
+  app.post('/login', async (c) => {
+    const form = await formFields(c);
+    const email = (form.email ?? '').trim();
+    const password = form.password ?? '';
+    const next = safeNext(form.next);
+    if (!email || !password) {
+      return renderPage(c, <LoginPage next={next} email={email} error="Enter your email and password." demoLogins={demoLogins} />, 422);
+    }
+    const now = clock.now();
+    const ip = clientIp(c, config.trustProxy);
+    const result = await attemptLogin(db, now, email, password, ip);
+    if (!result.ok) {
+      const error =
+        result.reason === 'throttled'
+          ? `Too many failed sign-ins. Try again in ${Math.ceil((result.retryAfterSeconds ?? 60) / 60)} minutes, or call support at 866-281-7636.`
+          : result.reason === 'deactivated'
+            ? 'This account has been deactivated. Ask your Practice Administrator.'
+            : 'That email and password do not match an account.';
+      await recordAudit(db, { at: now, actor: { kind: 'anonymous' }, action: 'sign_in.failed', ip, details: { reason: result.reason } });
+      if (result.reason === 'throttled') c.header('Retry-After', String(result.retryAfterSeconds ?? 60));
+      return renderPage(c, <LoginPage next={next} email={email} error={error} demoLogins={demoLogins} />, result.reason === 'throttled' ? 429 : 422);
+    }
+    // A fresh token on every sign-in: an old cookie planted before sign-in is never promoted.
+    const previous = c.get('session');
+    if (previous) await invalidateSession(db, previous.id);
+    const { token } = await createSession(db, now, { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs }, result.user.id, {
+      ip,
+      userAgent: c.req.header('User-Agent'),
+    });
+    setCookie(c, SESSION_COOKIE, token, sessionCookieOptions(config));
+    await recordAudit(db, {
+      at: now,
+      actor: { kind: result.user.kind, id: result.user.id, practice_id: result.user.practice_id } as never,
+      action: 'sign_in',
+      recordType: 'user',
+      recordId: result.user.id,
+      ip,
+    });
+    return redirectAfterPost(c, next);
+  });
+
+  app.post('/logout', async (c) => {
+    const session = c.get('session');
+    if (session) await invalidateSession(db, session.id);
+    deleteCookie(c, SESSION_COOKIE, sessionCookieOptions(config));
+    return redirectAfterPost(c, '/login');
+  });
+
+  app.get('/account', async (c) => renderPage(c, <AccountPage ctx={await viewContext(c, deps)} />));
+
+  const passwordChange = z
+    .object({
+      current: z.string().min(1, 'Enter your current password.'),
+      password: z.string().min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`).max(200, 'Use at most 200 characters.'),
+      confirm: z.string(),
+    })
+    .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'The two new passwords do not match.' });
+
+  app.post('/account/password', async (c) => {
+    const actor = currentActor(c);
+    const form = await formFields(c);
+    const parsed = passwordChange.safeParse(form);
+    const errors: Record<string, string> = {};
+    if (!parsed.success) for (const i of parsed.error.issues) errors[String(i.path[0])] ??= i.message;
+    const user = await db.selectFrom('users').select('password_hash').where('id', '=', actor.id).executeTakeFirstOrThrow();
+    if (parsed.success && !(await verifyPassword(user.password_hash, parsed.data.current))) {
+      errors.current = 'That is not your current password.';
+    }
+    if (Object.keys(errors).length || !parsed.success) {
+      return renderPage(c, <AccountPage ctx={await viewContext(c, deps)} errors={errors} />, 422);
+    }
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('users')
+        .set({ password_hash: await hashPassword(parsed.data.password), password_changed_at: now })
+        .where('id', '=', actor.id)
+        .execute();
+      // Sign out everywhere else: a stolen session dies with the old password.
+      await invalidateUserSessions(trx, actor.id, c.get('session')!.id);
+      await recordAudit(trx, { at: now, actor, action: 'password.changed', recordType: 'user', recordId: actor.id, ip: clientIp(c, config.trustProxy) });
+    });
+    return renderPage(c, <AccountPage ctx={await viewContext(c, deps)} notice="Your password was changed. Every other session was signed out." />);
+  });
+
+  return app;
+}

@@ -1,0 +1,105 @@
+import { sha256 } from '@oslojs/crypto/sha2';
+import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
+import type { Database } from '../db/database.ts';
+import type { User } from '../db/schema.ts';
+
+// Sessions as the Lucia guide describes them: the cookie holds a random token, the database
+// holds only its SHA-256 hash as the session id. Sliding idle timeout plus an absolute lifetime.
+
+export type SessionPolicy = { idleMs: number; maxMs: number };
+export type Session = { id: string; userId: number; createdAt: Date; lastActiveAt: Date; expiresAt: Date };
+export type SessionValidation = { session: Session; user: User } | { session: null; user: null };
+
+export const SESSION_COOKIE = 'strata_session';
+
+// Writing last_active_at on every request would turn every read into a write; a minute's slack is enough.
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function generateSessionToken(): string {
+  const bytes = new Uint8Array(20);
+  crypto.getRandomValues(bytes);
+  return encodeBase32LowerCaseNoPadding(bytes);
+}
+
+export function sessionIdFromToken(token: string): string {
+  return encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
+}
+
+export async function createSession(
+  db: Database,
+  now: Date,
+  policy: SessionPolicy,
+  userId: number,
+  meta: { ip?: string | null; userAgent?: string | null } = {},
+): Promise<{ token: string; session: Session }> {
+  const token = generateSessionToken();
+  const session: Session = {
+    id: sessionIdFromToken(token),
+    userId,
+    createdAt: now,
+    lastActiveAt: now,
+    expiresAt: new Date(now.getTime() + policy.maxMs),
+  };
+  await db
+    .insertInto('sessions')
+    .values({
+      id: session.id,
+      user_id: userId,
+      created_at: now,
+      last_active_at: now,
+      expires_at: session.expiresAt,
+      ip: meta.ip ?? null,
+      user_agent: meta.userAgent?.slice(0, 300) ?? null,
+    })
+    .execute();
+  return { token, session };
+}
+
+export async function validateSessionToken(
+  db: Database,
+  now: Date,
+  policy: SessionPolicy,
+  token: string,
+): Promise<SessionValidation> {
+  const id = sessionIdFromToken(token);
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('users')
+    .select([
+      'sessions.id as session_id',
+      'sessions.created_at as session_created_at',
+      'sessions.last_active_at as session_last_active_at',
+      'sessions.expires_at as session_expires_at',
+    ])
+    .where('sessions.id', '=', id)
+    .executeTakeFirst();
+  if (!row) return { session: null, user: null };
+
+  const idleDeadline = row.session_last_active_at.getTime() + policy.idleMs;
+  if (now >= row.session_expires_at || now.getTime() >= idleDeadline || !row.active) {
+    await db.deleteFrom('sessions').where('id', '=', id).execute();
+    return { session: null, user: null };
+  }
+  let lastActiveAt = row.session_last_active_at;
+  if (now.getTime() - lastActiveAt.getTime() >= TOUCH_INTERVAL_MS) {
+    lastActiveAt = now;
+    await db.updateTable('sessions').set({ last_active_at: now }).where('id', '=', id).execute();
+  }
+  const { session_id, session_created_at, session_last_active_at, session_expires_at, ...user } = row;
+  return {
+    session: { id: session_id, userId: user.id, createdAt: session_created_at, lastActiveAt, expiresAt: session_expires_at },
+    user,
+  };
+}
+
+export async function invalidateSession(db: Database, sessionId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+}
+
+/** Signs the user out everywhere, optionally keeping one session (the one that changed the password). */
+export async function invalidateUserSessions(db: Database, userId: number, exceptSessionId?: string): Promise<void> {
+  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (exceptSessionId) q = q.where('id', '!=', exceptSessionId);
+  await q.execute();
+}

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+// The only reader of the environment. Everything else receives a Config.
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  DATA_DIR: z.string().min(1).default('./data'),
+  APP_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  PUBLIC_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  SCHEDULER: bool.default(true),
+  DEMO: bool.optional(),
+  TRUST_PROXY: bool.default(false),
+  RESEND_API_KEY: z.string().min(1).optional(),
+  RESEND_BASE_URL: z.string().url().optional(),
+  RESEND_WEBHOOK_SECRET: z.string().min(1).optional(),
+  EMAIL_FROM: z.string().min(3).default('StrataPT <no-reply@stratapt.example>'),
+  TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_FROM: z.string().min(1).optional(),
+  TWILIO_BASE_URL: z.string().url().default('https://api.twilio.com'),
+  AUTHORIZE_NET_ENV: z.enum(['sandbox', 'production']).default('sandbox'),
+  AUTHORIZE_NET_API_URL: z.string().url().optional(),
+  AUTHORIZE_NET_HOSTED_URL: z.string().url().optional(),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  dataDir: string;
+  appSecret: string | undefined;
+  publicUrl: string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  scheduler: boolean;
+  /** Load demo data on first start. Defaults to on for the embedded database, off with DATABASE_URL. */
+  demo: boolean;
+  trustProxy: boolean;
+  resend: { apiKey: string; baseUrl: string | undefined; webhookSecret: string | undefined } | undefined;
+  emailFrom: string;
+  twilio: { accountSid: string; authToken: string; from: string; baseUrl: string } | undefined;
+  authorizeNet: { env: 'sandbox' | 'production'; apiUrl: string; hostedUrl: string };
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(stripEmpty(env));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`Invalid setting ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  if (e.DATABASE_URL && !e.APP_SECRET) {
+    throw new ConfigError('Missing setting APP_SECRET: it is required when DATABASE_URL is set (32+ random characters)');
+  }
+  const twilioParts = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
+  if (twilioParts > 0 && twilioParts < 3) {
+    throw new ConfigError('Incomplete setting TWILIO_*: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM together');
+  }
+  const sandbox = e.AUTHORIZE_NET_ENV === 'sandbox';
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    dataDir: e.DATA_DIR,
+    appSecret: e.APP_SECRET,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    logLevel: e.LOG_LEVEL,
+    sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+    sessionMaxMs: e.SESSION_MAX_HOURS * 3_600_000,
+    scheduler: e.SCHEDULER,
+    demo: e.DEMO ?? !e.DATABASE_URL,
+    trustProxy: e.TRUST_PROXY,
+    resend: e.RESEND_API_KEY
+      ? { apiKey: e.RESEND_API_KEY, baseUrl: e.RESEND_BASE_URL, webhookSecret: e.RESEND_WEBHOOK_SECRET }
+      : undefined,
+    emailFrom: e.EMAIL_FROM,
+    twilio:
+      e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM
+        ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, from: e.TWILIO_FROM, baseUrl: e.TWILIO_BASE_URL }
+        : undefined,
+    authorizeNet: {
+      env: e.AUTHORIZE_NET_ENV,
+      apiUrl: e.AUTHORIZE_NET_API_URL ?? (sandbox ? 'https://apitest.authorize.net/xml/v1/request.api' : 'https://api.authorize.net/xml/v1/request.api'),
+      hostedUrl: e.AUTHORIZE_NET_HOSTED_URL ?? (sandbox ? 'https://test.authorize.net/payment/payment' : 'https://accept.authorize.net/payment/payment'),
+    },
+  };
+}
+
+/** A config for tests: the same parser, with test defaults. */
+export function testConfig(overrides: Record<string, string | undefined> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    APP_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    PUBLIC_URL: 'http://localhost:3000',
+    LOG_LEVEL: 'silent',
+    SCHEDULER: 'false',
+    DEMO: 'false',
+    ...overrides,
+  });
+}
+
+/** The environment's DATABASE_URL, for test support and tools that choose a database before a Config exists. */
+export function databaseUrlFromEnv(): string | undefined {
+  return process.env.DATABASE_URL || undefined;
+}
+
+function stripEmpty(env: Record<string, string | undefined>) {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+}

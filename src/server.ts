@@ -1,0 +1,51 @@
+import { serve } from '@hono/node-server';
+import { loadConfig, ConfigError } from './config.ts';
+import { systemClock } from './clock.ts';
+import { createLogger } from './logger.ts';
+import { openConfiguredDatabase, resolveAppSecret } from './boot.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { seedDemo } from './demo/seed.ts';
+import { createApp } from './app.tsx';
+import { startScheduler } from './jobs/scheduler.ts';
+import { jobs } from './jobs/index.ts';
+
+async function main() {
+  let config;
+  try {
+    config = await resolveAppSecret(loadConfig());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config);
+  const t0 = performance.now();
+  const { db, dialect, close } = await openConfiguredDatabase(config);
+  await migrateToLatest(db);
+  if (config.demo && (await seedDemo(db, systemClock.now()))) logger.info('demo data loaded');
+  const deps = { db, dialect, clock: systemClock, config, logger };
+  const scheduler = startScheduler({ db, clock: systemClock, logger }, jobs, { autostart: config.scheduler });
+  const app = createApp({ ...deps, scheduler });
+  const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+    logger.info({ port: info.port, database: dialect, ms: Math.round(performance.now() - t0) }, `listening on ${config.publicUrl}`);
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await scheduler.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+void main();

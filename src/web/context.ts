@@ -1,0 +1,29 @@
+import type { Context } from 'hono';
+import type { AppDeps, AppEnv } from './types.ts';
+import { currentActor } from './http.ts';
+import { can, type Actor } from '../auth/permissions.ts';
+import { countUnreadTickets } from '../tickets/unread.ts';
+
+/** What every signed-in page needs besides its own data: who is looking, the form token, the menu's counts. */
+export type ViewContext = {
+  actor: Actor;
+  csrf: string;
+  path: string;
+  practice: { id: number; name: string; phone: string; time_zone: string } | null;
+  unreadTickets: number;
+  demo: boolean;
+};
+
+export async function viewContext(c: Context<AppEnv>, deps: AppDeps): Promise<ViewContext> {
+  const actor = currentActor(c);
+  const practice =
+    actor.kind === 'staff' && actor.practice_id != null
+      ? await deps.db
+          .selectFrom('practices')
+          .select(['id', 'name', 'phone', 'time_zone'])
+          .where('id', '=', actor.practice_id)
+          .executeTakeFirstOrThrow()
+      : null;
+  const unreadTickets = can(actor, 'tickets.use') && actor.kind === 'staff' ? await countUnreadTickets(deps.db, actor) : 0;
+  return { actor, csrf: c.get('csrf'), path: c.req.path, practice, unreadTickets, demo: deps.config.demo };
+}

@@ -1,0 +1,27 @@
+import type { Config } from '../config.ts';
+import type { Clock } from '../clock.ts';
+import type { Database } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+import type { Actor } from '../auth/permissions.ts';
+import type { Session } from '../auth/sessions.ts';
+import type { Scheduler } from '../jobs/scheduler.ts';
+
+/** What the app is built from; tests build it with a ManualClock and their own database. */
+export type AppDeps = {
+  db: Database;
+  dialect: 'pg' | 'pglite';
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  /** Present when the process runs scheduled jobs (the Jobs page's "Run now"). */
+  scheduler?: Scheduler;
+};
+
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    actor: Actor | null;
+    session: Session | null;
+    csrf: string;
+  };
+};

@@ -1,0 +1,26 @@
+import { AppLayout } from '../layouts/app.tsx';
+import type { ViewContext } from '../../src/web/context.ts';
+import { can } from '../../src/auth/permissions.ts';
+
+export function DashboardPage(props: { ctx: ViewContext }) {
+  const { ctx } = props;
+  return (
+    <AppLayout ctx={ctx} title="Dashboard">
+      <h1>Dashboard</h1>
+      <p>Welcome, {ctx.actor.name}.</p>
+      <section class="card" aria-labelledby="help-heading">
+        <h2 id="help-heading">Need help from StrataPT?</h2>
+        {can(ctx.actor, 'tickets.use') ? (
+          <p>
+            <a class="button primary" href="/tickets/new">
+              Create Thread
+            </a>
+          </p>
+        ) : (
+          <p>Your account has Limit Messaging Access, so you cannot create tickets. Ask your Practice Administrator.</p>
+        )}
+        <p class="muted">Or call StrataPT support at 866-281-7636.</p>
+      </section>
+    </AppLayout>
+  );
+}

@@ -1,0 +1,70 @@
+import type { Child } from 'hono/jsx';
+import { Base } from './base.tsx';
+import type { ViewContext } from '../../src/web/context.ts';
+import { can, ROLES, DEPARTMENTS } from '../../src/auth/permissions.ts';
+
+type NavItem = { href: string; label: string; badge?: number; show: boolean };
+
+/** Signed-in pages: the practice's blue Menu Bar, or the vendor console's. */
+export function AppLayout(props: { ctx: ViewContext; title: string; children: Child; wide?: boolean }) {
+  const { ctx } = props;
+  const { actor } = ctx;
+  const items: NavItem[] =
+    actor.kind === 'staff'
+      ? [
+          { href: '/dashboard', label: 'Dashboard', show: true },
+          { href: '/tickets', label: 'Get Help', badge: ctx.unreadTickets, show: true },
+          { href: '/patients', label: 'Patients', show: can(actor, 'patients.view') },
+          { href: '/reports', label: 'Reports', show: can(actor, 'reports.run') },
+          { href: '/settings', label: 'Settings', show: can(actor, 'settings.view') },
+        ]
+      : [
+          { href: '/vendor', label: 'Queues', show: true },
+          { href: '/feedback', label: 'Feedback', show: true },
+          { href: '/vendor/practices', label: 'Practices', show: can(actor, 'vendor.admin') },
+          { href: '/vendor/jobs', label: 'Jobs', show: can(actor, 'vendor.admin') },
+          { href: '/vendor/messages', label: 'Sent Messages', show: can(actor, 'vendor.admin') },
+          { href: '/vendor/audit', label: 'Audit', show: can(actor, 'vendor.admin') },
+        ];
+  const who =
+    actor.kind === 'staff'
+      ? `${actor.name} · ${ROLES[actor.role as 1] ?? ''}`
+      : `${actor.name} · StrataPT ${actor.vendor_admin ? 'admin' : actor.departments.map((d) => DEPARTMENTS[d]).join(', ')}`;
+  return (
+    <Base title={props.title} csrf={ctx.csrf} bodyClass={actor.kind === 'vendor' ? 'vendor' : 'practice'}>
+      <header class="menu-bar">
+        <div class="brand">
+          {actor.kind === 'staff' ? <span>StrataEMR · {ctx.practice?.name}</span> : <span>StrataPT console</span>}
+        </div>
+        <nav aria-label="Menu Bar">
+          <ul>
+            {items
+              .filter((i) => i.show)
+              .map((i) => (
+                <li>
+                  <a href={i.href} aria-current={ctx.path === i.href || ctx.path.startsWith(i.href + '/') ? 'page' : undefined}>
+                    {i.label}
+                    {i.badge ? (
+                      <span class="badge" aria-label={`${i.badge} unread`}>
+                        {i.badge}
+                      </span>
+                    ) : null}
+                  </a>
+                </li>
+              ))}
+          </ul>
+        </nav>
+        <div class="account">
+          <a href="/account" class="who">{who}</a>
+          <form method="post" action="/logout">
+            <input type="hidden" name="_csrf" value={ctx.csrf} />
+            <button type="submit" class="link">Sign out</button>
+          </form>
+        </div>
+      </header>
+      <main id="main" class={props.wide ? 'wide' : undefined}>
+        {props.children}
+      </main>
+    </Base>
+  );
+}
