@@ -13,6 +13,10 @@ export type Department = 'billing' | 'success' | 'technical' | 'product';
 export type TicketDepartment = Exclude<Department, 'product'>;
 export type Visibility = 'only_me' | 'person' | 'anyone' | 'owners' | 'clinical' | 'admins';
 export type TicketStatus = 'waiting_vendor' | 'waiting_practice' | 'closed';
+export type BalanceAlertFrequency = 'biweekly' | 'monthly' | 'off';
+export type MessageKind = 'balance_alert' | 'appointment_reminder' | 'emergency';
+export type Channel = 'sms' | 'email';
+export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'bounced' | 'complained' | 'failed' | 'cancelled';
 
 export interface AppMetaTable {
   key: string;
@@ -28,6 +32,10 @@ export interface PracticesTable {
   go_live_on: string;
   hypercare_days: Generated<number>;
   account_manager_id: number | null;
+  balance_alert_frequency: Generated<BalanceAlertFrequency>;
+  reminder_lead_hours: Generated<24 | 48 | 72>;
+  engagement_updated_by_user_id: number | null;
+  engagement_updated_at: Date | null;
   created_at: DefaultTimestamp;
 }
 
@@ -211,6 +219,107 @@ export interface TicketEventsTable {
   at: Timestamp;
 }
 
+export interface SubscriptionsTable {
+  practice_id: number;
+  patient_id: number;
+  kind: MessageKind;
+  channel: Channel;
+  subscribed: boolean;
+  updated_at: Timestamp;
+  updated_by_user_id: number | null;
+}
+
+export interface ConsentEventsTable {
+  id: Generated<number>;
+  practice_id: number;
+  patient_id: number;
+  kind: MessageKind;
+  channel: Channel;
+  subscribed: boolean;
+  address: string | null;
+  wording: string;
+  actor_kind: 'staff' | 'patient' | 'system';
+  actor_user_id: number | null;
+  source: string;
+  at: Timestamp;
+}
+
+export interface SmsOptOutsTable {
+  practice_id: number;
+  phone: string;
+  opted_out_at: Timestamp;
+}
+
+export interface EmailSuppressionsTable {
+  id: Generated<number>;
+  practice_id: number;
+  patient_id: number;
+  email: string;
+  reason: 'bounced' | 'complained';
+  at: Timestamp;
+}
+
+export interface OutboxMessagesTable {
+  id: Generated<number>;
+  practice_id: number | null;
+  patient_id: number | null;
+  user_id: number | null;
+  /** balance_alert, appointment_reminder, emergency, statement, ticket_notification, staff_invite, sms_reply ... */
+  kind: string;
+  channel: Channel;
+  recipient: string;
+  subject: string | null;
+  body: string;
+  html: string | null;
+  headers: Json<Record<string, string>>;
+  /** What caused the message, for the send-time re-check: { ticketId }, { appointmentId }, ... */
+  reason: Json;
+  dedupe_key: string;
+  status: Generated<OutboxStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_expires_at: Date | null;
+  leased_by: string | null;
+  transport: string | null;
+  provider_message_id: string | null;
+  last_error: string | null;
+  cancel_reason: string | null;
+  created_at: Timestamp;
+  sent_at: Date | null;
+  delivered_at: Date | null;
+  updated_at: Timestamp;
+}
+
+export interface WebhookEventsTable {
+  provider: string;
+  event_id: string;
+  received_at: Timestamp;
+}
+
+export interface PortalLinksTable {
+  id: Generated<number>;
+  practice_id: number;
+  patient_id: number;
+  token_hash: string;
+  purpose: Generated<string>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  failed_attempts: Generated<number>;
+  locked_until: Date | null;
+  last_verified_at: Date | null;
+}
+
+export interface JobRunsTable {
+  name: string;
+  runs: Generated<number>;
+  last_started_at: Date | null;
+  last_finished_at: Date | null;
+  last_outcome: string | null;
+  last_error: string | null;
+  rows_handled: number | null;
+  duration_ms: number | null;
+}
+
 export interface DB {
   app_meta: AppMetaTable;
   practices: PracticesTable;
@@ -228,6 +337,14 @@ export interface DB {
   ticket_attachments: TicketAttachmentsTable;
   ticket_reads: TicketReadsTable;
   ticket_events: TicketEventsTable;
+  subscriptions: SubscriptionsTable;
+  consent_events: ConsentEventsTable;
+  sms_opt_outs: SmsOptOutsTable;
+  email_suppressions: EmailSuppressionsTable;
+  outbox_messages: OutboxMessagesTable;
+  webhook_events: WebhookEventsTable;
+  portal_links: PortalLinksTable;
+  job_runs: JobRunsTable;
 }
 
 export type Practice = Selectable<PracticesTable>;

@@ -89,7 +89,7 @@ export class Client {
     return this.send(path, { method: opts.method ?? 'POST', headers, body });
   }
 
-  async send(path: string, init: RequestInit & { headers?: Record<string, string> }): Promise<TestResponse> {
+  async send(path: string, init: Omit<RequestInit, 'headers'> & { headers?: Record<string, string> }): Promise<TestResponse> {
     const headers: Record<string, string> = { Origin: TEST_ORIGIN, ...init.headers };
     if (this.cookie) headers.Cookie = this.cookie;
     const res = await this.app.request(`${TEST_ORIGIN}${path}`, { ...init, headers });
