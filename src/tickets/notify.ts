@@ -1,0 +1,72 @@
+import type { Database } from '../db/database.ts';
+import { loadActor, mayActorSeeTicket } from '../auth/permissions.ts';
+import { enqueueMessage } from '../messaging/outbox.ts';
+
+// Ticket emails. They say only that something happened on ticket #N and link to it: no subject,
+// no patient, no message text (SPEC.md section 2).
+
+export type TicketNotice = 'created' | 'practice_reply' | 'vendor_reply' | 'deadline_warning' | 'overdue';
+
+const SENTENCES: Record<TicketNotice, (id: number) => string> = {
+  created: (id) => `A new ticket #${id} was opened.`,
+  practice_reply: (id) => `There is a new reply on ticket #${id}.`,
+  vendor_reply: (id) => `There is a new reply on ticket #${id}.`,
+  deadline_warning: (id) => `A response is due soon on ticket #${id}.`,
+  overdue: (id) => `Ticket #${id} is overdue: a response was required and none was received.`,
+};
+
+/**
+ * Queues one email per person to notify, in the caller's transaction. `eventKey` makes the
+ * deduplication key unique per event (a message id, a deadline), so retries add nothing.
+ * Returns how many were queued.
+ */
+export async function notifyTicket(
+  db: Database,
+  now: Date,
+  publicUrl: string,
+  input: { ticketId: number; notice: TicketNotice; eventKey: string | number; actorUserId?: number | null; sides?: ('practice' | 'vendor')[] },
+): Promise<number> {
+  const ticket = await db
+    .selectFrom('tickets')
+    .select(['id', 'practice_id', 'department', 'visibility', 'visible_user_id', 'admin_level', 'created_by_user_id'])
+    .where('id', '=', input.ticketId)
+    .executeTakeFirstOrThrow();
+  const sides = input.sides ?? (input.notice === 'created' || input.notice === 'practice_reply' ? ['vendor'] : ['practice']);
+  const candidates = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('active', '=', true)
+    .where('notify_email', '=', true)
+    .where((eb) =>
+      eb.or([
+        ...(sides.includes('practice') ? [eb.and([eb('kind', '=', 'staff'), eb('practice_id', '=', ticket.practice_id)])] : []),
+        ...(sides.includes('vendor') ? [eb('kind', '=', 'vendor')] : []),
+      ]),
+    )
+    .execute();
+  let queued = 0;
+  for (const user of candidates) {
+    if (user.id === input.actorUserId) continue;
+    const actor = await loadActor(db, user);
+    // Vendor admins see every queue but are told only about their own departments' and practices' threads.
+    const notifiable =
+      actor.kind === 'vendor'
+        ? actor.departments.includes(ticket.department) || actor.managedPracticeIds.includes(ticket.practice_id)
+        : mayActorSeeTicket(actor, ticket);
+    if (!notifiable) continue;
+    const path = actor.kind === 'vendor' ? `/vendor/tickets/${ticket.id}` : `/tickets/${ticket.id}`;
+    const id = await enqueueMessage(db, now, {
+      practiceId: ticket.practice_id,
+      userId: user.id,
+      kind: 'ticket_notification',
+      channel: 'email',
+      recipient: user.email,
+      subject: `StrataPT ticket #${ticket.id}`,
+      body: `${SENTENCES[input.notice](ticket.id)} Sign in to read it.\n\n${publicUrl}${path}\n`,
+      reason: { ticketId: ticket.id, notice: input.notice },
+      dedupeKey: `ticket:${ticket.id}:${input.notice}:${input.eventKey}:user:${user.id}`,
+    });
+    if (id) queued++;
+  }
+  return queued;
+}
