@@ -345,6 +345,9 @@ export interface DB {
   webhook_events: WebhookEventsTable;
   portal_links: PortalLinksTable;
   job_runs: JobRunsTable;
+  emergency_notices: EmergencyNoticesTable;
+  print_batches: PrintBatchesTable;
+  statements: StatementsTable;
 }
 
 export type Practice = Selectable<PracticesTable>;
@@ -354,3 +357,48 @@ export type NewPatient = Insertable<PatientsTable>;
 export type PatientUpdate = Updateable<PatientsTable>;
 export type Ticket = Selectable<TicketsTable>;
 export type TicketMessage = Selectable<TicketMessagesTable>;
+
+// ---- Emergency notices and statements (migrations/20261123_0600_notices_statements.ts) ----
+
+export type EmergencyReason = 'weather' | 'power' | 'illness' | 'other';
+
+export interface EmergencyNoticesTable {
+  id: Generated<number>;
+  practice_id: number;
+  created_by_user_id: number;
+  reason: EmergencyReason;
+  window_start: Timestamp;
+  window_end: Timestamp;
+  message: string;
+  channels: Channel[];
+  request_key: string;
+  recipients_sms: Generated<number>;
+  recipients_email: Generated<number>;
+  sent_at: Timestamp;
+}
+
+export interface PrintBatchesTable {
+  id: Generated<number>;
+  practice_id: number;
+  batch_date: string;
+  created_at: Timestamp;
+  downloaded_at: Date | null;
+  downloaded_by_user_id: number | null;
+}
+
+export interface StatementsTable {
+  id: Generated<number>;
+  practice_id: number;
+  patient_id: number;
+  anchor_entry_id: number;
+  anchor_at: Timestamp;
+  cycle: 30 | 60 | 90;
+  statement_date: string;
+  balance_cents: number;
+  delivery: 'mail' | 'electronic';
+  address_kind: 'alternate' | 'demographic' | null;
+  print_batch_id: number | null;
+  outbox_message_id: number | null;
+  content: Json<unknown>;
+  generated_at: Timestamp;
+}
