@@ -1,11 +1,15 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './20261123_0001_foundation.ts';
 import * as m0002 from './20261123_0002_engagement_core.ts';
+import * as m0400 from './20261123_0400_patients.ts';
 import * as m0600 from './20261123_0600_notices_statements.ts';
+import * as m0700 from './20261123_0700_audit_append_only.ts';
 
 // Forward-only, in name order. Add each new migration file here.
 export const migrations: Record<string, Migration> = {
   '20261123_0001_foundation': m0001,
   '20261123_0002_engagement_core': m0002,
+  '20261123_0400_patients': m0400,
   '20261123_0600_notices_statements': m0600,
+  '20261123_0700_audit_append_only': m0700,
 };
