@@ -8,6 +8,7 @@ import { seedDemo } from './demo/seed.ts';
 import { createApp } from './app.tsx';
 import { startScheduler } from './jobs/scheduler.ts';
 import { jobs } from './jobs/index.ts';
+import { createTransports } from './messaging/transports.ts';
 
 async function main() {
   let config;
@@ -25,8 +26,9 @@ async function main() {
   const { db, dialect, close } = await openConfiguredDatabase(config);
   await migrateToLatest(db);
   if (config.demo && (await seedDemo(db, systemClock.now()))) logger.info('demo data loaded');
-  const deps = { db, dialect, clock: systemClock, config, logger };
-  const scheduler = startScheduler({ db, clock: systemClock, logger }, jobs, { autostart: config.scheduler });
+  const transports = createTransports(config);
+  const deps = { db, dialect, clock: systemClock, config, logger, transports };
+  const scheduler = startScheduler({ db, clock: systemClock, logger, transports }, jobs, { autostart: config.scheduler });
   const app = createApp({ ...deps, scheduler });
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     logger.info({ port: info.port, database: dialect, ms: Math.round(performance.now() - t0) }, `listening on ${config.publicUrl}`);

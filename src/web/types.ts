@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { Actor } from '../auth/permissions.ts';
 import type { Session } from '../auth/sessions.ts';
 import type { Scheduler } from '../jobs/scheduler.ts';
+import type { Transports } from '../messaging/transports.ts';
 
 /** What the app is built from; tests build it with a ManualClock and their own database. */
 export type AppDeps = {
@@ -15,6 +16,8 @@ export type AppDeps = {
   logger: Logger;
   /** Present when the process runs scheduled jobs (the Jobs page's "Run now"). */
   scheduler?: Scheduler;
+  /** How emails and texts leave (built from Config); absent means captured into the database. */
+  transports?: Transports;
 };
 
 export type AppEnv = {
