@@ -2,6 +2,7 @@ import type { JobDefinition } from './scheduler.ts';
 import { deleteExpiredSessions } from '../auth/cleanup.ts';
 import { drainOutbox } from '../messaging/dispatcher.ts';
 import { capturedTransports } from '../messaging/transports.ts';
+import { runAppointmentReminders } from '../reminders/reminders.ts';
 
 /** Every scheduled job. Each feature adds its own here. */
 export const jobs: JobDefinition[] = [
@@ -16,5 +17,11 @@ export const jobs: JobDefinition[] = [
     description: 'Sends queued emails and texts from the outbox (retries, quiet hours, send-time re-checks)',
     schedule: '*/5 * * * * *',
     run: ({ db, clock, transports }) => drainOutbox(db, clock.now(), transports ?? capturedTransports),
+  },
+  {
+    name: 'appointment-reminders',
+    description: 'Queues appointment reminders at the practice’s lead time (texts moved before quiet hours)',
+    schedule: '30 * * * * *',
+    run: ({ db, clock }) => runAppointmentReminders(db, clock.now()),
   },
 ];
