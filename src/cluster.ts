@@ -1,0 +1,77 @@
+import cluster from 'node:cluster';
+import { pathToFileURL } from 'node:url';
+import { loadConfig, ConfigError } from './config.ts';
+import { createLogger } from './logger.ts';
+import { openPostgres } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+
+// npm run start:cluster: WEB_CONCURRENCY app processes on this machine sharing one port, all against
+// DATABASE_URL. Nothing is shared in memory: sessions and sign-in throttles live in Postgres, and
+// scheduled work is claimed with row locks, so the same holds for processes on several machines
+// behind any load balancer. The embedded database (PGlite) serves one process only: refused here.
+
+export const CLUSTER_NEEDS_DATABASE_URL =
+  'start:cluster needs DATABASE_URL: the embedded database serves one process only (use npm start, or set DATABASE_URL to a PostgreSQL server)';
+
+// Run only as the entry point (tests import the message above).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (cluster.isPrimary) await primary();
+  else await import('./server.ts');
+}
+
+async function primary() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (!config.databaseUrl) {
+    console.error(CLUSTER_NEEDS_DATABASE_URL);
+    process.exit(1);
+  }
+  const logger = createLogger(config);
+  // Migrate once before forking, so the workers start on an up-to-date schema instead of queueing on the lock.
+  const opened = await openPostgres(config.databaseUrl, 1);
+  await migrateToLatest(opened.db);
+  await opened.close();
+
+  const workers = config.webConcurrency;
+  logger.info({ workers, port: config.port }, 'starting cluster');
+  let stopping = false;
+  const recentDeaths: number[] = [];
+  const fork = () => cluster.fork();
+  for (let i = 0; i < workers; i++) fork();
+
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.warn({ pid: worker.process.pid, code, signal }, 'worker exited; starting another');
+    // A worker that dies at once every time (bad configuration) must not spin the machine.
+    const t = performance.now();
+    recentDeaths.push(t);
+    while (recentDeaths.length && t - recentDeaths[0] > 60_000) recentDeaths.shift();
+    if (recentDeaths.length > workers * 5) {
+      logger.error('workers keep exiting; stopping the cluster');
+      process.exit(1);
+    }
+    setTimeout(fork, Math.min(5_000, 200 * recentDeaths.length));
+  });
+
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping cluster');
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    setTimeout(() => process.exit(1), 20_000).unref();
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
