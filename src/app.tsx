@@ -19,6 +19,7 @@ import { authRoutes } from './auth/routes.tsx';
 import { homeRoutes } from './web/home-routes.tsx';
 import { staffRoutes } from './staff/routes.tsx';
 import { sessionCookieOptions } from './auth/cookie.ts';
+import { emergencyRoutes } from './emergency/routes.tsx';
 import { practiceAuditRoutes, vendorAuditRoutes } from './audit/routes.tsx';
 
 export function createApp(deps: AppDeps) {
@@ -126,6 +127,7 @@ export function createApp(deps: AppDeps) {
   app.route('/settings/staff', staffRoutes(deps));
   app.route('/settings/audit', practiceAuditRoutes(deps));
   app.route('/vendor/audit', vendorAuditRoutes(deps));
+  app.route('/emergency', emergencyRoutes(deps));
 
   app.notFound((c) => renderPage(c, <ErrorPage actor={c.get('actor')} title="Not found" message="There is nothing here, or you do not have access to it." />, 404));
   app.onError((err, c) => {

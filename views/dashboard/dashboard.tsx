@@ -21,6 +21,14 @@ export function DashboardPage(props: { ctx: ViewContext }) {
         )}
         <p class="muted">Or call StrataPT support at 866-281-7636.</p>
       </section>
+      {can(ctx.actor, 'emergency.send') ? (
+        <section class="card" aria-labelledby="closure-heading">
+          <h2 id="closure-heading">Closing unexpectedly?</h2>
+          <p>
+            <a href="/emergency">Send an emergency notification</a> to the patients with appointments in the affected window.
+          </p>
+        </section>
+      ) : null}
     </AppLayout>
   );
 }
