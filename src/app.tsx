@@ -18,6 +18,9 @@ import { healthRoutes } from './web/health-routes.ts';
 import { authRoutes } from './auth/routes.tsx';
 import { homeRoutes } from './web/home-routes.tsx';
 import { staffRoutes } from './staff/routes.tsx';
+import { engagementRoutes } from './engagement/routes.tsx';
+import { webhookRoutes } from './messaging/webhook-routes.tsx';
+import { sentMessagesRoutes, jobsRoutes } from './messaging/routes.tsx';
 import { sessionCookieOptions } from './auth/cookie.ts';
 import { emergencyRoutes } from './emergency/routes.tsx';
 import { practiceAuditRoutes, vendorAuditRoutes } from './audit/routes.tsx';
@@ -68,7 +71,8 @@ export function createApp(deps: AppDeps) {
   // verify their own signatures instead.
   const publicOrigin = new URL(config.publicUrl).origin;
   app.use('*', async (c, next) => {
-    if (c.req.path.startsWith('/webhooks/')) return next();
+    // One-click unsubscribe (RFC 8058) is posted by the mail provider, without an Origin; the link's signed token is the proof.
+    if (c.req.path.startsWith('/webhooks/') || c.req.path.startsWith('/unsubscribe/')) return next();
     return csrf({ origin: (origin) => origin === publicOrigin || origin === new URL(c.req.url).origin })(c, next);
   });
 
@@ -125,6 +129,10 @@ export function createApp(deps: AppDeps) {
   app.route('/', authRoutes(deps));
   app.route('/', homeRoutes(deps));
   app.route('/settings/staff', staffRoutes(deps));
+  app.route('/', engagementRoutes(deps));
+  app.route('/', webhookRoutes(deps));
+  app.route('/vendor/messages', sentMessagesRoutes(deps));
+  app.route('/vendor/jobs', jobsRoutes(deps));
   app.route('/settings/audit', practiceAuditRoutes(deps));
   app.route('/vendor/audit', vendorAuditRoutes(deps));
   app.route('/emergency', emergencyRoutes(deps));

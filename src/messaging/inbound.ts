@@ -1,0 +1,103 @@
+import type { Database } from '../db/database.ts';
+import { KINDS } from '../engagement/kinds.ts';
+import { enqueueMessage } from './outbox.ts';
+import { normalizePhone } from './phone.ts';
+
+// Texts patients send back: STOP and its synonyms opt the number out at once, HELP answers with
+// the practice's name and phone, START opts back in. Anything else is ignored.
+
+export const STOP_WORDS = ['STOP', 'STOPALL', 'QUIT', 'END', 'REVOKE', 'OPT OUT', 'OPTOUT', 'CANCEL', 'UNSUBSCRIBE', 'PARAR', 'ALTO', 'DETENER', 'CANCELAR', 'BAJA'];
+export const START_WORDS = ['START', 'UNSTOP', 'YES', 'SUBSCRIBE'];
+export const HELP_WORDS = ['HELP', 'INFO', 'AYUDA'];
+
+export type InboundKeyword = 'stop' | 'start' | 'help' | null;
+
+/** The keyword a reply is, read the way carriers read it: the whole message, case and punctuation aside. */
+export function keywordOf(body: string): InboundKeyword {
+  const word = body
+    .normalize('NFKC')
+    .toUpperCase()
+    .replace(/[^\p{L}\p{N} ]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (STOP_WORDS.includes(word)) return 'stop';
+  if (START_WORDS.includes(word)) return 'start';
+  if (HELP_WORDS.includes(word)) return 'help';
+  return null;
+}
+
+export type InboundSms = { from: string; to: string; body: string; messageSid: string };
+export type InboundResult = { keyword: InboundKeyword; practices: number[]; cancelled: number };
+
+export async function handleInboundSms(db: Database, now: Date, sms: InboundSms): Promise<InboundResult> {
+  const keyword = keywordOf(sms.body);
+  const phone = normalizePhone(sms.from);
+  if (!keyword || !phone) return { keyword, practices: [], cancelled: 0 };
+  return db.transaction().execute(async (trx) => {
+    // One sending number serves every practice: the reply concerns each practice where the number is a patient's mobile.
+    const patients = await trx.selectFrom('patients').select(['id', 'practice_id']).where('mobile_phone', '=', phone).execute();
+    const practiceIds = [...new Set(patients.map((p) => p.practice_id))];
+    if (!practiceIds.length) return { keyword, practices: [], cancelled: 0 };
+    const practices = await trx.selectFrom('practices').select(['id', 'name', 'phone']).where('id', 'in', practiceIds).orderBy('id').execute();
+    const names = practices.map((p) => p.name).join(' and ');
+    const first = practices[0]!;
+    let cancelled = 0;
+
+    if (keyword === 'stop') {
+      const wording = `Texted "${sms.body.trim().slice(0, 40)}": no more texts from ${names}. Reply START to resubscribe.`;
+      for (const practiceId of practiceIds) {
+        await trx.insertInto('sms_opt_outs').values({ practice_id: practiceId, phone, opted_out_at: now }).onConflict((oc) => oc.columns(['practice_id', 'phone']).doNothing()).execute();
+      }
+      await recordPatientConsent(trx, now, patients, phone, false, 'sms_stop', wording);
+      const res = await trx
+        .updateTable('outbox_messages')
+        .set({ status: 'cancelled', cancel_reason: 'Number opted out by STOP', updated_at: now })
+        .where('channel', '=', 'sms')
+        .where('recipient', '=', phone)
+        .where('practice_id', 'in', practiceIds)
+        .where('status', '=', 'queued')
+        .where('kind', 'not in', ['sms_stop_confirmation', 'sms_help'])
+        .executeTakeFirst();
+      cancelled = Number(res.numUpdatedRows);
+      await enqueueMessage(trx, now, {
+        practiceId: first.id,
+        kind: 'sms_stop_confirmation',
+        channel: 'sms',
+        recipient: phone,
+        body: `${names}: you are unsubscribed and will receive no more texts. Reply START to resubscribe.`,
+        dedupeKey: `sms-stop:${sms.messageSid}`,
+      });
+    } else if (keyword === 'start') {
+      const wording = `Texted "${sms.body.trim().slice(0, 40)}": texts from ${names} resume. Reply STOP to opt out.`;
+      await trx.deleteFrom('sms_opt_outs').where('phone', '=', phone).where('practice_id', 'in', practiceIds).execute();
+      await recordPatientConsent(trx, now, patients, phone, true, 'sms_start', wording);
+      await enqueueMessage(trx, now, {
+        practiceId: first.id,
+        kind: 'sms_start_confirmation',
+        channel: 'sms',
+        recipient: phone,
+        body: `${names}: you are resubscribed to texts. Reply HELP for help, STOP to opt out.`,
+        dedupeKey: `sms-start:${sms.messageSid}`,
+      });
+    } else {
+      const contacts = practices.map((p) => `${p.name}: call ${p.phone}`).join('. ');
+      await enqueueMessage(trx, now, {
+        practiceId: first.id,
+        kind: 'sms_help',
+        channel: 'sms',
+        recipient: phone,
+        body: `${contacts}. Appointment and billing messages. Reply STOP to opt out. Msg & data rates may apply.`,
+        dedupeKey: `sms-help:${sms.messageSid}`,
+      });
+    }
+    return { keyword, practices: practiceIds, cancelled };
+  });
+}
+
+/** A STOP or START covers every kind texted to that number: one consent row per patient and kind. */
+async function recordPatientConsent(db: Database, now: Date, patients: { id: number; practice_id: number }[], phone: string, subscribed: boolean, source: string, wording: string) {
+  const rows = patients.flatMap((p) =>
+    KINDS.map((k) => ({ practice_id: p.practice_id, patient_id: p.id, kind: k.kind, channel: 'sms' as const, subscribed, address: phone, wording, actor_kind: 'patient' as const, actor_user_id: null, source, at: now })),
+  );
+  if (rows.length) await db.insertInto('consent_events').values(rows).execute();
+}

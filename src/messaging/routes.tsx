@@ -1,0 +1,80 @@
+import { Hono } from 'hono';
+import type { AppDeps, AppEnv } from '../web/types.ts';
+import { redirectAfterPost, renderPage, pageNumber, currentActor } from '../web/http.ts';
+import { viewContext } from '../web/context.ts';
+import { requireVendor, requireCapability } from '../web/guards.ts';
+import { NotFound } from '../web/errors.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { jobs } from '../jobs/index.ts';
+import { listJobStatuses, runJobOnce } from '../jobs/scheduler.ts';
+import { OUTBOX_STATUSES, listFailedMessages, messageKinds, outboxCounts, retryFailedMessage, searchMessages, type MessageFilters } from './messages.ts';
+import { SentMessagesPage } from '../../views/messaging/sent-messages.tsx';
+import { JobsPage } from '../../views/messaging/jobs.tsx';
+import type { OutboxStatus } from '../db/schema.ts';
+
+/** Sent Messages, mounted at /vendor/messages: vendor admins read every outbox row and retry failed ones. */
+export function sentMessagesRoutes(deps: AppDeps) {
+  const { db, clock } = deps;
+  const app = new Hono<AppEnv>();
+  app.use('*', requireVendor, requireCapability('vendor.admin'));
+
+  app.get('/', async (c) => {
+    const q = c.req.query();
+    const filters: MessageFilters = {
+      status: OUTBOX_STATUSES.includes(q.status as OutboxStatus) ? (q.status as OutboxStatus) : undefined,
+      channel: q.channel === 'sms' || q.channel === 'email' ? q.channel : undefined,
+      transport: ['captured', 'resend', 'twilio'].includes(q.transport ?? '') ? q.transport : undefined,
+      kind: q.kind ? q.kind.slice(0, 60) : undefined,
+      practiceId: Number.isSafeInteger(Number(q.practice)) && Number(q.practice) > 0 ? Number(q.practice) : undefined,
+      recipient: q.recipient?.trim().slice(0, 100) || undefined,
+    };
+    const page = pageNumber(q.page);
+    const [{ rows, hasMore }, kinds, practices] = await Promise.all([
+      searchMessages(db, filters, page),
+      messageKinds(db),
+      db.selectFrom('practices').select(['id', 'name']).orderBy('name').execute(),
+    ]);
+    const query = new URL(c.req.url).searchParams;
+    query.delete('page');
+    return renderPage(c, <SentMessagesPage ctx={await viewContext(c, deps)} filters={filters} rows={rows} page={page} hasMore={hasMore} kinds={kinds} practices={practices} query={query.toString()} />);
+  });
+
+  app.post('/:id/retry', async (c) => {
+    const id = Number(c.req.param('id'));
+    if (!Number.isSafeInteger(id) || id < 1) throw new NotFound();
+    const now = clock.now();
+    if (await retryFailedMessage(db, id, now)) {
+      await recordAudit(db, { at: now, actor: currentActor(c), action: 'outbox.retry', recordType: 'outbox_message', recordId: id, ip: null, details: {} });
+    }
+    return redirectAfterPost(c, '/vendor/jobs?retried=' + id);
+  });
+  return app;
+}
+
+/** Jobs, mounted at /vendor/jobs: each scheduled job's runs, Run now, and the outbox by status. */
+export function jobsRoutes(deps: AppDeps) {
+  const { db, clock, logger } = deps;
+  const app = new Hono<AppEnv>();
+  app.use('*', requireVendor, requireCapability('vendor.admin'));
+
+  app.get('/', async (c) => {
+    const now = clock.now();
+    const [statuses, counts, failed] = await Promise.all([listJobStatuses(db, jobs, now), outboxCounts(db), listFailedMessages(db)]);
+    const q = c.req.query();
+    const notice = q.ran ? `Ran ${q.ran}: ${q.rows ?? 0} rows handled.` : q.failed ? `${q.failed} failed: ${q.error ?? 'see the log'}` : q.retried ? `Message ${q.retried} is queued again.` : undefined;
+    return renderPage(c, <JobsPage ctx={await viewContext(c, deps)} jobs={statuses} counts={counts} failed={failed} notice={notice} schedulerRunning={deps.config.scheduler && !!deps.scheduler} />);
+  });
+
+  app.post('/:name/runs', async (c) => {
+    const job = jobs.find((j) => j.name === c.req.param('name'));
+    if (!job) throw new NotFound();
+    await recordAudit(db, { at: clock.now(), actor: currentActor(c), action: 'job.run_now', recordType: 'job', recordId: job.name, ip: null, details: { job: job.name } });
+    try {
+      const rows = deps.scheduler ? await deps.scheduler.runNow(job.name) : await runJobOnce({ db, clock, logger, transports: deps.transports }, job);
+      return redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ ran: job.name, rows: String(rows) })}`);
+    } catch (err) {
+      return redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ failed: job.name, error: (err as Error).message.slice(0, 200) })}`);
+    }
+  });
+  return app;
+}
