@@ -18,12 +18,19 @@ import { healthRoutes } from './web/health-routes.ts';
 import { authRoutes } from './auth/routes.tsx';
 import { homeRoutes } from './web/home-routes.tsx';
 import { staffRoutes } from './staff/routes.tsx';
+import { ticketRoutes } from './tickets/routes.tsx';
+import { sessionCookieOptions } from './auth/cookie.ts';
+import { emergencyRoutes } from './emergency/routes.tsx';
+import { reportRoutes } from './reports/routes.tsx';
+import { practiceAuditRoutes, vendorAuditRoutes } from './audit/routes.tsx';
+import { portalRoutes } from './portal/routes.tsx';
+import { paymentSettingsRoutes, authorizeNetWebhookRoutes } from './payments/routes.tsx';
+import { patientRoutes } from './patients/routes.tsx';
+import { importRoutes } from './imports/routes.tsx';
+import { engagementSettingsRoutes } from './engagement-settings/routes.tsx';
 import { engagementRoutes } from './engagement/routes.tsx';
 import { webhookRoutes } from './messaging/webhook-routes.tsx';
 import { sentMessagesRoutes, jobsRoutes } from './messaging/routes.tsx';
-import { sessionCookieOptions } from './auth/cookie.ts';
-import { emergencyRoutes } from './emergency/routes.tsx';
-import { practiceAuditRoutes, vendorAuditRoutes } from './audit/routes.tsx';
 
 export function createApp(deps: AppDeps) {
   const { config, logger, clock, db } = deps;
@@ -129,13 +136,21 @@ export function createApp(deps: AppDeps) {
   app.route('/', authRoutes(deps));
   app.route('/', homeRoutes(deps));
   app.route('/settings/staff', staffRoutes(deps));
+  app.route('/tickets', ticketRoutes(deps));
+  app.route('/settings/patient-engagement', engagementSettingsRoutes(deps));
   app.route('/', engagementRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.route('/vendor/messages', sentMessagesRoutes(deps));
   app.route('/vendor/jobs', jobsRoutes(deps));
+  app.route('/patients/import', importRoutes(deps));
+  app.route('/patients', patientRoutes(deps));
   app.route('/settings/audit', practiceAuditRoutes(deps));
   app.route('/vendor/audit', vendorAuditRoutes(deps));
+  app.route('/portal', portalRoutes(deps));
+  app.route('/settings/payments', paymentSettingsRoutes(deps));
+  app.route('/webhooks/authorize-net', authorizeNetWebhookRoutes(deps));
   app.route('/emergency', emergencyRoutes(deps));
+  app.route('/reports', reportRoutes(deps));
 
   app.notFound((c) => renderPage(c, <ErrorPage actor={c.get('actor')} title="Not found" message="There is nothing here, or you do not have access to it." />, 404));
   app.onError((err, c) => {

@@ -28,7 +28,7 @@ async function main() {
   if (config.demo && (await seedDemo(db, systemClock.now()))) logger.info('demo data loaded');
   const transports = createTransports(config);
   const deps = { db, dialect, clock: systemClock, config, logger, transports };
-  const scheduler = startScheduler({ db, clock: systemClock, logger, transports }, jobs, { autostart: config.scheduler });
+  const scheduler = startScheduler({ db, clock: systemClock, logger, transports, publicUrl: config.publicUrl }, jobs, { autostart: config.scheduler });
   const app = createApp({ ...deps, scheduler });
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     logger.info({ port: info.port, database: dialect, ms: Math.round(performance.now() - t0) }, `listening on ${config.publicUrl}`);

@@ -36,6 +36,7 @@ export type Capability =
   | 'tickets.createAdminLevel'
   | 'feedback.use'
   | 'patients.view'
+  | 'patients.import'
   | 'staff.manage'
   | 'settings.view'
   | 'engagement.configure'
@@ -79,6 +80,7 @@ export function can(actor: Actor, capability: Capability): boolean {
     case 'emergency.send':
       return role >= THERAPY_DIRECTOR;
     case 'staff.manage':
+    case 'patients.import':
     case 'payments.configure':
     case 'audit.view':
     case 'deliverability.view':

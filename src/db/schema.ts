@@ -176,6 +176,8 @@ export interface TicketsTable {
   waiting_since: Timestamp;
   closed_at: Date | null;
   created_at: Timestamp;
+  /** When the current response requirement was set (migrations/20261123_0300_vendor.ts). */
+  response_required_at: Date | null;
 }
 
 export interface TicketMessagesTable {
@@ -348,6 +350,15 @@ export interface DB {
   emergency_notices: EmergencyNoticesTable;
   print_batches: PrintBatchesTable;
   statements: StatementsTable;
+  imports: ImportsTable;
+  portal_sessions: PortalSessionsTable;
+  payment_settings: PaymentSettingsTable;
+  payment_requests: PaymentRequestsTable;
+  password_tokens: PasswordTokensTable;
+  feedback_ideas: FeedbackIdeasTable;
+  feedback_votes: FeedbackVotesTable;
+  feedback_comments: FeedbackCommentsTable;
+  feedback_status_changes: FeedbackStatusChangesTable;
 }
 
 export type Practice = Selectable<PracticesTable>;
@@ -401,4 +412,132 @@ export interface StatementsTable {
   outbox_message_id: number | null;
   content: Json<unknown>;
   generated_at: Timestamp;
+}
+
+// ---- Patients, ledger and imports (migrations/20261123_0400_patients.ts) ----
+
+export type ImportKind = 'patients' | 'ledger' | 'appointments';
+export type ImportStatus = 'validating' | 'saving' | 'committed' | 'rejected' | 'failed';
+export type ImportRejection = { row: number; field: string; problem: string };
+
+export interface ImportsTable {
+  id: Generated<number>;
+  practice_id: number;
+  kind: ImportKind;
+  sha256: string;
+  filename: string;
+  size_bytes: number;
+  created_by_user_id: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Date | null;
+  status: Generated<ImportStatus>;
+  total_rows: Generated<number>;
+  processed_rows: Generated<number>;
+  inserted_rows: Generated<number>;
+  existing_rows: Generated<number>;
+  rejected_rows: Generated<number>;
+  errors: Json<ImportRejection[]>;
+}
+
+// ---- Patient portal and Authorize.net payments (migrations/20261123_0500_portal_payments.ts) ----
+
+export interface PortalSessionsTable {
+  /** SHA-256 of the cookie's token. */
+  id: string;
+  practice_id: number;
+  patient_id: number;
+  link_id: number;
+  created_at: Timestamp;
+  last_active_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+/** Authorize.net credentials of one practice, each encrypted (AES-256-GCM, key from APP_SECRET). */
+export interface PaymentSettingsTable {
+  practice_id: number;
+  api_login_id_enc: string;
+  transaction_key_enc: string;
+  signature_key_enc: string;
+  api_login_id_last4: string;
+  transaction_key_last4: string;
+  signature_key_last4: string;
+  updated_at: Timestamp;
+  updated_by_user_id: number | null;
+  last_test_at: Date | null;
+  last_test_ok: boolean | null;
+  last_test_message: string | null;
+}
+
+export type PaymentRequestStatus = 'pending' | 'paid' | 'cancelled' | 'review';
+
+export interface PaymentRequestsTable {
+  id: Generated<number>;
+  practice_id: number;
+  patient_id: number;
+  case_id: number;
+  /** Sent to Authorize.net as the order's invoice number; how a transaction finds its request. */
+  ref_id: string;
+  amount_cents: number;
+  status: Generated<PaymentRequestStatus>;
+  trans_id: string | null;
+  ledger_entry_id: number | null;
+  posted_via: 'webhook' | 'return' | null;
+  review_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  paid_at: Date | null;
+}
+
+// ---- Vendor console and Product Feedback (migrations/20261123_0300_vendor.ts) ----
+
+export interface PasswordTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  /** SHA-256 of the emailed token; the token itself is never stored. */
+  token_hash: string;
+  purpose: Generated<'invite' | 'reset'>;
+  created_by_user_id: number | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Date | null;
+}
+
+export type FeedbackStatus = 'under_review' | 'planned' | 'in_progress' | 'shipped' | 'declined';
+
+export interface FeedbackIdeasTable {
+  id: Generated<number>;
+  title: string;
+  description: string;
+  author_user_id: number;
+  author_practice_id: number | null;
+  status: Generated<FeedbackStatus>;
+  vote_count: Generated<number>;
+  comment_count: Generated<number>;
+  created_at: Timestamp;
+  status_changed_at: Date | null;
+}
+
+export interface FeedbackVotesTable {
+  idea_id: number;
+  user_id: number;
+  created_at: Timestamp;
+}
+
+export interface FeedbackCommentsTable {
+  id: Generated<number>;
+  idea_id: number;
+  author_user_id: number;
+  body: string;
+  created_at: Timestamp;
+}
+
+export interface FeedbackStatusChangesTable {
+  id: Generated<number>;
+  idea_id: number;
+  from_status: FeedbackStatus | null;
+  to_status: FeedbackStatus;
+  note: string | null;
+  changed_by_user_id: number;
+  at: Timestamp;
 }

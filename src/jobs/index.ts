@@ -3,6 +3,7 @@ import { deleteExpiredSessions } from '../auth/cleanup.ts';
 import { drainOutbox } from '../messaging/dispatcher.ts';
 import { capturedTransports } from '../messaging/transports.ts';
 import { runAppointmentReminders } from '../reminders/reminders.ts';
+import { runBalanceAlerts } from '../balance-alerts/alerts.ts';
 
 /** Every scheduled job. Each feature adds its own here. */
 export const jobs: JobDefinition[] = [
@@ -23,5 +24,11 @@ export const jobs: JobDefinition[] = [
     description: 'Queues appointment reminders at the practice’s lead time (texts moved before quiet hours)',
     schedule: '30 * * * * *',
     run: ({ db, clock }) => runAppointmentReminders(db, clock.now()),
+  },
+  {
+    name: 'balance-alerts',
+    description: 'Queues balance alerts (text and email with a portal link) for subscribed patients who are due',
+    schedule: '0 */5 * * * *',
+    run: ({ db, clock, publicUrl, transports }) => runBalanceAlerts(db, clock.now(), publicUrl ?? transports?.unsubscribe?.publicUrl ?? 'http://localhost:3000'),
   },
 ];

@@ -15,6 +15,8 @@ export type JobContext = {
   logger: Logger;
   /** How messages leave; absent means captured into the database. */
   transports?: Transports;
+  /** The app's public base URL, for links in messages (portal links). */
+  publicUrl?: string;
 };
 export type JobDefinition = {
   name: string;

@@ -22,6 +22,7 @@ const expected: Record<Capability, [boolean, boolean, boolean, boolean, boolean]
   'tickets.createAdminLevel': [false, false, false, true, true],
   'feedback.use': [true, true, true, true, true],
   'patients.view': [true, true, true, true, true],
+  'patients.import': [false, false, false, true, true],
   'settings.view': [false, false, true, true, true],
   'engagement.configure': [false, false, true, true, true],
   'emergency.send': [false, false, true, true, true],

@@ -1,0 +1,151 @@
+import { sql } from 'kysely';
+import type { Database } from '../db/database.ts';
+import type { Channel } from '../db/schema.ts';
+import { enqueueMessage } from '../messaging/outbox.ts';
+import { registerSendCheck } from '../messaging/checks.ts';
+import { nextTextWindow } from '../messaging/quiet-hours.ts';
+import { issuePortalLink } from '../portal/links.ts';
+import { localDate } from '../ledger/ledger.ts';
+
+// Balance alerts (SPEC §4). A patient is due one on a channel when all hold:
+//   - the practice's frequency is not Don't Send;
+//   - the balance (responsibility − payments − adjustments over all cases) is above zero;
+//   - a patient responsibility was posted within the last 60 days;
+//   - the patient is subscribed to balance alerts on that channel, and the channel is usable
+//     (a mobile number not opted out by STOP; an email address that has not bounced or complained);
+//   - no balance alert went to them on that channel within the interval (14 days, or one calendar month).
+// Nothing else is stored: the schedule follows from the ledger and the outbox, so a new charge
+// keeps the cadence, and one after alerts stopped starts them again at the next run.
+
+export const RESPONSIBILITY_WINDOW_DAYS = 60;
+export const BALANCE_ALERT_KIND = 'balance_alert';
+/** Only one instance selects and writes at a time, so no portal link is issued twice for one alert. */
+const RUN_LOCK_KEY = 6_002_001;
+
+export type DueBalanceAlert = {
+  patient_id: number;
+  practice_id: number;
+  channel: Channel;
+  recipient: string;
+  practice_name: string;
+  practice_phone: string;
+  time_zone: string;
+};
+
+/**
+ * The due (patient, channel) pairs, in one set-based statement. Indexes it relies on are in
+ * migrations/20261123_0400_patients.ts; bench/alert-selection.ts runs it at a million accounts.
+ */
+export async function selectDueBalanceAlerts(db: Database, now: Date, options: { limit?: number } = {}): Promise<DueBalanceAlert[]> {
+  const { rows } = await sql<DueBalanceAlert>`
+    with recent as (
+      select distinct le.patient_id
+        from ledger_entries le
+       where le.kind = 'responsibility'
+         and le.posted_at > ${now}::timestamptz - make_interval(days => ${RESPONSIBILITY_WINDOW_DAYS})
+         and le.posted_at <= ${now}::timestamptz
+    ),
+    owing as (
+      select le.patient_id
+        from ledger_entries le
+        join recent r on r.patient_id = le.patient_id
+       where le.posted_at <= ${now}::timestamptz
+       group by le.patient_id
+      having sum(case le.kind when 'responsibility' then le.amount_cents else -le.amount_cents end) > 0
+    )
+    select p.id as patient_id, p.practice_id, s.channel,
+           case s.channel when 'sms' then p.mobile_phone else p.email end as recipient,
+           pr.name as practice_name, pr.phone as practice_phone, pr.time_zone
+      from owing o
+      join patients p on p.id = o.patient_id
+      join practices pr on pr.id = p.practice_id and pr.balance_alert_frequency <> 'off'
+      join subscriptions s on s.patient_id = p.id and s.kind = 'balance_alert' and s.subscribed
+     where ((s.channel = 'sms' and p.mobile_phone is not null and p.mobile_phone <> ''
+              and not exists (select 1 from sms_opt_outs so where so.practice_id = p.practice_id and so.phone = p.mobile_phone))
+         or (s.channel = 'email' and p.email is not null and p.email <> ''
+              and not exists (select 1 from email_suppressions es where es.patient_id = p.id and lower(es.email) = lower(p.email))))
+       and not exists (
+             select 1 from outbox_messages m
+              where m.patient_id = p.id and m.kind = 'balance_alert' and m.channel = s.channel
+                and m.status <> 'cancelled'
+                and m.created_at > case pr.balance_alert_frequency
+                      when 'biweekly' then ${now}::timestamptz - interval '14 days'
+                      -- one calendar month in the practice's own calendar
+                      else ((${now}::timestamptz at time zone pr.time_zone) - interval '1 month') at time zone pr.time_zone
+                    end)
+     order by p.id, s.channel
+     ${options.limit ? sql`limit ${options.limit}` : sql``}`.execute(db);
+  return rows.map((r) => ({ ...r, patient_id: Number(r.patient_id), practice_id: Number(r.practice_id) }));
+}
+
+/** One run of the scheduled job: selects who is due and queues their alerts. Returns how many were queued. */
+export async function runBalanceAlerts(db: Database, now: Date, publicUrl: string): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${RUN_LOCK_KEY}) as locked`.execute(trx);
+    if (!rows[0]?.locked) return 0;
+    const due = await selectDueBalanceAlerts(trx, now);
+    let queued = 0;
+    for (const d of due) {
+      const link = await issuePortalLink(trx, now, publicUrl, { practiceId: d.practice_id, patientId: d.patient_id, purpose: 'balance' });
+      const message = balanceAlertMessage(d, link.url);
+      const id = await enqueueMessage(trx, now, {
+        practiceId: d.practice_id,
+        patientId: d.patient_id,
+        kind: BALANCE_ALERT_KIND,
+        channel: d.channel,
+        recipient: d.recipient,
+        subject: message.subject,
+        body: message.body,
+        html: message.html,
+        reason: { portalLinkId: link.id },
+        // One alert per patient, channel and cycle, even if two instances run at once.
+        dedupeKey: `balance-alert:${d.patient_id}:${d.channel}:${localDate(now, d.time_zone)}`,
+        sendAfter: d.channel === 'sms' ? (nextTextWindow(now, d.time_zone) ?? undefined) : undefined,
+      });
+      if (id !== null) queued++;
+    }
+    return queued;
+  });
+}
+
+/**
+ * The words SPEC §4 and §5 allow: the practice's name, that a balance is due, the link, how to opt
+ * out (texts) or the phone number (email). No amount, no dates of service, nothing clinical, and
+ * never the statement address.
+ */
+export function balanceAlertMessage(d: Pick<DueBalanceAlert, 'channel' | 'practice_name' | 'practice_phone'>, url: string): { subject: string | null; body: string; html: string | null } {
+  if (d.channel === 'sms') {
+    return { subject: null, body: `${d.practice_name}: you have a balance due. View and pay securely: ${url}. Reply STOP to opt out.`, html: null };
+  }
+  const body = `${d.practice_name}: you have a balance due. View and pay securely: ${url}\n\nQuestions? Call ${d.practice_name} at ${d.practice_phone}.`;
+  const html =
+    `<p>${escapeHtml(d.practice_name)}: you have a balance due.</p>` +
+    `<p><a href="${escapeHtml(url)}">View and pay securely</a></p>` +
+    `<p>Questions? Call ${escapeHtml(d.practice_name)} at ${escapeHtml(d.practice_phone)}.</p>`;
+  return { subject: `A message from ${d.practice_name}`, body, html };
+}
+
+/** Send-time re-check: a queued alert whose balance was paid in the meantime is cancelled, not sent. */
+export async function balanceAlertCancelReason(db: Database, patientId: number | null, now: Date): Promise<string | null> {
+  if (patientId == null) return 'No patient';
+  const practice = await db
+    .selectFrom('patients')
+    .innerJoin('practices', 'practices.id', 'patients.practice_id')
+    .select('practices.balance_alert_frequency')
+    .where('patients.id', '=', patientId)
+    .executeTakeFirst();
+  if (!practice || practice.balance_alert_frequency === 'off') return 'Balance alerts are set to Don’t Send';
+  const row = await db
+    .selectFrom('ledger_entries')
+    .select(sql<number>`coalesce(sum(case kind when 'responsibility' then amount_cents else -amount_cents end), 0)::bigint`.as('balance'))
+    .where('patient_id', '=', patientId)
+    .where('posted_at', '<=', now)
+    .executeTakeFirst();
+  return Number(row?.balance ?? 0) > 0 ? null : 'Balance was paid';
+}
+
+registerSendCheck(BALANCE_ALERT_KIND, (db, message, now) => balanceAlertCancelReason(db, message.patient_id, now));
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}

@@ -1,0 +1,559 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { TZDate } from '@date-fns/tz';
+import type { Database } from '../db/database.ts';
+import type { Clock } from '../clock.ts';
+import type { ImportKind, ImportRejection, ImportStatus } from '../db/schema.ts';
+import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { NotFound } from '../web/errors.ts';
+import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
+import { parseAmountToCents } from '../ledger/money.ts';
+import { parseDateOfBirth } from '../patients/patients.ts';
+
+// CSV import of patients, ledger entries and appointments. A file is validated row by row, then
+// saved whole in one transaction or not at all. The same bytes uploaded again add nothing (the
+// file's hash is unique per practice and kind), and rows already present by account number or
+// external reference are counted as existing, not inserted twice.
+
+export const IMPORT_KINDS: Record<ImportKind, string> = {
+  patients: 'Patients',
+  ledger: 'Ledger entries',
+  appointments: 'Appointments',
+};
+
+export const IMPORT_COLUMNS: Record<ImportKind, { required: string[]; optional: string[] }> = {
+  patients: {
+    required: ['account_number', 'first_name', 'last_name', 'date_of_birth'],
+    optional: ['status', 'mobile_phone', 'email', 'address_line1', 'address_line2', 'city', 'state', 'postal_code', 'alt_address_line1', 'alt_address_line2', 'alt_city', 'alt_state', 'alt_postal_code', 'statement_delivery'],
+  },
+  ledger: {
+    required: ['external_ref', 'account_number', 'kind', 'amount', 'posted_at'],
+    optional: ['case', 'note'],
+  },
+  appointments: {
+    required: ['external_ref', 'account_number', 'starts_at', 'provider', 'location'],
+    optional: ['status'],
+  },
+};
+
+export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+/** Rejections kept for the report; the count is always exact. */
+const MAX_STORED_REJECTIONS = 5_000;
+const BATCH = 500;
+/** An import still "validating" after this long was interrupted (the process stopped). */
+const STALE_MS = 10 * 60_000;
+
+export type ImportRow = {
+  id: number;
+  kind: ImportKind;
+  filename: string;
+  size_bytes: number;
+  status: ImportStatus;
+  total_rows: number;
+  processed_rows: number;
+  inserted_rows: number;
+  existing_rows: number;
+  rejected_rows: number;
+  errors: ImportRejection[];
+  created_at: Date;
+  finished_at: Date | null;
+  created_by_name: string | null;
+};
+
+export type StartResult =
+  | { ok: true; id: number; alreadyImported: boolean; started: boolean }
+  | { ok: false; errors: Record<string, string> };
+
+/**
+ * Registers an upload. Returns the existing import when these exact bytes were already imported
+ * (or are being imported) for this practice and kind; otherwise a new row the caller processes.
+ */
+export async function startImport(db: Database, actor: Actor, input: { kind: string; filename: string; bytes: Buffer | null }, now: Date): Promise<StartResult> {
+  assertCan(actor, 'patients.import');
+  const practiceId = practiceIdOf(actor);
+  const errors: Record<string, string> = {};
+  if (!(input.kind in IMPORT_KINDS)) errors.kind = 'Choose what the file contains.';
+  if (!input.bytes || input.bytes.length === 0) errors.file = 'Choose a CSV file to upload.';
+  else if (input.bytes.length > MAX_IMPORT_BYTES) errors.file = 'The file is larger than 20 MB; split it into smaller files.';
+  if (Object.keys(errors).length || !input.bytes) return { ok: false, errors };
+  const kind = input.kind as ImportKind;
+  const sha256 = createHash('sha256').update(input.bytes).digest('hex');
+  return db.transaction().execute(async (trx) => {
+    // Interrupted imports do not block a retry of the same file.
+    await trx
+      .updateTable('imports')
+      .set({ status: 'failed', finished_at: now, updated_at: now })
+      .where('practice_id', '=', practiceId)
+      .where('kind', '=', kind)
+      .where('sha256', '=', sha256)
+      .where('status', 'in', ['validating', 'saving'])
+      .where('updated_at', '<', new Date(now.getTime() - STALE_MS))
+      .execute();
+    const existing = await trx
+      .selectFrom('imports')
+      .select(['id', 'status'])
+      .where('practice_id', '=', practiceId)
+      .where('kind', '=', kind)
+      .where('sha256', '=', sha256)
+      .where('status', 'in', ['validating', 'saving', 'committed'])
+      .executeTakeFirst();
+    if (existing) return { ok: true as const, id: existing.id, alreadyImported: existing.status === 'committed', started: false };
+    const row = await trx
+      .insertInto('imports')
+      .values({
+        practice_id: practiceId,
+        kind,
+        sha256,
+        filename: input.filename.replace(/[^\w .()-]/g, '_').slice(0, 200) || 'upload.csv',
+        size_bytes: input.bytes!.length,
+        created_by_user_id: actor.id,
+        created_at: now,
+        updated_at: now,
+        total_rows: estimateRows(input.bytes!),
+        errors: JSON.stringify([]),
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!row) {
+      // Another upload of the same bytes won the race.
+      const other = await trx.selectFrom('imports').select(['id', 'status']).where('practice_id', '=', practiceId).where('kind', '=', kind).where('sha256', '=', sha256).where('status', 'in', ['validating', 'saving', 'committed']).executeTakeFirstOrThrow();
+      return { ok: true as const, id: other.id, alreadyImported: other.status === 'committed', started: false };
+    }
+    await recordAudit(trx, { at: now, actor, action: 'import.started', recordType: 'import', recordId: row.id, details: { kind } });
+    return { ok: true as const, id: row.id, alreadyImported: false, started: true };
+  });
+}
+
+export async function findImport(db: Database, actor: Actor, id: number): Promise<ImportRow> {
+  assertCan(actor, 'patients.import');
+  const row = await db
+    .selectFrom('imports')
+    .leftJoin('users', 'users.id', 'imports.created_by_user_id')
+    .select([
+      'imports.id', 'imports.kind', 'imports.filename', 'imports.size_bytes', 'imports.status', 'imports.total_rows', 'imports.processed_rows',
+      'imports.inserted_rows', 'imports.existing_rows', 'imports.rejected_rows', 'imports.errors', 'imports.created_at', 'imports.finished_at',
+      'users.name as created_by_name',
+    ])
+    .where('imports.id', '=', id)
+    .where('imports.practice_id', '=', practiceIdOf(actor))
+    .executeTakeFirst();
+  if (!row) throw new NotFound();
+  return row;
+}
+
+export async function recentImports(db: Database, actor: Actor): Promise<ImportRow[]> {
+  assertCan(actor, 'patients.import');
+  const rows = await db
+    .selectFrom('imports')
+    .leftJoin('users', 'users.id', 'imports.created_by_user_id')
+    .select([
+      'imports.id', 'imports.kind', 'imports.filename', 'imports.size_bytes', 'imports.status', 'imports.total_rows', 'imports.processed_rows',
+      'imports.inserted_rows', 'imports.existing_rows', 'imports.rejected_rows', 'imports.created_at', 'imports.finished_at',
+      'users.name as created_by_name',
+    ])
+    .where('imports.practice_id', '=', practiceIdOf(actor))
+    .orderBy('imports.created_at', 'desc')
+    .orderBy('imports.id', 'desc')
+    .limit(20)
+    .execute();
+  return rows.map((r) => ({ ...r, errors: [] }));
+}
+
+/**
+ * Validates and saves an upload registered by startImport. Runs after the request has answered;
+ * progress is written to the imports row as it goes, so the status page can poll it.
+ */
+export async function processImport(db: Database, clock: Clock, importId: number, bytes: Buffer): Promise<void> {
+  const imp = await db
+    .selectFrom('imports')
+    .innerJoin('practices', 'practices.id', 'imports.practice_id')
+    .select(['imports.id', 'imports.kind', 'imports.practice_id', 'imports.created_by_user_id', 'practices.time_zone'])
+    .where('imports.id', '=', importId)
+    .executeTakeFirstOrThrow();
+  try {
+    const validator = VALIDATORS[imp.kind];
+    const ctx: ValidationContext = { db, practiceId: imp.practice_id, timeZone: imp.time_zone, now: clock.now() };
+    const rejections: ImportRejection[] = [];
+    let rejectedRows = 0;
+    const accepted: AcceptedRow[] = [];
+    let processed = 0;
+    let batch: { row: number; record: Record<string, string> }[] = [];
+    const seen = new Map<string, number>();
+
+    const flush = async () => {
+      if (!batch.length) return;
+      const results = await validator(ctx, batch, seen);
+      for (const r of results) {
+        if (r.rejections.length) {
+          rejectedRows++;
+          for (const rej of r.rejections) if (rejections.length < MAX_STORED_REJECTIONS) rejections.push(rej);
+        } else if (r.accepted) accepted.push(r.accepted);
+      }
+      processed += batch.length;
+      batch = [];
+      await db.updateTable('imports').set({ processed_rows: processed, rejected_rows: rejectedRows, updated_at: clock.now() }).where('id', '=', importId).execute();
+    };
+
+    const parser = Readable.from(bytes).pipe(
+      parse({ columns: (header: string[]) => header.map(normalizeHeader), bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }),
+    );
+    let headerChecked = false;
+    let row = 1;
+    try {
+      for await (const record of parser as AsyncIterable<Record<string, string>>) {
+        row++;
+        if (!headerChecked) {
+          headerChecked = true;
+          const problems = headerProblems(imp.kind, Object.keys(record));
+          if (problems.length) {
+            rejections.push(...problems);
+            rejectedRows = 1;
+            break;
+          }
+        }
+        batch.push({ row, record });
+        if (batch.length >= BATCH) await flush();
+      }
+      await flush();
+    } catch (err) {
+      rejections.push({ row, field: '', problem: `The file is not valid CSV: ${(err as Error).message.split('\n')[0].slice(0, 200)}` });
+      rejectedRows++;
+    }
+    if (!headerChecked && !rejections.length) {
+      rejections.push({ row: 1, field: '', problem: 'The file has no rows below its header.' });
+      rejectedRows = 1;
+    }
+
+    if (rejections.length) {
+      await finish(db, clock, importId, { status: 'rejected', processed_rows: processed, rejected_rows: rejectedRows, errors: rejections });
+      return;
+    }
+    await db.updateTable('imports').set({ status: 'saving', processed_rows: processed, updated_at: clock.now() }).where('id', '=', importId).execute();
+    const existing = accepted.filter((a) => a.existing).length;
+    await db.transaction().execute(async (trx) => {
+      await SAVERS[imp.kind](trx, { practiceId: imp.practice_id, userId: imp.created_by_user_id, now: clock.now() }, accepted.filter((a) => !a.existing));
+      await trx
+        .updateTable('imports')
+        .set({ status: 'committed', inserted_rows: accepted.length - existing, existing_rows: existing, finished_at: clock.now(), updated_at: clock.now() })
+        .where('id', '=', importId)
+        .execute();
+      await recordAudit(trx, {
+        at: clock.now(),
+        actor: { kind: 'staff', id: imp.created_by_user_id, practice_id: imp.practice_id } as never,
+        action: 'import.committed',
+        recordType: 'import',
+        recordId: importId,
+        details: { kind: imp.kind, inserted: accepted.length - existing, existing },
+      });
+    });
+  } catch (err) {
+    const message = uniqueViolation(err)
+      ? 'The data changed while the file was being saved (a row with the same account number or external reference was added). Nothing was saved; upload the file again.'
+      : 'The import stopped on an unexpected error. Nothing was saved.';
+    await finish(db, clock, importId, { status: 'failed', errors: [{ row: 0, field: '', problem: message }] });
+    if (!uniqueViolation(err)) throw err;
+  }
+}
+
+/** The rejection report as CSV rows (row number, column, problem): no cell values, so no PHI. */
+export function rejectionReportRows(imp: ImportRow): string[][] {
+  return [['row', 'column', 'problem'], ...imp.errors.map((e) => [String(e.row), safeCell(e.field), safeCell(e.problem)])];
+}
+
+/** Column names come from the uploaded header: keep a spreadsheet from reading one as a formula. */
+function safeCell(v: string): string {
+  return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+}
+
+export function templateCsv(kind: ImportKind): string {
+  const { required, optional } = IMPORT_COLUMNS[kind];
+  return [...required, ...optional].join(',') + '\n';
+}
+
+// ---- validation ---------------------------------------------------------------------------
+
+type ValidationContext = { db: Database; practiceId: number; timeZone: string; now: Date };
+type AcceptedRow = { existing: boolean; values: Record<string, unknown> };
+type RowResult = { rejections: ImportRejection[]; accepted?: AcceptedRow };
+type Validator = (ctx: ValidationContext, rows: { row: number; record: Record<string, string> }[], seen: Map<string, number>) => Promise<RowResult[]>;
+
+const VALIDATORS: Record<ImportKind, Validator> = {
+  async patients(ctx, rows, seen) {
+    const accounts = [...new Set(rows.map((r) => r.record.account_number).filter(Boolean))];
+    const known = new Set(
+      accounts.length
+        ? (await ctx.db.selectFrom('patients').select('account_number').where('practice_id', '=', ctx.practiceId).where('account_number', 'in', accounts).execute()).map((p) => p.account_number)
+        : [],
+    );
+    return rows.map(({ row, record: r }) => {
+      const rej: ImportRejection[] = [];
+      const bad = (field: string, problem: string) => rej.push({ row, field, problem });
+      const account = r.account_number ?? '';
+      if (!account) bad('account_number', 'missing account number');
+      else if (account.length > 40) bad('account_number', 'account number longer than 40 characters');
+      else if (seen.has(account)) bad('account_number', `duplicate account number (also on row ${seen.get(account)})`);
+      else seen.set(account, row);
+      if (!r.first_name) bad('first_name', 'missing first name');
+      if (!r.last_name) bad('last_name', 'missing last name');
+      const dob = r.date_of_birth ? parseDateOfBirth(r.date_of_birth) : null;
+      if (!r.date_of_birth) bad('date_of_birth', 'missing date of birth');
+      else if (!dob) bad('date_of_birth', 'bad date (use YYYY-MM-DD or MM/DD/YYYY)');
+      else if (dob > ctx.now.toISOString().slice(0, 10) || dob < '1900-01-01') bad('date_of_birth', 'date of birth out of range');
+      const status = (r.status || 'active').toLowerCase();
+      if (status !== 'active' && status !== 'inactive') bad('status', 'status must be active or inactive');
+      const phone = normalizePhone(r.mobile_phone);
+      if (r.mobile_phone && !phone) bad('mobile_phone', 'not a phone number');
+      const email = normalizeEmail(r.email);
+      if (r.email && !email) bad('email', 'not an email address');
+      const delivery = (r.statement_delivery || 'mail').toLowerCase();
+      if (delivery !== 'mail' && delivery !== 'electronic') bad('statement_delivery', 'statement delivery must be mail or electronic');
+      for (const f of ['state', 'alt_state']) if (r[f] && !/^[A-Za-z]{2}$/.test(r[f])) bad(f, 'use the two-letter state code');
+      for (const f of ['postal_code', 'alt_postal_code']) if (r[f] && !/^\d{5}(-?\d{4})?$/.test(r[f])) bad(f, 'not a ZIP code');
+      if (rej.length) return { rejections: rej };
+      const text = (f: string, max = 200) => (r[f] ? r[f].slice(0, max) : null);
+      return {
+        rejections: [],
+        accepted: {
+          existing: known.has(account),
+          values: {
+            account_number: account, first_name: r.first_name.slice(0, 100), last_name: r.last_name.slice(0, 100), date_of_birth: dob,
+            status, mobile_phone: phone, email, statement_delivery: delivery,
+            address_line1: text('address_line1'), address_line2: text('address_line2'), city: text('city', 100),
+            state: r.state ? r.state.toUpperCase() : null, postal_code: text('postal_code', 10),
+            alt_address_line1: text('alt_address_line1'), alt_address_line2: text('alt_address_line2'), alt_city: text('alt_city', 100),
+            alt_state: r.alt_state ? r.alt_state.toUpperCase() : null, alt_postal_code: text('alt_postal_code', 10),
+          },
+        },
+      };
+    });
+  },
+
+  async ledger(ctx, rows, seen) {
+    const patients = await patientsByAccount(ctx, rows);
+    const existingRefs = await existingExternalRefs(ctx, 'ledger_entries', rows);
+    return rows.map(({ row, record: r }) => {
+      const rej: ImportRejection[] = [];
+      const bad = (field: string, problem: string) => rej.push({ row, field, problem });
+      const ref = checkExternalRef(r.external_ref, row, seen, bad);
+      const patientId = checkAccount(r.account_number, patients, bad);
+      const kind = ({ responsibility: 'responsibility', charge: 'responsibility', payment: 'payment', adjustment: 'adjustment' } as Record<string, string>)[(r.kind ?? '').toLowerCase()];
+      if (!kind) bad('kind', 'kind must be responsibility, payment or adjustment');
+      const cents = parseAmountToCents(r.amount);
+      if (!r.amount) bad('amount', 'missing amount');
+      else if (cents === null) bad('amount', 'not an amount (use dollars and cents, such as 100.00)');
+      else if (cents < 0) bad('amount', 'negative amount (record payments and adjustments with their kind, as positive amounts)');
+      else if (cents === 0) bad('amount', 'amount must be above zero');
+      else if (cents > 10_000_000) bad('amount', 'amount above $100,000.00');
+      const postedAt = parseInstant(r.posted_at, ctx.timeZone);
+      if (!r.posted_at) bad('posted_at', 'missing date');
+      else if (!postedAt) bad('posted_at', 'bad date (use YYYY-MM-DD or an ISO date and time)');
+      else if (postedAt.getTime() > ctx.now.getTime()) bad('posted_at', 'date is in the future');
+      if ((r.note ?? '').length > 500) bad('note', 'note longer than 500 characters');
+      if ((r.case ?? '').length > 200) bad('case', 'case title longer than 200 characters');
+      if (rej.length) return { rejections: rej };
+      return {
+        rejections: [],
+        accepted: { existing: existingRefs.has(ref!), values: { external_ref: ref, patient_id: patientId, kind, amount_cents: cents, posted_at: postedAt, note: r.note || null, case: r.case || null } },
+      };
+    });
+  },
+
+  async appointments(ctx, rows, seen) {
+    const patients = await patientsByAccount(ctx, rows);
+    const existingRefs = await existingExternalRefs(ctx, 'appointments', rows);
+    return rows.map(({ row, record: r }) => {
+      const rej: ImportRejection[] = [];
+      const bad = (field: string, problem: string) => rej.push({ row, field, problem });
+      const ref = checkExternalRef(r.external_ref, row, seen, bad);
+      const patientId = checkAccount(r.account_number, patients, bad);
+      const startsAt = parseInstant(r.starts_at, ctx.timeZone, true);
+      if (!r.starts_at) bad('starts_at', 'missing start time');
+      else if (!startsAt) bad('starts_at', 'bad date and time (use YYYY-MM-DD HH:MM in the practice’s time zone, or ISO 8601)');
+      if (!r.provider) bad('provider', 'missing provider');
+      if (!r.location) bad('location', 'missing location');
+      const status = (r.status || 'scheduled').toLowerCase().replace(/[\s-]/g, '_');
+      if (!['scheduled', 'cancelled', 'completed', 'no_show'].includes(status)) bad('status', 'status must be scheduled, cancelled, completed or no_show');
+      if (rej.length) return { rejections: rej };
+      return {
+        rejections: [],
+        accepted: { existing: existingRefs.has(ref!), values: { external_ref: ref, patient_id: patientId, starts_at: startsAt, provider_name: r.provider.slice(0, 200), location: r.location.slice(0, 200), status } },
+      };
+    });
+  },
+};
+
+function checkExternalRef(raw: string | undefined, row: number, seen: Map<string, number>, bad: (f: string, p: string) => void): string | null {
+  const ref = raw ?? '';
+  if (!ref) bad('external_ref', 'missing external reference');
+  else if (ref.length > 100) bad('external_ref', 'external reference longer than 100 characters');
+  else if (seen.has(ref)) bad('external_ref', `duplicate external reference (also on row ${seen.get(ref)})`);
+  else {
+    seen.set(ref, row);
+    return ref;
+  }
+  return null;
+}
+
+function checkAccount(raw: string | undefined, patients: Map<string, number>, bad: (f: string, p: string) => void): number | null {
+  if (!raw) {
+    bad('account_number', 'missing account number');
+    return null;
+  }
+  const id = patients.get(raw);
+  if (id === undefined) bad('account_number', 'unknown account (import the patient first)');
+  return id ?? null;
+}
+
+async function patientsByAccount(ctx: ValidationContext, rows: { record: Record<string, string> }[]): Promise<Map<string, number>> {
+  const accounts = [...new Set(rows.map((r) => r.record.account_number).filter(Boolean))];
+  if (!accounts.length) return new Map();
+  const found = await ctx.db.selectFrom('patients').select(['id', 'account_number']).where('practice_id', '=', ctx.practiceId).where('account_number', 'in', accounts).execute();
+  return new Map(found.map((p) => [p.account_number, p.id]));
+}
+
+async function existingExternalRefs(ctx: ValidationContext, table: 'ledger_entries' | 'appointments', rows: { record: Record<string, string> }[]): Promise<Set<string>> {
+  const refs = [...new Set(rows.map((r) => r.record.external_ref).filter(Boolean))];
+  if (!refs.length) return new Set();
+  const found = await ctx.db.selectFrom(table).select('external_ref').where('practice_id', '=', ctx.practiceId).where('external_ref', 'in', refs).execute();
+  return new Set(found.map((f) => f.external_ref!));
+}
+
+/**
+ * 'YYYY-MM-DD' (noon in the practice's zone, for ledger dates), 'YYYY-MM-DD HH:MM' in the
+ * practice's zone, or ISO 8601 with an offset. Null when it is none of these.
+ */
+export function parseInstant(raw: string | undefined, timeZone: string, needTime = false): Date | null {
+  const text = (raw ?? '').trim();
+  if (!text) return null;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text)) {
+    const d = new Date(text);
+    return Number.isNaN(d.getTime()) ? null : d;
+  }
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2}))?$/.exec(text);
+  if (!m || (needTime && m[4] === undefined)) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const h = m[4] === undefined ? 12 : Number(m[4]);
+  const mi = m[5] === undefined ? 0 : Number(m[5]);
+  if (h > 23 || mi > 59) return null;
+  const local = new TZDate(y, mo - 1, d, h, mi, 0, timeZone);
+  if (local.getFullYear() !== y || local.getMonth() !== mo - 1 || local.getDate() !== d) return null;
+  return new Date(local.getTime());
+}
+
+function headerProblems(kind: ImportKind, columns: string[]): ImportRejection[] {
+  const { required, optional } = IMPORT_COLUMNS[kind];
+  const problems: ImportRejection[] = [];
+  for (const c of required) if (!columns.includes(c)) problems.push({ row: 1, field: c, problem: `missing column ${c}` });
+  for (const c of columns) if (!required.includes(c) && !optional.includes(c)) problems.push({ row: 1, field: c, problem: `unknown column ${c || '(blank)'}` });
+  return problems;
+}
+
+function normalizeHeader(h: string): string {
+  return h.trim().toLowerCase().replace(/[\s-]+/g, '_');
+}
+
+function estimateRows(bytes: Buffer): number {
+  let lines = 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) lines++;
+  if (bytes.length && bytes[bytes.length - 1] !== 10) lines++;
+  return Math.max(0, lines - 1);
+}
+
+// ---- saving -------------------------------------------------------------------------------
+
+type SaveContext = { practiceId: number; userId: number; now: Date };
+
+const SAVERS: Record<ImportKind, (trx: Database, ctx: SaveContext, rows: AcceptedRow[]) => Promise<void>> = {
+  async patients(trx, ctx, rows) {
+    for (let i = 0; i < rows.length; i += BATCH) {
+      const chunk = rows.slice(i, i + BATCH).map((r) => ({ ...(r.values as never as object), practice_id: ctx.practiceId, created_at: ctx.now, updated_at: ctx.now }));
+      if (chunk.length) await trx.insertInto('patients').values(chunk as never).execute();
+    }
+  },
+  async ledger(trx, ctx, rows) {
+    const caseIds = await casesFor(trx, ctx, rows);
+    for (let i = 0; i < rows.length; i += BATCH) {
+      const chunk = rows.slice(i, i + BATCH).map(({ values: v }) => ({
+        practice_id: ctx.practiceId,
+        patient_id: v.patient_id as number,
+        case_id: caseIds.get(`${v.patient_id}\u0000${v.case ?? ''}`)!,
+        kind: v.kind as 'responsibility',
+        amount_cents: v.amount_cents as number,
+        posted_at: v.posted_at as Date,
+        external_ref: v.external_ref as string,
+        note: v.note as string | null,
+        source: 'import',
+        created_by_user_id: ctx.userId,
+        created_at: ctx.now,
+      }));
+      if (chunk.length) await trx.insertInto('ledger_entries').values(chunk).execute();
+    }
+  },
+  async appointments(trx, ctx, rows) {
+    for (let i = 0; i < rows.length; i += BATCH) {
+      const chunk = rows.slice(i, i + BATCH).map(({ values: v }) => ({
+        practice_id: ctx.practiceId,
+        patient_id: v.patient_id as number,
+        starts_at: v.starts_at as Date,
+        provider_name: v.provider_name as string,
+        location: v.location as string,
+        status: v.status as 'scheduled',
+        external_ref: v.external_ref as string,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+      }));
+      if (chunk.length) await trx.insertInto('appointments').values(chunk).execute();
+    }
+  },
+};
+
+/**
+ * The case each ledger row posts to: the patient's case with that title, else a new one with it;
+ * with no title, the patient's latest case, else a new "General" case.
+ */
+async function casesFor(trx: Database, ctx: SaveContext, rows: AcceptedRow[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const patientIds = [...new Set(rows.map((r) => r.values.patient_id as number))];
+  const existing = patientIds.length
+    ? await trx.selectFrom('cases').select(['id', 'patient_id', 'title']).where('practice_id', '=', ctx.practiceId).where('patient_id', 'in', patientIds).orderBy('opened_on', 'asc').orderBy('id', 'asc').execute()
+    : [];
+  for (const c of existing) {
+    out.set(`${c.patient_id}\u0000${c.title.toLowerCase()}`, c.id);
+    out.set(`${c.patient_id}\u0000`, c.id); // the latest wins: ordered oldest first
+  }
+  const result = new Map<string, number>();
+  for (const r of rows) {
+    const title = (r.values.case as string | null) ?? '';
+    const key = `${r.values.patient_id}\u0000${title}`;
+    if (result.has(key)) continue;
+    let id = out.get(`${r.values.patient_id}\u0000${title.toLowerCase()}`);
+    if (id === undefined) {
+      const opened = (r.values.posted_at as Date).toISOString().slice(0, 10);
+      const created = await trx
+        .insertInto('cases')
+        .values({ practice_id: ctx.practiceId, patient_id: r.values.patient_id as number, title: title || 'General', opened_on: opened, created_at: ctx.now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      id = created.id;
+      out.set(`${r.values.patient_id}\u0000${title.toLowerCase()}`, id);
+      if (!out.has(`${r.values.patient_id}\u0000`)) out.set(`${r.values.patient_id}\u0000`, id);
+    }
+    result.set(key, id);
+  }
+  return result;
+}
+
+async function finish(db: Database, clock: Clock, id: number, changes: { status: ImportStatus; processed_rows?: number; rejected_rows?: number; errors: ImportRejection[] }) {
+  await db
+    .updateTable('imports')
+    .set({ ...changes, errors: JSON.stringify(changes.errors), finished_at: clock.now(), updated_at: clock.now() })
+    .where('id', '=', id)
+    .execute();
+}
+
+function uniqueViolation(err: unknown): boolean {
+  return (err as { code?: string })?.code === '23505';
+}

@@ -1,0 +1,74 @@
+import { Hono } from 'hono';
+import type { AppDeps, AppEnv } from '../web/types.ts';
+import { clientIp, currentActor, formFields, pageNumber, redirectAfterPost, renderFragment, renderPage } from '../web/http.ts';
+import { viewContext } from '../web/context.ts';
+import { requireCapability, requireStaff } from '../web/guards.ts';
+import { NotFound } from '../web/errors.ts';
+import { findPatient, listPatients, updatePatientInfo, viewPatientAccount } from './patients.ts';
+import { localDate, postLedgerEntry } from '../ledger/ledger.ts';
+import { PatientListPage, PatientResults } from '../../views/patients/list.tsx';
+import { PatientAccountPage, PatientInfoFormPage, patientInfoValues } from '../../views/patients/account.tsx';
+import type { FieldErrors } from '../../views/components/form.tsx';
+import type { Context } from 'hono';
+
+// /patients and /patients/:id. The Patient Engagement and Statements tabs are mounted by their own features.
+export function patientRoutes(deps: AppDeps) {
+  const { db, clock, config } = deps;
+  const app = new Hono<AppEnv>();
+  app.use('*', requireStaff, requireCapability('patients.view'));
+
+  app.get('/', async (c) => {
+    const q = (c.req.query('q') ?? '').slice(0, 100);
+    const showAll = c.req.query('all') === '1';
+    const result = await listPatients(db, currentActor(c), { q, showAll, page: pageNumber(c.req.query('page')) });
+    const props = { q, showAll, ...result };
+    if ((c.req.header('HX-Target') ?? '').includes('patient-results')) return renderFragment(c, <PatientResults {...props} />);
+    return renderPage(c, <PatientListPage ctx={await viewContext(c, deps)} {...props} />);
+  });
+
+  app.get('/:id', async (c) => {
+    const notice = c.req.query('recorded') ? 'Recorded.' : c.req.query('saved') ? 'Patient Info saved.' : undefined;
+    return renderAccount(c, idParam(c.req.param('id')), { values: {}, errors: {} }, 200, notice);
+  });
+
+  app.post('/:id/ledger-entries', async (c) => {
+    const id = idParam(c.req.param('id'));
+    const actor = currentActor(c);
+    await findPatient(db, actor, id);
+    const form = await formFields(c);
+    const result = await postLedgerEntry(db, actor, id, form, clock.now());
+    if (!result.ok) return renderAccount(c, id, { values: form, errors: result.errors }, 422);
+    return redirectAfterPost(c, `/patients/${id}?recorded=1#ledger`);
+  });
+
+  app.get('/:id/edit', async (c) => {
+    const patient = await findPatient(db, currentActor(c), idParam(c.req.param('id')));
+    return renderPage(c, <PatientInfoFormPage ctx={await viewContext(c, deps)} patient={patient} values={patientInfoValues(patient)} errors={{}} />);
+  });
+
+  app.post('/:id', async (c) => {
+    const id = idParam(c.req.param('id'));
+    const actor = currentActor(c);
+    const form = await formFields(c);
+    const result = await updatePatientInfo(db, actor, id, form, clock.now());
+    if (!result.ok) {
+      const patient = await findPatient(db, actor, id);
+      return renderPage(c, <PatientInfoFormPage ctx={await viewContext(c, deps)} patient={patient} values={form} errors={result.errors} />, 422);
+    }
+    return redirectAfterPost(c, `/patients/${id}?saved=1`);
+  });
+
+  async function renderAccount(c: Context<AppEnv>, id: number, posting: { values: Record<string, string | undefined>; errors: FieldErrors }, status: 200 | 422, notice?: string) {
+    const now = clock.now();
+    const account = await viewPatientAccount(db, currentActor(c), id, now, clientIp(c, config.trustProxy));
+    const ctx = await viewContext(c, deps);
+    const today = localDate(now, ctx.practice?.time_zone ?? 'UTC');
+    return renderPage(c, <PatientAccountPage ctx={ctx} account={account} today={today} posting={posting} notice={notice} />, status);
+  }
+  return app;
+}
+
+export function idParam(raw: string | undefined): number {
+  if (!raw || !/^\d{1,15}$/.test(raw)) throw new NotFound();
+  return Number(raw);
+}
