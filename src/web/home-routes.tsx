@@ -3,6 +3,8 @@ import type { AppDeps, AppEnv } from './types.ts';
 import { currentActor, renderPage } from './http.ts';
 import { viewContext } from './context.ts';
 import { requireStaff, requireVendor, requireCapability } from './guards.ts';
+import { can } from '../auth/permissions.ts';
+import { findOverdueBlock } from '../tickets/overdue.ts';
 import { DashboardPage } from '../../views/dashboard/dashboard.tsx';
 import { SettingsIndexPage } from '../../views/settings/index.tsx';
 import { VendorHomePage } from '../../views/vendor/home.tsx';
@@ -10,7 +12,11 @@ import { VendorHomePage } from '../../views/vendor/home.tsx';
 export function homeRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.get('/', (c) => c.redirect(currentActor(c).kind === 'vendor' ? '/vendor' : '/dashboard'));
-  app.get('/dashboard', requireStaff, async (c) => renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} />));
+  app.get('/dashboard', requireStaff, async (c) => {
+    const actor = currentActor(c);
+    const ticketBlock = can(actor, 'tickets.use') ? await findOverdueBlock(deps.db, actor, deps.clock.now()) : null;
+    return renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} ticketBlock={ticketBlock} />);
+  });
   app.get('/settings', requireStaff, requireCapability('settings.view'), async (c) =>
     renderPage(c, <SettingsIndexPage ctx={await viewContext(c, deps)} />),
   );

@@ -1,8 +1,10 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import { can } from '../../src/auth/permissions.ts';
+import type { OverdueBlock } from '../../src/tickets/overdue.ts';
+import { OverdueBlockPanel } from '../tickets/parts.tsx';
 
-export function DashboardPage(props: { ctx: ViewContext }) {
+export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBlock | null }) {
   const { ctx } = props;
   return (
     <AppLayout ctx={ctx} title="Dashboard">
@@ -10,7 +12,16 @@ export function DashboardPage(props: { ctx: ViewContext }) {
       <p>Welcome, {ctx.actor.name}.</p>
       <section class="card" aria-labelledby="help-heading">
         <h2 id="help-heading">Need help from StrataPT?</h2>
-        {can(ctx.actor, 'tickets.use') ? (
+        {can(ctx.actor, 'tickets.use') && props.ticketBlock ? (
+          <>
+            <p>
+              <button type="button" class="primary" disabled aria-describedby="overdue-block">
+                Create Thread
+              </button>
+            </p>
+            <OverdueBlockPanel block={props.ticketBlock} timeZone={ctx.practice?.time_zone ?? 'UTC'} />
+          </>
+        ) : can(ctx.actor, 'tickets.use') ? (
           <p>
             <a class="button primary" href="/tickets/new">
               Create Thread

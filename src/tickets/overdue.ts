@@ -1,0 +1,60 @@
+import type { Database } from '../db/database.ts';
+import { loadActor, mayActorSeeTicket, practiceIdOf, visibleTickets, type Actor } from '../auth/permissions.ts';
+
+// Overdue: a thread whose response_due_at has passed, computed from the clock on every read.
+// While a practice has one, nobody there may start a new thread (seed 000, SPEC.md section 2).
+
+export type OverdueBlock = {
+  /** Overdue threads this user can see: linked by subject. */
+  visible: { id: number; subject: string; response_due_at: Date }[];
+  /** Overdue threads this user cannot see: only how many, and who can answer them. Never a subject. */
+  hidden: { count: number; answerers: string[] };
+};
+
+export function isOverdue(responseDueAt: Date | null, now: Date): boolean {
+  return responseDueAt !== null && responseDueAt.getTime() <= now.getTime();
+}
+
+/** The block on creating threads for this user's practice, or null when nothing is overdue. */
+export async function findOverdueBlock(db: Database, actor: Actor, now: Date): Promise<OverdueBlock | null> {
+  const practiceId = practiceIdOf(actor);
+  const all = await db
+    .selectFrom('tickets')
+    .select(['id', 'practice_id', 'department', 'visibility', 'visible_user_id', 'admin_level', 'created_by_user_id'])
+    .where('practice_id', '=', practiceId)
+    .where('response_due_at', 'is not', null)
+    .where('response_due_at', '<=', now)
+    .orderBy('response_due_at')
+    .orderBy('id')
+    .execute();
+  if (!all.length) return null;
+  const visible = await visibleTickets(db, actor)
+    .select(['tickets.id', 'tickets.subject', 'tickets.response_due_at'])
+    .where('tickets.response_due_at', 'is not', null)
+    .where('tickets.response_due_at', '<=', now)
+    .orderBy('tickets.response_due_at')
+    .orderBy('tickets.id')
+    .execute();
+  const visibleIds = new Set(visible.map((t) => t.id));
+  const hidden = all.filter((t) => !visibleIds.has(t.id));
+  const answerers = new Set<string>();
+  if (hidden.length) {
+    const staff = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('kind', '=', 'staff')
+      .where('practice_id', '=', practiceId)
+      .where('active', '=', true)
+      .where('limit_messaging', '=', false)
+      .orderBy('name')
+      .execute();
+    for (const user of staff) {
+      const colleague = await loadActor(db, user);
+      if (hidden.some((t) => mayActorSeeTicket(colleague, t))) answerers.add(user.name);
+    }
+  }
+  return {
+    visible: visible.map((t) => ({ id: t.id, subject: t.subject, response_due_at: t.response_due_at! })),
+    hidden: { count: hidden.length, answerers: [...answerers] },
+  };
+}

@@ -1,0 +1,177 @@
+import { Hono, type Context } from 'hono';
+import type { AppDeps, AppEnv } from '../web/types.ts';
+import { currentActor, formFields, pageNumber, redirectAfterPost, renderFragment, renderPage } from '../web/http.ts';
+import { viewContext } from '../web/context.ts';
+import { requireCapability, requireStaff } from '../web/guards.ts';
+import { NotFound } from '../web/errors.ts';
+import { can, type Actor } from '../auth/permissions.ts';
+import type { Database } from '../db/database.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { clientIp } from '../web/http.ts';
+import { findPracticePatient, searchPatients, type PatientMatch } from '../patients/search.ts';
+import {
+  createTicket,
+  findVisibleTicket,
+  listTickets,
+  loadConversation,
+  loadCreateFormContext,
+  markTicketRead,
+  replyToTicket,
+  type CreateFormContext,
+} from './tickets.ts';
+import { findOverdueBlock } from './overdue.ts';
+import { findSimilarTickets, searchTickets } from './search.ts';
+import { listColleagues, parseVisibleTo, previewAudience } from './visible-to.ts';
+import { contentDisposition, findVisibleAttachment } from './attachments.ts';
+import { GetHelpPage, LimitedMessagingPage } from '../../views/tickets/list.tsx';
+import { AudiencePanel, NewThreadPage, PatientPicker, SimilarThreads } from '../../views/tickets/form.tsx';
+import { ThreadPage } from '../../views/tickets/thread.tsx';
+
+const PICKER_LIMIT = 30;
+
+export function ticketRoutes(deps: AppDeps) {
+  const { db, clock, config } = deps;
+  const app = new Hono<AppEnv>();
+  app.use('*', requireStaff);
+
+  // Get Help: the list, or subject search results. Limit Messaging Access users are told why.
+  app.get('/', async (c) => {
+    const actor = currentActor(c);
+    const ctx = await viewContext(c, deps);
+    if (!can(actor, 'tickets.use')) return renderPage(c, <LimitedMessagingPage ctx={ctx} />);
+    const now = clock.now();
+    const q = (c.req.query('q') ?? '').trim().slice(0, 200);
+    const page = pageNumber(c.req.query('page'));
+    const [result, block] = await Promise.all([
+      q ? searchTickets(db, actor, q, { page }) : listTickets(db, actor, { page }),
+      findOverdueBlock(db, actor, now),
+    ]);
+    const created = Number(c.req.query('created')) || null;
+    return renderPage(c, <GetHelpPage ctx={ctx} rows={result.rows} hasMore={result.hasMore} page={page} q={q} block={block} now={now} created={created} />);
+  });
+
+  app.use('*', requireCapability('tickets.use'));
+
+  app.get('/new', async (c) => {
+    const values = { visible_to: 'anyone' };
+    return renderNewThread(c, 200, values, {});
+  });
+
+  // Type-to-search for the patient dropdown (htmx); the page renders the same element.
+  app.get('/new/patients', async (c) => {
+    const actor = currentActor(c);
+    const patients = await pickerPatients(db, actor, c.req.query('patient_q') ?? '', c.req.query('show_all') === 'on', c.req.query('patient_id'));
+    return renderFragment(c, <PatientPicker patients={patients} selectedId={c.req.query('patient_id')} />);
+  });
+
+  // Who will see the thread, as Visible To and admin-level change (htmx).
+  app.get('/new/audience', async (c) => {
+    const actor = currentActor(c);
+    const colleagues = await listColleagues(db, actor);
+    const adminLevel = c.req.query('admin_level') === 'on' && can(actor, 'tickets.createAdminLevel');
+    const preview = previewAudience(actor, colleagues, parseVisibleTo(c.req.query('visible_to'), colleagues), adminLevel);
+    return renderFragment(c, <AudiencePanel preview={preview} />);
+  });
+
+  // "Already asked?" while the subject is typed (htmx).
+  app.get('/new/similar', async (c) => {
+    const similar = await findSimilarTickets(db, currentActor(c), c.req.query('subject') ?? '');
+    return renderFragment(c, <SimilarThreads threads={similar} />);
+  });
+
+  app.post('/', async (c) => {
+    const actor = currentActor(c);
+    const { fields, files } = await readForm(c);
+    // Without JavaScript, "Search patients" and "Check who can see it" re-render the form with what was typed.
+    if (fields.intent === 'find_patient' || fields.intent === 'preview') return renderNewThread(c, 200, fields, {});
+    const result = await createTicket(db, actor, fields, files, clock.now(), config.publicUrl);
+    if (!result.ok) return renderNewThread(c, result.blocked ? 409 : 422, fields, result.errors);
+    return redirectAfterPost(c, fields.visible_to?.startsWith('user:') && fields.visible_to !== `user:${actor.id}` ? `/tickets?created=${result.id}` : `/tickets/${result.id}`);
+  });
+
+  app.get('/:id', async (c) => {
+    const actor = currentActor(c);
+    const id = idParam(c.req.param('id'));
+    const now = clock.now();
+    const ticket = await findVisibleTicket(db, actor, id);
+    const messages = await loadConversation(db, actor, id);
+    await markTicketRead(db, actor, id, now);
+    return renderPage(c, <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} values={{}} errors={{}} />);
+  });
+
+  app.post('/:id/messages', async (c) => {
+    const actor = currentActor(c);
+    const id = idParam(c.req.param('id'));
+    const { fields, files } = await readForm(c);
+    const result = await replyToTicket(db, actor, id, fields, files, clock.now(), config.publicUrl);
+    if (!result.ok) {
+      const now = clock.now();
+      const ticket = await findVisibleTicket(db, actor, id);
+      const messages = await loadConversation(db, actor, id);
+      return renderPage(c, <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} values={fields} errors={result.errors} />, 422);
+    }
+    return redirectAfterPost(c, `/tickets/${id}#reply-heading`);
+  });
+
+  app.get('/:id/attachments/:attachmentId', async (c) => {
+    const actor = currentActor(c);
+    const file = await findVisibleAttachment(db, actor, idParam(c.req.param('id')), idParam(c.req.param('attachmentId')));
+    if (!file) throw new NotFound();
+    await recordAudit(db, {
+      at: clock.now(),
+      actor,
+      action: 'ticket.attachment.downloaded',
+      recordType: 'ticket_attachment',
+      recordId: file.id,
+      ip: clientIp(c, config.trustProxy),
+    });
+    c.header('Content-Type', file.content_type);
+    c.header('Content-Disposition', contentDisposition(file.filename, file.content_type));
+    c.header('Content-Length', String(file.data.length));
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Cache-Control', 'private, no-store');
+    return c.body(new Uint8Array(file.data));
+  });
+
+  async function renderNewThread(c: Context<AppEnv>, status: 200 | 409 | 422, values: Record<string, string | undefined>, errors: Record<string, string>) {
+    const actor = currentActor(c);
+    const form: CreateFormContext = await loadCreateFormContext(db, actor, clock.now());
+    const patients = await pickerPatients(db, actor, values.patient_q ?? '', values.show_all === 'on', values.patient_id);
+    const adminLevel = values.admin_level === 'on' && form.mayCreateAdminLevel;
+    const preview = previewAudience(actor, form.colleagues, parseVisibleTo(values.visible_to, form.colleagues), adminLevel);
+    const similar = values.subject ? await findSimilarTickets(db, actor, values.subject) : [];
+    const page = (
+      <NewThreadPage ctx={await viewContext(c, deps)} form={form} values={values} errors={errors} patients={patients} preview={preview} similar={similar} />
+    );
+    return renderPage(c, page, status);
+  }
+
+  return app;
+}
+
+/** The dropdown's options: matches of the search, keeping the chosen account listed. */
+async function pickerPatients(db: Database, actor: Actor, q: string, showAll: boolean, selected: string | undefined): Promise<PatientMatch[]> {
+  const found = await searchPatients(db, actor, q, { includeInactive: showAll, limit: PICKER_LIMIT });
+  const selectedId = Number(selected);
+  if (Number.isSafeInteger(selectedId) && selectedId > 0 && !found.some((p) => p.id === selectedId)) {
+    const chosen = await findPracticePatient(db, actor, selectedId);
+    if (chosen) found.unshift(chosen);
+  }
+  return found;
+}
+
+/** Multipart or urlencoded: the text fields, and the files of "files[]". */
+async function readForm(c: Context<AppEnv>): Promise<{ fields: Record<string, string>; files: unknown[] }> {
+  const fields = await formFields(c);
+  const body = await c.req.parseBody({ all: true });
+  const raw = body['files[]'] ?? body['files'];
+  const files = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  return { fields, files };
+}
+
+function idParam(raw: string | undefined): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new NotFound();
+  return n;
+}
+

@@ -1,0 +1,119 @@
+import { AppLayout } from '../layouts/app.tsx';
+import type { ViewContext } from '../../src/web/context.ts';
+import type { OverdueBlock } from '../../src/tickets/overdue.ts';
+import { DEPARTMENT_LABEL, STATUS_LABEL, type TicketRow } from '../../src/tickets/tickets.ts';
+import { OverdueBadge, OverdueBlockPanel, SUPPORT_PHONE, formatLocal } from './parts.tsx';
+
+export function GetHelpPage(props: {
+  ctx: ViewContext;
+  rows: TicketRow[];
+  page: number;
+  hasMore: boolean;
+  q: string;
+  block: OverdueBlock | null;
+  now: Date;
+  created?: number | null;
+}) {
+  const { ctx, rows, page, hasMore, q, block, now } = props;
+  const tz = ctx.practice?.time_zone ?? 'UTC';
+  const pageHref = (p: number) => `/tickets?${new URLSearchParams({ ...(q ? { q } : {}), page: String(p) })}`;
+  return (
+    <AppLayout ctx={ctx} title="Get Help">
+      <h1>Get Help</h1>
+      {props.created ? (
+        <p class="notice" role="status">
+          Thread #{props.created} was created and sent to StrataPT. You chose a person's name in Visible To, so only that person can see it.
+        </p>
+      ) : null}
+      <p>
+        Message threads with the StrataPT team. StrataPT support is also available by phone at <strong>{SUPPORT_PHONE}</strong>.
+      </p>
+      <div class="row ticket-actions">
+        {block ? (
+          <button type="button" class="primary" disabled aria-describedby="overdue-block">
+            Create New Message Thread
+          </button>
+        ) : (
+          <a class="button primary" href="/tickets/new">
+            Create New Message Thread
+          </a>
+        )}
+      </div>
+      {block ? <OverdueBlockPanel block={block} timeZone={tz} /> : null}
+      <form method="get" action="/tickets" class="ticket-search" role="search">
+        <label for="q">Search threads by subject</label>
+        <input id="q" name="q" type="search" value={q} maxlength={200} />
+        <button type="submit">Search</button>
+        {q ? <a href="/tickets">Clear search</a> : null}
+      </form>
+      <p class="muted">Before creating a new message thread, search existing threads to see if the question has already been addressed.</p>
+      {rows.length ? (
+        <div class="table-wrap">
+          <table class="list tickets">
+            <caption class="visually-hidden">{q ? `Threads whose subject matches “${q}”` : 'Your message threads, newest activity first'}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Subject</th>
+                <th scope="col">Type</th>
+                <th scope="col">Patient</th>
+                <th scope="col">Status</th>
+                <th scope="col">Last activity</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((t) => (
+                <TicketListRow row={t} now={now} timeZone={tz} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <p class="empty">{q ? `No thread you can see has a subject like “${q}”.` : 'There are no threads you can see yet.'}</p>
+      )}
+      {page > 1 || hasMore ? (
+        <nav class="pager" aria-label="Pages">
+          {page > 1 ? <a href={pageHref(page - 1)}>Newer threads</a> : null}
+          <span>Page {page}</span>
+          {hasMore ? <a href={pageHref(page + 1)}>Older threads</a> : null}
+        </nav>
+      ) : null}
+    </AppLayout>
+  );
+}
+
+export function TicketListRow(props: { row: TicketRow; now: Date; timeZone: string }) {
+  const t = props.row;
+  return (
+    <tr class={t.unread ? 'unread' : undefined} data-ticket-id={t.id}>
+      <td>
+        {t.unread ? <span class="badge unread-dot">New<span class="visually-hidden"> (unread)</span></span> : null}{' '}
+        <a href={`/tickets/${t.id}`}>{t.subject}</a> <span class="meta">#{t.id}</span>
+        {t.admin_level ? <span class="meta"> · admin-level</span> : null}
+      </td>
+      <td>{DEPARTMENT_LABEL[t.department]}</td>
+      <td>{t.patient_id ? `${t.patient_last_name}, ${t.patient_first_name} (${t.patient_account_number})` : '—'}</td>
+      <td>
+        {STATUS_LABEL[t.status]} <OverdueBadge dueAt={t.response_due_at} now={props.now} />
+      </td>
+      <td>{formatLocal(t.last_public_message_at, props.timeZone)}</td>
+    </tr>
+  );
+}
+
+/** Get Help for someone with Limit Messaging Access: why there is nothing here. */
+export function LimitedMessagingPage(props: { ctx: ViewContext }) {
+  return (
+    <AppLayout ctx={props.ctx} title="Get Help">
+      <h1>Get Help</h1>
+      <div class="warning">
+        <p>
+          <strong>Your account has Limit Messaging Access.</strong> You cannot see or create message threads with StrataPT. If you need access, ask
+          your Practice Administrator to change this in Settings → Staff.
+        </p>
+      </div>
+      <p>
+        StrataPT support is available by phone at <strong>{SUPPORT_PHONE}</strong>.
+      </p>
+    </AppLayout>
+  );
+}

@@ -1,0 +1,133 @@
+import { AppLayout } from '../layouts/app.tsx';
+import { Form, TextArea, FieldError, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
+import type { ViewContext } from '../../src/web/context.ts';
+import { DEPARTMENT_LABEL, STATUS_LABEL, type ConversationMessage, type TicketDetail } from '../../src/tickets/tickets.ts';
+import { ROLE_CHOICES } from '../../src/tickets/visible-to.ts';
+import { ACCEPT_ATTRIBUTE } from '../../src/tickets/attachments.ts';
+import { isOverdue } from '../../src/tickets/overdue.ts';
+import { patientLabel } from '../../src/patients/search.ts';
+import { formatLocal, OverdueBadge, SUPPORT_PHONE } from './parts.tsx';
+
+export function ThreadPage(props: {
+  ctx: ViewContext;
+  ticket: TicketDetail;
+  messages: ConversationMessage[];
+  now: Date;
+  values: Record<string, string | undefined>;
+  errors: FieldErrors;
+}) {
+  const { ctx, ticket, messages, now, values, errors } = props;
+  const tz = ticket.time_zone;
+  const overdue = isOverdue(ticket.response_due_at, now);
+  const visibleTo =
+    ticket.visibility === 'only_me'
+      ? `Only ${ticket.creator_name}`
+      : ticket.visibility === 'person'
+        ? (ticket.named_person ?? 'one person')
+        : `${ROLE_CHOICES.find((r) => r.value === ticket.visibility)?.label} and ${ticket.creator_name}`;
+  return (
+    <AppLayout ctx={ctx} title={`Ticket #${ticket.id}`}>
+      <p>
+        <a href="/tickets">← Get Help</a>
+      </p>
+      <h1>
+        {ticket.subject} <span class="meta">#{ticket.id}</span> <OverdueBadge dueAt={ticket.response_due_at} now={now} />
+      </h1>
+      <dl class="ticket-facts">
+        <div>
+          <dt>Status</dt>
+          <dd>{STATUS_LABEL[ticket.status]}</dd>
+        </div>
+        <div>
+          <dt>Type</dt>
+          <dd>{DEPARTMENT_LABEL[ticket.department]}</dd>
+        </div>
+        <div>
+          <dt>Patient</dt>
+          <dd>{ticket.patient ? patientLabel(ticket.patient) : 'None linked'}</dd>
+        </div>
+        <div>
+          <dt>Visible To</dt>
+          <dd>
+            {visibleTo}
+            {ticket.admin_level ? ' (admin-level: Practice Administrators and above only)' : ''}
+          </dd>
+        </div>
+        <div>
+          <dt>Opened</dt>
+          <dd>
+            {formatLocal(ticket.created_at, tz)} by {ticket.created_by_side === 'vendor' ? 'StrataPT' : ticket.creator_name}
+          </dd>
+        </div>
+        {ticket.response_due_at ? (
+          <div>
+            <dt>Response required by</dt>
+            <dd class={overdue ? 'due overdue-text' : 'due'}>
+              {formatLocal(ticket.response_due_at, tz)} {overdue ? <span class="overdue">Overdue</span> : null}
+            </dd>
+          </div>
+        ) : null}
+      </dl>
+      {overdue ? (
+        <p class="blocked">
+          StrataPT required a response on this thread and none has been received. Until someone replies, nobody at your practice can start a new
+          thread. Reply below to clear it.
+        </p>
+      ) : null}
+
+      <h2>Conversation</h2>
+      <ol class="messages">
+        {messages.map((m) => (
+          <li class={m.author_side} id={`message-${m.id}`}>
+            <p class="meta">
+              <strong>{m.author_name}</strong> · {formatLocal(m.created_at, tz)}
+              {m.response_window_hours ? ` · response requested within ${windowLabel(m.response_window_hours)}` : ''}
+            </p>
+            <div class="body">
+              {m.body.split(/\n{2,}/).map((para) => (
+                <p class="pre-line">{para}</p>
+              ))}
+            </div>
+            {m.attachments.length ? (
+              <ul class="attachments">
+                {m.attachments.map((a) => (
+                  <li>
+                    <a href={`/tickets/${ticket.id}/attachments/${a.id}`}>{a.filename}</a> <span class="meta">({formatSize(a.size_bytes)})</span>
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+          </li>
+        ))}
+      </ol>
+
+      <h2 id="reply-heading">Reply</h2>
+      {ticket.status === 'closed' ? <p class="muted">This thread is closed. Replying reopens it.</p> : null}
+      <FormErrorSummary errors={errors} />
+      <Form csrf={ctx.csrf} action={`/tickets/${ticket.id}/messages`} enctype="multipart/form-data" class="stack" aria-labelledby="reply-heading">
+        <TextArea label="Your reply" name="message" value={values.message} error={errors.message} required rows={6} maxlength={20000} />
+        <div class={errors.files ? 'field has-error' : 'field'}>
+          <label for="files">Attachments (optional)</label>
+          <p class="hint" id="files-hint">PDF, images, CSV or text files, up to 10 MB each, at most 5.{errors.files ? ' Attach the files again.' : ''}</p>
+          <input id="files" name="files[]" type="file" multiple accept={ACCEPT_ATTRIBUTE} aria-describedby={errors.files ? 'files-hint files-error' : 'files-hint'} />
+          <FieldError name="files" error={errors.files} />
+        </div>
+        <button type="submit" class="primary">
+          Send reply
+        </button>
+      </Form>
+      <p class="muted">StrataPT support is also available by phone at {SUPPORT_PHONE}.</p>
+    </AppLayout>
+  );
+}
+
+function windowLabel(hours: number): string {
+  if (hours % 24 === 0) return `${hours / 24} day${hours === 24 ? '' : 's'}`;
+  return `${hours} hours`;
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
