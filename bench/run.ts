@@ -1,0 +1,466 @@
+// npm run bench [-- --scale 0.05] [--practices N --threads N --patients N] [--duration 10] [--connections 50] [--only name,name]
+//
+// Builds (once) the benchmark dataset on DATABASE_URL (default postgres://postgres@127.0.0.1:5432/strata_bench,
+// created and migrated when missing), starts the app as its own process (as in production: one Node process
+// on one port), and measures each page with autocannon, the bare SQL of the same page, the scheduled
+// selections and the dispatcher. Prints a table and writes bench/results.json.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { openPostgres, type Database } from '../src/db/database.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { createSession, SESSION_COOKIE, validateSessionToken } from '../src/auth/sessions.ts';
+import { loadActor, type Actor } from '../src/auth/permissions.ts';
+import { countUnreadTickets } from '../src/tickets/unread.ts';
+import { benchIds, datasetParams, ensureDataset, type DatasetParams } from './dataset.ts';
+import { builtinScenarios, type BenchScenario, type ScenarioWorld } from './scenarios.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/strata_bench';
+const APP_SECRET = 'bench-secret-bench-secret-bench-secret-000000';
+
+const { values: args } = parseArgs({
+  options: {
+    scale: { type: 'string' },
+    practices: { type: 'string' },
+    threads: { type: 'string' },
+    patients: { type: 'string' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    only: { type: 'string' },
+    'sql-runs': { type: 'string', default: '200' },
+    'dispatch-messages': { type: 'string' },
+  },
+});
+
+type PageResult = {
+  name: string;
+  path: string;
+  status: 'ok' | 'unavailable';
+  note?: string;
+  p50?: number;
+  p95?: number;
+  p99?: number;
+  rps?: number;
+  requests?: number;
+  errors?: number;
+  non2xx?: number;
+  serialAppMs?: number;
+  sqlMs?: number;
+  ratio?: number;
+  target?: string;
+  bytes?: number;
+};
+
+async function main() {
+  const url = process.env.DATABASE_URL || DEFAULT_URL;
+  const params = datasetParams({
+    scale: args.scale ? Number(args.scale) : undefined,
+    practices: args.practices ? Number(args.practices) : undefined,
+    threads: args.threads ? Number(args.threads) : undefined,
+    patients: args.patients ? Number(args.patients) : undefined,
+  });
+  const duration = Number(args.duration);
+  const connections = Number(args.connections);
+  const only = args.only ? new Set(args.only.split(',')) : null;
+  log(`StrataEMR benchmark — ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}`);
+  log(`database ${redactUrl(url)}; dataset ${JSON.stringify(params)}`);
+
+  await ensureDatabaseExists(url);
+  const opened = await openPostgres(url, 10);
+  const db = opened.db;
+  await migrateToLatest(db);
+  const serverVersion = (await sql<{ v: string }>`select current_setting('server_version') as v`.execute(db)).rows[0].v;
+  log('dataset:');
+  const build = await ensureDataset(db, params, log);
+  log(build.built ? `built in ${build.seconds.toFixed(0)} s` : `reused (built earlier in ${build.seconds.toFixed(0)} s)`);
+  const counts = await tableCounts(db);
+
+  const app = await startApp(url);
+  const results: PageResult[] = [];
+  let rssPeakMb = 0;
+  const sampler = setInterval(() => {
+    const mb = rssMb(app.child.pid!);
+    if (mb > rssPeakMb) rssPeakMb = mb;
+  }, 200);
+  try {
+    const world = await makeWorld(db, params, app.origin);
+    const contributed = await contributedScenarios();
+    const scenarios = [...builtinScenarios.filter((b) => !contributed.some((c) => c.id === b.id)), ...contributed].filter((s) => !only || only.has(s.id));
+    for (const s of scenarios) {
+      results.push(await runPageScenario(db, world, s, { duration, connections, sqlRuns: Number(args['sql-runs']) }));
+    }
+    const firstPage = await firstPageSize(world);
+    const jobs = await runJobBenchmarks(db, url, params, world, only);
+    clearInterval(sampler);
+    const rssIdleMb = rssMb(app.child.pid!);
+    const report = {
+      ranAt: new Date().toISOString(),
+      machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model.trim(), memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: serverVersion },
+      command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+      dataset: { params, counts, build },
+      load: { connections, durationSeconds: duration },
+      pages: results,
+      firstPage,
+      rss: { peakMb: rssPeakMb, afterMb: rssIdleMb },
+      jobs,
+    };
+    printTable(report);
+    await writeFile(path.join(root, 'bench/results.json'), JSON.stringify(report, null, 2) + '\n');
+    log('\nwrote bench/results.json');
+  } finally {
+    clearInterval(sampler);
+    await app.stop();
+    await opened.close();
+  }
+}
+
+// ---- the app under test ------------------------------------------------------------------
+
+async function startApp(url: string): Promise<{ origin: string; child: ChildProcess; stop(): Promise<void> }> {
+  const port = 3900 + Math.floor(Math.random() * 90);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      NODE_ENV: 'production',
+      DATABASE_URL: url,
+      APP_SECRET,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      SCHEDULER: 'false',
+      DEMO: 'false',
+      LOG_LEVEL: 'warn',
+      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '10',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${origin}/readyz`)).ok) break;
+    } catch {
+      // starting
+    }
+    if (child.exitCode !== null || i > 300) throw new Error('the app did not start');
+    await sleep(200);
+  }
+  return {
+    origin,
+    child,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+async function makeWorld(db: Database, params: DatasetParams, origin: string): Promise<ScenarioWorld> {
+  const ids = benchIds(params);
+  const practiceId = Math.min(7, params.practices);
+  const policy = { idleMs: 6 * 3_600_000, maxMs: 12 * 3_600_000 };
+  const sessions = new Map<number, { cookie: string; token: string }>();
+  const cookieFor = async (userId: number) => {
+    let s = sessions.get(userId);
+    if (!s) {
+      const { token } = await createSession(db, new Date(), policy, userId);
+      s = { cookie: `${SESSION_COOKIE}=${token}`, token };
+      sessions.set(userId, s);
+    }
+    return s.cookie;
+  };
+  const actorFor = async (userId: number): Promise<Actor> => {
+    const user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+    return loadActor(db, user);
+  };
+  return {
+    db,
+    origin,
+    params,
+    ids,
+    practiceId,
+    cookieFor,
+    actorFor,
+    /** What every signed-in page runs before its own queries: the session, the actor, the menu's counts. */
+    async pageOverheadSql(userId: number) {
+      const token = sessions.get(userId)!.token;
+      const { user } = await validateSessionToken(db, new Date(), policy, token);
+      const actor = await loadActor(db, user!);
+      if (actor.kind === 'staff') {
+        await db.selectFrom('practices').select(['id', 'name', 'phone', 'time_zone']).where('id', '=', actor.practice_id!).executeTakeFirstOrThrow();
+        await countUnreadTickets(db, actor);
+      }
+      return actor;
+    },
+  };
+}
+
+/** Scenarios the feature work contributes: bench/<name>.ts exporting `scenarios: BenchScenario[]`. */
+async function contributedScenarios(): Promise<BenchScenario[]> {
+  const out: BenchScenario[] = [];
+  for (const file of ['tickets-queries.ts', 'vendor-queries.ts', 'portal.ts']) {
+    const full = path.join(root, 'bench', file);
+    if (!existsSync(full)) continue;
+    const mod = (await import(full)) as { scenarios?: BenchScenario[] };
+    if (Array.isArray(mod.scenarios)) out.push(...mod.scenarios);
+  }
+  return out;
+}
+
+async function runPageScenario(db: Database, world: ScenarioWorld, s: BenchScenario, o: { duration: number; connections: number; sqlRuns: number }): Promise<PageResult> {
+  const prepared = await s.prepare(world);
+  const target = s.target;
+  const base: PageResult = { name: s.name, path: prepared.path, status: 'ok', target };
+  const probe = await fetch(world.origin + prepared.path, { headers: prepared.headers, redirect: 'manual' });
+  const probeBody = await probe.text();
+  if (probe.status !== 200) {
+    log(`- ${s.name}: ${prepared.path} answered ${probe.status}; skipped`);
+    return { ...base, status: 'unavailable', note: `answered ${probe.status}` };
+  }
+  base.bytes = Buffer.byteLength(probeBody);
+  log(`- ${s.name}: ${prepared.path}`);
+
+  // Serial: one request at a time, to compare with the bare SQL of the same page.
+  const serial = await load(world.origin + prepared.path, prepared.headers, 1, Math.min(3, o.duration));
+  // Under load.
+  const loaded = await load(world.origin + prepared.path, prepared.headers, o.connections, o.duration);
+
+  let sqlMs: number | undefined;
+  if (prepared.sql) {
+    for (let i = 0; i < 10; i++) await prepared.sql();
+    const times: number[] = [];
+    for (let i = 0; i < o.sqlRuns; i++) {
+      const t = performance.now();
+      await prepared.sql();
+      times.push(performance.now() - t);
+    }
+    sqlMs = mean(times);
+  }
+  void db;
+  return {
+    ...base,
+    p50: loaded.p50,
+    p95: loaded.p95,
+    p99: loaded.p99,
+    rps: loaded.rps,
+    requests: loaded.requests,
+    errors: loaded.errors,
+    non2xx: loaded.non2xx,
+    serialAppMs: serial.mean,
+    sqlMs,
+    ratio: sqlMs ? serial.mean / sqlMs : undefined,
+  };
+}
+
+async function load(url: string, headers: Record<string, string>, connections: number, duration: number) {
+  const latencies: number[] = [];
+  let non2xx = 0;
+  const instance = autocannon({ url, connections, duration, headers, pipelining: 1 });
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, ms: number) => {
+    latencies.push(ms);
+    if (statusCode < 200 || statusCode >= 300) non2xx++;
+  });
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN);
+  return {
+    p50: pct(50),
+    p95: pct(95),
+    p99: pct(99),
+    mean: round(mean(latencies)),
+    rps: round(latencies.length / duration),
+    requests: latencies.length,
+    errors: result.errors + result.timeouts,
+    non2xx,
+  };
+}
+
+async function firstPageSize(world: ScenarioWorld) {
+  const userId = world.ids.staffId(world.practiceId, 4);
+  const cookie = await world.cookieFor(userId);
+  let page = '/tickets';
+  let res = await fetch(world.origin + page, { headers: { cookie }, redirect: 'manual' });
+  if (res.status !== 200) {
+    page = '/dashboard';
+    res = await fetch(world.origin + page, { headers: { cookie }, redirect: 'manual' });
+  }
+  const html = await res.text();
+  const parts: { name: string; raw: number; gzip: number }[] = [{ name: page, raw: Buffer.byteLength(html), gzip: gzipSync(html).length }];
+  for (const asset of ['/static/htmx.min.js', '/static/app.css', '/static/app.js']) {
+    const body = Buffer.from(await (await fetch(world.origin + asset)).arrayBuffer());
+    parts.push({ name: asset, raw: body.length, gzip: gzipSync(body).length });
+  }
+  return { page, parts, totalGzipBytes: parts.reduce((n, p) => n + p.gzip, 0) };
+}
+
+// ---- scheduled work ------------------------------------------------------------------------
+
+type JobResult = { name: string; status: 'ok' | 'unavailable'; ms?: number; rows?: number; perSecond?: number; note?: string; target?: string };
+
+async function runJobBenchmarks(db: Database, url: string, params: DatasetParams, world: ScenarioWorld, only: Set<string> | null): Promise<JobResult[]> {
+  const out: JobResult[] = [];
+  const want = (n: string) => !only || only.has(n);
+  if (want('alert-selection')) out.push(await optionalJob('alert-selection.ts', 'balance-alert selection', db, world, '≤ 3,000 ms over 1M accounts'));
+  if (want('reminder-selection')) out.push(await reminderSelection(db));
+  if (want('dispatch')) {
+    const n = Number(args['dispatch-messages'] ?? Math.max(2_000, Math.min(20_000, Math.round(params.patients / 50))));
+    for (const instances of [1, 3]) out.push(await dispatchThroughput(db, url, n, instances));
+  }
+  return out;
+}
+
+async function optionalJob(file: string, name: string, db: Database, world: ScenarioWorld, target: string): Promise<JobResult> {
+  const full = path.join(root, 'bench', file);
+  if (!existsSync(full)) return { name, status: 'unavailable', note: `bench/${file} not present`, target };
+  const mod = (await import(full)) as { measure?: (db: Database, world: ScenarioWorld) => Promise<{ ms: number; rows: number; note?: string }> };
+  if (!mod.measure) return { name, status: 'unavailable', note: `bench/${file} exports no measure()`, target };
+  const r = await mod.measure(db, world);
+  log(`- ${name}: ${r.rows} rows in ${r.ms.toFixed(0)} ms`);
+  return { name, status: 'ok', ms: round(r.ms), rows: r.rows, note: r.note, target };
+}
+
+/** One pass of the reminder job over every appointment, rolled back so the dataset stays as built. */
+async function reminderSelection(db: Database): Promise<JobResult> {
+  const name = 'reminder selection';
+  const modPath = path.join(root, 'src/reminders/reminders.ts');
+  if (!existsSync(modPath)) return { name, status: 'unavailable', note: 'src/reminders not present' };
+  const { runAppointmentReminders } = (await import(modPath)) as { runAppointmentReminders: (db: Database, now: Date) => Promise<number> };
+  let rows = 0;
+  let ms = 0;
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      const t = performance.now();
+      rows = await runAppointmentReminders(trx, new Date());
+      ms = performance.now() - t;
+      throw new RollBack();
+    })
+    .catch((e) => {
+      if (!(e instanceof RollBack)) throw e;
+    });
+  log(`- ${name}: ${rows} reminders queued in ${ms.toFixed(0)} ms (rolled back)`);
+  return { name, status: 'ok', ms: round(ms), rows };
+}
+
+class RollBack extends Error {}
+
+/** Dispatcher throughput: N captured emails drained by 1 or 3 processes at once. */
+async function dispatchThroughput(db: Database, url: string, n: number, instances: number): Promise<JobResult> {
+  const name = `dispatch, ${instances} instance${instances > 1 ? 's' : ''}`;
+  await db.deleteFrom('outbox_messages').where('kind', '=', 'bench_probe').execute();
+  const now = new Date(Date.now() - 1000);
+  await sql`
+    insert into outbox_messages (practice_id, kind, channel, recipient, subject, body, dedupe_key, next_attempt_at, created_at, updated_at)
+    select 1 + i % 5, 'bench_probe', 'email', 'probe' || i || '@bench.example', 'Probe', 'There is a new reply on ticket #' || i || '. Sign in to read it.',
+           'bench-probe-' || ${now.getTime()} || '-' || i, ${now}, ${now}, ${now}
+      from generate_series(1, ${n}) i`.execute(db);
+  const t = performance.now();
+  const workers = Array.from({ length: instances }, () =>
+    new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/dispatch-worker.ts'], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: url },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (c) => (out += String(c)));
+      child.on('exit', (code) => (code === 0 ? resolve(Number(out.trim() || 0)) : reject(new Error(`dispatch worker exited ${code}`))));
+    }),
+  );
+  const handled = await Promise.all(workers);
+  const wall = performance.now() - t;
+  const sent = await db.selectFrom('outbox_messages').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'bench_probe').where('status', 'in', ['sent', 'delivered']).executeTakeFirstOrThrow();
+  void handled;
+  await db.deleteFrom('outbox_messages').where('kind', '=', 'bench_probe').execute();
+  const perSecond = round((Number(sent.n) / wall) * 1000);
+  log(`- ${name}: ${sent.n}/${n} sent in ${wall.toFixed(0)} ms (${perSecond}/s, including process start)`);
+  return { name, status: 'ok', ms: round(wall), rows: Number(sent.n), perSecond, target: '≥ 1,000 msg/s' };
+}
+
+// ---- output ----------------------------------------------------------------------------------
+
+function printTable(report: { pages: PageResult[]; firstPage: { totalGzipBytes: number; page: string }; rss: { peakMb: number }; jobs: JobResult[]; dataset: { counts: Record<string, number> } }) {
+  log('\n| page | p50 ms | p95 ms | p99 ms | req/s | app ms (serial) | SQL ms | app/SQL | target |');
+  log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const r of report.pages) {
+    if (r.status !== 'ok') {
+      log(`| ${r.name} | — | — | — | — | — | — | — | ${r.note ?? ''} |`);
+      continue;
+    }
+    log(`| ${r.name} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.rps} | ${r.serialAppMs ?? '—'} | ${r.sqlMs !== undefined ? round(r.sqlMs) : '—'} | ${r.ratio !== undefined ? round(r.ratio) + '×' : '—'} | ${r.target ?? ''} |`);
+  }
+  log('\n| scheduled work | rows | ms | per second | target |');
+  log('|---|---:|---:|---:|---|');
+  for (const j of report.jobs) log(`| ${j.name} | ${j.rows ?? '—'} | ${j.ms ?? '—'} | ${j.perSecond ?? '—'} | ${j.status === 'ok' ? j.target ?? '' : j.note} |`);
+  log(`\nserver RSS peak under load: ${report.rss.peakMb} MB (target ≤ 200 MB)`);
+  log(`first page (${report.firstPage.page}) + htmx + CSS + app.js, gzip: ${(report.firstPage.totalGzipBytes / 1024).toFixed(1)} KB (target ≤ 40 KB)`);
+  log(`rows: ${Object.entries(report.dataset.counts).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`);
+}
+
+// ---- helpers -------------------------------------------------------------------------------------
+
+async function ensureDatabaseExists(url: string) {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.slice(1));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (!exists.rowCount) {
+      log(`creating database ${name}`);
+      await client.query(`create database "${name.replace(/"/g, '""')}"`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function tableCounts(db: Database): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of ['practices', 'tickets', 'ticket_messages', 'patients', 'ledger_entries', 'appointments']) {
+    const r = await sql<{ n: number }>`select count(*)::bigint as n from ${sql.table(t)}`.execute(db);
+    out[t] = Number(r.rows[0].n);
+  }
+  return out;
+}
+
+function rssMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = status.match(/VmRSS:\s+(\d+) kB/);
+    return m ? Math.round(Number(m[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function mean(xs: number[]) {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
+function round(x: number) {
+  return Math.round(x * 100) / 100;
+}
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+function redactUrl(url: string) {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+function log(m: string) {
+  process.stdout.write(m + '\n');
+}
+
+await main();
