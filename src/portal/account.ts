@@ -1,0 +1,186 @@
+import { sql } from 'kysely';
+import { encodeBase32UpperCaseNoPadding } from '@oslojs/encoding';
+import type { Database } from '../db/database.ts';
+import type { Config } from '../config.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { parseAmountToCents } from '../ledger/money.ts';
+import { practiceContact, type PracticeContact } from './access.ts';
+import type { PortalSession } from './sessions.ts';
+import { authorizeNetClient, onlinePaymentsEnabled, practiceGateway } from '../payments/settings.ts';
+
+// What a verified patient sees: everything is keyed from the session's patient and practice,
+// never from an id in the request, so no other patient's data can be reached.
+
+export type PortalCase = { id: number; title: string; balance_cents: number };
+export type PortalPayment = { id: number; posted_at: Date; amount_cents: number; case_title: string; source: string };
+export type PortalAccount = {
+  practice: PracticeContact;
+  firstName: string;
+  cases: PortalCase[];
+  balanceCents: number;
+  payments: PortalPayment[];
+  onlinePayments: boolean;
+};
+
+export async function portalAccount(db: Database, session: PortalSession, now: Date, who: { ip: string | null }): Promise<PortalAccount> {
+  const { practiceId, patientId } = session;
+  const [practice, patient, cases, payments, online] = await Promise.all([
+    practiceContact(db, practiceId),
+    db.selectFrom('patients').select('first_name').where('id', '=', patientId).where('practice_id', '=', practiceId).executeTakeFirstOrThrow(),
+    caseBalances(db, practiceId, patientId),
+    db
+      .selectFrom('ledger_entries')
+      .innerJoin('cases', 'cases.id', 'ledger_entries.case_id')
+      .select(['ledger_entries.id', 'ledger_entries.posted_at', 'ledger_entries.amount_cents', 'ledger_entries.source', 'cases.title as case_title'])
+      .where('ledger_entries.practice_id', '=', practiceId)
+      .where('ledger_entries.patient_id', '=', patientId)
+      .where('ledger_entries.kind', '=', 'payment')
+      .orderBy('ledger_entries.posted_at', 'desc')
+      .orderBy('ledger_entries.id', 'desc')
+      .limit(50)
+      .execute(),
+    onlinePaymentsEnabled(db, practiceId),
+  ]);
+  await recordAudit(db, {
+    at: now,
+    actor: { kind: 'patient', practice_id: practiceId },
+    action: 'portal.viewed',
+    recordType: 'patient',
+    recordId: patientId,
+    ip: who.ip,
+    details: { linkId: session.linkId },
+  });
+  const shown = cases.filter((c) => c.balance_cents !== 0 || c.entries > 0).map(({ entries: _e, ...c }) => c);
+  return {
+    practice,
+    firstName: patient.first_name,
+    cases: shown,
+    balanceCents: cases.reduce((s, c) => s + c.balance_cents, 0),
+    payments,
+    onlinePayments: online,
+  };
+}
+
+async function caseBalances(db: Database, practiceId: number, patientId: number) {
+  const rows = await db
+    .selectFrom('cases')
+    .leftJoin('ledger_entries', (j) => j.onRef('ledger_entries.case_id', '=', 'cases.id').onRef('ledger_entries.practice_id', '=', 'cases.practice_id'))
+    .select([
+      'cases.id',
+      'cases.title',
+      sql<number>`coalesce(sum(case ledger_entries.kind when 'responsibility' then ledger_entries.amount_cents else -ledger_entries.amount_cents end), 0)::bigint`.as('balance_cents'),
+      sql<number>`count(ledger_entries.id)::bigint`.as('entries'),
+    ])
+    .where('cases.practice_id', '=', practiceId)
+    .where('cases.patient_id', '=', patientId)
+    .groupBy(['cases.id', 'cases.title', 'cases.opened_on'])
+    .orderBy('cases.opened_on', 'desc')
+    .orderBy('cases.id', 'desc')
+    .execute();
+  return rows.map((r) => ({ id: r.id, title: r.title, balance_cents: Number(r.balance_cents), entries: Number(r.entries) }));
+}
+
+export type PaymentRequestResult =
+  | { ok: true; refId: string }
+  | { ok: false; errors: Record<string, string>; values: Record<string, string> };
+
+/** The patient chose a case and an amount (above zero, at most that case's balance). */
+export async function createPaymentRequest(
+  db: Database,
+  session: PortalSession,
+  input: Record<string, string | undefined>,
+  now: Date,
+  who: { ip: string | null },
+): Promise<PaymentRequestResult> {
+  const values = { case_id: input.case_id ?? '', amount: input.amount ?? '' };
+  const errors: Record<string, string> = {};
+  if (!(await onlinePaymentsEnabled(db, session.practiceId))) return { ok: false, errors: { form: 'Online payment is not available.' }, values };
+  const cases = await caseBalances(db, session.practiceId, session.patientId);
+  const chosen = cases.find((c) => String(c.id) === values.case_id);
+  if (!chosen || chosen.balance_cents <= 0) errors.case_id = 'Choose what you are paying for.';
+  const cents = parseAmountToCents(values.amount);
+  if (cents === null) errors.amount = 'Enter an amount in dollars and cents, such as 25.00.';
+  else if (cents <= 0) errors.amount = 'Enter an amount above zero.';
+  else if (chosen && chosen.balance_cents > 0 && cents > chosen.balance_cents) errors.amount = `Enter at most the balance of ${formatDollars(chosen.balance_cents)}.`;
+  if (Object.keys(errors).length || !chosen || cents === null) return { ok: false, errors, values };
+  const refId = newRefId();
+  await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('payment_requests')
+      .values({ practice_id: session.practiceId, patient_id: session.patientId, case_id: chosen.id, ref_id: refId, amount_cents: cents, created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      at: now,
+      actor: { kind: 'patient', practice_id: session.practiceId },
+      action: 'portal.payment_started',
+      recordType: 'patient',
+      recordId: session.patientId,
+      ip: who.ip,
+      details: { requestId: row.id, caseId: chosen.id },
+    });
+  });
+  return { ok: true, refId };
+}
+
+/** One of this session's patient's payment requests; undefined for anyone else's. */
+export async function findPaymentRequest(db: Database, session: PortalSession, refId: string) {
+  return db
+    .selectFrom('payment_requests')
+    .innerJoin('cases', 'cases.id', 'payment_requests.case_id')
+    .select(['payment_requests.id', 'payment_requests.ref_id', 'payment_requests.amount_cents', 'payment_requests.status', 'payment_requests.case_id', 'cases.title as case_title'])
+    .where('payment_requests.ref_id', '=', refId)
+    .where('payment_requests.practice_id', '=', session.practiceId)
+    .where('payment_requests.patient_id', '=', session.patientId)
+    .executeTakeFirst();
+}
+
+export type HostedForm = { ok: true; token: string; hostedUrl: string } | { ok: false; message: string };
+
+/** A fresh Accept Hosted token for a pending request, asked for right before the form is shown. */
+export async function hostedPaymentForm(
+  db: Database,
+  config: Pick<Config, 'appSecret' | 'authorizeNet' | 'publicUrl'>,
+  session: PortalSession,
+  request: { ref_id: string; amount_cents: number; case_title: string },
+): Promise<HostedForm> {
+  const gateway = await practiceGateway(db, config, session.practiceId);
+  if (!gateway) return { ok: false, message: 'Online payment is not available.' };
+  const practice = await practiceContact(db, session.practiceId);
+  try {
+    const token = await authorizeNetClient(config, gateway).hostedPaymentPageToken({
+      refId: request.ref_id,
+      invoiceNumber: request.ref_id,
+      amountCents: request.amount_cents,
+      description: `${practice.name} patient payment`,
+      merchantName: practice.name,
+      returnUrl: `${config.publicUrl}/portal/return?ref=${encodeURIComponent(request.ref_id)}`,
+      cancelUrl: `${config.publicUrl}/portal/cancel?ref=${encodeURIComponent(request.ref_id)}`,
+    });
+    return { ok: true, token, hostedUrl: config.authorizeNet.hostedUrl };
+  } catch {
+    return { ok: false, message: 'The secure payment form is not available right now.' };
+  }
+}
+
+export async function cancelPaymentRequest(db: Database, session: PortalSession, refId: string, now: Date): Promise<void> {
+  await db
+    .updateTable('payment_requests')
+    .set({ status: 'cancelled', updated_at: now })
+    .where('ref_id', '=', refId)
+    .where('practice_id', '=', session.practiceId)
+    .where('patient_id', '=', session.patientId)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/** Invoice numbers are at most 20 characters at Authorize.net: "P" and 16 random base32 characters. */
+function newRefId(): string {
+  const bytes = new Uint8Array(10);
+  crypto.getRandomValues(bytes);
+  return 'P' + encodeBase32UpperCaseNoPadding(bytes);
+}
+
+function formatDollars(cents: number): string {
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(cents / 100);
+}
