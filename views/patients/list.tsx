@@ -18,7 +18,7 @@ export function PatientListPage(props: { ctx: ViewContext } & PatientListProps) 
       <form method="get" action="/patients" class="search-bar" role="search">
         <div class="field">
           <label for="q">Search by name, date of birth or account number</label>
-          <input id="q" name="q" type="search" value={props.q} autocomplete="off" placeholder="Gonzalez, 04/12/1980 or R-1001" {...live} hx-trigger="input changed delay:300ms" />
+          <input id="q" name="q" type="search" value={props.q} autocomplete="off" placeholder="Name, MM/DD/YYYY or account number" {...live} hx-trigger="input changed delay:300ms" />
         </div>
         <div class="field checkbox">
           <input type="checkbox" id="show-all" name="all" value="1" checked={props.showAll} {...live} />
