@@ -1,4 +1,4 @@
-// npm run bench [-- --scale 0.05] [--practices N --threads N --patients N] [--duration 10] [--connections 50] [--only name,name]
+// npm run bench [-- --scale 0.05] [--build-only] [--practices N --threads N --patients N] [--duration 10] [--connections 50] [--only name,name]
 //
 // Builds (once) the benchmark dataset on DATABASE_URL (default postgres://postgres@127.0.0.1:5432/strata_bench,
 // created and migrated when missing), starts the app as its own process (as in production: one Node process
@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'sql-runs': { type: 'string', default: '200' },
     'dispatch-messages': { type: 'string' },
+    'build-only': { type: 'boolean', default: false },
   },
 });
 
@@ -83,6 +84,11 @@ async function main() {
   const build = await ensureDataset(db, params, log);
   log(build.built ? `built in ${build.seconds.toFixed(0)} s` : `reused (built earlier in ${build.seconds.toFixed(0)} s)`);
   const counts = await tableCounts(db);
+  if (args['build-only']) {
+    log(`rows: ${JSON.stringify(counts)}`);
+    await opened.close();
+    return;
+  }
 
   const app = await startApp(url);
   const results: PageResult[] = [];

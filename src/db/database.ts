@@ -1,8 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { PGliteDialect } from 'kysely-pglite-dialect';
+import type { PGlite } from '@electric-sql/pglite';
 import type { DB } from './schema.ts';
 
 export type Database = Kysely<DB>;
@@ -38,6 +36,12 @@ export async function openPostgres(url: string, poolSize = 10): Promise<OpenedDa
 }
 
 export async function openPGlite(options: { dataDir?: string; loadDataDir?: Blob } = {}): Promise<OpenedDatabase & { pglite: PGlite }> {
+  // Loaded only when used: a server on PostgreSQL never pays for the embedded database's code (~50 MB RSS).
+  const [{ PGlite, types: pgliteTypes }, { pg_trgm }, { PGliteDialect }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+    import('kysely-pglite-dialect'),
+  ]);
   const pglite = await PGlite.create({
     ...options,
     extensions: { pg_trgm },
