@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Department, Role, TicketDepartment, Visibility } from '../db/schema.ts';
 import { hashPassword } from '../auth/passwords.ts';
+import { seedEngagementDemo } from '../engagement/demo.ts';
 
 // The world of SPEC.md section 9, placed relative to "now" so it always looks current.
 // Each feature adds its own demo rows in a function called from seedDemo.
@@ -27,6 +28,7 @@ export async function seedDemo(db: Database, now: Date): Promise<boolean> {
     if (!claimed) return false;
     const world = await seedCoreDemo(trx, now);
     await seedTicketDemo(trx, now, world);
+    await seedEngagementDemo(trx, now, world);
     return true;
   });
 }
