@@ -58,6 +58,8 @@ create table statements (
 create index statements_patient_idx on statements (patient_id, generated_at desc);
 create index statements_batch_idx on statements (print_batch_id) where print_batch_id is not null;
 create index appointments_reminder_idx on appointments (starts_at) where status = 'scheduled';
+-- The Patient Email Report reads a practice's patients in id order, a page at a time.
+create index patients_practice_id_idx on patients (practice_id, id);
 `);
 }
 

@@ -22,6 +22,7 @@ import { ticketRoutes } from './tickets/routes.tsx';
 import { sessionCookieOptions } from './auth/cookie.ts';
 import { emergencyRoutes } from './emergency/routes.tsx';
 import { reportRoutes } from './reports/routes.tsx';
+import { reportRoutes } from './reports/routes.tsx';
 import { practiceAuditRoutes, vendorAuditRoutes } from './audit/routes.tsx';
 import { portalRoutes } from './portal/routes.tsx';
 import { paymentSettingsRoutes, authorizeNetWebhookRoutes } from './payments/routes.tsx';
@@ -150,6 +151,7 @@ export function createApp(deps: AppDeps) {
   app.route('/settings/payments', paymentSettingsRoutes(deps));
   app.route('/webhooks/authorize-net', authorizeNetWebhookRoutes(deps));
   app.route('/emergency', emergencyRoutes(deps));
+  app.route('/reports', reportRoutes(deps));
   app.route('/reports', reportRoutes(deps));
 
   app.notFound((c) => renderPage(c, <ErrorPage actor={c.get('actor')} title="Not found" message="There is nothing here, or you do not have access to it." />, 404));

@@ -1,0 +1,155 @@
+import { sql } from 'kysely';
+import { stringify } from 'csv-stringify/sync';
+import type { Database } from '../db/database.ts';
+import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { recordAudit } from '../audit/audit.ts';
+
+// The Patient Email Report (seed 001, SPEC.md section 7): every patient's contact information, for
+// import into a marketing platform outside StrataEMR. It is the way out for marketing, so it is
+// complete (all patients, or the active ones) and says who unsubscribed from email.
+//
+// It streams: rows are read in keyset pages of PAGE_SIZE and written as CSV page by page, so a
+// practice with hundreds of thousands of patients costs the same memory as one with ten. Cells are
+// escaped against spreadsheet formula injection. Every export is an audit row with its filter and
+// row count (written when the download ends, also when the client goes away mid-way).
+
+export const PAGE_SIZE = 1000;
+export const REPORT_COLUMNS = ['First Name', 'Last Name', 'Email', 'Mobile Phone', 'Account Number', 'Status', 'Unsubscribed From Email'] as const;
+export type ReportFilter = 'active' | 'all';
+
+export function parseReportFilter(raw: string | undefined): ReportFilter | null {
+  if (raw === undefined || raw === '' || raw === 'active') return 'active';
+  if (raw === 'all') return 'all';
+  return null;
+}
+
+type Row = {
+  id: number;
+  first_name: string;
+  last_name: string;
+  email: string | null;
+  mobile_phone: string | null;
+  account_number: string;
+  status: string;
+  unsubscribed: boolean;
+};
+
+/**
+ * Writes the report to `write` (which may wait, for backpressure) and records the export.
+ * Returns how many patient rows were written.
+ */
+export async function exportPatientEmailReport(
+  db: Database,
+  actor: Actor,
+  filter: ReportFilter,
+  now: Date,
+  write: (chunk: string) => Promise<unknown>,
+  meta: { ip?: string | null; aborted?: () => boolean } = {},
+): Promise<number> {
+  assertCan(actor, 'reports.run');
+  const practiceId = practiceIdOf(actor);
+  let rows = 0;
+  let completed = false;
+  try {
+    await write(stringify([REPORT_COLUMNS as unknown as string[]]));
+    for await (const page of reportPages(db, practiceId, filter)) {
+      if (meta.aborted?.()) break;
+      await write(stringify(page.map(reportLine)));
+      rows += page.length;
+    }
+    completed = !meta.aborted?.();
+  } finally {
+    await recordAudit(db, {
+      at: now,
+      actor,
+      action: 'report.patient_email.exported',
+      recordType: 'report',
+      recordId: 'patient-email',
+      ip: meta.ip ?? null,
+      details: { filter, rows, completed },
+    });
+  }
+  return rows;
+}
+
+/** One CSV line's cells, each escaped against formula injection. */
+export function reportLine(r: Row): string[] {
+  return [r.first_name, r.last_name, r.email ?? '', displayPhone(r.mobile_phone), r.account_number, r.status === 'active' ? 'Active' : 'Inactive', r.unsubscribed ? 'Yes' : 'No'].map(
+    escapeFormula,
+  );
+}
+
+/**
+ * A cell a spreadsheet would run as a formula (it starts with =, +, -, @, tab or carriage return)
+ * gets a leading apostrophe, which spreadsheets show as text (OWASP's CSV injection advice).
+ */
+export function escapeFormula(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
+/** North American numbers in their national form, "(555) 010-0101", which a spreadsheet reads as text; others as stored. */
+export function displayPhone(phone: string | null): string {
+  if (!phone) return '';
+  const nanp = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(phone);
+  return nanp ? `(${nanp[1]}) ${nanp[2]}-${nanp[3]}` : phone;
+}
+
+// Keyset pages by id: each page is one indexed range read, whatever the practice's size.
+async function* reportPages(db: Database, practiceId: number, filter: ReportFilter): AsyncGenerator<Row[]> {
+  let after = 0;
+  for (;;) {
+    let q = db
+      .selectFrom('patients as p')
+      .select([
+        'p.id',
+        'p.first_name',
+        'p.last_name',
+        'p.email',
+        'p.mobile_phone',
+        'p.account_number',
+        'p.status',
+        sql<boolean>`(
+          exists (select 1 from subscriptions s where s.patient_id = p.id and s.channel = 'email' and not s.subscribed)
+          or exists (select 1 from email_suppressions e where e.patient_id = p.id and p.email is not null and lower(e.email) = lower(p.email))
+        )`.as('unsubscribed'),
+      ])
+      .where('p.practice_id', '=', practiceId)
+      .where('p.id', '>', after)
+      .orderBy('p.id')
+      .limit(PAGE_SIZE);
+    if (filter === 'active') q = q.where('p.status', '=', 'active');
+    const page = (await q.execute()) as Row[];
+    if (!page.length) return;
+    yield page;
+    if (page.length < PAGE_SIZE) return;
+    after = page[page.length - 1].id;
+  }
+}
+
+export async function reportFilename(db: Database, actor: Actor, now: Date): Promise<string> {
+  const practice = await db.selectFrom('practices').select(['name', 'time_zone']).where('id', '=', practiceIdOf(actor)).executeTakeFirstOrThrow();
+  const date = new Intl.DateTimeFormat('en-CA', { timeZone: practice.time_zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  const slug = practice.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return `patient-email-report-${slug}-${date}.csv`;
+}
+
+export type ExportRecord = { at: Date; by: string; filter: string; rows: number; completed: boolean };
+
+/** The practice's recent exports, from the audit trail. */
+export async function recentExports(db: Database, actor: Actor, limit = 10): Promise<ExportRecord[]> {
+  assertCan(actor, 'reports.run');
+  const rows = await db
+    .selectFrom('audit_log as a')
+    .leftJoin('users as u', 'u.id', 'a.actor_user_id')
+    .select(['a.at', 'u.name', 'a.details'])
+    .where('a.practice_id', '=', practiceIdOf(actor))
+    .where('a.action', '=', 'report.patient_email.exported')
+    .orderBy('a.at', 'desc')
+    .orderBy('a.id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => {
+    const d = r.details as { filter?: string; rows?: number; completed?: boolean };
+    return { at: new Date(r.at), by: r.name ?? 'unknown', filter: d.filter ?? '', rows: d.rows ?? 0, completed: d.completed !== false };
+  });
+}
