@@ -1,5 +1,6 @@
 import type { JobDefinition } from './scheduler.ts';
 import { deleteExpiredSessions } from '../auth/cleanup.ts';
+import { deleteExpiredPortalSessions } from '../portal/sessions.ts';
 import { drainOutbox } from '../messaging/dispatcher.ts';
 import { capturedTransports } from '../messaging/transports.ts';
 import { runAppointmentReminders } from '../reminders/reminders.ts';
@@ -12,6 +13,12 @@ export const jobs: JobDefinition[] = [
     description: 'Deletes expired sessions and stale throttle rows',
     schedule: '0 */10 * * * *',
     run: ({ db, clock }) => deleteExpiredSessions(db, clock.now()),
+  },
+  {
+    name: 'portal-session-cleanup',
+    description: 'Deletes expired patient portal sessions',
+    schedule: '30 */10 * * * *',
+    run: ({ db, clock }) => deleteExpiredPortalSessions(db, clock.now()),
   },
   {
     name: 'outbox-dispatch',

@@ -259,9 +259,12 @@ describe('paying through Accept Hosted', () => {
   });
 
   it('a practice without Authorize.net offers no online payment', async () => {
-    const { client } = await verifiedPortal(t, 'S-5001');
+    const { client } = await verifiedPortal(t, 'S-5003');
     const page = await client.get('/portal/account');
+    expect(page.text).toContain('$120.00');
     expect(page.text).not.toContain('Pay online');
+    expect(page.text).toContain('call the office at');
+    expect(page.text).toContain('(555) 010-3000');
     const res = await client.post('/portal/payments', { _csrf: PortalClient.csrfOf(page.text), case_id: '1', amount: '1.00' });
     expect(res.status).toBe(422);
   });
