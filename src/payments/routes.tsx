@@ -4,7 +4,7 @@ import type { AppDeps, AppEnv } from '../web/types.ts';
 import { currentActor, formFields, redirectAfterPost, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireStaff, requireCapability } from '../web/guards.ts';
-import { paymentSettingsSummary, removePaymentSettings, savePaymentSettings, testPaymentConnection } from './settings.ts';
+import { paymentSettingsSummary, recentOnlinePayments, removePaymentSettings, savePaymentSettings, testPaymentConnection } from './settings.ts';
 import { handleAuthorizeNetWebhook } from './webhook.ts';
 import { PaymentSettingsPage } from '../../views/payments/settings.tsx';
 
@@ -20,6 +20,7 @@ export function paymentSettingsRoutes(deps: AppDeps) {
       <PaymentSettingsPage
         ctx={await viewContext(c, deps)}
         summary={await paymentSettingsSummary(db, currentActor(c))}
+        payments={await recentOnlinePayments(db, currentActor(c))}
         environment={config.authorizeNet.env}
         webhookUrl={`${config.publicUrl}/webhooks/authorize-net/${currentActor(c).practice_id}`}
         errors={extra.errors ?? {}}

@@ -204,3 +204,47 @@ export async function allGateways(db: Database, config: Pick<Config, 'appSecret'
   }
   return out;
 }
+
+export type OnlinePaymentRow = {
+  id: number;
+  created_at: Date;
+  amount_cents: number;
+  status: 'pending' | 'paid' | 'cancelled' | 'review';
+  trans_id: string | null;
+  posted_via: 'webhook' | 'return' | null;
+  review_reason: string | null;
+  patient_id: number;
+  account_number: string;
+  patient_name: string;
+  case_title: string;
+};
+
+/** The practice's latest portal payments, for reconciling with Authorize.net; "review" ones first. */
+export async function recentOnlinePayments(db: Database, actor: Actor, limit = 25): Promise<OnlinePaymentRow[]> {
+  assertCan(actor, 'payments.configure');
+  const rows = await db
+    .selectFrom('payment_requests')
+    .innerJoin('patients', 'patients.id', 'payment_requests.patient_id')
+    .innerJoin('cases', 'cases.id', 'payment_requests.case_id')
+    .select([
+      'payment_requests.id',
+      'payment_requests.created_at',
+      'payment_requests.amount_cents',
+      'payment_requests.status',
+      'payment_requests.trans_id',
+      'payment_requests.posted_via',
+      'payment_requests.review_reason',
+      'patients.id as patient_id',
+      'patients.account_number',
+      'patients.first_name',
+      'patients.last_name',
+      'cases.title as case_title',
+    ])
+    .where('payment_requests.practice_id', '=', practiceIdOf(actor))
+    .where('payment_requests.status', 'in', ['paid', 'review'])
+    .orderBy((eb) => eb.case().when('payment_requests.status', '=', 'review').then(0).else(1).end())
+    .orderBy('payment_requests.created_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map(({ first_name, last_name, ...r }) => ({ ...r, patient_name: `${last_name}, ${first_name}` }));
+}

@@ -251,6 +251,10 @@ describe('paying through Accept Hosted', () => {
     expect(await portalPayments()).toHaveLength(before);
     const request = await t.db.selectFrom('payment_requests').selectAll().where('ref_id', '=', ref).executeTakeFirstOrThrow();
     expect(request.status).toBe('review');
+    const admin = await (await t.as('admin@riverside.example')).get('/settings/payments');
+    expect(admin.text).toContain('Needs review');
+    expect(admin.text).toContain(paid.transId);
+    expect(admin.text).toContain('Posted (webhook)');
   });
 
   it('signatures are sha512= and uppercase hex of the raw body', () => {

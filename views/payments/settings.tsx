@@ -1,12 +1,14 @@
 import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextField, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import type { PaymentSettingsSummary } from '../../src/payments/settings.ts';
+import type { OnlinePaymentRow, PaymentSettingsSummary } from '../../src/payments/settings.ts';
+import { formatCents } from '../../src/ledger/money.ts';
 import { TZDate } from '@date-fns/tz';
 
 export function PaymentSettingsPage(props: {
   ctx: ViewContext;
   summary: PaymentSettingsSummary;
+  payments: OnlinePaymentRow[];
   environment: 'sandbox' | 'production';
   webhookUrl: string;
   errors: FieldErrors;
@@ -79,6 +81,49 @@ export function PaymentSettingsPage(props: {
               </Form>
             </section>
           ) : null}
+          <section aria-labelledby="online-heading">
+            <h2 id="online-heading">Online payments</h2>
+            {props.payments.length ? (
+              <div class="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Started</th>
+                      <th scope="col">Patient</th>
+                      <th scope="col">Case</th>
+                      <th scope="col">Amount</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Transaction</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {props.payments.map((p) => (
+                      <tr>
+                        <td>{formatAt(p.created_at, tz)}</td>
+                        <td>
+                          <a href={`/patients/${p.patient_id}`}>{p.patient_name}</a> <span class="muted">{p.account_number}</span>
+                        </td>
+                        <td>{p.case_title}</td>
+                        <td>{formatCents(p.amount_cents)}</td>
+                        <td>
+                          {p.status === 'review' ? (
+                            <span class="overdue-text" title={p.review_reason ?? undefined}>
+                              Needs review: the captured amount differs; not posted
+                            </span>
+                          ) : (
+                            `Posted (${p.posted_via === 'webhook' ? 'webhook' : 'patient return'})`
+                          )}
+                        </td>
+                        <td>{p.trans_id ?? '—'}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            ) : (
+              <p class="muted">No online payments yet.</p>
+            )}
+          </section>
         </div>
         <aside class="aside" aria-labelledby="setup-heading">
           <h2 id="setup-heading">Setting up</h2>
