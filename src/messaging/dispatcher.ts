@@ -51,13 +51,15 @@ export async function dispatchDue(db: Database, now: Date, transports: Transport
   const zones = await practiceTimeZones(db, claimed);
 
   const queue = [...claimed];
+  const sentRows: SentRecord[] = [];
   const worker = async () => {
     for (let m = queue.shift(); m; m = queue.shift()) {
-      const outcome = await dispatchOne(db, now, transports, m, zones, { ...options, workerId });
+      const outcome = await dispatchOne(db, now, transports, m, zones, { ...options, workerId }, sentRows);
       result[outcome]++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, claimed.length) }, worker));
+  await recordSent(db, now, workerId, sentRows);
   return result;
 }
 
@@ -85,7 +87,9 @@ export async function claimDueMessages(db: Database, now: Date, o: { batch: numb
 
 type Outcome = 'sent' | 'retried' | 'failed' | 'cancelled' | 'deferred';
 
-async function dispatchOne(db: Database, now: Date, transports: Transports, m: OutboxMessage, zones: Map<number, string>, o: DispatchOptions & { workerId: string }): Promise<Outcome> {
+type SentRecord = { id: number; status: 'sent' | 'delivered'; transport: string; providerMessageId: string; body: string | null; headers: string | null };
+
+async function dispatchOne(db: Database, now: Date, transports: Transports, m: OutboxMessage, zones: Map<number, string>, o: DispatchOptions & { workerId: string }, sentRows: SentRecord[]): Promise<Outcome> {
   if (m.channel === 'sms') {
     const opens = nextTextWindow(now, (m.practice_id && zones.get(m.practice_id)) || FALLBACK_TIME_ZONE);
     if (opens) {
@@ -109,16 +113,16 @@ async function dispatchOne(db: Database, now: Date, transports: Transports, m: O
   }
 
   if (sent.ok) {
-    await release(db, m, o.workerId, {
+    // Recorded with the rest of the batch in one statement. If the process dies first, the lease
+    // expires and the resend carries the same idempotency key.
+    const changed = envelope.body !== m.body;
+    sentRows.push({
+      id: m.id,
       status: sent.delivered ? 'delivered' : 'sent',
       transport: transport.name,
-      provider_message_id: sent.providerMessageId,
-      sent_at: now,
-      delivered_at: sent.delivered ? now : null,
-      last_error: null,
-      body: envelope.body,
-      headers: JSON.stringify(envelope.headers),
-      updated_at: now,
+      providerMessageId: sent.providerMessageId,
+      body: changed ? envelope.body : null,
+      headers: changed ? JSON.stringify(envelope.headers) : null,
     });
     return 'sent';
   }
@@ -186,6 +190,20 @@ function envelopeFor(m: OutboxMessage, transports: Transports): Envelope {
     if (html) html = `${html}<p><a href="${url}">Unsubscribe</a></p>`;
   }
   return { id: m.id, channel: m.channel, recipient: m.recipient, subject: m.subject, body, html, headers, dedupeKey: m.dedupe_key };
+}
+
+/** Records a batch's successful sends in one statement, for the rows this worker still holds. */
+async function recordSent(db: Database, now: Date, workerId: string, rows: SentRecord[]): Promise<void> {
+  if (!rows.length) return;
+  const json = JSON.stringify(rows.map((r) => ({ id: r.id, status: r.status, transport: r.transport, pid: r.providerMessageId, body: r.body, headers: r.headers })));
+  await sql`
+    update outbox_messages m
+       set status = v.status, transport = v.transport, provider_message_id = v.pid,
+           sent_at = ${now}, delivered_at = case when v.status = 'delivered' then ${now}::timestamptz end,
+           last_error = null, body = coalesce(v.body, m.body), headers = coalesce(v.headers::jsonb, m.headers),
+           lease_expires_at = null, leased_by = null, updated_at = ${now}
+      from jsonb_to_recordset(${json}::jsonb) as v(id bigint, status text, transport text, pid text, body text, headers text)
+     where m.id = v.id and m.status = 'sending' and m.leased_by = ${workerId}`.execute(db);
 }
 
 /** Records the outcome, but only while this worker still holds the lease. */

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../support/context.ts';
+import { enqueueMessage } from '../../src/messaging/outbox.ts';
+import { dispatchDue } from '../../src/messaging/dispatcher.ts';
+import { capturedTransports } from '../../src/messaging/transports.ts';
+import { handleInboundSms } from '../../src/messaging/inbound.ts';
+
+let t: TestContext;
+const ids: Record<string, number> = {};
+beforeAll(async () => {
+  t = await createTestContext();
+  for (const acct of ['R-1001', 'R-1003', 'R-1004']) ids[acct] = (await t.db.selectFrom('patients').select('id').where('account_number', '=', acct).executeTakeFirstOrThrow()).id;
+});
+afterAll(() => t.close());
+
+const sub = (patientId: number, kind: string, channel: string) =>
+  t.db.selectFrom('subscriptions').select('subscribed').where('patient_id', '=', patientId).where('kind', '=', kind as 'emergency').where('channel', '=', channel as 'sms').executeTakeFirst();
+
+describe('Patient Engagement screen', () => {
+  it("shows James Carter's toggles, channel state, consent history with the wording, and his messages with clickable links", async () => {
+    const fd = await t.as('frontdesk@riverside.example');
+    const res = await fd.get(`/patients/${ids['R-1004']}/engagement`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('aria-label="Balance alerts by text"');
+    expect(res.text).toMatch(/id="toggle-balance_alert-sms" role="switch" aria-checked="true"/);
+    expect(res.text).toContain('Email is not encrypted');
+    expect(res.text).toContain('Adam Alvarez');
+    expect(res.text).toContain('The patient agrees to receive balance alerts from Riverside Physical Therapy by text message at +15550100104');
+    expect(res.text).toMatch(/<a href="http:\/\/localhost:3000\/portal\/[^"]+" rel="noopener noreferrer">/);
+  });
+
+  it('any staff member turns a subscription off and on; each change is a consent row with who, address and wording', async () => {
+    const pt = await t.as('pt@riverside.example');
+    const path = `/patients/${ids['R-1001']}/engagement/subscriptions/appointment_reminder/sms`;
+    expect(await sub(ids['R-1001']!, 'appointment_reminder', 'sms')).toBeUndefined(); // default: on
+    const off = await pt.post(path, { _method: 'DELETE' });
+    expect(off.status).toBe(303);
+    expect(off.location).toBe(`/patients/${ids['R-1001']}/engagement`);
+    expect(await sub(ids['R-1001']!, 'appointment_reminder', 'sms')).toEqual({ subscribed: false });
+
+    const on = await pt.post(`/patients/${ids['R-1001']}/engagement/subscriptions/balance_alert/email`, {});
+    expect(on.status).toBe(303);
+    expect(await sub(ids['R-1001']!, 'balance_alert', 'email')).toEqual({ subscribed: true });
+    const history = await t.db.selectFrom('consent_events').selectAll().where('patient_id', '=', ids['R-1001']!).orderBy('id').execute();
+    expect(history).toMatchObject([
+      { kind: 'appointment_reminder', channel: 'sms', subscribed: false, address: '+15550100101', actor_kind: 'staff', actor_user_id: await t.userId('pt@riverside.example'), source: 'engagement_screen' },
+      { kind: 'balance_alert', channel: 'email', subscribed: true, address: 'maria.gonzalez@example.com', actor_kind: 'staff' },
+    ]);
+    expect(history[1]!.wording).toContain('Email is not encrypted');
+    expect(history[1]!.wording).toContain('by email at maria.gonzalez@example.com');
+    const page = await pt.get(`/patients/${ids['R-1001']}/engagement`);
+    expect(page.text).toContain('Paul Torres');
+    expect(page.text).toContain('Stop sending appointment reminders by text to +15550100101.');
+  });
+
+  it('with htmx, answers with the panel fragment; a patient without a phone cannot be subscribed by text (422, nothing recorded)', async () => {
+    const fd = await t.as('frontdesk@riverside.example');
+    const frag = await fd.post(`/patients/${ids['R-1004']}/engagement/subscriptions/emergency/email`, { _method: 'DELETE' }, { headers: { 'HX-Request': 'true' } });
+    expect(frag.status).toBe(200);
+    expect(frag.text.startsWith('<div id="engagement-panel"')).toBe(true);
+    expect(frag.text).toMatch(/id="toggle-emergency-email" role="switch" aria-checked="false"/);
+
+    const harold = await fd.post(`/patients/${ids['R-1003']}/engagement/subscriptions/balance_alert/sms`, {}, { headers: { 'HX-Request': 'true' } });
+    expect(harold.status).toBe(422);
+    expect(harold.text).toContain('No mobile phone on file');
+    expect(await sub(ids['R-1003']!, 'balance_alert', 'sms')).toBeUndefined();
+    const plain = await fd.post(`/patients/${ids['R-1003']}/engagement/subscriptions/balance_alert/sms`, {});
+    expect(plain.status).toBe(422);
+  });
+
+  it("another practice's patient, an unknown kind, or a vendor user: not found", async () => {
+    const summit = await t.as('admin@summit.example');
+    expect((await summit.get(`/patients/${ids['R-1004']}/engagement`)).status).toBe(404);
+    expect((await summit.post(`/patients/${ids['R-1004']}/engagement/subscriptions/balance_alert/sms`, { _method: 'DELETE' })).status).toBe(404);
+    expect(await sub(ids['R-1004']!, 'balance_alert', 'sms')).toEqual({ subscribed: true });
+    const fd = await t.as('frontdesk@riverside.example');
+    expect((await fd.post(`/patients/${ids['R-1004']}/engagement/subscriptions/marketing/sms`, {})).status).toBe(404);
+    const vendor = await t.as('root@stratapt.example');
+    expect((await vendor.get(`/patients/${ids['R-1004']}/engagement`)).status).toBe(404);
+  });
+
+  it('a text queued before the patient is unsubscribed, or before STOP, is cancelled at send time with the reason', async () => {
+    t.clock.set('2026-11-24T16:00:00Z'); // 10:00 in Chicago
+    const now = t.clock.now();
+    const riverside = (await t.db.selectFrom('patients').select('practice_id').where('id', '=', ids['R-1004']!).executeTakeFirstOrThrow()).practice_id;
+    await t.db.deleteFrom('outbox_messages').where('status', '=', 'queued').execute();
+    await enqueueMessage(t.db, now, { practiceId: riverside, patientId: ids['R-1004'], kind: 'emergency', channel: 'sms', recipient: '+15550100104', body: 'Closure', dedupeKey: 'eng:1' });
+    const fd = await t.as('frontdesk@riverside.example');
+    await fd.post(`/patients/${ids['R-1004']}/engagement/subscriptions/emergency/sms`, { _method: 'DELETE' });
+    await dispatchDue(t.db, t.clock.now(), capturedTransports);
+    expect(await t.db.selectFrom('outbox_messages').select(['status', 'cancel_reason']).where('dedupe_key', '=', 'eng:1').executeTakeFirst()).toEqual({ status: 'cancelled', cancel_reason: 'Patient is no longer subscribed' });
+
+    await enqueueMessage(t.db, now, { practiceId: riverside, patientId: ids['R-1004'], kind: 'appointment_reminder', channel: 'sms', recipient: '+15550100104', body: 'Reminder', dedupeKey: 'eng:2', sendAfter: new Date(now.getTime() + 3_600_000) });
+    await handleInboundSms(t.db, t.clock.now(), { from: '+15550100104', to: '+15550109999', body: 'STOP', messageSid: 'SMtest1' });
+    expect(await t.db.selectFrom('outbox_messages').select(['status', 'cancel_reason']).where('dedupe_key', '=', 'eng:2').executeTakeFirst()).toEqual({ status: 'cancelled', cancel_reason: 'Number opted out by STOP' });
+    const page = await fd.get(`/patients/${ids['R-1004']}/engagement`);
+    expect(page.text).toContain('Opted out by texting STOP');
+    expect(page.text).toContain('Patient (texted STOP)');
+  });
+});
+
+describe('Deliverability', () => {
+  it('shows a Practice Administrator sends, deliveries and opt-outs per channel and month, with a chart; not Front Desk', async () => {
+    const admin = await t.as('admin@riverside.example');
+    const res = await admin.get('/settings/deliverability');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('<svg class="chart" role="img"');
+    expect(res.text).not.toMatch(/style="/);
+    expect(res.text).toMatch(/<th scope="row">2026-11<\/th><td>\d+<\/td>/);
+    const fd = await t.as('frontdesk@riverside.example');
+    expect((await fd.get('/settings/deliverability')).status).toBe(404);
+  });
+});
