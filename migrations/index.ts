@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './20261123_0001_foundation.ts';
 import * as m0002 from './20261123_0002_engagement_core.ts';
+import * as m0100 from './20261123_0100_tickets.ts';
 import * as m0300 from './20261123_0300_vendor.ts';
 import * as m0400 from './20261123_0400_patients.ts';
 import * as m0500 from './20261123_0500_portal_payments.ts';
@@ -11,6 +12,7 @@ import * as m0700 from './20261123_0700_audit_append_only.ts';
 export const migrations: Record<string, Migration> = {
   '20261123_0001_foundation': m0001,
   '20261123_0002_engagement_core': m0002,
+  '20261123_0100_tickets': m0100,
   '20261123_0300_vendor': m0300,
   '20261123_0400_patients': m0400,
   '20261123_0500_portal_payments': m0500,

@@ -4,6 +4,7 @@ import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { requestId } from 'hono/request-id';
 import { compress } from 'hono/compress';
+import { bodyLimit } from 'hono/body-limit';
 import { getCookie, deleteCookie } from 'hono/cookie';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { AppDeps, AppEnv } from './web/types.ts';
@@ -22,8 +23,11 @@ import { ticketRoutes } from './tickets/routes.tsx';
 import { sessionCookieOptions } from './auth/cookie.ts';
 import { emergencyRoutes } from './emergency/routes.tsx';
 import { reportRoutes } from './reports/routes.tsx';
-import { reportRoutes } from './reports/routes.tsx';
+import { patientStatementRoutes, printBatchRoutes } from './statements/routes.tsx';
 import { practiceAuditRoutes, vendorAuditRoutes } from './audit/routes.tsx';
+import { vendorRoutes } from './vendor/routes.tsx';
+import { notificationPreferenceRoutes, setPasswordRoutes } from './vendor/public-routes.tsx';
+import { feedbackRoutes } from './feedback/routes.tsx';
 import { portalRoutes } from './portal/routes.tsx';
 import { paymentSettingsRoutes, authorizeNetWebhookRoutes } from './payments/routes.tsx';
 import { patientRoutes } from './patients/routes.tsx';
@@ -32,6 +36,9 @@ import { engagementSettingsRoutes } from './engagement-settings/routes.tsx';
 import { engagementRoutes } from './engagement/routes.tsx';
 import { webhookRoutes } from './messaging/webhook-routes.tsx';
 import { sentMessagesRoutes, jobsRoutes } from './messaging/routes.tsx';
+
+/** The largest request body accepted anywhere: five 10 MB attachments would not fit, a 20 MB import does. */
+export const MAX_REQUEST_BYTES = 30 * 1024 * 1024;
 
 export function createApp(deps: AppDeps) {
   const { config, logger, clock, db } = deps;
@@ -74,6 +81,17 @@ export function createApp(deps: AppDeps) {
     if (c.res.ok) c.header('Cache-Control', 'public, max-age=3600');
   });
   app.use('/static/*', serveStatic({ root: './' }));
+
+  // No request body beyond this reaches a handler (or the CSRF check, which reads form bodies):
+  // an oversized upload is refused with a clear page before it is buffered.
+  app.use('*', bodyLimit({
+    maxSize: MAX_REQUEST_BYTES,
+    onError: async (c) => {
+      logger.warn({ reqId: c.get('requestId'), route: c.req.path, status: 413 }, 'request body too large');
+      const page = await String(<ErrorPage actor={null} title="Upload too large" message={`The upload is larger than ${MAX_REQUEST_BYTES / 1024 / 1024} MB in total. Attach fewer or smaller files, or split an import into several files.`} />);
+      return c.html('<!doctype html>' + page, 413);
+    },
+  }));
 
   // Origin check for state-changing form posts. Provider webhooks post without an Origin and
   // verify their own signatures instead.
@@ -147,12 +165,17 @@ export function createApp(deps: AppDeps) {
   app.route('/patients', patientRoutes(deps));
   app.route('/settings/audit', practiceAuditRoutes(deps));
   app.route('/vendor/audit', vendorAuditRoutes(deps));
+  app.route('/vendor', vendorRoutes(deps));
+  app.route('/feedback', feedbackRoutes(deps));
+  app.route('/set-password', setPasswordRoutes(deps));
+  app.route('/account/notifications', notificationPreferenceRoutes(deps));
   app.route('/portal', portalRoutes(deps));
   app.route('/settings/payments', paymentSettingsRoutes(deps));
   app.route('/webhooks/authorize-net', authorizeNetWebhookRoutes(deps));
   app.route('/emergency', emergencyRoutes(deps));
   app.route('/reports', reportRoutes(deps));
-  app.route('/reports', reportRoutes(deps));
+  app.route('/patients', patientStatementRoutes(deps));
+  app.route('/vendor/print-batches', printBatchRoutes(deps));
 
   app.notFound((c) => renderPage(c, <ErrorPage actor={c.get('actor')} title="Not found" message="There is nothing here, or you do not have access to it." />, 404));
   app.onError((err, c) => {

@@ -114,6 +114,10 @@ export interface PatientsTable {
   statement_delivery: Generated<'mail' | 'electronic'>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  /** Kept by a trigger on ledger_entries (migrations/20261123_0400_patients.ts); never written by the app. */
+  balance_cents: Generated<number>;
+  /** Latest patient-responsibility posting time, kept by the same trigger. */
+  last_responsibility_at: ColumnType<Date | null, never, never>;
 }
 
 export interface CasesTable {

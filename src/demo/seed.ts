@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Department, Role, TicketDepartment, Visibility } from '../db/schema.ts';
 import { hashPassword } from '../auth/passwords.ts';
+import { seedFeedbackDemo } from '../feedback/seed.ts';
+import { seedPatientsDemo } from '../patients/demo.ts';
 import { seedEngagementDemo } from '../engagement/demo.ts';
 
 // The world of SPEC.md section 9, placed relative to "now" so it always looks current.
@@ -28,6 +30,8 @@ export async function seedDemo(db: Database, now: Date): Promise<boolean> {
     if (!claimed) return false;
     const world = await seedCoreDemo(trx, now);
     await seedTicketDemo(trx, now, world);
+    await seedFeedbackDemo(trx, now, world);
+    await seedPatientsDemo(trx, now, world);
     await seedEngagementDemo(trx, now, world);
     return true;
   });

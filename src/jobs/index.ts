@@ -4,7 +4,9 @@ import { deleteExpiredPortalSessions } from '../portal/sessions.ts';
 import { drainOutbox } from '../messaging/dispatcher.ts';
 import { capturedTransports } from '../messaging/transports.ts';
 import { runAppointmentReminders } from '../reminders/reminders.ts';
+import { runStatements } from '../statements/statements.ts';
 import { runBalanceAlerts } from '../balance-alerts/alerts.ts';
+import { runTicketDeadlines } from '../vendor/deadlines.ts';
 
 /** Every scheduled job. Each feature adds its own here. */
 export const jobs: JobDefinition[] = [
@@ -33,9 +35,21 @@ export const jobs: JobDefinition[] = [
     run: ({ db, clock }) => runAppointmentReminders(db, clock.now()),
   },
   {
+    name: 'statements',
+    description: 'Generates patient statements 30, 60 and 90 days after the first responsibility of an unpaid balance (hourly check; each once)',
+    schedule: '0 7 * * * *',
+    run: ({ db, clock, publicUrl }) => runStatements(db, clock.now(), publicUrl ?? 'http://localhost:3000'),
+  },
+  {
     name: 'balance-alerts',
     description: 'Queues balance alerts (text and email with a portal link) for subscribed patients who are due',
     schedule: '0 */5 * * * *',
     run: ({ db, clock, publicUrl, transports }) => runBalanceAlerts(db, clock.now(), publicUrl ?? transports?.unsubscribe?.publicUrl ?? 'http://localhost:3000'),
+  },
+  {
+    name: 'ticket-deadlines',
+    description: 'Warns practices before a ticket’s response deadline, records threads that went Overdue and tells both sides once',
+    schedule: '15 * * * * *',
+    run: ({ db, clock, publicUrl }) => runTicketDeadlines(db, clock.now(), publicUrl ?? 'http://localhost:3000'),
   },
 ];

@@ -5,12 +5,14 @@ import { enqueueMessage } from '../messaging/outbox.ts';
 // Ticket emails. They say only that something happened on ticket #N and link to it: no subject,
 // no patient, no message text (SPEC.md section 2).
 
-export type TicketNotice = 'created' | 'practice_reply' | 'vendor_reply' | 'deadline_warning' | 'overdue';
+export type TicketNotice = 'created' | 'practice_reply' | 'vendor_reply' | 'vendor_thread' | 'moved' | 'deadline_warning' | 'overdue';
 
 const SENTENCES: Record<TicketNotice, (id: number) => string> = {
   created: (id) => `A new ticket #${id} was opened.`,
   practice_reply: (id) => `There is a new reply on ticket #${id}.`,
   vendor_reply: (id) => `There is a new reply on ticket #${id}.`,
+  vendor_thread: (id) => `StrataPT started ticket #${id} with your practice.`,
+  moved: (id) => `Ticket #${id} was moved to your department.`,
   deadline_warning: (id) => `A response is due soon on ticket #${id}.`,
   overdue: (id) => `Ticket #${id} is overdue: a response was required and none was received.`,
 };
@@ -31,7 +33,7 @@ export async function notifyTicket(
     .select(['id', 'practice_id', 'department', 'visibility', 'visible_user_id', 'admin_level', 'created_by_user_id'])
     .where('id', '=', input.ticketId)
     .executeTakeFirstOrThrow();
-  const sides = input.sides ?? (input.notice === 'created' || input.notice === 'practice_reply' ? ['vendor'] : ['practice']);
+  const sides = input.sides ?? (input.notice === 'created' || input.notice === 'practice_reply' || input.notice === 'moved' ? ['vendor'] : ['practice']);
   const candidates = await db
     .selectFrom('users')
     .selectAll()

@@ -2,12 +2,11 @@ import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from './types.ts';
 import { currentActor, renderPage } from './http.ts';
 import { viewContext } from './context.ts';
-import { requireStaff, requireVendor, requireCapability } from './guards.ts';
+import { requireStaff, requireCapability } from './guards.ts';
 import { can } from '../auth/permissions.ts';
 import { findOverdueBlock } from '../tickets/overdue.ts';
 import { DashboardPage } from '../../views/dashboard/dashboard.tsx';
 import { SettingsIndexPage } from '../../views/settings/index.tsx';
-import { VendorHomePage } from '../../views/vendor/home.tsx';
 
 export function homeRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -20,6 +19,5 @@ export function homeRoutes(deps: AppDeps) {
   app.get('/settings', requireStaff, requireCapability('settings.view'), async (c) =>
     renderPage(c, <SettingsIndexPage ctx={await viewContext(c, deps)} />),
   );
-  app.get('/vendor', requireVendor, async (c) => renderPage(c, <VendorHomePage ctx={await viewContext(c, deps)} />));
   return app;
 }

@@ -1,0 +1,99 @@
+import { sql } from 'kysely';
+import type { Database } from '../db/database.ts';
+import { notifyTicket } from '../tickets/notify.ts';
+
+// Response deadlines, as the scheduler sees them. Overdue itself is exact on read
+// (response_due_at <= now, src/tickets/overdue.ts); this only sends the warning before a deadline
+// and records, once, that a thread went overdue, telling both sides.
+//
+// Exactly once across instances: each pass claims its rows with FOR UPDATE SKIP LOCKED inside a
+// transaction and re-checks the condition on the locked row (a practice reply that cleared
+// response_due_at in the meantime means no warning); the notification's dedupe key carries the
+// deadline itself, so even a replayed pass adds no second email.
+
+const WARNING_LEAD_MS = 4 * 3_600_000;
+const BATCH = 100;
+
+/** The warning goes 4 hours before the deadline, or half-way through a window shorter than 8 hours. */
+export function warningLeadMs(requiredAt: Date | null, dueAt: Date): number {
+  if (!requiredAt) return WARNING_LEAD_MS;
+  return Math.min(WARNING_LEAD_MS, Math.max(0, (dueAt.getTime() - requiredAt.getTime()) / 2));
+}
+
+export async function runTicketDeadlines(db: Database, now: Date, publicUrl: string): Promise<number> {
+  let handled = 0;
+  for (;;) {
+    const n = await sendDeadlineWarnings(db, now, publicUrl);
+    handled += n;
+    if (n < BATCH) break;
+  }
+  for (;;) {
+    const n = await recordOverdueThreads(db, now, publicUrl);
+    handled += n;
+    if (n < BATCH) break;
+  }
+  return handled;
+}
+
+/** Warns the practice of deadlines now within their warning lead; returns how many threads were warned. */
+export async function sendDeadlineWarnings(db: Database, now: Date, publicUrl: string): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const due = await trx
+      .selectFrom('tickets')
+      .select(['id', 'practice_id', 'response_due_at', 'response_required_at'])
+      .where('response_due_at', 'is not', null)
+      .where('overdue_warning_sent_at', 'is', null)
+      .where('status', '<>', 'closed')
+      .where('response_due_at', '>', now)
+      .where(
+        sql<boolean>`response_due_at - least(interval '4 hours', coalesce((response_due_at - response_required_at) / 2, interval '4 hours')) <= ${now}`,
+      )
+      .orderBy('response_due_at')
+      .limit(BATCH)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    for (const t of due) {
+      const dueAt = t.response_due_at!;
+      await trx.updateTable('tickets').set({ overdue_warning_sent_at: now }).where('id', '=', t.id).execute();
+      await trx
+        .insertInto('ticket_events')
+        .values({ ticket_id: t.id, practice_id: t.practice_id, actor_user_id: null, kind: 'deadline_warning_sent', details: JSON.stringify({ due_at: dueAt.toISOString() }), at: now })
+        .execute();
+      await notifyTicket(trx, now, publicUrl, { ticketId: t.id, notice: 'deadline_warning', eventKey: dueAt.toISOString(), sides: ['practice'] });
+    }
+    return due.length;
+  });
+}
+
+/** Records threads whose deadline passed, and tells both sides once. */
+export async function recordOverdueThreads(db: Database, now: Date, publicUrl: string): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const overdue = await trx
+      .selectFrom('tickets')
+      .select(['id', 'practice_id', 'response_due_at'])
+      .where('response_due_at', 'is not', null)
+      .where('overdue_recorded_at', 'is', null)
+      .where('response_due_at', '<=', now)
+      .orderBy('response_due_at')
+      .limit(BATCH)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    for (const t of overdue) {
+      const dueAt = t.response_due_at!;
+      // A deadline that passed before a warning could go out needs no warning any more.
+      await trx
+        .updateTable('tickets')
+        .set({ overdue_recorded_at: now, overdue_warning_sent_at: sql`coalesce(overdue_warning_sent_at, ${now})` })
+        .where('id', '=', t.id)
+        .execute();
+      await trx
+        .insertInto('ticket_events')
+        .values({ ticket_id: t.id, practice_id: t.practice_id, actor_user_id: null, kind: 'went_overdue', details: JSON.stringify({ due_at: dueAt.toISOString() }), at: now })
+        .execute();
+      await notifyTicket(trx, now, publicUrl, { ticketId: t.id, notice: 'overdue', eventKey: dueAt.toISOString(), sides: ['practice', 'vendor'] });
+    }
+    return overdue.length;
+  });
+}

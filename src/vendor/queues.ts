@@ -1,0 +1,223 @@
+import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import type { Database } from '../db/database.ts';
+import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
+import { assertCan, ticketVisibleTo, type Actor } from '../auth/permissions.ts';
+import { NotFound } from '../web/errors.ts';
+
+// The vendor's department queues. Every row comes through ticketVisibleTo(actor): a department's
+// members see its threads, an account manager sees their practices' threads in every department,
+// a vendor admin sees everything.
+
+export const QUEUE_DEPARTMENTS: TicketDepartment[] = ['billing', 'success', 'technical'];
+export const QUEUE_LABEL: Record<TicketDepartment, string> = {
+  billing: 'Billing/Patient',
+  success: 'Customer Success',
+  technical: 'Technical Support',
+};
+
+export const QUEUE_FILTERS = ['vendor', 'practice', 'overdue', 'mine', 'open', 'closed'] as const;
+export type QueueFilter = (typeof QUEUE_FILTERS)[number];
+export const FILTER_LABEL: Record<QueueFilter, string> = {
+  vendor: 'Waiting on StrataPT',
+  practice: 'Waiting on practice',
+  overdue: 'Overdue',
+  mine: 'Assigned to me',
+  open: 'All open',
+  closed: 'Closed',
+};
+export const QUEUE_PAGE_SIZE = 50;
+
+export type QueueRow = {
+  id: number;
+  subject: string;
+  practice_id: number;
+  practice_name: string;
+  time_zone: string;
+  status: TicketStatus;
+  admin_level: boolean;
+  response_due_at: Date | null;
+  waiting_since: Date;
+  closed_at: Date | null;
+  assigned_name: string | null;
+  has_patient: boolean;
+  hypercare: boolean;
+  unread: boolean;
+};
+
+export type QueuePage = {
+  department: TicketDepartment;
+  filter: QueueFilter;
+  practiceId: number | null;
+  counts: Record<QueueFilter, number>;
+  rows: QueueRow[];
+  page: number;
+  hasMore: boolean;
+  departments: TicketDepartment[];
+  practices: { id: number; name: string; hypercare: boolean }[];
+};
+
+/** The queues this vendor user may open: their departments; all three for admins and account managers. */
+export function queueDepartmentsOf(actor: Actor): TicketDepartment[] {
+  if (actor.kind !== 'vendor' || !actor.active) return [];
+  if (actor.vendor_admin || actor.managedPracticeIds.length) return [...QUEUE_DEPARTMENTS];
+  return QUEUE_DEPARTMENTS.filter((d) => actor.departments.includes(d));
+}
+
+export function parseFilter(raw: string | undefined): QueueFilter {
+  return (QUEUE_FILTERS as readonly string[]).includes(raw ?? '') ? (raw as QueueFilter) : 'vendor';
+}
+
+/**
+ * One department's queue for this vendor user: counts per filter and one page of rows, sorted
+ * with hypercare practices first in Customer Success, then by who has waited longest.
+ */
+export async function loadQueue(
+  db: Database,
+  actor: Actor,
+  input: { department: string; filter?: string; practiceId?: number | null; page?: number },
+  now: Date,
+): Promise<QueuePage> {
+  assertCan(actor, 'vendor.console');
+  const departments = queueDepartmentsOf(actor);
+  const department = input.department as TicketDepartment;
+  if (!departments.includes(department)) throw new NotFound();
+  const filter = parseFilter(input.filter);
+  const page = input.page ?? 1;
+  const practiceId = input.practiceId ?? null;
+  const [counts, practices] = await Promise.all([
+    countQueue(db, actor, department, practiceId, now),
+    queuePractices(db, actor, now),
+  ]);
+  const hypercareIds = department === 'success' ? practices.filter((p) => p.hypercare).map((p) => p.id) : [];
+  const { rows, hasMore } = await queueRows(db, actor, { department, filter, practiceId, page, hypercareIds }, now);
+  return { department, filter, practiceId, counts, rows, page, hasMore, departments, practices };
+}
+
+/** Counts per filter in one pass over the department's visible threads. */
+export async function countQueue(db: Database, actor: Actor, department: TicketDepartment, practiceId: number | null, now: Date) {
+  const row = await db
+    .selectFrom('tickets')
+    .where(ticketVisibleTo(actor))
+    .where('tickets.department', '=', department)
+    .$if(practiceId !== null, (q) => q.where('tickets.practice_id', '=', practiceId!))
+    .select([
+      sql<number>`count(*) filter (where tickets.status = 'waiting_vendor')`.as('vendor'),
+      sql<number>`count(*) filter (where tickets.status = 'waiting_practice')`.as('practice'),
+      sql<number>`count(*) filter (where tickets.response_due_at <= ${now})`.as('overdue'),
+      sql<number>`count(*) filter (where tickets.assigned_to_user_id = ${actor.id} and tickets.status <> 'closed')`.as('mine'),
+      sql<number>`count(*) filter (where tickets.status <> 'closed')`.as('open'),
+      sql<number>`count(*) filter (where tickets.status = 'closed')`.as('closed'),
+    ])
+    .executeTakeFirstOrThrow();
+  return Object.fromEntries(QUEUE_FILTERS.map((f) => [f, Number(row[f])])) as Record<QueueFilter, number>;
+}
+
+function filterCondition(filter: QueueFilter, actor: Actor, now: Date) {
+  return (eb: ExpressionBuilder<DB, 'tickets'>): Expression<SqlBool> => {
+    switch (filter) {
+      case 'vendor':
+        return eb('tickets.status', '=', 'waiting_vendor');
+      case 'practice':
+        return eb('tickets.status', '=', 'waiting_practice');
+      case 'overdue':
+        return eb('tickets.response_due_at', '<=', now);
+      case 'mine':
+        return eb.and([eb('tickets.assigned_to_user_id', '=', actor.id), eb('tickets.status', '<>', 'closed')]);
+      case 'open':
+        return eb('tickets.status', '<>', 'closed');
+      case 'closed':
+        return eb('tickets.status', '=', 'closed');
+    }
+  };
+}
+
+/**
+ * A page of rows. Hypercare practices come first in two index-friendly steps (their threads, then
+ * everyone else's) rather than one sort over the whole department.
+ */
+async function queueRows(
+  db: Database,
+  actor: Actor,
+  q: { department: TicketDepartment; filter: QueueFilter; practiceId: number | null; page: number; hypercareIds: number[] },
+  now: Date,
+): Promise<{ rows: QueueRow[]; hasMore: boolean }> {
+  const limit = QUEUE_PAGE_SIZE + 1;
+  const offset = (q.page - 1) * QUEUE_PAGE_SIZE;
+  const base = (part: 'hypercare' | 'rest' | 'all'): SelectQueryBuilder<DB, 'tickets', {}> =>
+    db
+      .selectFrom('tickets')
+      .where(ticketVisibleTo(actor))
+      .where('tickets.department', '=', q.department)
+      .where(filterCondition(q.filter, actor, now))
+      .$if(q.practiceId !== null, (b) => b.where('tickets.practice_id', '=', q.practiceId!))
+      .$if(part === 'hypercare', (b) => b.where('tickets.practice_id', 'in', q.hypercareIds))
+      .$if(part === 'rest' && q.hypercareIds.length > 0, (b) => b.where('tickets.practice_id', 'not in', q.hypercareIds));
+  const page = async (part: 'hypercare' | 'rest' | 'all', off: number, lim: number) =>
+    withRowColumns(base(part), actor)
+      .$if(q.filter === 'closed', (b) => b.orderBy('tickets.closed_at', 'desc'))
+      .orderBy('tickets.waiting_since', 'asc')
+      .orderBy('tickets.id', 'asc')
+      .offset(off)
+      .limit(lim)
+      .execute();
+  let rows;
+  if (!q.hypercareIds.length) {
+    rows = await page('all', offset, limit);
+  } else {
+    const first = await page('hypercare', offset, limit);
+    rows = first;
+    if (first.length < limit) {
+      let skip = 0;
+      if (!first.length && offset > 0) {
+        const n = await base('hypercare').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        skip = Math.max(0, offset - Number(n.n));
+      }
+      rows = first.concat(await page('rest', skip, limit - first.length));
+    }
+  }
+  const hc = new Set(q.hypercareIds);
+  const shaped = rows.map((r) => ({ ...r, hypercare: hc.has(r.practice_id), has_patient: r.patient_id !== null })) as (QueueRow & { patient_id: unknown })[];
+  return { rows: shaped.slice(0, QUEUE_PAGE_SIZE), hasMore: shaped.length > QUEUE_PAGE_SIZE };
+}
+
+function withRowColumns(query: SelectQueryBuilder<DB, 'tickets', {}>, actor: Actor) {
+  return query
+    .innerJoin('practices', 'practices.id', 'tickets.practice_id')
+    .leftJoin('users as assignee', 'assignee.id', 'tickets.assigned_to_user_id')
+    .leftJoin('ticket_reads', (j) => j.onRef('ticket_reads.ticket_id', '=', 'tickets.id').on('ticket_reads.user_id', '=', actor.id))
+    .select([
+      'tickets.id',
+      'tickets.subject',
+      'tickets.practice_id',
+      'practices.name as practice_name',
+      'practices.time_zone',
+      'tickets.status',
+      'tickets.admin_level',
+      'tickets.response_due_at',
+      'tickets.waiting_since',
+      'tickets.closed_at',
+      'tickets.patient_id',
+      'assignee.name as assigned_name',
+      sql<boolean>`(tickets.last_public_author_id is distinct from ${actor.id}
+        and coalesce(ticket_reads.last_read_at, '-infinity'::timestamptz) < tickets.last_public_message_at)`.as('unread'),
+    ]);
+}
+
+/** Practices this user works with (for the practice filter), each marked when it is in hypercare now. */
+export async function queuePractices(db: Database, actor: Actor, now: Date) {
+  const rows = await db
+    .selectFrom('practices')
+    .select(['id', 'name', sql<boolean>`${hypercareSql(now)}`.as('hypercare')])
+    .$if(!actor.vendor_admin && !actor.departments.some((d) => d !== 'product'), (q) =>
+      q.where('id', 'in', actor.managedPracticeIds.length ? actor.managedPracticeIds : [-1]),
+    )
+    .orderBy('name')
+    .execute();
+  return rows.map((r) => ({ ...r, hypercare: !!r.hypercare }));
+}
+
+/** In hypercare: today, in the practice's time zone, is on or after go-live and before go-live + hypercare days. */
+export function hypercareSql(now: Date) {
+  const today = sql`(${now}::timestamptz at time zone practices.time_zone)::date`;
+  return sql<boolean>`(practices.go_live_on <= ${today} and practices.go_live_on + practices.hypercare_days > ${today})`;
+}

@@ -1,0 +1,136 @@
+import { AppLayout } from '../layouts/app.tsx';
+import type { ViewContext } from '../../src/web/context.ts';
+import { FILTER_LABEL, QUEUE_FILTERS, QUEUE_LABEL, type QueuePage, type QueueFilter } from '../../src/vendor/queues.ts';
+import { formatLocal } from '../tickets/parts.tsx';
+import { isOverdue } from '../../src/tickets/overdue.ts';
+
+const STATUS: Record<string, string> = { waiting_vendor: 'Waiting on StrataPT', waiting_practice: 'Waiting on practice', closed: 'Closed' };
+
+export function queueHref(q: { department: string; filter: QueueFilter; practiceId: number | null; page?: number }) {
+  const params = new URLSearchParams({ filter: q.filter });
+  if (q.practiceId) params.set('practice', String(q.practiceId));
+  if (q.page && q.page > 1) params.set('page', String(q.page));
+  return `/vendor/queues/${q.department}?${params}`;
+}
+
+/** A department's queue: tabs per department, filters with counts, then the threads. */
+export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: Date; notice?: string }) {
+  const { ctx, queue, now } = props;
+  return (
+    <AppLayout ctx={ctx} title={`${QUEUE_LABEL[queue.department]} queue`} wide>
+      <div class="row">
+        <h1 class="grow">{QUEUE_LABEL[queue.department]} queue</h1>
+        <a class="button primary" href="/vendor/tickets/new">Start a thread</a>
+      </div>
+      {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
+      <nav aria-label="Departments" class="tabs">
+        <ul>
+          {queue.departments.map((d) => (
+            <li>
+              <a href={queueHref({ department: d, filter: queue.filter, practiceId: queue.practiceId })} aria-current={d === queue.department ? 'page' : undefined}>
+                {QUEUE_LABEL[d]}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <nav aria-label="Filters" class="queue-filters">
+        <ul>
+          {QUEUE_FILTERS.map((f) => (
+            <li>
+              <a href={queueHref({ department: queue.department, filter: f, practiceId: queue.practiceId })} aria-current={f === queue.filter ? 'true' : undefined}>
+                {FILTER_LABEL[f]} <span class={f === 'overdue' && queue.counts[f] ? 'count overdue' : 'count'}>{queue.counts[f]}</span>
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <form method="get" action={`/vendor/queues/${queue.department}`} class="row queue-practice">
+        <input type="hidden" name="filter" value={queue.filter} />
+        <label for="practice">Practice</label>
+        <select id="practice" name="practice">
+          <option value="">All practices</option>
+          {queue.practices.map((p) => (
+            <option value={String(p.id)} selected={p.id === queue.practiceId}>
+              {p.name}
+              {p.hypercare ? ' (Hypercare)' : ''}
+            </option>
+          ))}
+        </select>
+        <button type="submit">Show</button>
+      </form>
+      {queue.rows.length === 0 ? (
+        <p class="muted">No threads here.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="list queue">
+            <caption class="visually-hidden">
+              {FILTER_LABEL[queue.filter]} in {QUEUE_LABEL[queue.department]}
+              {queue.department === 'success' ? ', hypercare practices first, then oldest waiting' : ', oldest waiting first'}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Thread</th>
+                <th scope="col">Practice</th>
+                <th scope="col">Status</th>
+                <th scope="col">Waiting since</th>
+                <th scope="col">Response due</th>
+                <th scope="col">Assigned</th>
+              </tr>
+            </thead>
+            <tbody>
+              {queue.rows.map((r) => (
+                <tr class={r.unread ? 'unread' : undefined}>
+                  <td>
+                    <a href={`/vendor/tickets/${r.id}`}>{r.subject}</a> <span class="meta">#{r.id}</span>
+                    {r.unread ? <span class="tag">New</span> : null}
+                    {r.admin_level ? <span class="tag">Admin-level</span> : null}
+                    {r.has_patient ? <span class="tag">Patient linked</span> : null}
+                  </td>
+                  <td>
+                    {r.practice_name}
+                    {r.hypercare ? <span class="tag hypercare">Hypercare</span> : null}
+                  </td>
+                  <td>{STATUS[r.status]}</td>
+                  <td>
+                    <time datetime={r.waiting_since.toISOString()} title={formatLocal(r.waiting_since, r.time_zone)}>{waited(r.waiting_since, now)}</time>
+                  </td>
+                  <td>
+                    {r.response_due_at ? formatLocal(r.response_due_at, r.time_zone) : '—'}{' '}
+                    {isOverdue(r.response_due_at, now) ? <span class="overdue">Overdue</span> : null}
+                  </td>
+                  <td>{r.assigned_name ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <nav class="pager" aria-label="Pages">
+        {queue.page > 1 ? <a href={queueHref({ ...queue, page: queue.page - 1 })}>← Previous</a> : null}
+        {queue.hasMore ? <a href={queueHref({ ...queue, page: queue.page + 1 })}>Next →</a> : null}
+      </nav>
+    </AppLayout>
+  );
+}
+
+/** Vendor users without a ticket queue (Product only). */
+export function NoQueuePage(props: { ctx: ViewContext }) {
+  return (
+    <AppLayout ctx={props.ctx} title="Queues">
+      <h1>Queues</h1>
+      <p>You are not in a department with a ticket queue and you are not the account manager of a practice.</p>
+      <p>
+        <a href="/feedback">Open the Feedback portal</a> to review ideas from practices.
+      </p>
+    </AppLayout>
+  );
+}
+
+/** "3 h", "2 d": how long a thread has waited. */
+export function waited(since: Date, now: Date): string {
+  const minutes = Math.max(0, Math.floor((now.getTime() - since.getTime()) / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h`;
+  return `${Math.floor(minutes / 1440)} d`;
+}
