@@ -31,6 +31,9 @@ export async function openPostgres(url: string, poolSize = 10): Promise<OpenedDa
   });
   // A dropped connection must not crash the process; the next query reports the failure.
   pool.on('error', () => {});
+  // The same for a connection that is checked out but between queries when the server goes away
+  // (a restart, pg_terminate_backend): without a listener, pg's 'error' event would end the process.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'pg', close: () => db.destroy() };
 }

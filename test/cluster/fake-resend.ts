@@ -1,25 +1,30 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 
-// A stand-in for Resend's HTTP API: it counts every POST /emails by idempotency key, and can be told
-// to answer 500 or to hang (a timeout) for a while, to exercise retries from real app processes.
+// A stand-in for Resend's HTTP API: it records every POST /emails by idempotency key and, like Resend,
+// answers a repeated key with the first answer instead of sending again. It can be told to answer 500,
+// to hang (a timeout), or to accept and then hang (the app never learns the send succeeded).
 
 export type FakeResend = {
   url: string;
-  /** Every accepted send, in order: idempotency key and recipient. */
+  /** Every send actually delivered, in order: idempotency key and recipient (one per key). */
   accepted: { key: string; to: string }[];
+  /** Requests that repeated an already delivered key (answered without sending again). */
+  repeats: string[];
   /** How many requests arrived in total, including refused ones. */
   requests: () => number;
-  mode: 'ok' | 'error500' | 'hang';
+  mode: 'ok' | 'error500' | 'hang' | 'acceptThenHang';
   close(): Promise<void>;
 };
 
 export async function startFakeResend(): Promise<FakeResend> {
   let requests = 0;
   let n = 0;
+  const ids = new Map<string, string>();
   const hanging = new Set<import('node:http').ServerResponse>();
   const fake: FakeResend = {
     url: '',
     accepted: [],
+    repeats: [],
     requests: () => requests,
     mode: 'ok',
     close: async () => {
@@ -45,8 +50,20 @@ export async function startFakeResend(): Promise<FakeResend> {
     }
     const key = String(req.headers['idempotency-key'] ?? '');
     const parsed = JSON.parse(body || '{}') as { to?: string[] };
-    fake.accepted.push({ key, to: parsed.to?.[0] ?? '' });
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ id: `fake-${++n}` }));
+    let id = ids.get(key);
+    if (id && key) {
+      fake.repeats.push(key);
+    } else {
+      id = `fake-${++n}`;
+      if (key) ids.set(key, id);
+      fake.accepted.push({ key, to: parsed.to?.[0] ?? '' });
+    }
+    if (fake.mode === 'acceptThenHang') {
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ id }));
   });
   server.keepAliveTimeout = 1_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
