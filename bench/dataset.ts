@@ -58,7 +58,8 @@ export async function ensureDataset(db: Kysely<any>, params: DatasetParams, log:
   const passwordHash = await hashPassword(BENCH_PASSWORD);
   const steps: BuildReport['steps'] = [];
   const t0 = performance.now();
-  await db.connection().execute(async (conn) => {
+  // One transaction: a build that fails half-way leaves nothing behind.
+  await db.transaction().execute(async (conn) => {
     const step = async (name: string, statement: string) => {
       const t = performance.now();
       await sql.raw(statement).execute(conn);
@@ -66,10 +67,10 @@ export async function ensureDataset(db: Kysely<any>, params: DatasetParams, log:
       steps.push({ step: name, seconds: Math.round(seconds * 10) / 10 });
       log(`  ${name.padEnd(34)} ${seconds.toFixed(1)} s`);
     };
-    await sql.raw(`set session_replication_role = replica`).execute(conn);
-    await sql.raw(`set synchronous_commit = off`).execute(conn);
-    await sql.raw(`set maintenance_work_mem = '512MB'`).execute(conn);
-    await sql.raw(`set work_mem = '64MB'`).execute(conn);
+    await sql.raw(`set local session_replication_role = replica`).execute(conn);
+    await sql.raw(`set local synchronous_commit = off`).execute(conn);
+    await sql.raw(`set local maintenance_work_mem = '512MB'`).execute(conn);
+    await sql.raw(`set local work_mem = '64MB'`).execute(conn);
 
     const dropped = await sql<{ def: string; name: string }>`
       select pg_get_indexdef(i.indexrelid) as def, c.relname as name
@@ -137,9 +138,9 @@ export async function ensureDataset(db: Kysely<any>, params: DatasetParams, log:
     await step('appointments', `
       insert into appointments (practice_id, patient_id, starts_at, provider_name, location, status)
       select 1 + (i - 1) % ${P}, i,
-             date_trunc('hour', now()) + ((((i * 7919) % 1440) - 720) || ' hours')::interval,
+             date_trunc('hour', now()) + ((((i::bigint * 7919) % 1440) - 720) || ' hours')::interval,
              (array['Dr. Kim','Dr. Patel','Alex Ruiz, PT','Jordan Lee, PTA'])[1 + i % 4], 'Main clinic',
-             case when i % 17 = 0 then 'cancelled' when (i * 7919) % 1440 < 720 then 'completed' else 'scheduled' end
+             case when i % 17 = 0 then 'cancelled' when (i::bigint * 7919) % 1440 < 720 then 'completed' else 'scheduled' end
         from generate_series(1, ${N}) i`);
     await step('balance-alert and reminder subscriptions', `
       insert into subscriptions (practice_id, patient_id, kind, channel, subscribed, updated_at)
@@ -184,9 +185,14 @@ export async function ensureDataset(db: Kysely<any>, params: DatasetParams, log:
              setval(pg_get_serial_sequence('patients', 'id'), (select max(id) from patients)),
              setval(pg_get_serial_sequence('cases', 'id'), (select max(id) from cases)),
              setval(pg_get_serial_sequence('tickets', 'id'), (select max(id) from tickets))`);
-    await sql.raw(`set session_replication_role = origin`).execute(conn);
-    await step('analyze', `analyze`);
+    await sql.raw(`set local session_replication_role = origin`).execute(conn);
   });
+  {
+    const t = performance.now();
+    await sql`analyze`.execute(db);
+    steps.push({ step: 'analyze', seconds: Math.round((performance.now() - t) / 100) / 10 });
+    log(`  ${'analyze'.padEnd(34)} ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
   const seconds = (performance.now() - t0) / 1000;
   await sql`insert into bench_meta (params, built_at, seconds, steps) values (${JSON.stringify(params)}::jsonb, now(), ${seconds}, ${JSON.stringify(steps)}::jsonb)`.execute(db);
   return { built: true, seconds, steps };

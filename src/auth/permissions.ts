@@ -47,7 +47,8 @@ export type Capability =
   | 'deliverability.view'
   | 'vendor.console'
   | 'vendor.admin'
-  | 'feedback.setStatus';
+  | 'feedback.setStatus'
+  | 'statements.print';
 
 export function can(actor: Actor, capability: Capability): boolean {
   if (!actor.active) return false;
@@ -61,6 +62,8 @@ export function can(actor: Actor, capability: Capability): boolean {
         return actor.vendor_admin;
       case 'feedback.setStatus':
         return actor.vendor_admin || actor.departments.includes('product');
+      case 'statements.print':
+        return actor.vendor_admin || actor.departments.includes('billing');
       default:
         return false;
     }

@@ -34,6 +34,7 @@ const expected: Record<Capability, [boolean, boolean, boolean, boolean, boolean]
   'vendor.console': [false, false, false, false, false],
   'vendor.admin': [false, false, false, false, false],
   'feedback.setStatus': [false, false, false, false, false],
+  'statements.print': [false, false, false, false, false],
 };
 
 describe('capabilities by role and flag', () => {
@@ -63,6 +64,9 @@ describe('capabilities by role and flag', () => {
     expect(can(vendor(['billing']), 'vendor.admin')).toBe(false);
     expect(can(vendor(['billing']), 'feedback.setStatus')).toBe(false);
     expect(can(vendor(['product']), 'feedback.setStatus')).toBe(true);
+    expect(can(vendor(['billing']), 'statements.print')).toBe(true);
+    expect(can(vendor(['success']), 'statements.print')).toBe(false);
+    expect(can(vendor([], true), 'statements.print')).toBe(true);
     expect(can(vendor([], true), 'vendor.admin')).toBe(true);
     for (const c of ['tickets.use', 'patients.view', 'staff.manage', 'reports.run', 'settings.view'] as Capability[]) {
       expect(can(vendor([], true), c)).toBe(false);

@@ -24,6 +24,7 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
           { href: '/vendor/practices', label: 'Practices', show: can(actor, 'vendor.admin') },
           { href: '/vendor/jobs', label: 'Jobs', show: can(actor, 'vendor.admin') },
           { href: '/vendor/messages', label: 'Sent Messages', show: can(actor, 'vendor.admin') },
+          { href: '/vendor/print-batches', label: 'Print Batches', show: can(actor, 'statements.print') },
           { href: '/vendor/audit', label: 'Audit', show: can(actor, 'vendor.admin') },
         ];
   const who =

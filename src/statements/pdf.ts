@@ -1,0 +1,102 @@
+import PDFDocument from 'pdfkit';
+import type { StatementContent } from './statements.ts';
+
+// Statement PDFs, drawn from the snapshot a statement keeps, so a statement always shows the lines
+// it had when it was made. One statement per page run; a print batch is many in one document.
+
+export type PayOnline =
+  | { kind: 'link'; url: string }
+  | { kind: 'note'; text: string };
+
+export type PrintableStatement = { content: StatementContent; payOnline: PayOnline };
+
+/** Renders statements into one PDF and resolves with its bytes. */
+export function renderStatementsPdf(statements: PrintableStatement[], title: string): Promise<Buffer> {
+  const doc = new PDFDocument({ size: 'LETTER', margin: 54, info: { Title: title, Author: 'StrataEMR' }, bufferPages: false });
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  statements.forEach((s, i) => {
+    if (i > 0) doc.addPage();
+    drawStatement(doc, s);
+  });
+  if (!statements.length) doc.fontSize(12).text('This batch has no statements.');
+  doc.end();
+  return done;
+}
+
+export function money(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}$${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+function drawStatement(doc: PDFKit.PDFDocument, s: PrintableStatement) {
+  const c = s.content;
+  const left = doc.page.margins.left;
+  const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
+
+  doc.font('Helvetica-Bold').fontSize(16).text(c.practice.name, left, doc.page.margins.top);
+  doc.font('Helvetica').fontSize(10).text(`Phone: ${c.practice.phone}`);
+  doc.moveDown(0.5);
+  doc.font('Helvetica-Bold').fontSize(14).text('Patient Statement');
+  doc.font('Helvetica').fontSize(10);
+  doc.text(`Statement date: ${longDate(c.statementDate)}`);
+  doc.text(`Patient: ${c.patient.name}`);
+  doc.text(`Account number: ${c.patient.accountNumber}`);
+  doc.moveDown(0.8);
+
+  if (c.mailTo) {
+    doc.font('Helvetica-Bold').text('Mail to:');
+    doc.font('Helvetica').text(c.mailTo.name);
+    for (const line of c.mailTo.lines) doc.text(line);
+    doc.moveDown(0.8);
+  }
+
+  doc.font('Helvetica-Bold').fontSize(13).text(`Balance due: ${money(c.balanceCents)}`);
+  doc.font('Helvetica').fontSize(10).moveDown(0.8);
+
+  const cols = { date: left, desc: left + 80, charge: left + width - 170, credit: left + width - 80 };
+  const row = (date: string, desc: string, charge: string, credit: string, bold = false) => {
+    if (doc.y > doc.page.height - doc.page.margins.bottom - 40) doc.addPage();
+    const y = doc.y;
+    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica');
+    doc.text(date, cols.date, y, { width: 75 });
+    doc.text(desc, cols.desc, y, { width: cols.charge - cols.desc - 10 });
+    const after = doc.y;
+    doc.text(charge, cols.charge, y, { width: 80, align: 'right' });
+    doc.text(credit, cols.credit, y, { width: 80, align: 'right' });
+    doc.x = left;
+    doc.y = Math.max(after, y + 14);
+  };
+
+  doc.font('Helvetica-Bold').fontSize(12).text('Activity', left);
+  doc.fontSize(10).moveDown(0.3);
+  row('Date', 'Description', 'Charges', 'Credits', true);
+  if (c.balanceForwardCents !== 0) row('', 'Balance forward', c.balanceForwardCents > 0 ? money(c.balanceForwardCents) : '', c.balanceForwardCents < 0 ? money(-c.balanceForwardCents) : '');
+  for (const kase of c.cases) {
+    doc.moveDown(0.4);
+    doc.font('Helvetica-Bold').text(`Case: ${kase.title}`, left);
+    for (const e of kase.entries) row(e.date, e.description, e.chargeCents ? money(e.chargeCents) : '', e.creditCents ? money(e.creditCents) : '');
+    row('', `Case total: ${money(kase.subtotalCents)}`, '', '', true);
+  }
+  doc.moveDown(0.8);
+  doc.font('Helvetica-Bold').fontSize(12).text(`Balance due: ${money(c.balanceCents)}`, left);
+  doc.moveDown(0.8);
+
+  doc.font('Helvetica-Bold').fontSize(11).text('How to pay', left);
+  doc.font('Helvetica').fontSize(10);
+  if (s.payOnline.kind === 'link') doc.text(`Online: ${s.payOnline.url}`, { link: s.payOnline.url });
+  else doc.text(s.payOnline.text);
+  doc.text(`By phone: call ${c.practice.phone}`);
+  doc.moveDown(0.5);
+  doc.fillColor('#555555').text(`Questions about this statement? Call ${c.practice.name} at ${c.practice.phone}.`).fillColor('black');
+}
+
+function longDate(iso: string): string {
+  const [y, m, d] = iso.split('-').map(Number);
+  return new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'long', day: 'numeric', year: 'numeric' }).format(new Date(Date.UTC(y, m - 1, d)));
+}
