@@ -28,9 +28,35 @@ create table imports (
 create unique index imports_file_key on imports (practice_id, kind, sha256) where status in ('validating', 'saving', 'committed');
 create index imports_practice_idx on imports (practice_id, created_at desc);
 
--- Balance alerts: patients with a responsibility in the last 60 days, found by date alone.
-create index ledger_recent_responsibility_idx on ledger_entries (posted_at, patient_id) where kind = 'responsibility';
--- A patient's balance from the index alone (index-only scan once the table is vacuumed).
+-- Each account's balance and latest responsibility, kept by a trigger on every ledger write, so the
+-- balance-alert selection reads two columns instead of summing millions of ledger rows every run.
+alter table patients
+  add column balance_cents bigint not null default 0,
+  add column last_responsibility_at timestamptz;
+
+create function ledger_entries_summarise() returns trigger language plpgsql as $$
+begin
+  if tg_op = 'INSERT' then
+    update patients
+       set balance_cents = balance_cents + case new.kind when 'responsibility' then new.amount_cents else -new.amount_cents end,
+           last_responsibility_at = case when new.kind = 'responsibility' then greatest(last_responsibility_at, new.posted_at) else last_responsibility_at end
+     where id = new.patient_id;
+    return null;
+  end if;
+  update patients p
+     set balance_cents = coalesce((select sum(case l.kind when 'responsibility' then l.amount_cents else -l.amount_cents end) from ledger_entries l where l.patient_id = p.id), 0),
+         last_responsibility_at = (select max(l.posted_at) from ledger_entries l where l.patient_id = p.id and l.kind = 'responsibility')
+   where p.id = old.patient_id or (tg_op = 'UPDATE' and p.id = new.patient_id);
+  return null;
+end
+$$;
+
+create trigger ledger_entries_summary after insert or update or delete on ledger_entries
+  for each row execute function ledger_entries_summarise();
+
+-- Balance alerts: accounts owing money with a responsibility recently, found by date alone.
+create index patients_balance_alert_idx on patients (last_responsibility_at) include (practice_id) where balance_cents > 0;
+-- A patient's balance from the index alone (the portal, statements, the send-time re-check).
 create index ledger_patient_balance_idx on ledger_entries (patient_id, posted_at) include (kind, amount_cents);
 -- "No balance alert within the interval": one probe per patient and channel.
 create index outbox_balance_alert_idx on outbox_messages (patient_id, channel, created_at desc) where kind = 'balance_alert';

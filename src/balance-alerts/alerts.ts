@@ -15,7 +15,10 @@ import { localDate } from '../ledger/ledger.ts';
 //     (a mobile number not opted out by STOP; an email address that has not bounced or complained);
 //   - no balance alert went to them on that channel within the interval (14 days, or one calendar month).
 // Nothing else is stored: the schedule follows from the ledger and the outbox, so a new charge
-// keeps the cadence, and one after alerts stopped starts them again at the next run.
+// keeps the cadence, and one after alerts stopped starts them again at the next run. The balance and
+// the latest responsibility are read from patients.balance_cents / last_responsibility_at, which a
+// trigger on ledger_entries keeps (migrations/20261123_0400_patients.ts); the send-time re-check
+// sums the ledger itself.
 
 export const RESPONSIBILITY_WINDOW_DAYS = 60;
 export const BALANCE_ALERT_KIND = 'balance_alert';
@@ -37,30 +40,23 @@ export type DueBalanceAlert = {
  * migrations/20261123_0400_patients.ts; bench/alert-selection.ts runs it at a million accounts.
  */
 export async function selectDueBalanceAlerts(db: Database, now: Date, options: { limit?: number } = {}): Promise<DueBalanceAlert[]> {
-  const { rows } = await sql<DueBalanceAlert>`
-    with recent as (
-      select distinct le.patient_id
-        from ledger_entries le
-       where le.kind = 'responsibility'
-         and le.posted_at > ${now}::timestamptz - make_interval(days => ${RESPONSIBILITY_WINDOW_DAYS})
-         and le.posted_at <= ${now}::timestamptz
-    ),
-    owing as (
-      select le.patient_id
-        from ledger_entries le
-        join recent r on r.patient_id = le.patient_id
-       where le.posted_at <= ${now}::timestamptz
-       group by le.patient_id
-      having sum(case le.kind when 'responsibility' then le.amount_cents else -le.amount_cents end) > 0
-    )
+  const { rows } = await dueBalanceAlertsQuery(now, options).execute(db);
+  return rows.map((r) => ({ ...r, patient_id: Number(r.patient_id), practice_id: Number(r.practice_id) }));
+}
+
+/** The selection as a query object, so the benchmark can EXPLAIN exactly what runs. */
+export function dueBalanceAlertsQuery(now: Date, options: { limit?: number } = {}) {
+  return sql<DueBalanceAlert>`
     select p.id as patient_id, p.practice_id, s.channel,
            case s.channel when 'sms' then p.mobile_phone else p.email end as recipient,
            pr.name as practice_name, pr.phone as practice_phone, pr.time_zone
-      from owing o
-      join patients p on p.id = o.patient_id
+      from patients p
       join practices pr on pr.id = p.practice_id and pr.balance_alert_frequency <> 'off'
       join subscriptions s on s.patient_id = p.id and s.kind = 'balance_alert' and s.subscribed
-     where ((s.channel = 'sms' and p.mobile_phone is not null and p.mobile_phone <> ''
+     where p.balance_cents > 0
+       and p.last_responsibility_at > ${now}::timestamptz - make_interval(days => ${RESPONSIBILITY_WINDOW_DAYS})
+       and p.last_responsibility_at <= ${now}::timestamptz
+       and ((s.channel = 'sms' and p.mobile_phone is not null and p.mobile_phone <> ''
               and not exists (select 1 from sms_opt_outs so where so.practice_id = p.practice_id and so.phone = p.mobile_phone))
          or (s.channel = 'email' and p.email is not null and p.email <> ''
               and not exists (select 1 from email_suppressions es where es.patient_id = p.id and lower(es.email) = lower(p.email))))
@@ -74,13 +70,12 @@ export async function selectDueBalanceAlerts(db: Database, now: Date, options: {
                       else ((${now}::timestamptz at time zone pr.time_zone) - interval '1 month') at time zone pr.time_zone
                     end)
      order by p.id, s.channel
-     ${options.limit ? sql`limit ${options.limit}` : sql``}`.execute(db);
-  return rows.map((r) => ({ ...r, patient_id: Number(r.patient_id), practice_id: Number(r.practice_id) }));
+     ${options.limit ? sql`limit ${options.limit}` : sql``}`;
 }
 
 /** One run of the scheduled job: selects who is due and queues their alerts. Returns how many were queued. */
 export async function runBalanceAlerts(db: Database, now: Date, publicUrl: string): Promise<number> {
-  return db.transaction().execute(async (trx) => {
+  const run = async (trx: Database) => {
     const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${RUN_LOCK_KEY}) as locked`.execute(trx);
     if (!rows[0]?.locked) return 0;
     const due = await selectDueBalanceAlerts(trx, now);
@@ -105,7 +100,8 @@ export async function runBalanceAlerts(db: Database, now: Date, publicUrl: strin
       if (id !== null) queued++;
     }
     return queued;
-  });
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
 }
 
 /**

@@ -107,6 +107,25 @@ export async function patientLedger(db: Database, practiceId: number, patientId:
   return { cases: out, ...totals };
 }
 
+/**
+ * Recomputes every account's balance summary (patients.balance_cents, last_responsibility_at) from
+ * the ledger. The trigger keeps them current; this is for bulk loads that bypass triggers
+ * (session_replication_role = replica), such as the benchmark's generated dataset.
+ */
+export async function refreshPatientBalances(db: Database): Promise<number> {
+  const result = await sql`
+    update patients p
+       set balance_cents = coalesce(s.balance, 0), last_responsibility_at = s.last_responsibility_at
+      from (select p2.id,
+                   sum(case l.kind when 'responsibility' then l.amount_cents else -l.amount_cents end) as balance,
+                   max(l.posted_at) filter (where l.kind = 'responsibility') as last_responsibility_at
+              from patients p2 left join ledger_entries l on l.patient_id = p2.id
+             group by p2.id) s
+     where s.id = p.id
+       and (p.balance_cents is distinct from coalesce(s.balance, 0) or p.last_responsibility_at is distinct from s.last_responsibility_at)`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
 /** The patient's balance over all cases. */
 export async function balanceOfPatient(db: Database, patientId: number): Promise<number> {
   const row = await db

@@ -6,7 +6,7 @@ import { practiceIdOf, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
 import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
-import { patientLedger, signedAmount, type PatientLedger } from '../ledger/ledger.ts';
+import { patientLedger, type PatientLedger } from '../ledger/ledger.ts';
 
 // Patient accounts: the Patients page's search and the account page. Every query is scoped to the
 // actor's practice, so another practice's patient id answers 404.
@@ -53,12 +53,7 @@ export async function listPatients(db: Database, actor: Actor, query: PatientLis
       'patients.last_name',
       'patients.date_of_birth',
       'patients.status',
-      (eb) =>
-        eb
-          .selectFrom('ledger_entries')
-          .select(sql<number>`coalesce(sum(${signedAmount}), 0)::bigint`.as('b'))
-          .whereRef('ledger_entries.patient_id', '=', 'patients.id')
-          .as('balance_cents'),
+      'patients.balance_cents',
       (eb) =>
         eb
           .selectFrom('cases')

@@ -1,0 +1,102 @@
+import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../src/db/database.ts';
+import { openPostgres } from '../src/db/database.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { dueBalanceAlertsQuery, runBalanceAlerts, selectDueBalanceAlerts } from '../src/balance-alerts/alerts.ts';
+import { refreshPatientBalances } from '../src/ledger/ledger.ts';
+
+// The balance-alert selection at scale. bench/run.ts calls measure() on its big dataset; run this
+// file directly for a self-contained check on a scratch database:
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/alert-selection.ts --patients 200000
+
+export { selectDueBalanceAlerts, dueBalanceAlertsQuery, runBalanceAlerts };
+
+class RollBack extends Error {}
+
+/**
+ * One full run of the job (selection, a portal link and an outbox row per due patient and channel),
+ * rolled back so the dataset stays as built; the selection alone is timed too, and its plan summarised.
+ */
+export async function measure(db: Database): Promise<{ ms: number; rows: number; note: string }> {
+  // The generated dataset is loaded with triggers off; bring the balance summaries up to date once.
+  const r0 = performance.now();
+  const refreshed = await refreshPatientBalances(db);
+  const refreshMs = performance.now() - r0;
+  if (refreshed) await sql`analyze patients`.execute(db);
+  const now = new Date();
+  const t0 = performance.now();
+  const due = await selectDueBalanceAlerts(db, now);
+  const selectionMs = performance.now() - t0;
+  let rows = 0;
+  let ms = 0;
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      const t = performance.now();
+      rows = await runBalanceAlerts(trx, now, 'https://bench.example');
+      ms = performance.now() - t;
+      throw new RollBack();
+    })
+    .catch((e) => {
+      if (!(e instanceof RollBack)) throw e;
+    });
+  return { ms, rows, note: `selection alone ${selectionMs.toFixed(0)} ms for ${due.length} due (patient, channel) pairs; the full run writes a portal link and an outbox row for each (rolled back)${refreshed ? `; one-time balance-summary backfill of ${refreshed} accounts took ${refreshMs.toFixed(0)} ms` : ''}` };
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of the selection, as text. */
+export async function explainSelection(db: Kysely<any>, now: Date): Promise<string> {
+  const { rows } = await sql<{ 'QUERY PLAN': string }>`explain (analyze, buffers) ${dueBalanceAlertsQuery(now)}`.execute(db);
+  return rows.map((r) => r['QUERY PLAN']).join('\n');
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const patients = Number(args[args.indexOf('--patients') + 1] || 200_000);
+  const base = process.env.DATABASE_URL;
+  if (!base) throw new Error('set DATABASE_URL to a PostgreSQL server (a scratch database is created on it)');
+  const name = `strata_bench_alerts_${patients}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
+  if (!exists.rowCount) await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const { db, close } = await openPostgres(url.toString(), 4);
+  try {
+    await migrateToLatest(db);
+    const { ensureDataset, datasetParams } = await import('./dataset.ts');
+    const params = datasetParams({ patients, practices: Math.max(2, Math.round(patients / 1000)), threads: 10 });
+    const built = await ensureDataset(db, params, (m) => console.log(m));
+    console.log(`dataset: ${patients} accounts, ${patients * params.ledgerPerPatient} ledger rows (${built.built ? `built in ${built.seconds.toFixed(0)} s` : 'already built'})`);
+    const r0 = performance.now();
+    const refreshed = await refreshPatientBalances(db);
+    console.log(`balance summaries backfilled for ${refreshed} accounts in ${((performance.now() - r0) / 1000).toFixed(1)} s (the dataset is loaded with triggers off)`);
+    await sql`vacuum analyze ledger_entries`.execute(db);
+    await sql`vacuum analyze patients`.execute(db);
+    await sql`vacuum analyze subscriptions`.execute(db);
+    await sql`analyze outbox_messages`.execute(db);
+    const now = new Date();
+    console.log(await explainSelection(db, now));
+    const times: number[] = [];
+    let due = 0;
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      due = (await selectDueBalanceAlerts(db, now)).length;
+      times.push(performance.now() - t);
+    }
+    console.log(`selection: ${due} due pairs; ${times.map((t) => (t / 1000).toFixed(2)).join(' s, ')} s`);
+    const full = await measure(db);
+    console.log(`full run (rolled back): ${full.rows} alerts queued in ${(full.ms / 1000).toFixed(2)} s`);
+  } finally {
+    await close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
