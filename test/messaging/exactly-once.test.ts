@@ -116,7 +116,13 @@ describe('exactly once', () => {
     await queueBulk(t.db, n, 'kill', due);
     resend.delayMs = 15;
     const leaseMs = 3_000;
-    const child = spawn('npx', ['tsx', 'test/messaging/dispatch-child.ts', t.url!, resend.url, resend.apiKey, String(leaseMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('npx', ['tsx', 'test/messaging/dispatch-child.ts', t.url!, resend.url, resend.apiKey, String(leaseMs)], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    // npx starts tsx, which starts node: kill -9 the whole process group this test started.
+    const killChild = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {}
+    };
     try {
       await new Promise<void>((resolve, reject) => {
         const start = resend.requests;
@@ -126,12 +132,13 @@ describe('exactly once', () => {
             resolve();
           }
         }, 10);
-        child.on('exit', (code) => reject(new Error(`child exited early with ${code}`)));
+        child.once('exit', (code, signal) => signal !== 'SIGKILL' && reject(new Error(`child exited early with ${code}`)));
       });
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      const exited = new Promise((r) => child.once('exit', r));
+      killChild();
+      await exited;
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      killChild();
       resend.delayMs = 0;
     }
     const inFlight = (await sql<{ n: number }>`select count(*)::int as n from outbox_messages where dedupe_key like 'kill:%' and status = 'sending'`.execute(t.db)).rows[0]!.n;
