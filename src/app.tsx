@@ -24,7 +24,6 @@ import { sessionCookieOptions } from './auth/cookie.ts';
 import { emergencyRoutes } from './emergency/routes.tsx';
 import { reportRoutes } from './reports/routes.tsx';
 import { patientStatementRoutes, printBatchRoutes } from './statements/routes.tsx';
-import { patientStatementRoutes, printBatchRoutes } from './statements/routes.tsx';
 import { practiceAuditRoutes, vendorAuditRoutes } from './audit/routes.tsx';
 import { vendorRoutes } from './vendor/routes.tsx';
 import { notificationPreferenceRoutes, setPasswordRoutes } from './vendor/public-routes.tsx';
@@ -175,8 +174,6 @@ export function createApp(deps: AppDeps) {
   app.route('/webhooks/authorize-net', authorizeNetWebhookRoutes(deps));
   app.route('/emergency', emergencyRoutes(deps));
   app.route('/reports', reportRoutes(deps));
-  app.route('/patients', patientStatementRoutes(deps));
-  app.route('/vendor/print-batches', printBatchRoutes(deps));
   app.route('/patients', patientStatementRoutes(deps));
   app.route('/vendor/print-batches', printBatchRoutes(deps));
 

@@ -5,7 +5,6 @@ import { drainOutbox } from '../messaging/dispatcher.ts';
 import { capturedTransports } from '../messaging/transports.ts';
 import { runAppointmentReminders } from '../reminders/reminders.ts';
 import { runStatements } from '../statements/statements.ts';
-import { runStatements } from '../statements/statements.ts';
 import { runBalanceAlerts } from '../balance-alerts/alerts.ts';
 import { runTicketDeadlines } from '../vendor/deadlines.ts';
 
@@ -34,12 +33,6 @@ export const jobs: JobDefinition[] = [
     description: 'Queues appointment reminders at the practice’s lead time (texts moved before quiet hours)',
     schedule: '30 * * * * *',
     run: ({ db, clock }) => runAppointmentReminders(db, clock.now()),
-  },
-  {
-    name: 'statements',
-    description: 'Generates patient statements 30, 60 and 90 days after the first responsibility of an unpaid balance (hourly check; each once)',
-    schedule: '0 7 * * * *',
-    run: ({ db, clock, publicUrl }) => runStatements(db, clock.now(), publicUrl ?? 'http://localhost:3000'),
   },
   {
     name: 'statements',
