@@ -107,6 +107,20 @@ describe('patient portal in a browser', () => {
     } finally {
       h.t.clock.advanceDays(-32);
     }
+  }, 120_000);
+
+  it('a Practice Administrator sees the stored credentials only by their last four and tests the connection', async () => {
+    const page = await h.newPage();
+    await h.signIn(page, 'admin@riverside.example');
+    await page.goto('/settings');
+    await page.getByRole('link', { name: /Credit Card Processing/ }).click();
+    await page.waitForURL((u) => u.pathname === '/settings/payments');
+    expect(await page.getByTestId('payments-status').textContent()).toContain('Configured');
+    expect(await page.getByText('Stored, ending in 1234').count()).toBe(1);
+    expect(await page.content()).not.toContain(FAKE_CREDENTIALS.transactionKey);
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await expect.poll(() => page.getByTestId('connection-test').textContent()).toContain('Connected to Authorize.net (sandbox)');
+    await expectAccessible(page);
   });
 
   it('a practice without Authorize.net tells the patient to call the office, with its number', async () => {
