@@ -93,7 +93,7 @@ export async function makeCase(db: Database, practiceId: number, patientId: numb
   return row.id;
 }
 
-export async function post(db: Database, practiceId: number, patientId: number, caseId: number, kind: 'responsibility' | 'payment' | 'adjustment', cents: number, at: string | Date, note = kind) {
+export async function post(db: Database, practiceId: number, patientId: number, caseId: number, kind: 'responsibility' | 'payment' | 'adjustment', cents: number, at: string | Date, note: string = kind) {
   const row = await db
     .insertInto('ledger_entries')
     .values({ practice_id: practiceId, patient_id: patientId, case_id: caseId, kind, amount_cents: cents, posted_at: new Date(at), note })
