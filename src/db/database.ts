@@ -40,14 +40,15 @@ export async function openPostgres(url: string, poolSize = 10): Promise<OpenedDa
 
 export async function openPGlite(options: { dataDir?: string; loadDataDir?: Blob } = {}): Promise<OpenedDatabase & { pglite: PGlite }> {
   // Loaded only when used: a server on PostgreSQL never pays for the embedded database's code (~50 MB RSS).
-  const [{ PGlite, types: pgliteTypes }, { pg_trgm }, { PGliteDialect }] = await Promise.all([
+  const [{ PGlite, types: pgliteTypes }, { pg_trgm }, { btree_gin }, { PGliteDialect }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('@electric-sql/pglite/contrib/pg_trgm'),
+    import('@electric-sql/pglite/contrib/btree_gin'),
     import('kysely-pglite-dialect'),
   ]);
   const pglite = await PGlite.create({
     ...options,
-    extensions: { pg_trgm },
+    extensions: { pg_trgm, btree_gin },
     parsers: {
       [pgliteTypes.INT8]: (v: string) => Number(v),
       [pgliteTypes.DATE]: (v: string) => v,

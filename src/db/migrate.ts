@@ -3,7 +3,9 @@ import type { Kysely } from 'kysely';
 import { migrations } from '../../migrations/index.ts';
 
 function migrator(db: Kysely<any>) {
-  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  // Features add their migrations side by side, so a database may already hold a later-named one:
+  // each migration is independent and runs once, whatever order it arrives in.
+  return new Migrator({ db, provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true });
 }
 
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
