@@ -35,6 +35,8 @@ const BACKOFF_BASE_MS = 30_000;
 const BACKOFF_MAX_MS = 6 * 3_600_000;
 /** Texts the carriers require even after STOP: the opt-out confirmation and the HELP answer. */
 export const OPT_OUT_EXEMPT_KINDS = new Set(['sms_stop_confirmation', 'sms_help']);
+/** Answers to a text the patient just sent go at once, whatever the hour. */
+export const REPLY_KINDS = new Set(['sms_stop_confirmation', 'sms_help', 'sms_start_confirmation']);
 const FALLBACK_TIME_ZONE = 'America/New_York';
 /** Unique per process, also across hosts whose pids collide. */
 export const PROCESS_WORKER_ID = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -90,7 +92,7 @@ type Outcome = 'sent' | 'retried' | 'failed' | 'cancelled' | 'deferred';
 type SentRecord = { id: number; status: 'sent' | 'delivered'; transport: string; providerMessageId: string; body: string | null; headers: string | null };
 
 async function dispatchOne(db: Database, now: Date, transports: Transports, m: OutboxMessage, zones: Map<number, string>, o: DispatchOptions & { workerId: string }, sentRows: SentRecord[]): Promise<Outcome> {
-  if (m.channel === 'sms') {
+  if (m.channel === 'sms' && !REPLY_KINDS.has(m.kind)) {
     const opens = nextTextWindow(now, (m.practice_id && zones.get(m.practice_id)) || FALLBACK_TIME_ZONE);
     if (opens) {
       await release(db, m, o.workerId, { status: 'queued', next_attempt_at: opens, attempts: m.attempts - 1, updated_at: now });

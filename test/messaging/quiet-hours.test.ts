@@ -74,6 +74,13 @@ describe('the dispatcher and quiet hours', () => {
     expect((await status('night-sms-den')).status).toBe('delivered');
   });
 
+  it('answers to a STOP or HELP go at once, even at night', async () => {
+    const clock = new ManualClock('2026-11-26T06:00:00Z'); // midnight in Chicago
+    await enqueueMessage(db, clock.now(), { practiceId: chicago, kind: 'sms_stop_confirmation', channel: 'sms', recipient: '+15550100198', body: 'You are unsubscribed', dedupeKey: 'night-stop' });
+    await dispatchDue(db, clock.now(), capturedTransports);
+    expect((await status('night-stop')).status).toBe('delivered');
+  });
+
   it('across the fall-back night, the deferred text goes at 08:00 standard time', async () => {
     const clock = new ManualClock('2026-11-01T03:30:00Z'); // 22:30 CDT Oct 31
     await queue(chicago, 'sms', 'dst-sms', clock.now());
