@@ -102,7 +102,12 @@ async function main() {
     const contributed = await contributedScenarios();
     const scenarios = [...builtinScenarios.filter((b) => !contributed.some((c) => c.id === b.id)), ...contributed].filter((s) => !only || only.has(s.id));
     for (const s of scenarios) {
-      results.push(await runPageScenario(db, world, s, { duration, connections, sqlRuns: Number(args['sql-runs']) }));
+      try {
+        results.push(await runPageScenario(db, world, s, { duration, connections, sqlRuns: Number(args['sql-runs']) }));
+      } catch (err) {
+        log(`- ${s.name}: failed: ${(err as Error).message}`);
+        results.push({ name: s.name, path: '', status: 'unavailable', note: `failed: ${(err as Error).message}` });
+      }
     }
     const firstPage = await firstPageSize(world);
     const jobs = await runJobBenchmarks(db, url, params, world, only);
@@ -316,15 +321,26 @@ async function runJobBenchmarks(db: Database, url: string, params: DatasetParams
   const out: JobResult[] = [];
   const want = (n: string) => !only || only.has(n);
   if (want('alert-selection')) out.push(await optionalJob('alert-selection.ts', 'balance-alert run (selection + queueing)', db, world, '≤ 3,000 ms over 1M accounts'));
-  if (want('reminder-selection')) out.push(await reminderSelection(db));
+  if (want('reminder-selection')) out.push(await reminderSelection(db).catch((err) => ({ name: 'reminder selection', status: 'unavailable' as const, note: `failed: ${(err as Error).message}` })));
   if (want('dispatch')) {
     const n = Number(args['dispatch-messages'] ?? Math.max(2_000, Math.min(50_000, Math.round(params.patients / 20))));
-    for (const instances of [1, 3]) out.push(await dispatchThroughput(db, url, n, instances));
+    for (const instances of [1, 3]) {
+      out.push(await dispatchThroughput(db, url, n, instances).catch((err) => ({ name: `dispatch, ${instances}`, status: 'unavailable' as const, note: `failed: ${(err as Error).message}` })));
+    }
   }
   return out;
 }
 
 async function optionalJob(file: string, name: string, db: Database, world: ScenarioWorld, target: string): Promise<JobResult> {
+  try {
+    return await optionalJobUnguarded(file, name, db, world, target);
+  } catch (err) {
+    log(`- ${name}: failed: ${(err as Error).message}`);
+    return { name, status: 'unavailable', note: `failed: ${(err as Error).message}`, target };
+  }
+}
+
+async function optionalJobUnguarded(file: string, name: string, db: Database, world: ScenarioWorld, target: string): Promise<JobResult> {
   const full = path.join(root, 'bench', file);
   if (!existsSync(full)) return { name, status: 'unavailable', note: `bench/${file} not present`, target };
   const mod = (await import(full)) as { measure?: (db: Database, world: ScenarioWorld) => Promise<{ ms: number; rows: number; note?: string }> };
