@@ -69,7 +69,6 @@ export function dueBalanceAlertsQuery(now: Date, options: { limit?: number } = {
                       -- one calendar month in the practice's own calendar
                       else ((${now}::timestamptz at time zone pr.time_zone) - interval '1 month') at time zone pr.time_zone
                     end)
-     order by p.id, s.channel
      ${options.limit ? sql`limit ${options.limit}` : sql``}`;
 }
 

@@ -8,7 +8,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe('patients in a browser', () => {
-  it('finds a patient by typing, records a $100 responsibility, and sees the balance', async () => {
+  it('finds a patient by typing, records a $100 responsibility, and sees the balance', { timeout: 120_000 }, async () => {
     const page = await h.newPage();
     await h.signIn(page, 'frontdesk@riverside.example');
     await page.goto('/patients');
@@ -39,7 +39,7 @@ describe('patients in a browser', () => {
     await expectAccessible(page);
   });
 
-  it('a Therapy Director saves Patient Engagement settings', async () => {
+  it('a Therapy Director saves Patient Engagement settings', { timeout: 90_000 }, async () => {
     const page = await h.newPage({ width: 390, height: 844 });
     await h.signIn(page, 'director@riverside.example');
     await page.goto('/settings');
@@ -57,7 +57,7 @@ describe('patients in a browser', () => {
     await expectAccessible(page);
   });
 
-  it('the import page and a finished import are accessible', async () => {
+  it('the import page and a finished import are accessible', { timeout: 90_000 }, async () => {
     const page = await h.newPage();
     await h.signIn(page, 'admin@riverside.example');
     await page.goto('/patients/import');
