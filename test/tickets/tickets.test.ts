@@ -107,6 +107,30 @@ describe('creating a thread', () => {
     expect(page.text).toContain('Gonzalez, Maria · DOB 04/12/1980 · R-1002 · Active · Left knee ACL rehabilitation');
   });
 
+  it('with a named colleague in Visible To, the creator loses the thread and is told so; the colleague has it', async () => {
+    const owner = await t.as('owner@riverside.example');
+    const pt = await t.userId('pt@riverside.example');
+    const res = await owner.post('/tickets', { subject: 'Private question for Paul', type: 'success', message: 'Hi Paul', visible_to: `user:${pt}` });
+    expect(res.status).toBe(303);
+    expect(res.location).toMatch(/^\/tickets\?created=\d+$/);
+    const id = threadId(res.location);
+    const row = await t.db.selectFrom('tickets').select(['visibility', 'visible_user_id']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ visibility: 'person', visible_user_id: pt });
+    const list = await owner.get(res.location!);
+    expect(list.text).toContain(`Thread #${id} was created`);
+    expect(list.text).not.toContain('Private question for Paul');
+    expect((await owner.get(`/tickets/${id}`)).status).toBe(404);
+    const paul = await t.as('pt@riverside.example');
+    expect((await paul.get('/tickets')).text).toContain('Private question for Paul');
+    expect((await paul.get(`/tickets/${id}`)).status).toBe(200);
+  });
+
+  it('is a page for practice staff only: the vendor team gets 404 here', async () => {
+    const vendor = await t.as('root@stratapt.example');
+    expect((await vendor.get('/tickets')).status).toBe(404);
+    expect((await vendor.get('/tickets/new')).status).toBe(404);
+  });
+
   it('refuses bad input with a message at each field, keeps what was typed and creates nothing', async () => {
     const fd = await t.as('frontdesk@riverside.example');
     const summitPatient = await patientId('S-5001');
