@@ -257,6 +257,23 @@ describe('paying through Accept Hosted', () => {
     expect(admin.text).toContain('Posted (webhook)');
   });
 
+  it('when Authorize.net refuses the token request, the patient is told to call the office', async () => {
+    const admin = await t.as('admin@riverside.example');
+    await admin.post('/settings/payments', { transaction_key: 'WRONGtransKEY999' });
+    try {
+      const { client } = await verifiedPortal(t, 'R-1004');
+      const account = await client.get('/portal/account');
+      const caseId = /<option value="(\d+)"/.exec(account.text)![1];
+      const res = await client.post('/portal/payments', { _csrf: PortalClient.csrfOf(account.text), case_id: caseId, amount: '3.00' });
+      const page = await client.get(res.location!);
+      expect(page.text).toContain('not available right now');
+      expect(page.text).toContain('(555) 010-2000');
+      expect(page.text).not.toContain('name="token"');
+    } finally {
+      await admin.post('/settings/payments', { transaction_key: FAKE_CREDENTIALS.transactionKey });
+    }
+  });
+
   it('signatures are sha512= and uppercase hex of the raw body', () => {
     const sig = signWebhookBody('key', '{}');
     expect(sig).toMatch(/^sha512=[0-9A-F]{128}$/);
