@@ -30,9 +30,16 @@ export type PaymentSettingsSummary = {
 
 export type PracticeGateway = MerchantCredentials & { signatureKey: string; practiceId: number };
 
+const derivedKeys = new Map<string, Buffer>();
+
 export function credentialsKey(config: Pick<Config, 'appSecret'>): Buffer {
   if (!config.appSecret) throw new Error('APP_SECRET is needed to encrypt payment settings');
-  return deriveKey(config.appSecret, 'authorize-net-credentials v1');
+  let key = derivedKeys.get(config.appSecret);
+  if (!key) {
+    key = deriveKey(config.appSecret, 'authorize-net-credentials v1');
+    derivedKeys.set(config.appSecret, key);
+  }
+  return key;
 }
 
 export function authorizeNetClient(config: Pick<Config, 'authorizeNet'>, gateway: MerchantCredentials): AuthorizeNetClient {

@@ -274,6 +274,30 @@ describe('paying through Accept Hosted', () => {
     }
   });
 
+  it('a webhook signed with another practice’s key cannot post this practice’s payment', async () => {
+    const summitAdmin = await t.as('admin@summit.example');
+    const summitKey = 'EF'.repeat(64);
+    expect((await summitAdmin.post('/settings/payments', { api_login_id: 'summitLogin1', transaction_key: 'SUMMITtransKEY12', signature_key: summitKey })).status).toBe(303);
+    try {
+      const { client, patient } = await verifiedPortal(t, 'R-1004');
+      const { token } = await startPayment(client, '4.00');
+      const before = (await portalPayments()).length;
+      const paid = fake.pay(token);
+      const signedBySummit = fake.webhookFor(paid.transId, { signatureKey: summitKey });
+      // Matched to Summit: looked up with Summit's credentials, so nothing of Riverside's is posted.
+      const bare = await postWebhook(signedBySummit.body, signedBySummit.signature);
+      expect(bare.status).not.toBe(200);
+      // Sent to Riverside's URL, Summit's signature does not verify at all.
+      expect((await postWebhook(signedBySummit.body, signedBySummit.signature, `/webhooks/authorize-net/${patient.practice_id}`)).status).toBe(401);
+      expect(await portalPayments()).toHaveLength(before);
+      // Riverside's own signature on the bare URL finds Riverside among several configured practices.
+      expect(await (await postWebhook(paid.webhook.body, paid.webhook.signature)).json()).toEqual({ outcome: 'posted' });
+    } finally {
+      await summitAdmin.post('/settings/payments/removal');
+    }
+    expect(await t.db.selectFrom('payment_settings').selectAll().execute()).toHaveLength(1);
+  });
+
   it('signatures are sha512= and uppercase hex of the raw body', () => {
     const sig = signWebhookBody('key', '{}');
     expect(sig).toMatch(/^sha512=[0-9A-F]{128}$/);
