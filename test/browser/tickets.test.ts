@@ -43,7 +43,7 @@ describe('Ticket platform in a browser', () => {
     await page.waitForURL((u) => /^\/tickets\/\d+$/.test(u.pathname));
     await expect.poll(() => page.getByRole('heading', { name: /Statement address for an old account/ }).count()).toBe(1);
     expect(await page.locator('.ticket-facts').textContent()).toContain('Finch, Harold');
-    expect(await page.locator('.ticket-facts').textContent()).toContain('Clinical Only and Olivia Owens');
+    expect(await page.locator('.ticket-facts').textContent()).toContain('Clinical Only, and Olivia Owens who opened it');
     await expectAccessible(page);
     const threadPath = new URL(page.url()).pathname;
 

@@ -75,6 +75,7 @@ export function NewThreadPage(props: NewThreadProps) {
                 </p>
               ) : null}
             </div>
+            <TextArea label="Message" name="message" value={values.message} error={errors.message} required rows={8} maxlength={20000} />
           </div>
           <aside class="aside routing-guide" aria-labelledby="routing-guide-heading">
             <h2 id="routing-guide-heading">Routing Guide</h2>
@@ -96,8 +97,6 @@ export function NewThreadPage(props: NewThreadProps) {
             </table>
           </aside>
         </div>
-
-        <TextArea label="Message" name="message" value={values.message} error={errors.message} required rows={8} maxlength={20000} />
 
         <fieldset class="patient-link">
           <legend>Patient (optional)</legend>

@@ -24,7 +24,9 @@ export function ThreadPage(props: {
       ? `Only ${ticket.creator_name}`
       : ticket.visibility === 'person'
         ? (ticket.named_person ?? 'one person')
-        : `${ROLE_CHOICES.find((r) => r.value === ticket.visibility)?.label} and ${ticket.creator_name}`;
+        : ticket.visibility === 'anyone'
+          ? 'Anyone in Practice'
+          : `${ROLE_CHOICES.find((r) => r.value === ticket.visibility)?.label}, and ${ticket.creator_name} who opened it`;
   return (
     <AppLayout ctx={ctx} title={`Ticket #${ticket.id}`}>
       <p>
