@@ -5,6 +5,7 @@ import { hashPassword } from '../auth/passwords.ts';
 import { seedFeedbackDemo } from '../feedback/seed.ts';
 import { seedPatientsDemo } from '../patients/demo.ts';
 import { seedEngagementDemo } from '../engagement/demo.ts';
+import { seedStatementsDemo } from '../statements/demo.ts';
 
 // The world of SPEC.md section 9, placed relative to "now" so it always looks current.
 // Each feature adds its own demo rows in a function called from seedDemo.
@@ -33,6 +34,7 @@ export async function seedDemo(db: Database, now: Date): Promise<boolean> {
     await seedFeedbackDemo(trx, now, world);
     await seedPatientsDemo(trx, now, world);
     await seedEngagementDemo(trx, now, world);
+    await seedStatementsDemo(trx, now, world);
     return true;
   });
 }

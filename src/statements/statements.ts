@@ -104,7 +104,7 @@ export async function findDueStatements(db: Database, now: Date): Promise<Due[]>
  * null when another instance made it first.
  */
 export async function generateStatement(db: Database, now: Date, publicUrl: string, due: Due): Promise<number | null> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const patient = await trx.selectFrom('patients').selectAll().where('id', '=', due.patient_id).where('practice_id', '=', due.practice_id).executeTakeFirstOrThrow();
     const practice = await trx.selectFrom('practices').select(['name', 'phone', 'time_zone']).where('id', '=', due.practice_id).executeTakeFirstOrThrow();
     const emailUsable = patient.email ? !(await isSuppressed(trx, patient.id, patient.email)) : false;
@@ -228,6 +228,11 @@ async function statementActivity(db: Database, patientId: number, anchorEntryId:
     cases.set(r.case_id, c);
   }
   return { balanceForwardCents, cases: [...cases.values()] };
+}
+
+// The caller's transaction when there is one (the demo seed), else a new one.
+function inTransaction<T>(db: Database, fn: (trx: Database) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
 }
 
 async function printBatchFor(db: Database, practiceId: number, date: string, now: Date): Promise<number> {
