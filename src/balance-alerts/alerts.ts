@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Channel } from '../db/schema.ts';
-import { enqueueMessage } from '../messaging/outbox.ts';
 import { registerSendCheck } from '../messaging/checks.ts';
 import { nextTextWindow } from '../messaging/quiet-hours.ts';
-import { issuePortalLink } from '../portal/links.ts';
+import { hashPortalToken, PORTAL_LINK_DAYS } from '../portal/links.ts';
+import { encodeBase64urlNoPadding } from '@oslojs/encoding';
 import { localDate } from '../ledger/ledger.ts';
 
 // Balance alerts (SPEC §4). A patient is due one on a channel when all hold:
@@ -79,28 +79,74 @@ export async function runBalanceAlerts(db: Database, now: Date, publicUrl: strin
     if (!rows[0]?.locked) return 0;
     const due = await selectDueBalanceAlerts(trx, now);
     let queued = 0;
-    for (const d of due) {
-      const link = await issuePortalLink(trx, now, publicUrl, { practiceId: d.practice_id, patientId: d.patient_id, purpose: 'balance' });
-      const message = balanceAlertMessage(d, link.url);
-      const id = await enqueueMessage(trx, now, {
-        practiceId: d.practice_id,
-        patientId: d.patient_id,
-        kind: BALANCE_ALERT_KIND,
-        channel: d.channel,
-        recipient: d.recipient,
-        subject: message.subject,
-        body: message.body,
-        html: message.html,
-        reason: { portalLinkId: link.id },
-        // One alert per patient, channel and cycle, even if two instances run at once.
-        dedupeKey: `balance-alert:${d.patient_id}:${d.channel}:${localDate(now, d.time_zone)}`,
-        sendAfter: d.channel === 'sms' ? (nextTextWindow(now, d.time_zone) ?? undefined) : undefined,
-      });
-      if (id !== null) queued++;
-    }
+    for (let i = 0; i < due.length; i += WRITE_CHUNK) queued += await queueBalanceAlerts(trx, now, publicUrl, due.slice(i, i + WRITE_CHUNK));
     return queued;
   };
   return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
+
+const WRITE_CHUNK = 500;
+
+/**
+ * Writes a fresh portal link and an outbox row per due (patient, channel), a chunk per statement:
+ * the same rows issuePortalLink and enqueueMessage write one at a time, so the first run after a
+ * practice turns alerts on (tens of thousands due at once) takes seconds, not minutes.
+ */
+async function queueBalanceAlerts(trx: Database, now: Date, publicUrl: string, due: DueBalanceAlert[]): Promise<number> {
+  if (!due.length) return 0;
+  const tokens = due.map(() => newPortalToken());
+  const links = await trx
+    .insertInto('portal_links')
+    .values(
+      due.map((d, k) => ({
+        practice_id: d.practice_id,
+        patient_id: d.patient_id,
+        token_hash: hashPortalToken(tokens[k]),
+        purpose: 'balance',
+        created_at: now,
+        expires_at: new Date(now.getTime() + PORTAL_LINK_DAYS * 86_400_000),
+      })),
+    )
+    .returning(['id', 'token_hash'])
+    .execute();
+  const linkId = new Map(links.map((l) => [l.token_hash, l.id]));
+  const inserted = await trx
+    .insertInto('outbox_messages')
+    .values(
+      due.map((d, k) => {
+        const message = balanceAlertMessage(d, `${publicUrl}/portal/${tokens[k]}`);
+        const opens = d.channel === 'sms' ? nextTextWindow(now, d.time_zone) : null;
+        return {
+          practice_id: d.practice_id,
+          patient_id: d.patient_id,
+          user_id: null,
+          kind: BALANCE_ALERT_KIND,
+          channel: d.channel,
+          recipient: d.recipient,
+          subject: message.subject,
+          body: message.body,
+          html: message.html,
+          headers: JSON.stringify({}),
+          reason: JSON.stringify({ portalLinkId: linkId.get(hashPortalToken(tokens[k])) }),
+          // One alert per patient, channel and cycle, even if two instances run at once.
+          dedupe_key: `balance-alert:${d.patient_id}:${d.channel}:${localDate(now, d.time_zone)}`,
+          // Texts wait for 08:00 in the practice's time zone (the dispatcher checks again at send time).
+          next_attempt_at: opens && opens > now ? opens : now,
+          created_at: now,
+          updated_at: now,
+        };
+      }),
+    )
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .returning('id')
+    .execute();
+  return inserted.length;
+}
+
+function newPortalToken(): string {
+  const bytes = new Uint8Array(32);
+  crypto.getRandomValues(bytes);
+  return encodeBase64urlNoPadding(bytes);
 }
 
 /**

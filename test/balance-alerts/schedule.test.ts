@@ -3,6 +3,7 @@ import { createTestContext, type TestContext } from '../support/context.ts';
 import { runBalanceAlerts, selectDueBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
 import { drainOutbox } from '../../src/messaging/dispatcher.ts';
 import { capturedTransports } from '../../src/messaging/transports.ts';
+import { hashPortalToken } from '../../src/portal/links.ts';
 import { alertDates, makePatient, post, riversideId, setFrequency, subscribe } from './fixtures.ts';
 
 // The schedule of SPEC §4 over simulated months: the job runs once a day at 15:00 UTC (09:00 in
@@ -222,9 +223,14 @@ describe('the messages', () => {
     }
     // Each message has its own fresh portal link.
     expect(new Set(rows.map((r) => r.body.match(/portal\/([\w-]+)/)![1])).size).toBe(2);
-    const links = await t.db.selectFrom('portal_links').select(['expires_at', 'purpose']).where('patient_id', '=', p.patientId).execute();
+    const links = await t.db.selectFrom('portal_links').select(['id', 'token_hash', 'expires_at', 'purpose']).where('patient_id', '=', p.patientId).execute();
     expect(links).toHaveLength(2);
-    expect(links[0].purpose).toBe('balance');
+    for (const r of rows) {
+      const link = links.find((l) => l.token_hash === hashPortalToken(r.body.match(/portal\/([\w-]+)/)![1]))!;
+      expect(link).toMatchObject({ purpose: 'balance', id: (r.reason as { portalLinkId: number }).portalLinkId });
+      expect(link.expires_at.toISOString()).toBe('2026-12-23T15:00:00.000Z');
+      expect(r.status).toBe('queued');
+    }
   });
 
   it('a text falling due at night waits for 08:00 in the practice time zone; email does not', async () => {

@@ -3,6 +3,7 @@ import type { ViewContext } from '../../src/web/context.ts';
 import type { PatientListRow } from '../../src/patients/patients.ts';
 import { formatCents } from '../../src/ledger/money.ts';
 import { formatDob } from './format.ts';
+import { can } from '../../src/auth/permissions.ts';
 
 export type PatientListProps = { q: string; showAll: boolean; rows: PatientListRow[]; page: number; hasNext: boolean };
 
@@ -12,9 +13,11 @@ export function PatientListPage(props: { ctx: ViewContext } & PatientListProps) 
   return (
     <AppLayout ctx={props.ctx} title="Patients">
       <h1>Patients</h1>
-      <p>
-        <a class="button" href="/patients/import">Import patients, ledger or appointments (CSV)</a>
-      </p>
+      {can(props.ctx.actor, 'patients.import') ? (
+        <p>
+          <a class="button" href="/patients/import">Import patients, ledger or appointments (CSV)</a>
+        </p>
+      ) : null}
       <form method="get" action="/patients" class="search-bar" role="search">
         <div class="field">
           <label for="q">Search by name, date of birth or account number</label>
