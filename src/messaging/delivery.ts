@@ -13,18 +13,20 @@ export const resendEvent = z.object({
 });
 export type ResendEvent = z.infer<typeof resendEvent>;
 
-export type EventOutcome = 'applied' | 'duplicate' | 'ignored';
+/** 'unknown': no message has that provider id (yet: a batch records its sends when it ends). */
+export type EventOutcome = 'applied' | 'duplicate' | 'ignored' | 'unknown';
 
 export async function applyResendEvent(db: Database, now: Date, eventId: string, event: ResendEvent): Promise<EventOutcome> {
   return db.transaction().execute(async (trx) => {
-    if (!(await claimEvent(trx, 'resend', eventId, now))) return 'duplicate';
     const m = await trx
       .selectFrom('outbox_messages')
       .select(['id', 'status', 'practice_id', 'patient_id', 'recipient'])
       .where('transport', '=', 'resend')
       .where('provider_message_id', '=', event.data.email_id)
       .executeTakeFirst();
-    if (!m) return 'ignored';
+    // Not claimed, so the provider's retry can still apply it once the send is recorded.
+    if (!m) return 'unknown';
+    if (!(await claimEvent(trx, 'resend', eventId, now))) return 'duplicate';
     switch (event.type) {
       case 'email.delivered':
         await markDelivered(trx, m.id, now);

@@ -118,14 +118,16 @@ async function dispatchOne(db: Database, now: Date, transports: Transports, m: O
     // Recorded with the rest of the batch in one statement. If the process dies first, the lease
     // expires and the resend carries the same idempotency key.
     const changed = envelope.body !== m.body;
-    sentRows.push({
+    const record: SentRecord = {
       id: m.id,
       status: sent.delivered ? 'delivered' : 'sent',
       transport: transport.name,
       providerMessageId: sent.providerMessageId,
       body: changed ? envelope.body : null,
       headers: changed ? JSON.stringify(envelope.headers) : null,
-    });
+    };
+    if (transport.recordPromptly) await recordSent(db, now, o.workerId, [record]);
+    else sentRows.push(record);
     return 'sent';
   }
   const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;

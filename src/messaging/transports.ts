@@ -24,6 +24,8 @@ export type SendResult =
 
 export interface Transport {
   readonly name: string;
+  /** Record each send at once rather than with its batch: the provider's status callbacks may come before the batch ends and are not retried. */
+  readonly recordPromptly?: boolean;
   send(message: Envelope): Promise<SendResult>;
 }
 
@@ -87,6 +89,7 @@ export function twilioTransport(options: { accountSid: string; authToken: string
   const auth = 'Basic ' + Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64');
   return {
     name: 'twilio',
+    recordPromptly: true,
     async send(m) {
       const form = new URLSearchParams({ To: m.recipient, From: options.from, Body: m.body, StatusCallback: options.statusCallback });
       let res: Response;

@@ -37,8 +37,13 @@ export function webhookRoutes(deps: AppDeps) {
       logger.warn({ reqId: c.get('requestId'), provider: 'resend' }, 'webhook payload not understood');
       return c.text('ignored', 200);
     }
-    const outcome = await applyResendEvent(db, clock.now(), c.req.header('svix-id')!, parsed.data);
+    const now = clock.now();
+    const outcome = await applyResendEvent(db, now, c.req.header('svix-id')!, parsed.data);
     logger.info({ reqId: c.get('requestId'), provider: 'resend', type: parsed.data.type, outcome }, 'webhook');
+    // An event for a send not recorded yet: ask svix to retry (it does, with backoff) while it is recent.
+    const createdAt = Date.parse(parsed.data.created_at ?? '');
+    const recent = Number.isFinite(createdAt) && now.getTime() - createdAt < 3_600_000;
+    if (outcome === 'unknown' && recent) return c.text(outcome, 409);
     return c.text(outcome, 200);
   });
 

@@ -83,7 +83,7 @@ describe('Patient Engagement screen', () => {
     t.clock.set('2026-11-24T16:00:00Z'); // 10:00 in Chicago
     const now = t.clock.now();
     const riverside = (await t.db.selectFrom('patients').select('practice_id').where('id', '=', ids['R-1004']!).executeTakeFirstOrThrow()).practice_id;
-    await t.db.deleteFrom('outbox_messages').where('status', '=', 'queued').execute();
+    await t.db.updateTable('outbox_messages').set({ status: 'cancelled', cancel_reason: 'set aside by the test' }).where('status', '=', 'queued').execute();
     await enqueueMessage(t.db, now, { practiceId: riverside, patientId: ids['R-1004'], kind: 'emergency', channel: 'sms', recipient: '+15550100104', body: 'Closure', dedupeKey: 'eng:1' });
     const fd = await t.as('frontdesk@riverside.example');
     await fd.post(`/patients/${ids['R-1004']}/engagement/subscriptions/emergency/sms`, { _method: 'DELETE' });

@@ -32,6 +32,8 @@ beforeAll(async () => {
   transports = createTransports(t.config);
   james = (await t.db.selectFrom('patients').select('id').where('account_number', '=', 'R-1004').executeTakeFirstOrThrow()).id;
   riverside = (await t.db.selectFrom('practices').select('id').where('name', '=', 'Riverside Physical Therapy').executeTakeFirstOrThrow()).id;
+  // Only this file's messages: whatever the demo world queued is set aside.
+  await t.db.updateTable('outbox_messages').set({ status: 'cancelled', cancel_reason: 'set aside by the test' }).where('status', 'in', ['queued', 'sending']).execute();
 });
 afterAll(async () => {
   await t.close();
@@ -78,6 +80,19 @@ describe('email through Resend', () => {
     expect((await row(id)).status).toBe('delivered');
     const again = await post('/webhooks/resend', hook);
     expect(await again.text()).toBe('duplicate');
+  });
+
+  it('an event for a send not yet recorded is refused with 409 so the provider retries, and applies once it is', async () => {
+    const hook = resend.webhook('email.delivered', 'not-recorded-yet', t.clock.now());
+    const early = await post('/webhooks/resend', hook);
+    expect(early.status).toBe(409);
+    const id = await queue('email', { recipient: 'early.webhook@example.com' });
+    await t.db.updateTable('outbox_messages').set({ status: 'sent', transport: 'resend', provider_message_id: 'not-recorded-yet' }).where('id', '=', id).execute();
+    expect((await post('/webhooks/resend', hook)).status).toBe(200);
+    expect((await row(id)).status).toBe('delivered');
+    // An old event about a message that is not ours: acknowledged, so it is not retried for days.
+    const old = resend.webhook('email.delivered', 'someone-elses', t.clock.now(), {}, { createdAt: new Date(t.clock.now().getTime() - 2 * 3_600_000) });
+    expect((await post('/webhooks/resend', old)).status).toBe(200);
   });
 
   it('a bounce stops email to that address for that patient; a complaint likewise', async () => {

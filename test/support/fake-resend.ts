@@ -58,8 +58,8 @@ export class FakeResend {
   }
 
   /** A webhook as Resend would post it: JSON body and svix-id/svix-timestamp/svix-signature headers. */
-  webhook(type: string, emailId: string, at: Date, extra: Record<string, unknown> = {}, options: { eventId?: string; secret?: string } = {}) {
-    const body = JSON.stringify({ type, created_at: at.toISOString(), data: { email_id: emailId, to: ['x@example.com'], ...extra } });
+  webhook(type: string, emailId: string, at: Date, extra: Record<string, unknown> = {}, options: { eventId?: string; secret?: string; createdAt?: Date } = {}) {
+    const body = JSON.stringify({ type, created_at: (options.createdAt ?? at).toISOString(), data: { email_id: emailId, to: ['x@example.com'], ...extra } });
     const id = options.eventId ?? `msg_${randomUUID()}`;
     const signature = new Webhook(options.secret ?? this.webhookSecret).sign(id, at, body);
     return { body, headers: { 'Content-Type': 'application/json', 'svix-id': id, 'svix-timestamp': String(Math.floor(at.getTime() / 1000)), 'svix-signature': signature } };
