@@ -93,23 +93,29 @@ export async function loadQueue(
   return { department, filter, practiceId, counts, rows, page, hasMore, departments, practices };
 }
 
-/** Counts per filter in one pass over the department's visible threads. */
+/** Counts stop at this number ("1,000+"): a count is a glance at the workload, not a census. */
+export const COUNT_CAP = 1000;
+
+/**
+ * Counts per filter, each capped at COUNT_CAP so the page costs the same with a thousand or a
+ * million threads in the department (each count reads at most COUNT_CAP + 1 index entries).
+ */
 export async function countQueue(db: Database, actor: Actor, department: TicketDepartment, practiceId: number | null, now: Date) {
-  const row = await db
-    .selectFrom('tickets')
-    .where(ticketVisibleTo(actor))
-    .where('tickets.department', '=', department)
-    .$if(practiceId !== null, (q) => q.where('tickets.practice_id', '=', practiceId!))
-    .select([
-      sql<number>`count(*) filter (where tickets.status = 'waiting_vendor')`.as('vendor'),
-      sql<number>`count(*) filter (where tickets.status = 'waiting_practice')`.as('practice'),
-      sql<number>`count(*) filter (where tickets.response_due_at <= ${now})`.as('overdue'),
-      sql<number>`count(*) filter (where tickets.assigned_to_user_id = ${actor.id} and tickets.status <> 'closed')`.as('mine'),
-      sql<number>`count(*) filter (where tickets.status <> 'closed')`.as('open'),
-      sql<number>`count(*) filter (where tickets.status = 'closed')`.as('closed'),
-    ])
-    .executeTakeFirstOrThrow();
-  return Object.fromEntries(QUEUE_FILTERS.map((f) => [f, Number(row[f])])) as Record<QueueFilter, number>;
+  const counts = await Promise.all(
+    QUEUE_FILTERS.map(async (filter) => {
+      const inner = db
+        .selectFrom('tickets')
+        .where(ticketVisibleTo(actor))
+        .where('tickets.department', '=', department)
+        .where(filterCondition(filter, actor, now))
+        .$if(practiceId !== null, (q) => q.where('tickets.practice_id', '=', practiceId!))
+        .select(sql`1`.as('x'))
+        .limit(COUNT_CAP + 1);
+      const row = await db.selectFrom(inner.as('capped')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return [filter, Number(row.n)] as const;
+    }),
+  );
+  return Object.fromEntries(counts) as Record<QueueFilter, number>;
 }
 
 function filterCondition(filter: QueueFilter, actor: Actor, now: Date) {

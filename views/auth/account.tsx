@@ -12,6 +12,9 @@ export function AccountPage(props: { ctx: ViewContext; errors?: FieldErrors; not
         {props.ctx.actor.name} · {props.ctx.actor.email}
       </p>
       {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
+      <p>
+        <a href="/account/notifications">Ticket emails</a>: choose whether you are emailed about tickets.
+      </p>
       <h2>Change password</h2>
       <FormErrorSummary errors={errors} />
       <Form csrf={props.ctx.csrf} action="/account/password" class="stack">

@@ -1,6 +1,6 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import { FILTER_LABEL, QUEUE_FILTERS, QUEUE_LABEL, type QueuePage, type QueueFilter } from '../../src/vendor/queues.ts';
+import { COUNT_CAP, FILTER_LABEL, QUEUE_FILTERS, QUEUE_LABEL, type QueuePage, type QueueFilter } from '../../src/vendor/queues.ts';
 import { formatLocal } from '../tickets/parts.tsx';
 import { isOverdue } from '../../src/tickets/overdue.ts';
 
@@ -39,7 +39,10 @@ export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: 
           {QUEUE_FILTERS.map((f) => (
             <li>
               <a href={queueHref({ department: queue.department, filter: f, practiceId: queue.practiceId })} aria-current={f === queue.filter ? 'true' : undefined}>
-                {FILTER_LABEL[f]} <span class={f === 'overdue' && queue.counts[f] ? 'count overdue' : 'count'}>{queue.counts[f]}</span>
+                {FILTER_LABEL[f]}{' '}
+                <span class={f === 'overdue' && queue.counts[f] ? 'count overdue' : 'count'}>
+                  {queue.counts[f] > COUNT_CAP ? `${COUNT_CAP.toLocaleString('en-US')}+` : queue.counts[f]}
+                </span>
               </a>
             </li>
           ))}
