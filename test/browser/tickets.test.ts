@@ -61,7 +61,7 @@ describe('Ticket platform in a browser', () => {
     await page.getByRole('button', { name: 'Send reply' }).click();
     await expect.poll(() => page.locator('.messages > li').count()).toBe(2);
     expect(await page.locator('.messages').textContent()).toContain('He has moved; the new address is on his account.');
-  });
+  }, 120_000);
 
   it('warns before submit when a named colleague is chosen in Visible To', async () => {
     const page = await h.newPage();
@@ -76,7 +76,7 @@ describe('Ticket platform in a browser', () => {
     // Back to a role: the warning goes away.
     await page.getByLabel('Visible To').selectOption({ label: 'Anyone in Practice' });
     await expect.poll(() => warning.count()).toBe(0);
-  });
+  }, 120_000);
 
   it('shows the Overdue block at Summit and clears it by replying', async () => {
     const page = await h.newPage();
@@ -97,5 +97,5 @@ describe('Ticket platform in a browser', () => {
     await page.waitForURL((u) => u.pathname === '/dashboard');
     await expect.poll(() => page.getByRole('link', { name: 'Create Thread' }).count()).toBe(1);
     expect(await page.getByText('New threads are blocked.').count()).toBe(0);
-  });
+  }, 120_000);
 });

@@ -149,7 +149,7 @@ describe('Visible To matrix: list, unread count, search and suggestions', () => 
         );
         for (const s of similar) expect(expectedVisible(p.key, tickets.find((x) => x.id === s.id) ?? { creator: '', option: 'anyone', adminLevel: false }) || !matrixIds.has(s.id)).toBe(true);
       }
-    });
+    }, 120_000);
   }
 });
 
@@ -172,6 +172,6 @@ describe('Visible To matrix: thread page, attachment, reply and direct URL', () 
         const after = (await t.db.selectFrom('ticket_messages').select('id').where('ticket_id', '=', tk.id).execute()).length;
         expect(after - before).toBe(visible ? 1 : 0);
       }
-    });
+    }, 180_000);
   }
 });
