@@ -74,7 +74,8 @@ export async function claimDueMessages(db: Database, now: Date, o: { batch: numb
       where status in ('queued', 'sending')
         and next_attempt_at <= ${now}
         and (status = 'queued' or lease_expires_at <= ${now})
-      order by next_attempt_at, id
+      -- next_attempt_at alone, so the partial due index serves the order and the scan stops at the batch size.
+      order by next_attempt_at
       limit ${o.batch}
       for update skip locked
     )
