@@ -1,4 +1,5 @@
 import type { Capability } from '../../src/auth/permissions.ts';
+import type { Database } from '../../src/db/database.ts';
 
 // Who may use each route. One entry per "METHOD path" in app.routes: the route test fails for a
 // route with no entry, so a new route must say here who may reach it.
@@ -176,5 +177,31 @@ export function routeTable(i: Ids): Record<string, RouteRule> {
     'POST /webhooks/resend': { webhook: true, path: '/webhooks/resend' },
     'POST /webhooks/twilio/inbound': { webhook: true, path: '/webhooks/twilio/inbound' },
     'POST /webhooks/twilio/status': { webhook: true, path: '/webhooks/twilio/status' },
+  };
+}
+
+/** The demo world's records the table's paths point at (Riverside's, so another practice gets 404). */
+export async function resolveIds(db: Database): Promise<Ids> {
+  const riverside = (await db.selectFrom('practices').select('id').where('name', 'like', 'Riverside%').executeTakeFirstOrThrow()).id;
+  const patient = await db.selectFrom('patients').select('id').where('practice_id', '=', riverside).where('first_name', '=', 'Maria').orderBy('id').executeTakeFirstOrThrow();
+  const ticket = await db.selectFrom('tickets').select('id').where('practice_id', '=', riverside).where('visibility', '=', 'anyone').where('admin_level', '=', false).where('department', '=', 'billing').orderBy('id').executeTakeFirstOrThrow();
+  const attachment = await db.selectFrom('ticket_attachments').select('id').where('ticket_id', '=', ticket.id).executeTakeFirst();
+  const statement = await db.selectFrom('statements').select('id').where('patient_id', '=', patient.id).executeTakeFirst();
+  const idea = await db.selectFrom('feedback_ideas').select('id').orderBy('id').executeTakeFirstOrThrow();
+  const user = (email: string) => db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow();
+  return {
+    riverside,
+    patient: patient.id,
+    ticket: ticket.id,
+    attachment: attachment?.id ?? null,
+    statement: statement?.id ?? null,
+    importId: null,
+    idea: idea.id,
+    staffMember: (await user('frontdesk@riverside.example')).id,
+    vendorUser: (await user('support@stratapt.example')).id,
+    practice: riverside,
+    notice: null,
+    outbox: null,
+    printBatch: null,
   };
 }

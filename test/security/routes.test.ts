@@ -3,7 +3,7 @@ import { createTestContext, Client, type TestContext } from '../support/context.
 import { can, loadActor, type Actor } from '../../src/auth/permissions.ts';
 import { issuePortalLink } from '../../src/portal/links.ts';
 import { createPortalSession, PORTAL_COOKIE } from '../../src/portal/sessions.ts';
-import { routeTable, type Ids, type RouteRule } from './route-table.ts';
+import { resolveIds, routeTable, type Ids, type RouteRule } from './route-table.ts';
 
 // Every route × every kind of visitor, generated from the app's own route list: the expectation
 // comes from route-table.ts (who may use the route) and the permission module (what each person may
@@ -31,30 +31,7 @@ const actors = new Map<string, Actor>();
 beforeAll(async () => {
   t = await createTestContext();
   const db = t.db;
-  const riverside = (await db.selectFrom('practices').select('id').where('name', 'like', 'Riverside%').executeTakeFirstOrThrow()).id;
-  const first = async <T,>(q: Promise<T | undefined>) => (await q) ?? null;
-  const patient = await db.selectFrom('patients').select('id').where('practice_id', '=', riverside).where('first_name', '=', 'Maria').orderBy('id').executeTakeFirstOrThrow();
-  const ticket = await db.selectFrom('tickets').select('id').where('practice_id', '=', riverside).where('visibility', '=', 'anyone').where('admin_level', '=', false).where('department', '=', 'billing').orderBy('id').executeTakeFirstOrThrow();
-  const attachment = await first(db.selectFrom('ticket_attachments').select('id').where('ticket_id', '=', ticket.id).executeTakeFirst());
-  const statement = await first(db.selectFrom('statements').select('id').where('patient_id', '=', patient.id).executeTakeFirst());
-  const idea = await db.selectFrom('feedback_ideas').select('id').orderBy('id').executeTakeFirstOrThrow();
-  const staffMember = await t.userId('frontdesk@riverside.example');
-  const vendorUser = await t.userId('support@stratapt.example');
-  ids = {
-    riverside,
-    patient: patient.id,
-    ticket: ticket.id,
-    attachment: attachment ? (attachment as { id: number }).id : null,
-    statement: statement ? (statement as { id: number }).id : null,
-    importId: null,
-    idea: idea.id,
-    staffMember,
-    vendorUser,
-    practice: riverside,
-    notice: null,
-    outbox: null,
-    printBatch: null,
-  };
+  ids = await resolveIds(db);
   table = routeTable(ids);
   for (const r of ROLES) {
     if (!r.email) continue;

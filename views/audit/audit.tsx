@@ -82,7 +82,7 @@ export function AuditResults(props: Props) {
       {result.rows.length === 0 ? (
         <p>No entries match.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Audit entries">
           <table class="list audit">
             <caption class="visually-hidden">Audit entries, newest first, page {result.page}</caption>
             <thead>
