@@ -121,16 +121,22 @@ export class AuthorizeNetClient {
     const payload = {
       [root]: { merchantAuthentication: { name: this.credentials.apiLoginId, transactionKey: this.credentials.transactionKey }, ...fields },
     };
-    let res: Response;
-    try {
-      res = await fetch(this.apiUrl, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      throw new AuthorizeNetError(`Authorize.net could not be reached (${(err as Error).name})`);
+    // Every call made here only reads or asks for a form token, so one retry after a network
+    // failure (such as a kept-alive socket the server just closed) is safe.
+    let res: Response | undefined;
+    for (let attempt = 1; !res; attempt++) {
+      try {
+        res = await fetch(this.apiUrl, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(payload),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      } catch (err) {
+        if (attempt >= 2 || (err as Error).name === 'TimeoutError') {
+          throw new AuthorizeNetError(`Authorize.net could not be reached (${(err as Error).name})`);
+        }
+      }
     }
     if (!res.ok) throw new AuthorizeNetError(`Authorize.net answered HTTP ${res.status}`);
     const text = (await res.text()).replace(/^\uFEFF/, '');

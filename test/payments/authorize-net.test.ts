@@ -44,7 +44,9 @@ async function startPayment(client: PortalClient, amount: string): Promise<{ tok
   const page = await client.get(res.location!);
   expect(page.status).toBe(200);
   expect(page.headers.get('cache-control')).toContain('no-store');
-  const token = /name="token" value="([^"]+)"/.exec(page.text)![1];
+  const match = /name="token" value="([^"]+)"/.exec(page.text);
+  if (!match) throw new Error(`no hosted form token on the page: ${/<main[\s\S]*<\/main>/.exec(page.text)?.[0]}`);
+  const token = match[1];
   return { token, ref, page: page.text };
 }
 

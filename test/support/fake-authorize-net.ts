@@ -169,6 +169,7 @@ export async function startFakeAuthorizeNet(credentials = FAKE_CREDENTIALS): Pro
     res.writeHead(303, { Location: paid.returnUrl }).end();
   }
 
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return Object.assign(fake, {
