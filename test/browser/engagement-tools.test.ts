@@ -14,7 +14,7 @@ afterAll(() => h.close());
 const WINDOW_START = '2026-11-24T08:00';
 const WINDOW_END = '2026-11-24T17:00';
 
-describe('emergency notifications in a browser', () => {
+describe('emergency notifications in a browser', { timeout: 120_000 }, () => {
   it('composes a closure notice, previews the exact recipients and sends it', async () => {
     const page = await h.newPage();
     await h.signIn(page, 'director@riverside.example');
@@ -71,7 +71,7 @@ describe('emergency notifications in a browser', () => {
   });
 });
 
-describe('Patient Email Report in a browser', () => {
+describe('Patient Email Report in a browser', { timeout: 120_000 }, () => {
   it('downloads the CSV as a Practice Administrator with Reporting', async () => {
     const page = await h.newPage();
     await h.signIn(page, 'admin@riverside.example');
@@ -89,5 +89,29 @@ describe('Patient Email Report in a browser', () => {
     await page.goto('/reports/patient-email');
     await expect.poll(() => page.getByRole('heading', { name: 'Recent downloads' }).count()).toBe(1);
     await expectAccessible(page);
+  });
+});
+
+describe('statements in a browser', { timeout: 120_000 }, () => {
+  it('shows a patient’s statements to staff and the day’s print batch to the vendor’s Billing team', async () => {
+    const patient = await h.t.db.selectFrom('patients').select('id').where('account_number', '=', 'R-1014').executeTakeFirstOrThrow();
+    const page = await h.newPage();
+    await h.signIn(page, 'frontdesk@riverside.example');
+    await page.goto(`/patients/${patient.id}/statements`);
+    await expect.poll(() => page.getByRole('link', { name: 'Statements' }).getAttribute('aria-current')).toBe('page');
+    expect(await page.getByRole('cell', { name: /Mail to alternate statement address/ }).count()).toBe(1);
+    const pdfLink = page.getByRole('link', { name: /View statement of .* \(PDF\)/ });
+    expect(await pdfLink.getAttribute('href')).toMatch(new RegExp(`^/patients/${patient.id}/statements/\\d+\\.pdf$`));
+    await expectAccessible(page);
+
+    const vendor = await h.newPage();
+    await h.signIn(vendor, 'billing@stratapt.example');
+    await vendor.getByRole('navigation', { name: 'Menu Bar' }).getByRole('link', { name: 'Print Batches' }).click();
+    await vendor.waitForURL((u) => u.pathname === '/vendor/print-batches');
+    const download = vendor.getByRole('link', { name: /Download Riverside Physical Therapy .* \(PDF\)/ });
+    expect(await download.count()).toBe(1);
+    await expectAccessible(vendor);
+    const [file] = await Promise.all([vendor.waitForEvent('download'), download.click()]);
+    expect(file.suggestedFilename()).toMatch(/^statements-riverside-physical-therapy-\d{4}-\d{2}-\d{2}\.pdf$/);
   });
 });
