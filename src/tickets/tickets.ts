@@ -204,9 +204,9 @@ export async function findHypercare(db: Database, actor: Actor, now: Date) {
 
 const checkbox = z.preprocess((v) => v === 'on' || v === 'true' || v === true, z.boolean());
 const createSchema = z.object({
-  subject: z.string().trim().min(1, 'Enter a subject.').max(SUBJECT_MAX, `Use at most ${SUBJECT_MAX} characters.`),
+  subject: z.string({ error: 'Enter a subject.' }).trim().min(1, 'Enter a subject.').max(SUBJECT_MAX, `Use at most ${SUBJECT_MAX} characters.`),
   type: z.enum(['billing', 'success', 'technical', 'feedback'], { error: 'Choose the type of question: it routes the thread to the right team.' }),
-  message: z.string().trim().min(1, 'Write your message.').max(MESSAGE_MAX, `Use at most ${MESSAGE_MAX.toLocaleString('en-US')} characters.`),
+  message: z.string({ error: 'Write your message.' }).trim().min(1, 'Write your message.').max(MESSAGE_MAX, `Use at most ${MESSAGE_MAX.toLocaleString('en-US')} characters.`),
   patient_id: z.string().trim().regex(/^\d{0,15}$/, 'Choose a patient from the list.').optional(),
   show_all: checkbox,
   visible_to: z.string().optional(),
@@ -305,7 +305,7 @@ export async function createTicket(
 // ---- Replying ------------------------------------------------------------------------------
 
 const replySchema = z.object({
-  message: z.string().trim().min(1, 'Write your reply.').max(MESSAGE_MAX, `Use at most ${MESSAGE_MAX.toLocaleString('en-US')} characters.`),
+  message: z.string({ error: 'Write your reply.' }).trim().min(1, 'Write your reply.').max(MESSAGE_MAX, `Use at most ${MESSAGE_MAX.toLocaleString('en-US')} characters.`),
 });
 
 /**

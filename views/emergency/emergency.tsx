@@ -126,7 +126,7 @@ function RecipientsPreview(props: { preview: RecipientPreview; requestKey: strin
               ? ` ${preview.unreachable} more with appointments cannot be reached on the chosen channels (unsubscribed, opted out, or no contact).`
               : ''}
           </p>
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
             <table class="list">
               <caption class="visually-hidden">Patients who will receive this notice</caption>
               <thead>
@@ -181,7 +181,7 @@ function NoticeHistory(props: { notices: NoticeSummary[]; tz: string }) {
   return (
     <section aria-labelledby="history-heading">
       <h2 id="history-heading">Sent notices</h2>
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
         <table class="list">
           <thead>
             <tr>
@@ -245,7 +245,7 @@ export function NoticePage(props: {
         <dd class="message-text">{notice.message}</dd>
       </dl>
       <h2>Messages</h2>
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
         <table class="list">
           <thead>
             <tr>

@@ -22,7 +22,7 @@ export function DeliverabilityPage(props: { ctx: ViewContext; rows: Deliverabili
             ) : (
               <>
                 <Chart rows={[...rows].reverse()} label={`${c.label}: sent and delivered per month`} />
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
                   <table class="deliverability">
                     <thead>
                       <tr>

@@ -49,7 +49,7 @@ export function EngagementPanel(props: { ctx: ViewContext; e: Engagement; error?
 
       <h2>Subscriptions</h2>
       <p class="muted">Balance alerts start off and need the patient's recorded agreement. Appointment reminders and emergency notifications are on unless turned off, when the patient has that contact.</p>
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
         <table class="subscriptions">
           <thead>
             <tr>
@@ -83,7 +83,7 @@ export function EngagementPanel(props: { ctx: ViewContext; e: Engagement; error?
       {e.history.length === 0 ? (
         <p>No changes recorded yet.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
           <table class="consent-history">
             <thead>
               <tr>

@@ -46,7 +46,7 @@ export function ImportPage(props: { ctx: ViewContext; imports: ImportRow[]; valu
       </Form>
 
       <h2>Columns</h2>
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
         <table>
           <thead>
             <tr>
@@ -85,7 +85,7 @@ export function ImportPage(props: { ctx: ViewContext; imports: ImportRow[]; valu
       {props.imports.length === 0 ? (
         <p>None yet.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
           <table>
             <thead>
               <tr>
@@ -185,7 +185,7 @@ export function ImportProgress(props: { imp: ImportRow }) {
                   Download the report of rejected rows (CSV)
                 </a>
               </p>
-              <div class="table-wrap">
+              <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
                 <table>
                   <caption>Rejected rows{imp.errors.length > 100 ? ' (the first 100; the report has all)' : ''}</caption>
                   <thead>

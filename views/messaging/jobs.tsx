@@ -12,7 +12,7 @@ export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: R
       <h1>Jobs</h1>
       {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
       {props.schedulerRunning ? null : <p class="warning">The scheduler is off in this process (SCHEDULER=false): jobs run only with Run now.</p>}
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
         <table class="list">
           <caption class="visually-hidden">Scheduled jobs</caption>
           <thead>
@@ -71,7 +71,7 @@ export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: R
       {props.failed.length === 0 ? (
         <p>None.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
           <table class="list">
             <thead>
               <tr>

@@ -116,7 +116,7 @@ export function PatientAccountPage(props: {
         {appointments.length === 0 ? (
           <p>No appointments.</p>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
             <table>
               <thead>
                 <tr>
@@ -151,7 +151,7 @@ function CaseLedgerTable(props: { c: CaseLedger; tz: string }) {
       <h3>
         {c.title} <span class="meta">opened {formatDob(c.opened_on)}{c.closed_on ? `, closed ${formatDob(c.closed_on)}` : ''}</span>
       </h3>
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
         <table>
           <thead>
             <tr>

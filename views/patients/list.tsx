@@ -49,7 +49,7 @@ export function PatientResults(props: PatientListProps) {
       {props.rows.length === 0 ? (
         <p>{props.q ? `No ${props.showAll ? '' : 'active '}patient accounts match “${props.q}”.` : 'No patient accounts yet.'}{!props.showAll && props.q ? ' Try Show All to include inactive accounts.' : ''}</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
           <table class="list">
             <caption class="visually-hidden">Patient accounts</caption>
             <thead>

@@ -84,7 +84,7 @@ export function PaymentSettingsPage(props: {
           <section aria-labelledby="online-heading">
             <h2 id="online-heading">Online payments</h2>
             {props.payments.length ? (
-              <div class="table-wrap">
+              <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
                 <table>
                   <thead>
                     <tr>

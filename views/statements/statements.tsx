@@ -26,7 +26,7 @@ export function PatientStatementsPage(props: { ctx: ViewContext; patient: Statem
           : '.'}
       </p>
       {props.statements.length ? (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
           <table class="list">
             <thead>
               <tr>
@@ -75,7 +75,7 @@ export function PrintBatchesPage(props: { ctx: ViewContext; batches: PrintBatchR
       <h1>Statement print batches</h1>
       <p>Mailed patient statements, gathered per practice and day. Download a batch as one PDF for the mail house; each statement starts on a new page and carries the patient’s personal payment link.</p>
       {props.batches.length ? (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
           <table class="list">
             <thead>
               <tr>

@@ -48,7 +48,7 @@ export function GetHelpPage(props: {
       </form>
       <p class="muted">Before creating a new message thread, search existing threads to see if the question has already been addressed.</p>
       {rows.length ? (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
           <table class="list tickets">
             <caption class="visually-hidden">{q ? `Threads whose subject matches “${q}”` : 'Your message threads, newest activity first'}</caption>
             <thead>

@@ -65,7 +65,7 @@ export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: 
       {queue.rows.length === 0 ? (
         <p class="muted">No threads here.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
           <table class="list queue">
             <caption class="visually-hidden">
               {FILTER_LABEL[queue.filter]} in {QUEUE_LABEL[queue.department]}
