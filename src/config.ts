@@ -126,3 +126,8 @@ export function databaseUrlFromEnv(): string | undefined {
 function stripEmpty(env: Record<string, string | undefined>) {
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
 }
+
+/** For command-line tools (migrate, seed) that never sign cookies: APP_SECRET may be absent. */
+export function loadToolConfig(): Config {
+  return loadConfig({ ...process.env, APP_SECRET: process.env.APP_SECRET || 'x'.repeat(32) });
+}

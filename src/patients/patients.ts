@@ -1,3 +1,4 @@
+import { latestCaseTitle } from './search.ts';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
@@ -54,15 +55,7 @@ export async function listPatients(db: Database, actor: Actor, query: PatientLis
       'patients.date_of_birth',
       'patients.status',
       'patients.balance_cents',
-      (eb) =>
-        eb
-          .selectFrom('cases')
-          .select('cases.title')
-          .whereRef('cases.patient_id', '=', 'patients.id')
-          .orderBy('cases.opened_on', 'desc')
-          .orderBy('cases.id', 'desc')
-          .limit(1)
-          .as('latest_case'),
+      latestCaseTitle,
     ])
     .orderBy('patients.last_name')
     .orderBy('patients.first_name')

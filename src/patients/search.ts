@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
 
@@ -41,15 +42,7 @@ export async function searchPatients(
       'patients.last_name',
       'patients.date_of_birth',
       'patients.status',
-      (eb) =>
-        eb
-          .selectFrom('cases')
-          .select('cases.title')
-          .whereRef('cases.patient_id', '=', 'patients.id')
-          .orderBy('cases.opened_on', 'desc')
-          .orderBy('cases.id', 'desc')
-          .limit(1)
-          .as('latest_case'),
+      latestCaseTitle,
     ])
     .where('patients.practice_id', '=', practiceId);
   if (!options.includeInactive) query = query.where('patients.status', '=', 'active');
@@ -128,4 +121,16 @@ function parseDateOfBirth(term: string): string | null {
 
 export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+/** The title of an account's most recent case: how staff tell a person's several accounts apart. */
+export function latestCaseTitle(eb: ExpressionBuilder<DB, 'patients'>) {
+  return eb
+    .selectFrom('cases')
+    .select('cases.title')
+    .whereRef('cases.patient_id', '=', 'patients.id')
+    .orderBy('cases.opened_on', 'desc')
+    .orderBy('cases.id', 'desc')
+    .limit(1)
+    .as('latest_case');
 }
