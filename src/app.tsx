@@ -198,9 +198,12 @@ export function createApp(deps: AppDeps) {
 }
 
 function isDatabaseUnavailable(err: Error): boolean {
-  const code = (err as { code?: string }).code ?? '';
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(code) ||
-    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(err.message)
-  );
+  // pg reports a lost connection in several shapes: a server code, a socket code, or only a message
+  // (a pooled client whose socket died says it "is not queryable"); a wrapped error carries it as its cause.
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: string }).code ?? '';
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '57P05', '08000', '08003', '08006'].includes(code)) return true;
+    if (/Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|terminating connection|Client was closed|server closed the connection/i.test(e.message)) return true;
+  }
+  return false;
 }
