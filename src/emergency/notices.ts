@@ -10,6 +10,7 @@ import { enqueueMessage } from '../messaging/outbox.ts';
 import { checkPromotional, describeMatches, type PromotionalMatch } from '../engagement/promotional-guard.ts';
 import { CHANNELS, reachableOn } from '../reminders/audience.ts';
 import { NotFound } from '../web/errors.ts';
+import { dateTimeFormat } from '../intl.ts';
 
 // Emergency (closure) notifications, SPEC.md section 4: a Therapy Director or above tells the
 // patients whose appointments fall in an affected window that the clinic is closed. There is no
@@ -250,8 +251,8 @@ export function noticeContent(practice: { name: string; phone: string; time_zone
 }
 
 export function formatWindow(start: Date, end: Date, timeZone: string): string {
-  const f = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
-  const zone = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(end).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  const f = dateTimeFormat('en-US', { timeZone, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+  const zone = dateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(end).find((p) => p.type === 'timeZoneName')?.value ?? '';
   return `${f.format(start)} – ${f.format(end)} ${zone}`.trim();
 }
 

@@ -3,7 +3,7 @@ import { encodeBase32UpperCaseNoPadding } from '@oslojs/encoding';
 import type { Database } from '../db/database.ts';
 import type { Config } from '../config.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { parseAmountToCents } from '../ledger/money.ts';
+import { formatCents, parseAmountToCents } from '../ledger/money.ts';
 import { practiceContact, type PracticeContact } from './access.ts';
 import type { PortalSession } from './sessions.ts';
 import { authorizeNetClient, onlinePaymentsEnabled, practiceGateway } from '../payments/settings.ts';
@@ -101,7 +101,7 @@ export async function createPaymentRequest(
   const cents = parseAmountToCents(values.amount);
   if (cents === null) errors.amount = 'Enter an amount in dollars and cents, such as 25.00.';
   else if (cents <= 0) errors.amount = 'Enter an amount above zero.';
-  else if (chosen && chosen.balance_cents > 0 && cents > chosen.balance_cents) errors.amount = `Enter at most the balance of ${formatDollars(chosen.balance_cents)}.`;
+  else if (chosen && chosen.balance_cents > 0 && cents > chosen.balance_cents) errors.amount = `Enter at most the balance of ${formatCents(chosen.balance_cents)}.`;
   if (Object.keys(errors).length || !chosen || cents === null) return { ok: false, errors, values };
   const refId = newRefId();
   await db.transaction().execute(async (trx) => {
@@ -179,8 +179,4 @@ function newRefId(): string {
   const bytes = new Uint8Array(10);
   crypto.getRandomValues(bytes);
   return 'P' + encodeBase32UpperCaseNoPadding(bytes);
-}
-
-function formatDollars(cents: number): string {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(cents / 100);
 }

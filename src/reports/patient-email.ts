@@ -3,6 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Database } from '../db/database.ts';
 import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { dateTimeFormat } from '../intl.ts';
 
 // The Patient Email Report (seed 001, SPEC.md section 7): every patient's contact information, for
 // import into a marketing platform outside StrataEMR. It is the way out for marketing, so it is
@@ -128,7 +129,7 @@ async function* reportPages(db: Database, practiceId: number, filter: ReportFilt
 
 export async function reportFilename(db: Database, actor: Actor, now: Date): Promise<string> {
   const practice = await db.selectFrom('practices').select(['name', 'time_zone']).where('id', '=', practiceIdOf(actor)).executeTakeFirstOrThrow();
-  const date = new Intl.DateTimeFormat('en-CA', { timeZone: practice.time_zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  const date = dateTimeFormat('en-CA', { timeZone: practice.time_zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
   const slug = practice.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
   return `patient-email-report-${slug}-${date}.csv`;
 }

@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
 import type { StatementContent } from './statements.ts';
+import { dateTimeFormat } from '../intl.ts';
 
 // Statement PDFs, drawn from the snapshot a statement keeps, so a statement always shows the lines
 // it had when it was made. One statement per page run; a print batch is many in one document.
@@ -98,5 +99,5 @@ function drawStatement(doc: PDFKit.PDFDocument, s: PrintableStatement) {
 
 function longDate(iso: string): string {
   const [y, m, d] = iso.split('-').map(Number);
-  return new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'long', day: 'numeric', year: 'numeric' }).format(new Date(Date.UTC(y, m - 1, d)));
+  return dateTimeFormat('en-US', { timeZone: 'UTC', month: 'long', day: 'numeric', year: 'numeric' }).format(new Date(Date.UTC(y, m - 1, d)));
 }

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { enqueueMessage } from '../messaging/outbox.ts';
 import { registerSendCheck } from '../messaging/checks.ts';
 import { issuePortalLink } from '../portal/links.ts';
+import { dateTimeFormat } from '../intl.ts';
 
 // Patient statements (seed 002, SPEC.md section 6): generated at 30, 60 and 90 days after the first
 // patient responsibility of the current unpaid balance, while the balance is above zero, once each.
@@ -213,7 +214,7 @@ async function statementActivity(db: Database, patientId: number, anchorEntryId:
   };
   const signed = (r: { kind: string; amount_cents: number }) => (r.kind === 'responsibility' ? r.amount_cents : -r.amount_cents);
   const balanceForwardCents = rows.filter((r) => !isAfterAnchor(r)).reduce((sum, r) => sum + signed(r), 0);
-  const day = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const day = dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
   const cases = new Map<number, { title: string; entries: StatementEntry[]; subtotalCents: number }>();
   for (const r of rows.filter(isAfterAnchor)) {
     const c = cases.get(r.case_id) ?? { title: r.title, entries: [], subtotalCents: 0 };

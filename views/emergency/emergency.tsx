@@ -4,6 +4,7 @@ import type { ViewContext } from '../../src/web/context.ts';
 import type { PromotionalMatch } from '../../src/engagement/promotional-guard.ts';
 import { PROMOTIONAL_REFUSAL, PATIENT_EMAIL_REPORT_PATH } from '../../src/engagement/promotional-guard.ts';
 import { MESSAGE_MAX, REASONS, formatWindow, type NoticeSummary, type RecipientPreview } from '../../src/emergency/notices.ts';
+import { dateTimeFormat } from '../../src/intl.ts';
 
 export type ComposeValues = { reason?: string; window_start?: string; window_end?: string; message?: string; channels?: string[] };
 
@@ -105,7 +106,7 @@ export function MarketingRefusal(props: { matches: PromotionalMatch[] }) {
 function RecipientsPreview(props: { preview: RecipientPreview; requestKey: string; values: ComposeValues; tz: string; csrf: string }) {
   const { preview, values, tz } = props;
   const n = preview.recipients.length;
-  const time = new Intl.DateTimeFormat('en-US', { timeZone: tz, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+  const time = dateTimeFormat('en-US', { timeZone: tz, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
   return (
     <section class="card" aria-labelledby="preview-heading" id="preview">
       <h2 id="preview-heading">Recipients</h2>
@@ -279,5 +280,5 @@ export function NoticePage(props: {
 }
 
 function formatSent(at: Date, tz: string): string {
-  return new Intl.DateTimeFormat('en-US', { timeZone: tz, month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }).format(at);
+  return dateTimeFormat('en-US', { timeZone: tz, month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }).format(at);
 }

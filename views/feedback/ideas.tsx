@@ -3,6 +3,7 @@ import { Form, TextField, TextArea, SelectField, FormErrorSummary, type FieldErr
 import type { ViewContext } from '../../src/web/context.ts';
 import { FEEDBACK_STATUSES, STATUS_LABEL, TITLE_MAX, DESCRIPTION_MAX, COMMENT_MAX, type IdeaRow, type listIdeas, type findIdea, type findSimilarIdeas } from '../../src/feedback/ideas.ts';
 import type { FeedbackStatus } from '../../src/db/schema.ts';
+import { dateTimeFormat } from '../../src/intl.ts';
 
 type IdeaList = Awaited<ReturnType<typeof listIdeas>>;
 type IdeaData = Awaited<ReturnType<typeof findIdea>>;
@@ -11,7 +12,7 @@ type Similar = Awaited<ReturnType<typeof findSimilarIdeas>>;
 const PHI_WARNING = 'Ideas and comments are seen by every practice and by StrataPT. Do not include patient names, dates of birth, account numbers or any other patient information.';
 
 function dateOnly(d: Date): string {
-  return new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' }).format(d);
+  return dateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' }).format(d);
 }
 
 function listHref(list: { status: FeedbackStatus | null; sort: string }, change: { status?: FeedbackStatus | null; sort?: string; page?: number }) {

@@ -1,11 +1,12 @@
+import { dateTimeFormat } from '../../src/intl.ts';
 // Display formats for the patient pages: instants in the practice's time zone.
 
 export function formatDateTime(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-US', { timeZone, month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }).format(at);
+  return dateTimeFormat('en-US', { timeZone, month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }).format(at);
 }
 
 export function formatDay(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-US', { timeZone, month: 'short', day: 'numeric', year: 'numeric' }).format(at);
+  return dateTimeFormat('en-US', { timeZone, month: 'short', day: 'numeric', year: 'numeric' }).format(at);
 }
 
 /** '1980-04-12' -> '04/12/1980', the way the front desk reads dates of birth. */

@@ -4,6 +4,7 @@ import type { ViewContext } from '../../src/web/context.ts';
 import type { OnlinePaymentRow, PaymentSettingsSummary } from '../../src/payments/settings.ts';
 import { formatCents } from '../../src/ledger/money.ts';
 import { TZDate } from '@date-fns/tz';
+import { dateTimeFormat } from '../../src/intl.ts';
 
 export function PaymentSettingsPage(props: {
   ctx: ViewContext;
@@ -145,5 +146,5 @@ export function PaymentSettingsPage(props: {
 }
 
 function formatAt(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new TZDate(at.getTime(), timeZone));
+  return dateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new TZDate(at.getTime(), timeZone));
 }

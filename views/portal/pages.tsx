@@ -3,6 +3,7 @@ import type { PracticeContact } from '../../src/portal/access.ts';
 import type { PortalAccount } from '../../src/portal/account.ts';
 import { formatCents } from '../../src/ledger/money.ts';
 import { TZDate } from '@date-fns/tz';
+import { dateTimeFormat } from '../../src/intl.ts';
 
 type Errors = Record<string, string | undefined>;
 
@@ -307,9 +308,9 @@ export function SessionEndedPage() {
 
 function timeIn(at: Date, timeZone: string): string {
   const t = new TZDate(at.getTime(), timeZone);
-  return new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(t);
+  return dateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(t);
 }
 
 function dateIn(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone }).format(at);
+  return dateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone }).format(at);
 }

@@ -2,6 +2,7 @@ import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { ExportRecord, ReportFilter } from '../../src/reports/patient-email.ts';
 import { REPORT_COLUMNS } from '../../src/reports/patient-email.ts';
+import { dateTimeFormat } from '../../src/intl.ts';
 
 export function ReportsIndexPage(props: { ctx: ViewContext }) {
   return (
@@ -19,7 +20,7 @@ export function ReportsIndexPage(props: { ctx: ViewContext }) {
 
 export function PatientEmailReportPage(props: { ctx: ViewContext; filter: ReportFilter; error?: string; exports: ExportRecord[] }) {
   const tz = props.ctx.practice?.time_zone ?? 'UTC';
-  const when = new Intl.DateTimeFormat('en-US', { timeZone: tz, month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' });
+  const when = dateTimeFormat('en-US', { timeZone: tz, month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' });
   return (
     <AppLayout ctx={props.ctx} title="Patient Email Report">
       <p>

@@ -3,6 +3,7 @@ import { PatientMenu } from '../patients/menu.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { PatientStatementRow, PrintBatchRow } from '../../src/statements/access.ts';
 import { money } from '../../src/statements/pdf.ts';
+import { dateTimeFormat } from '../../src/intl.ts';
 
 type StatementPatient = { id: number; first_name: string; last_name: string; account_number: string; date_of_birth: string; status: string; statement_delivery: string; alt_address_line1: string | null; address_line1: string | null };
 
@@ -69,7 +70,7 @@ function deliveryText(s: PatientStatementRow): string {
 }
 
 export function PrintBatchesPage(props: { ctx: ViewContext; batches: PrintBatchRow[] }) {
-  const when = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
+  const when = dateTimeFormat('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
   return (
     <AppLayout ctx={props.ctx} title="Print batches">
       <h1>Statement print batches</h1>

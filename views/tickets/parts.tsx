@@ -1,11 +1,12 @@
 import type { OverdueBlock } from '../../src/tickets/overdue.ts';
 import { isOverdue } from '../../src/tickets/overdue.ts';
+import { dateTimeFormat } from '../../src/intl.ts';
 
 export const SUPPORT_PHONE = '866-281-7636';
 
 /** "Mon, Nov 23, 2026, 9:00 AM CST" in the practice's time zone. */
 export function formatLocal(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-US', {
+  return dateTimeFormat('en-US', {
     timeZone,
     weekday: 'short',
     month: 'short',
