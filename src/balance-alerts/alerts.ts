@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Channel } from '../db/schema.ts';
 import { registerSendCheck } from '../messaging/checks.ts';
+import { enqueueMessages } from '../messaging/outbox.ts';
 import { nextTextWindow } from '../messaging/quiet-hours.ts';
 import { hashPortalToken, PORTAL_LINK_DAYS } from '../portal/links.ts';
 import { encodeBase64urlNoPadding } from '@oslojs/encoding';
@@ -89,19 +90,20 @@ const WRITE_CHUNK = 500;
 
 /**
  * Writes a fresh portal link and an outbox row per due (patient, channel), a chunk per statement:
- * the same rows issuePortalLink and enqueueMessage write one at a time, so the first run after a
- * practice turns alerts on (tens of thousands due at once) takes seconds, not minutes.
+ * the same rows issuePortalLink writes one at a time, so the first run after a practice turns alerts
+ * on (tens of thousands due at once) takes seconds, not minutes.
  */
 async function queueBalanceAlerts(trx: Database, now: Date, publicUrl: string, due: DueBalanceAlert[]): Promise<number> {
   if (!due.length) return 0;
   const tokens = due.map(() => newPortalToken());
+  const hashes = tokens.map(hashPortalToken);
   const links = await trx
     .insertInto('portal_links')
     .values(
       due.map((d, k) => ({
         practice_id: d.practice_id,
         patient_id: d.patient_id,
-        token_hash: hashPortalToken(tokens[k]),
+        token_hash: hashes[k],
         purpose: 'balance',
         created_at: now,
         expires_at: new Date(now.getTime() + PORTAL_LINK_DAYS * 86_400_000),
@@ -110,37 +112,34 @@ async function queueBalanceAlerts(trx: Database, now: Date, publicUrl: string, d
     .returning(['id', 'token_hash'])
     .execute();
   const linkId = new Map(links.map((l) => [l.token_hash, l.id]));
-  const inserted = await trx
-    .insertInto('outbox_messages')
-    .values(
-      due.map((d, k) => {
-        const message = balanceAlertMessage(d, `${publicUrl}/portal/${tokens[k]}`);
-        const opens = d.channel === 'sms' ? nextTextWindow(now, d.time_zone) : null;
-        return {
-          practice_id: d.practice_id,
-          patient_id: d.patient_id,
-          user_id: null,
-          kind: BALANCE_ALERT_KIND,
-          channel: d.channel,
-          recipient: d.recipient,
-          subject: message.subject,
-          body: message.body,
-          html: message.html,
-          headers: JSON.stringify({}),
-          reason: JSON.stringify({ portalLinkId: linkId.get(hashPortalToken(tokens[k])) }),
-          // One alert per patient, channel and cycle, even if two instances run at once.
-          dedupe_key: `balance-alert:${d.patient_id}:${d.channel}:${localDate(now, d.time_zone)}`,
-          // Texts wait for 08:00 in the practice's time zone (the dispatcher checks again at send time).
-          next_attempt_at: opens && opens > now ? opens : now,
-          created_at: now,
-          updated_at: now,
-        };
-      }),
-    )
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .returning('id')
-    .execute();
-  return inserted.length;
+  // The cycle's day and the next texting window depend only on the practice's zone.
+  const zones = new Map<string, { day: string; textsFrom: Date | undefined }>();
+  const zone = (timeZone: string) => {
+    let z = zones.get(timeZone);
+    if (!z) zones.set(timeZone, (z = { day: localDate(now, timeZone), textsFrom: nextTextWindow(now, timeZone) ?? undefined }));
+    return z;
+  };
+  const queued = await enqueueMessages(
+    trx,
+    now,
+    due.map((d, k) => {
+      const message = balanceAlertMessage(d, `${publicUrl}/portal/${tokens[k]}`);
+      return {
+        practiceId: d.practice_id,
+        patientId: d.patient_id,
+        kind: BALANCE_ALERT_KIND,
+        channel: d.channel,
+        recipient: d.recipient,
+        ...message,
+        reason: { portalLinkId: linkId.get(hashes[k]) },
+        // One alert per patient, channel and cycle, even if two instances run at once.
+        dedupeKey: `balance-alert:${d.patient_id}:${d.channel}:${zone(d.time_zone).day}`,
+        // Texts wait for 08:00 in the practice's time zone (the dispatcher checks again at send time).
+        sendAfter: d.channel === 'sms' ? zone(d.time_zone).textsFrom : undefined,
+      };
+    }),
+  );
+  return queued.length;
 }
 
 function newPortalToken(): string {

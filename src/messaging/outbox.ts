@@ -28,25 +28,50 @@ export type OutgoingMessage = {
 export async function enqueueMessage(db: Database, now: Date, m: OutgoingMessage): Promise<number | null> {
   const row = await db
     .insertInto('outbox_messages')
-    .values({
-      practice_id: m.practiceId,
-      patient_id: m.patientId ?? null,
-      user_id: m.userId ?? null,
-      kind: m.kind,
-      channel: m.channel,
-      recipient: m.recipient,
-      subject: m.subject ?? null,
-      body: m.body,
-      html: m.html ?? null,
-      headers: JSON.stringify(m.headers ?? {}),
-      reason: JSON.stringify(m.reason ?? {}),
-      dedupe_key: m.dedupeKey,
-      next_attempt_at: m.sendAfter && m.sendAfter > now ? m.sendAfter : now,
-      created_at: now,
-      updated_at: now,
-    })
+    .values(outboxRow(now, m))
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .returning('id')
     .executeTakeFirst();
   return row?.id ?? null;
+}
+
+const ENQUEUE_CHUNK = 500;
+
+/**
+ * Queues many messages, a few hundred rows per statement (a scheduled job that finds tens of
+ * thousands due at once takes seconds, not minutes). Returns the ids of the rows written, in no
+ * particular order; a message whose dedupe key exists already is skipped, as with enqueueMessage.
+ */
+export async function enqueueMessages(db: Database, now: Date, messages: OutgoingMessage[]): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < messages.length; i += ENQUEUE_CHUNK) {
+    const rows = await db
+      .insertInto('outbox_messages')
+      .values(messages.slice(i, i + ENQUEUE_CHUNK).map((m) => outboxRow(now, m)))
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .returning('id')
+      .execute();
+    for (const r of rows) ids.push(r.id);
+  }
+  return ids;
+}
+
+function outboxRow(now: Date, m: OutgoingMessage) {
+  return {
+    practice_id: m.practiceId,
+    patient_id: m.patientId ?? null,
+    user_id: m.userId ?? null,
+    kind: m.kind,
+    channel: m.channel,
+    recipient: m.recipient,
+    subject: m.subject ?? null,
+    body: m.body,
+    html: m.html ?? null,
+    headers: JSON.stringify(m.headers ?? {}),
+    reason: JSON.stringify(m.reason ?? {}),
+    dedupe_key: m.dedupeKey,
+    next_attempt_at: m.sendAfter && m.sendAfter > now ? m.sendAfter : now,
+    created_at: now,
+    updated_at: now,
+  };
 }

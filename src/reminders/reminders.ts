@@ -2,9 +2,10 @@ import { sql } from 'kysely';
 import { TZDate } from '@date-fns/tz';
 import type { Database } from '../db/database.ts';
 import type { Channel } from '../db/schema.ts';
-import { enqueueMessage } from '../messaging/outbox.ts';
+import { enqueueMessages, type OutgoingMessage } from '../messaging/outbox.ts';
 import { registerSendCheck } from '../messaging/checks.ts';
 import { CHANNELS, reachableOn } from './audience.ts';
+import { dateTimeFormat } from '../intl.ts';
 
 // Appointment reminders (SPEC.md section 4): one per appointment and subscribed channel, the
 // practice's lead time (24, 48 or 72 hours) before it starts.
@@ -31,12 +32,12 @@ const MAX_SHIFT_HOURS = 13;
 /** One pass of the 'appointment-reminders' job; returns how many reminders it queued. */
 export async function runAppointmentReminders(db: Database, now: Date): Promise<number> {
   const candidates = await findReminderCandidates(db, now);
-  let queued = 0;
+  const messages: OutgoingMessage[] = [];
   for (const c of candidates) {
     const sendAt = reminderSendTime(c.starts_at, c.reminder_lead_hours, c.channel, c.time_zone);
     if (sendAt.getTime() > now.getTime() + ENQUEUE_AHEAD_MS) continue;
     const content = reminderContent(c);
-    const id = await enqueueMessage(db, now, {
+    messages.push({
       practiceId: c.practice_id,
       patientId: c.patient_id,
       kind: 'appointment_reminder',
@@ -48,9 +49,8 @@ export async function runAppointmentReminders(db: Database, now: Date): Promise<
       dedupeKey: reminderDedupeKey(c.id, c.channel, c.starts_at),
       sendAfter: sendAt,
     });
-    if (id) queued++;
   }
-  return queued;
+  return (await enqueueMessages(db, now, messages)).length;
 }
 
 export function reminderDedupeKey(appointmentId: number, channel: Channel, startsAt: Date): string {
@@ -115,10 +115,10 @@ async function findReminderCandidates(db: Database, now: Date): Promise<Candidat
 
 /** The words of a reminder: practice, date and time in its zone, location, phone. Nothing clinical. */
 export function reminderContent(a: { starts_at: Date; location: string; practice_name: string; practice_phone: string; time_zone: string }) {
-  const day = new Intl.DateTimeFormat('en-US', { timeZone: a.time_zone, weekday: 'short', month: 'short', day: 'numeric' }).format(a.starts_at);
-  const longDay = new Intl.DateTimeFormat('en-US', { timeZone: a.time_zone, weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' }).format(a.starts_at);
-  const time = new Intl.DateTimeFormat('en-US', { timeZone: a.time_zone, hour: 'numeric', minute: '2-digit' }).format(a.starts_at);
-  const zoned = new Intl.DateTimeFormat('en-US', { timeZone: a.time_zone, hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(a.starts_at);
+  const day = dateTimeFormat('en-US', { timeZone: a.time_zone, weekday: 'short', month: 'short', day: 'numeric' }).format(a.starts_at);
+  const longDay = dateTimeFormat('en-US', { timeZone: a.time_zone, weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' }).format(a.starts_at);
+  const time = dateTimeFormat('en-US', { timeZone: a.time_zone, hour: 'numeric', minute: '2-digit' }).format(a.starts_at);
+  const zoned = dateTimeFormat('en-US', { timeZone: a.time_zone, hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(a.starts_at);
   return {
     text: `${a.practice_name}: reminder of your appointment on ${day} at ${time} at ${a.location}. To reschedule, call ${a.practice_phone}. Reply STOP to opt out.`,
     subject: `Appointment reminder from ${a.practice_name}`,
