@@ -19,6 +19,11 @@ const schema = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   SCHEDULER: bool.default(true),
+  /** Per-job schedule overrides, "name=cron pattern" separated by ";" (croner, with seconds). */
+  JOB_SCHEDULES: z
+    .string()
+    .regex(/^\s*[a-z-]+\s*=[^;=]+(;\s*[a-z-]+\s*=[^;=]+)*;?\s*$/, 'expected "job-name=cron pattern; other-job=cron pattern"')
+    .optional(),
   DEMO: bool.optional(),
   TRUST_PROXY: bool.default(false),
   RESEND_API_KEY: z.string().min(1).optional(),
@@ -48,6 +53,8 @@ export type Config = {
   sessionIdleMs: number;
   sessionMaxMs: number;
   scheduler: boolean;
+  /** JOB_SCHEDULES: job name → croner pattern, replacing the job's default schedule. */
+  jobSchedules: Record<string, string>;
   /** Load demo data on first start. Defaults to on for the embedded database, off with DATABASE_URL. */
   demo: boolean;
   trustProxy: boolean;
@@ -87,6 +94,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     sessionMaxMs: e.SESSION_MAX_HOURS * 3_600_000,
     scheduler: e.SCHEDULER,
+    jobSchedules: parseJobSchedules(e.JOB_SCHEDULES),
     demo: e.DEMO ?? !e.DATABASE_URL,
     trustProxy: e.TRUST_PROXY,
     resend: e.RESEND_API_KEY
@@ -121,6 +129,17 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
 /** The environment's DATABASE_URL, for test support and tools that choose a database before a Config exists. */
 export function databaseUrlFromEnv(): string | undefined {
   return process.env.DATABASE_URL || undefined;
+}
+
+function parseJobSchedules(raw: string | undefined): Record<string, string> {
+  if (!raw) return {};
+  const out: Record<string, string> = {};
+  for (const part of raw.split(';')) {
+    if (!part.trim()) continue;
+    const [name, pattern] = part.split('=');
+    out[name.trim()] = pattern.trim();
+  }
+  return out;
 }
 
 function stripEmpty(env: Record<string, string | undefined>) {

@@ -6,14 +6,16 @@ import { openConfiguredDatabase, resolveAppSecret } from './boot.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { seedDemo } from './demo/seed.ts';
 import { createApp } from './app.tsx';
-import { startScheduler } from './jobs/scheduler.ts';
+import { startScheduler, withSchedules } from './jobs/scheduler.ts';
 import { jobs } from './jobs/index.ts';
 import { createTransports } from './messaging/transports.ts';
 
 async function main() {
   let config;
+  let scheduledJobs;
   try {
     config = await resolveAppSecret(loadConfig());
+    scheduledJobs = withSchedules(jobs, config.jobSchedules);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`Configuration error: ${err.message}`);
@@ -28,7 +30,7 @@ async function main() {
   if (config.demo && (await seedDemo(db, systemClock.now()))) logger.info('demo data loaded');
   const transports = createTransports(config);
   const deps = { db, dialect, clock: systemClock, config, logger, transports };
-  const scheduler = startScheduler({ db, clock: systemClock, logger, transports, publicUrl: config.publicUrl }, jobs, { autostart: config.scheduler });
+  const scheduler = startScheduler({ db, clock: systemClock, logger, transports, publicUrl: config.publicUrl }, scheduledJobs, { autostart: config.scheduler });
   const app = createApp({ ...deps, scheduler });
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     logger.info({ port: info.port, database: dialect, ms: Math.round(performance.now() - t0) }, `listening on ${config.publicUrl}`);

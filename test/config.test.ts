@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, ConfigError } from '../src/config.ts';
+import { withSchedules } from '../src/jobs/scheduler.ts';
+import { jobs } from '../src/jobs/index.ts';
 
 describe('config', () => {
   it('defaults to the embedded database with demo data', () => {
@@ -19,5 +21,15 @@ describe('config', () => {
   });
   it('turns demo data off by default with a real server', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://x@localhost/db', APP_SECRET: 'x'.repeat(40) }).demo).toBe(false);
+  });
+  it('overrides job schedules by name, and refuses an unknown job or a bad pattern at start', () => {
+    const c = loadConfig({ JOB_SCHEDULES: 'balance-alerts=0 */15 * * * *; statements=0 0 6 * * *' });
+    expect(c.jobSchedules).toEqual({ 'balance-alerts': '0 */15 * * * *', statements: '0 0 6 * * *' });
+    const scheduled = withSchedules(jobs, c.jobSchedules);
+    expect(scheduled.find((j) => j.name === 'balance-alerts')!.schedule).toBe('0 */15 * * * *');
+    expect(scheduled.find((j) => j.name === 'outbox-dispatch')!.schedule).toBe(jobs.find((j) => j.name === 'outbox-dispatch')!.schedule);
+    expect(() => loadConfig({ JOB_SCHEDULES: 'balance-alerts' })).toThrow(/^Invalid setting JOB_SCHEDULES/);
+    expect(() => withSchedules(jobs, loadConfig({ JOB_SCHEDULES: 'balance-alert=0 * * * * *' }).jobSchedules)).toThrow(/no job is called "balance-alert"/);
+    expect(() => withSchedules(jobs, loadConfig({ JOB_SCHEDULES: 'statements=every hour' }).jobSchedules)).toThrow(ConfigError);
   });
 });

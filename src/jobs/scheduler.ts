@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { ConfigError } from '../config.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Transports } from '../messaging/transports.ts';
@@ -26,6 +27,22 @@ export type JobDefinition = {
   /** Does one pass and returns how many rows it handled. */
   run: (ctx: JobContext) => Promise<number>;
 };
+
+/**
+ * The jobs with the operator's JOB_SCHEDULES applied. An unknown job name or a pattern croner cannot
+ * read is a configuration error, raised at start rather than discovered when the job never runs.
+ */
+export function withSchedules(jobs: JobDefinition[], overrides: Record<string, string>): JobDefinition[] {
+  for (const [name, pattern] of Object.entries(overrides)) {
+    if (!jobs.some((j) => j.name === name)) throw new ConfigError(`Invalid setting JOB_SCHEDULES: no job is called "${name}" (jobs: ${jobs.map((j) => j.name).join(', ')})`);
+    try {
+      new Cron(pattern, { paused: true }).stop();
+    } catch (err) {
+      throw new ConfigError(`Invalid setting JOB_SCHEDULES: "${pattern}" for ${name} is not a cron pattern (${(err as Error).message})`);
+    }
+  }
+  return jobs.map((j) => (overrides[j.name] ? { ...j, schedule: overrides[j.name] } : j));
+}
 
 export type Scheduler = { stop(): Promise<void>; runNow(name: string): Promise<number>; jobs: JobDefinition[] };
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { sql } from 'kysely';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
@@ -6,6 +7,9 @@ import { enqueueMessage } from '../../src/messaging/outbox.ts';
 import { CLUSTER_NEEDS_DATABASE_URL } from '../../src/cluster.ts';
 import { freePort, postForm, sessionCookieFrom, startInstance, waitFor, type Instance } from './instances.ts';
 import { duplicateKeys, startFakeResend, type FakeResend } from './fake-resend.ts';
+import { selectDueBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
+import { runAppointmentReminders } from '../../src/reminders/reminders.ts';
+import { findDueStatements } from '../../src/statements/statements.ts';
 
 // Three app processes against one database, as behind a load balancer: a session made on one is
 // valid on the others, sign-in throttling counts across them, and scheduled work happens once.
@@ -49,12 +53,20 @@ if (onPostgres) describe('three instances against one database', () => {
   let t: TestContext;
   let fake: FakeResend;
   const instances: Instance[] = [];
+  const seeded = { outbox: 0, links: 0 };
 
   beforeAll(async () => {
     // The instances read the real clock: seed the world at "now".
     t = await createTestContext({ now: new Date().toISOString() });
+    await addDeadlineWork(t);
+    await addBulkWork(t);
+    // What the demo data wrote itself; the assertions below are about what the instances add.
+    seeded.outbox = (await t.db.selectFrom('outbox_messages').select((eb) => eb.fn.max('id').as('n')).executeTakeFirstOrThrow()).n ?? 0;
+    seeded.links = (await t.db.selectFrom('portal_links').select((eb) => eb.fn.max('id').as('n')).executeTakeFirstOrThrow()).n ?? 0;
     fake = await startFakeResend();
     const env = {
+      // Every instance fires each scheduled job every two seconds, at the same moments.
+      JOB_SCHEDULES: SCHEDULED_JOBS.map((name) => `${name}=*/2 * * * * *`).join(';'),
       DATABASE_URL: t.url!,
       APP_SECRET: t.config.appSecret!,
       RESEND_API_KEY: 're_test_cluster',
@@ -131,7 +143,100 @@ if (onPostgres) describe('three instances against one database', () => {
     const handledBy = instances.filter((i) => i.output.some((l) => l.includes('"job":"outbox-dispatch"') && /"rows":[1-9]/.test(l)));
     expect(handledBy.length).toBeGreaterThanOrEqual(1);
   }, 90_000);
+
+  it('does each scheduled job’s work exactly once although all three run the schedule at the same moments', async () => {
+    await waitFor('every scheduled job to have run nine times between the three instances', async () => {
+      const runs = await t.db.selectFrom('job_runs').select(['name', 'runs', 'last_finished_at', 'last_started_at']).where('name', 'in', SCHEDULED_JOBS).execute();
+      return runs.length === SCHEDULED_JOBS.length && runs.every((r) => r.runs >= 9 && r.last_finished_at! >= r.last_started_at!);
+    }, 60_000, 500);
+    const now = new Date();
+    const failed = await t.db.selectFrom('job_runs').select(['name', 'last_error']).where('name', 'in', SCHEDULED_JOBS).where('last_outcome', '<>', 'ok').execute();
+    expect(failed).toEqual([]);
+
+    // Balance alerts: one per due patient and channel, each with its own portal link, and nobody left due.
+    const alerts = await t.db.selectFrom('outbox_messages').select(['patient_id', 'channel', 'reason']).where('kind', '=', 'balance_alert').where('id', '>', seeded.outbox).execute();
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(duplicates(alerts.map((a) => `${a.patient_id}:${a.channel}`))).toEqual([]);
+    const links = await t.db.selectFrom('portal_links').select('id').where('purpose', '=', 'balance').where('id', '>', seeded.links).execute();
+    expect(links.map((l) => l.id).sort()).toEqual(alerts.map((a) => (a.reason as { portalLinkId: number }).portalLinkId).sort());
+    expect(await selectDueBalanceAlerts(t.db, now)).toEqual([]);
+
+    // Reminders: one per appointment and channel, and a pass now finds nothing left to queue.
+    const reminders = await t.db.selectFrom('outbox_messages').select(['channel', 'reason']).where('kind', '=', 'appointment_reminder').execute();
+    expect(reminders.length).toBeGreaterThan(0);
+    expect(duplicates(reminders.map((r) => `${(r.reason as { appointmentId: number }).appointmentId}:${r.channel}`))).toEqual([]);
+    expect(await runAppointmentReminders(t.db, now)).toBe(0);
+
+    // Statements: one per patient, balance and cycle, each delivered once.
+    const statements = await t.db.selectFrom('statements').select(['id', 'patient_id', 'anchor_entry_id', 'cycle']).execute();
+    expect(statements.length).toBeGreaterThan(0);
+    expect(duplicates(statements.map((s) => `${s.patient_id}:${s.anchor_entry_id}:${s.cycle}`))).toEqual([]);
+    expect(await findDueStatements(t.db, now)).toEqual([]);
+    const statementEmails = await t.db.selectFrom('outbox_messages').select('reason').where('kind', '=', 'statement').execute();
+    expect(duplicates(statementEmails.map((m) => String((m.reason as { statementId: number }).statementId)))).toEqual([]);
+
+    // Ticket deadlines: each overdue thread recorded once and each warning sent once, with one email per person.
+    const events = await t.db.selectFrom('ticket_events').select(['ticket_id', 'kind']).where('kind', 'in', ['went_overdue', 'deadline_warning_sent']).execute();
+    expect(events.filter((e) => e.kind === 'went_overdue').length).toBeGreaterThanOrEqual(3);
+    expect(events.filter((e) => e.kind === 'deadline_warning_sent').length).toBeGreaterThanOrEqual(2);
+    expect(duplicates(events.map((e) => `${e.ticket_id}:${e.kind}`))).toEqual([]);
+    const notices = await t.db.selectFrom('outbox_messages').select(['recipient', 'reason']).where('kind', '=', 'ticket_notification').execute();
+    const deadlineNotices = notices.filter((n) => ['overdue', 'deadline_warning'].includes((n.reason as { notice: string }).notice));
+    expect(deadlineNotices.length).toBeGreaterThan(0);
+    expect(duplicates(deadlineNotices.map((n) => `${(n.reason as { ticketId: number; notice: string }).ticketId}:${(n.reason as { notice: string }).notice}:${n.recipient}`))).toEqual([]);
+  }, 90_000);
 });
+
+/** The jobs whose work must happen once however many instances run the schedule. */
+const SCHEDULED_JOBS = ['balance-alerts', 'appointment-reminders', 'statements', 'ticket-deadlines'];
+
+/** Threads for ticket-deadlines to act on: two past their deadline (besides the demo's), two inside the warning window. */
+async function addDeadlineWork(t: TestContext) {
+  const now = new Date();
+  const open = await t.db.selectFrom('tickets').select('id').where('status', '<>', 'closed').where('response_due_at', 'is', null).orderBy('id').limit(4).execute();
+  expect(open).toHaveLength(4);
+  for (const [k, { id }] of open.entries()) {
+    const dueAt = k < 2 ? new Date(now.getTime() - 60_000) : new Date(now.getTime() + 3_600_000);
+    await t.db.updateTable('tickets').set({ response_due_at: dueAt, response_required_at: new Date(now.getTime() - 3_600_000) }).where('id', '=', id).execute();
+  }
+}
+
+function duplicates(keys: string[]): string[] {
+  const seen = new Set<string>();
+  return keys.filter((k) => (seen.has(k) ? true : (seen.add(k), false)));
+}
+
+/**
+ * Enough due work that a run takes long enough for the three instances' runs to overlap: 300 new
+ * Riverside patients, each with an unpaid responsibility posted 31 days ago (a 30-day statement is
+ * due), a recent one (a balance alert is due, subscribed on both channels), and an appointment at
+ * the practice's reminder lead time from now.
+ */
+async function addBulkWork(t: TestContext) {
+  const practice = await t.db.selectFrom('practices').select(['id', 'reminder_lead_hours']).where('name', 'like', 'Riverside%').executeTakeFirstOrThrow();
+  await sql`
+    with p as (
+      insert into patients (practice_id, account_number, first_name, last_name, date_of_birth, mobile_phone, email)
+      select ${practice.id}, 'BULK-' || i, 'Bulk', 'Patient' || i, date '1970-01-01' + i, '+1555017' || lpad(i::text, 4, '0'), 'bulk' || i || '@example.org'
+        from generate_series(1, 300) i
+      returning id),
+    c as (
+      insert into cases (practice_id, patient_id, title, opened_on)
+      select ${practice.id}, id, 'Bulk case', current_date - 40 from p
+      returning id, patient_id),
+    l as (
+      insert into ledger_entries (practice_id, patient_id, case_id, kind, amount_cents, posted_at, source)
+      select ${practice.id}, c.patient_id, c.id, 'responsibility', 4000, at, 'test'
+        from c, (values (now() - interval '31 days'), (now() - interval '2 days')) v(at)
+      returning 1),
+    s as (
+      insert into subscriptions (practice_id, patient_id, kind, channel, subscribed, updated_at)
+      select ${practice.id}, p.id, 'balance_alert', ch, true, now() from p, (values ('sms'), ('email')) v(ch)
+      returning 1)
+    insert into appointments (practice_id, patient_id, starts_at, provider_name, location, status)
+    select ${practice.id}, p.id, now() + make_interval(hours => ${practice.reminder_lead_hours}) - interval '5 minutes', 'Alex Ruiz, PT', 'Main clinic', 'scheduled'
+      from p`.execute(t.db);
+}
 
 function runCluster(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
