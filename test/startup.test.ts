@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,10 +16,10 @@ afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; ms: number; port: number }> {
+async function startServer(env: Record<string, string>, args = ['--import', 'tsx', 'src/server.ts']): Promise<{ child: ChildProcess; ms: number; port: number }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { PATH: process.env.PATH, PORT: String(port), LOG_LEVEL: 'warn', SCHEDULER: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,6 +36,21 @@ async function startServer(env: Record<string, string>): Promise<{ child: ChildP
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child, ms: Math.round(performance.now() - started), port };
+}
+
+/** A new empty database on the test server, and a way to drop it. */
+async function scratchDatabase(name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  return {
+    url: withDatabase(process.env.DATABASE_URL!, name),
+    async drop() {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {
@@ -57,12 +72,8 @@ async function signInWorks(port: number): Promise<boolean> {
 describe('start-up', () => {
   it('with an empty data folder: migrates, seeds the demo once, answers /readyz; a restart does not duplicate', async () => {
     if (process.env.DATABASE_URL) {
-      const name = `strata_start_${process.pid}`;
-      const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await admin.connect();
-      await admin.query(`drop database if exists ${name}`);
-      await admin.query(`create database ${name}`);
-      const url = withDatabase(process.env.DATABASE_URL, name);
+      const scratch = await scratchDatabase(`strata_start_${process.pid}`);
+      const url = scratch.url;
       const env = { DATABASE_URL: url, APP_SECRET: 'a-test-secret-that-is-long-enough-1234', DEMO: 'true' };
       const first = await startServer(env);
       expect(await signInWorks(first.port)).toBe(true);
@@ -73,8 +84,7 @@ describe('start-up', () => {
       const practices = await check.db.selectFrom('practices').select('name').execute();
       expect(practices.map((p) => p.name).sort()).toEqual(['Riverside Physical Therapy', 'Summit Sports Rehab']);
       await check.close();
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.end();
+      await scratch.drop();
       console.log(`start-up on PostgreSQL: empty database ${first.ms} ms, existing ${second.ms} ms`);
       return;
     }
@@ -94,6 +104,30 @@ describe('start-up', () => {
       await check.close();
       console.log(`start-up on PGlite: empty data folder ${first.ms} ms, existing ${second.ms} ms`);
     } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('runs as production does: npm run build, then the start:prod command on the bundle', async () => {
+    const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const [command, ...args] = pkg.scripts['start:prod'].split(' ');
+    expect(command).toBe('node');
+    expect(args).toContain('dist/server.js');
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'strata-prod-'));
+    const scratch = process.env.DATABASE_URL ? await scratchDatabase(`strata_prod_${process.pid}`) : null;
+    try {
+      const env: Record<string, string> = scratch
+        ? { DATABASE_URL: scratch.url, APP_SECRET: 'a-test-secret-that-is-long-enough-1234', DEMO: 'true', NODE_ENV: 'production' }
+        : { DATA_DIR: dataDir, NODE_ENV: 'production' };
+      const server = await startServer(env, args);
+      // Migrations, demo data, views and static files all come through the bundle.
+      expect(await signInWorks(server.port)).toBe(true);
+      expect((await fetch(`http://127.0.0.1:${server.port}/static/app.css`)).status).toBe(200);
+      expect(await stop(server.child)).toBe(0);
+    } finally {
+      await scratch?.drop();
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
