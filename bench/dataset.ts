@@ -189,9 +189,10 @@ export async function ensureDataset(db: Kysely<any>, params: DatasetParams, log:
   });
   {
     const t = performance.now();
-    await sql`analyze`.execute(db);
-    steps.push({ step: 'analyze', seconds: Math.round((performance.now() - t) / 100) / 10 });
-    log(`  ${'analyze'.padEnd(34)} ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    // As autovacuum leaves a table in steady state: statistics, and the visibility map that index-only scans need.
+    await sql`vacuum analyze`.execute(db);
+    steps.push({ step: 'vacuum analyze', seconds: Math.round((performance.now() - t) / 100) / 10 });
+    log(`  ${'vacuum analyze'.padEnd(34)} ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
   const seconds = (performance.now() - t0) / 1000;
   await sql`insert into bench_meta (params, built_at, seconds, steps) values (${JSON.stringify(params)}::jsonb, now(), ${seconds}, ${JSON.stringify(steps)}::jsonb)`.execute(db);

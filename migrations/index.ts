@@ -7,6 +7,7 @@ import * as m0400 from './20261123_0400_patients.ts';
 import * as m0500 from './20261123_0500_portal_payments.ts';
 import * as m0600 from './20261123_0600_notices_statements.ts';
 import * as m0700 from './20261123_0700_audit_append_only.ts';
+import * as m0800 from './20261123_0800_queue_indexes.ts';
 
 // Forward-only, in name order. Add each new migration file here.
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '20261123_0500_portal_payments': m0500,
   '20261123_0600_notices_statements': m0600,
   '20261123_0700_audit_append_only': m0700,
+  '20261123_0800_queue_indexes': m0800,
 };
