@@ -1,4 +1,5 @@
 import { Kysely, PostgresDialect } from 'kysely';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import type { DB } from './schema.ts';
@@ -34,8 +35,56 @@ export async function openPostgres(url: string, poolSize = 10): Promise<OpenedDa
   // The same for a connection that is checked out but between queries when the server goes away
   // (a restart, pg_terminate_backend): without a listener, pg's 'error' event would end the process.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   return { db, dialect: 'pg', close: () => db.destroy() };
+}
+
+/** Statements with more parameters than this (bulk inserts, long IN lists) are not kept prepared. */
+const MAX_PREPARED_PARAMETERS = 64;
+
+/**
+ * Kysely sends every query unnamed, so PostgreSQL parses and plans it anew each time; on the
+ * benchmark's pages planning took 2–5 ms per query, more than running it. Here each parameterised
+ * query is a named prepared statement (the name is a hash of its text), parsed once per connection,
+ * and after a few executions PostgreSQL may keep a generic plan. Scripts without parameters (DDL,
+ * migrations) and statements with many parameters (whose texts vary with a list's length) run
+ * unnamed as before, which keeps each connection's set of statements bounded by the app's code.
+ */
+function preparingPool(pool: pg.Pool) {
+  const wrappers = new WeakMap<pg.PoolClient, ReturnType<typeof wrap>>();
+  const wrap = (client: pg.PoolClient) => ({
+    get processID() {
+      return (client as unknown as { processID?: number }).processID;
+    },
+    query(textOrCursor: string, values?: readonly unknown[]) {
+      if (typeof textOrCursor !== 'string' || !values?.length || values.length > MAX_PREPARED_PARAMETERS) {
+        return client.query(textOrCursor as never, values as unknown[]);
+      }
+      return client.query({ name: statementName(textOrCursor), text: textOrCursor, values: values as unknown[] });
+    },
+    release: (destroy?: boolean) => client.release(destroy),
+  });
+  return {
+    options: pool.options,
+    async connect() {
+      const client = await pool.connect();
+      // The same wrapper for the same connection: Kysely keeps per-connection state keyed by it.
+      let w = wrappers.get(client);
+      if (!w) wrappers.set(client, (w = wrap(client)));
+      return w as never;
+    },
+    end: () => pool.end(),
+  };
+}
+
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = 's' + createHash('sha1').update(text).digest('base64url');
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 export async function openPGlite(options: { dataDir?: string; loadDataDir?: Blob } = {}): Promise<OpenedDatabase & { pglite: PGlite }> {
