@@ -18,7 +18,11 @@ export async function subjectSearch(db: Database, actor: Actor, q: string, now: 
   return Promise.all([searchTickets(db, actor, q, { page: 1 }), findOverdueBlock(db, actor, now)]);
 }
 
-export const SEARCH_QUERY = 'clam denied';
+/**
+ * A typo of a subject the measured practice has (a third of its ~1,000 threads start "Template
+ * missing"), so the page shows a full first page of matches; "clam denied" matched nothing there.
+ */
+export const SEARCH_QUERY = 'templte missing';
 
 export const scenarios: BenchScenario[] = [
   {
