@@ -41,8 +41,14 @@ export type DueBalanceAlert = {
  * migrations/20261123_0400_patients.ts; bench/alert-selection.ts runs it at a million accounts.
  */
 export async function selectDueBalanceAlerts(db: Database, now: Date, options: { limit?: number } = {}): Promise<DueBalanceAlert[]> {
-  const { rows } = await dueBalanceAlertsQuery(now, options).execute(db);
-  return rows.map((r) => ({ ...r, patient_id: Number(r.patient_id), practice_id: Number(r.practice_id) }));
+  const select = async (trx: Database) => {
+    // The selection hashes every account with a balance (774k of 1M on the benchmark): with the
+    // default 4 MB the hash spills to disk in 16 batches; in memory the selection takes a fifth less.
+    await sql`set local work_mem = '64MB'`.execute(trx);
+    const { rows } = await dueBalanceAlertsQuery(now, options).execute(trx);
+    return rows.map((r) => ({ ...r, patient_id: Number(r.patient_id), practice_id: Number(r.practice_id) }));
+  };
+  return db.isTransaction ? select(db) : db.transaction().execute(select);
 }
 
 /** The selection as a query object, so the benchmark can EXPLAIN exactly what runs. */
