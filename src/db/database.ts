@@ -41,14 +41,21 @@ export async function openPostgres(url: string, poolSize = 10): Promise<OpenedDa
 
 /** Statements with more parameters than this (bulk inserts, long IN lists) are not kept prepared. */
 const MAX_PREPARED_PARAMETERS = 64;
+/**
+ * `select "t".*` and `returning *` take their columns from the table when planned: a prepared one
+ * fails with "cached plan must not change result type" once a migration adds a column while this
+ * process runs (a rolling deploy). They run unnamed; explicit column lists are unaffected by additions.
+ */
+const TABLE_SHAPED_RESULT = /\.\*|\bselect \*|\breturning \*/i;
 
 /**
  * Kysely sends every query unnamed, so PostgreSQL parses and plans it anew each time; on the
  * benchmark's pages planning took 2–5 ms per query, more than running it. Here each parameterised
  * query is a named prepared statement (the name is a hash of its text), parsed once per connection,
  * and after a few executions PostgreSQL may keep a generic plan. Scripts without parameters (DDL,
- * migrations) and statements with many parameters (whose texts vary with a list's length) run
- * unnamed as before, which keeps each connection's set of statements bounded by the app's code.
+ * migrations), statements with many parameters (whose texts vary with a list's length) and
+ * table-shaped results run unnamed as before; each connection's set of statements stays bounded
+ * by the app's code.
  */
 function preparingPool(pool: pg.Pool) {
   const wrappers = new WeakMap<pg.PoolClient, ReturnType<typeof wrap>>();
@@ -57,10 +64,9 @@ function preparingPool(pool: pg.Pool) {
       return (client as unknown as { processID?: number }).processID;
     },
     query(textOrCursor: string, values?: readonly unknown[]) {
-      if (typeof textOrCursor !== 'string' || !values?.length || values.length > MAX_PREPARED_PARAMETERS) {
-        return client.query(textOrCursor as never, values as unknown[]);
-      }
-      return client.query({ name: statementName(textOrCursor), text: textOrCursor, values: values as unknown[] });
+      const name = typeof textOrCursor === 'string' ? preparedStatementName(textOrCursor, values) : null;
+      if (!name) return client.query(textOrCursor as never, values as unknown[]);
+      return client.query({ name, text: textOrCursor, values: values as unknown[] });
     },
     release: (destroy?: boolean) => client.release(destroy),
   });
@@ -78,7 +84,10 @@ function preparingPool(pool: pg.Pool) {
 }
 
 const statementNames = new Map<string, string>();
-function statementName(text: string): string {
+
+/** The name a query is prepared under (a hash of its text), or null when it runs unnamed. */
+export function preparedStatementName(text: string, values: readonly unknown[] | undefined): string | null {
+  if (!values?.length || values.length > MAX_PREPARED_PARAMETERS || TABLE_SHAPED_RESULT.test(text)) return null;
   let name = statementNames.get(text);
   if (!name) {
     name = 's' + createHash('sha1').update(text).digest('base64url');
