@@ -47,9 +47,17 @@ export async function startInstance(env: Record<string, string>, script = 'src/s
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  const collect = (chunk: Buffer) => output.push(...String(chunk).split('\n').filter(Boolean));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  // Whole lines only: a chunk can end in the middle of a log line.
+  const collector = () => {
+    let partial = '';
+    return (chunk: Buffer) => {
+      const lines = (partial + String(chunk)).split('\n');
+      partial = lines.pop()!;
+      output.push(...lines.filter(Boolean));
+    };
+  };
+  child.stdout!.on('data', collector());
+  child.stderr!.on('data', collector());
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const instance: Instance = {
     port,
