@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createTestContext, type TestContext } from '../support/context.ts';
+import { databaseUrlFromEnv } from '../../src/config.ts';
 import { openPostgres, preparedStatementName, type OpenedDatabase } from '../../src/db/database.ts';
 
 // On PostgreSQL, parameterised queries run as named prepared statements (planned once per
 // connection), except table-shaped results (`select t.*`), which must survive a column added by a
 // migration while the process runs.
 
-const onPostgres = !!process.env.DATABASE_URL;
+const onPostgres = !!databaseUrlFromEnv();
 
 describe('which queries are prepared', () => {
   it('names parameterised queries by their text; leaves scripts, long parameter lists and table-shaped results unnamed', () => {
