@@ -7,10 +7,13 @@ import { openPGlite } from '../src/db/database.ts';
 import pg from 'pg';
 import { withDatabase } from './support/template.ts';
 import { openPostgres } from '../src/db/database.ts';
+import { databaseUrlFromEnv } from '../src/config.ts';
 
 // Start-up as a newcomer gets it: the real server process on an empty database.
 
 const root = path.resolve(import.meta.dirname, '..');
+/** The test server, when the suite runs on PostgreSQL. */
+const serverUrl = databaseUrlFromEnv();
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
@@ -40,12 +43,12 @@ async function startServer(env: Record<string, string>, args = ['--import', 'tsx
 
 /** A new empty database on the test server, and a way to drop it. */
 async function scratchDatabase(name: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`drop database if exists ${name} with (force)`);
   await admin.query(`create database ${name}`);
   return {
-    url: withDatabase(process.env.DATABASE_URL!, name),
+    url: withDatabase(serverUrl!, name),
     async drop() {
       await admin.query(`drop database if exists ${name} with (force)`);
       await admin.end();
@@ -71,7 +74,7 @@ async function signInWorks(port: number): Promise<boolean> {
 
 describe('start-up', () => {
   it('with an empty data folder: migrates, seeds the demo once, answers /readyz; a restart does not duplicate', async () => {
-    if (process.env.DATABASE_URL) {
+    if (serverUrl) {
       const scratch = await scratchDatabase(`strata_start_${process.pid}`);
       const url = scratch.url;
       const env = { DATABASE_URL: url, APP_SECRET: 'a-test-secret-that-is-long-enough-1234', DEMO: 'true' };
@@ -116,7 +119,7 @@ describe('start-up', () => {
     expect(command).toBe('node');
     expect(args).toContain('dist/server.js');
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'strata-prod-'));
-    const scratch = process.env.DATABASE_URL ? await scratchDatabase(`strata_prod_${process.pid}`) : null;
+    const scratch = serverUrl ? await scratchDatabase(`strata_prod_${process.pid}`) : null;
     try {
       const env: Record<string, string> = scratch
         ? { DATABASE_URL: scratch.url, APP_SECRET: 'a-test-secret-that-is-long-enough-1234', DEMO: 'true', NODE_ENV: 'production' }
