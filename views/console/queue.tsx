@@ -1,6 +1,6 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import { COUNT_CAP, FILTER_LABEL, QUEUE_FILTERS, QUEUE_LABEL, type QueuePage, type QueueFilter } from '../../src/vendor/queues.ts';
+import { COUNT_CAP, FILTER_LABEL, QUEUE_FILTERS, QUEUE_LABEL, type QueuePage, type QueueFilter } from '../../src/console/queues.ts';
 import { formatLocal } from '../tickets/parts.tsx';
 import { isOverdue } from '../../src/tickets/overdue.ts';
 

@@ -35,11 +35,11 @@ import {
   updatePractice,
   updateTeamMember,
 } from './practices.ts';
-import { NoQueuePage, QueuePageView } from '../../views/vendor/queue.tsx';
-import { VendorThreadPage, type ThreadEvent } from '../../views/vendor/thread.tsx';
-import { OutreachPage } from '../../views/vendor/outreach.tsx';
-import { PatientSummaryPage } from '../../views/vendor/patient.tsx';
-import { PracticeFormPage, PracticesPage, TeamFormPage, TeamPage } from '../../views/vendor/admin.tsx';
+import { NoQueuePage, QueuePageView } from '../../views/console/queue.tsx';
+import { VendorThreadPage, type ThreadEvent } from '../../views/console/thread.tsx';
+import { OutreachPage } from '../../views/console/outreach.tsx';
+import { PatientSummaryPage } from '../../views/console/patient.tsx';
+import { PracticeFormPage, PracticesPage, TeamFormPage, TeamPage } from '../../views/console/admin.tsx';
 
 const NOTICES: Record<string, string> = {
   reply: 'Reply sent.',
@@ -57,7 +57,7 @@ const NOTICES: Record<string, string> = {
 };
 
 /** The StrataPT console: queues, threads, outreach, practices and the team. Vendor users only. */
-export function vendorRoutes(deps: AppDeps) {
+export function consoleRoutes(deps: AppDeps) {
   const { db, clock, config } = deps;
   const app = new Hono<AppEnv>();
   app.use('*', requireVendor);

@@ -4,8 +4,8 @@ import { clientIp, currentActor, formFields, redirectAfterPost, renderPage } fro
 import { viewContext } from '../web/context.ts';
 import { findUsableLink, setPasswordFromLink } from './password-links.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { SetPasswordPage } from '../../views/vendor/set-password.tsx';
-import { NotificationPreferencesPage } from '../../views/vendor/notifications.tsx';
+import { SetPasswordPage } from '../../views/console/set-password.tsx';
+import { NotificationPreferencesPage } from '../../views/console/notifications.tsx';
 
 /** /set-password/:token — public: the emailed token is the check. */
 export function setPasswordRoutes(deps: AppDeps) {

@@ -1,9 +1,9 @@
 import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextArea, SelectField, TextField, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import type { VendorMessage, VendorThread } from '../../src/vendor/threads.ts';
-import { RESPONSE_WINDOWS } from '../../src/vendor/threads.ts';
-import { QUEUE_DEPARTMENTS, QUEUE_LABEL } from '../../src/vendor/queues.ts';
+import type { VendorMessage, VendorThread } from '../../src/console/threads.ts';
+import { RESPONSE_WINDOWS } from '../../src/console/threads.ts';
+import { QUEUE_DEPARTMENTS, QUEUE_LABEL } from '../../src/console/queues.ts';
 import { isOverdue } from '../../src/tickets/overdue.ts';
 import { formatLocal } from '../tickets/parts.tsx';
 
