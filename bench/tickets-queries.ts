@@ -1,6 +1,6 @@
 import type { Database } from '../src/db/database.ts';
 import type { Actor } from '../src/auth/permissions.ts';
-import { listTickets } from '../src/tickets/tickets.ts';
+import { listTickets } from '../src/tickets/list.ts';
 import { searchTickets } from '../src/tickets/search.ts';
 import { findOverdueBlock } from '../src/tickets/overdue.ts';
 import { PRACTICE_ADMIN, type BenchScenario } from './scenarios.ts';

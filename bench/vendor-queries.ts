@@ -1,6 +1,6 @@
 import type { Database } from '../src/db/database.ts';
 import type { Actor } from '../src/auth/permissions.ts';
-import { loadQueue } from '../src/console/queues.ts';
+import { loadQueue } from '../src/tickets/queues.ts';
 import type { BenchScenario } from './scenarios.ts';
 
 // The vendor console's queue page, through the same domain function the route calls: counts per

@@ -4,7 +4,7 @@ import type { Department } from '../db/schema.ts';
 import { assertCan, type Actor, PRACTICE_ADMIN } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
-import { fieldErrors } from './threads.ts';
+import { fieldErrors } from '../web/field-errors.ts';
 import { sendSetPasswordLink } from './password-links.ts';
 
 // Practices (tenants) and the vendor's own team, managed by vendor admins.

@@ -4,26 +4,16 @@ import { clientIp, currentActor, formFields, pageNumber, redirectAfterPost, rend
 import { viewContext } from '../web/context.ts';
 import { requireVendor, requireCapability } from '../web/guards.ts';
 import { NotFound } from '../web/errors.ts';
-import { loadQueue, queueDepartmentsOf } from './queues.ts';
-import {
-  addInternalNote,
-  assignThread,
-  closeThread,
-  findVendorThread,
-  liftResponseRequirement,
-  listAssignees,
-  loadThreadEvents,
-  loadVendorConversation,
-  markVendorRead,
-  moveThread,
-  outreachChoices,
-  reopenThread,
-  replyAsVendor,
-  setAdminLevel,
-  startThread,
-  type ActionResult,
-} from './threads.ts';
-import { openLinkedPatientSummary } from './patient-summary.ts';
+import { loadQueue, queueDepartmentsOf } from '../tickets/queues.ts';
+import { findConsoleThread, setAdminLevel } from '../tickets/visibility.ts';
+import { loadConversation, loadTicketEvents, markTicketRead } from '../tickets/conversation.ts';
+import { addInternalNote, replyAsVendor } from '../tickets/replies.ts';
+import { assignThread, listAssignees, moveThread } from '../tickets/assignment.ts';
+import { closeThread, reopenThread } from '../tickets/closing.ts';
+import { liftResponseRequirement } from '../tickets/deadlines.ts';
+import { outreachChoices, startThread } from '../tickets/create.ts';
+import { openLinkedPatientSummary } from '../tickets/linked-patient.ts';
+import type { TicketResult } from '../tickets/labels.ts';
 import {
   createPractice,
   createTeamMember,
@@ -91,7 +81,7 @@ export function consoleRoutes(deps: AppDeps) {
   app.post('/tickets', async (c) => {
     const actor = currentActor(c);
     const form = await formFields(c);
-    const result = await startThread(db, actor, form, clock.now(), config.publicUrl);
+    const result = await startThread(db, actor, { fields: form, now: clock.now(), publicUrl: config.publicUrl });
     if (!result.ok) {
       return renderPage(c, <OutreachPage ctx={await viewContext(c, deps)} practices={await outreachChoices(db, actor)} values={form} errors={result.errors} />, 422);
     }
@@ -107,13 +97,9 @@ export function consoleRoutes(deps: AppDeps) {
   async function renderThread(c: Context<AppEnv>, id: number, o: { values?: Record<string, string>; errors?: Record<string, string>; notice?: string; markRead?: boolean; status?: 200 | 422 }) {
     const actor = currentActor(c);
     const now = clock.now();
-    const thread = await findVendorThread(db, actor, id, now);
-    const [messages, events, assignees] = await Promise.all([
-      loadVendorConversation(db, actor, id, now),
-      loadThreadEvents(db, actor, id, now),
-      listAssignees(db, thread),
-    ]);
-    if (o.markRead) await markVendorRead(db, actor, thread, now);
+    const thread = await findConsoleThread(db, actor, id, now);
+    const [messages, events, assignees] = await Promise.all([loadConversation(db, actor, thread), loadTicketEvents(db, thread), listAssignees(db, thread)]);
+    if (o.markRead) await markTicketRead(db, actor, thread, now);
     return renderPage(
       c,
       <VendorThreadPage
@@ -132,7 +118,7 @@ export function consoleRoutes(deps: AppDeps) {
   }
 
   /** Runs one thread action; a refusal re-renders the thread with what was typed, else 303 back. */
-  const action = (run: (c: Context<AppEnv>, id: number, form: Record<string, string>) => Promise<ActionResult>, done: string | ((r: ActionResult & { ok: true }, form: Record<string, string>) => string)) =>
+  const action = (run: (c: Context<AppEnv>, id: number, form: Record<string, string>) => Promise<TicketResult>, done: string | ((r: TicketResult & { ok: true }, form: Record<string, string>) => string)) =>
     async (c: Context<AppEnv>) => {
       const id = idParam(c.req.param('id'));
       const form = await formFields(c);
@@ -144,14 +130,14 @@ export function consoleRoutes(deps: AppDeps) {
     };
   const now = () => clock.now();
 
-  app.post('/tickets/:id/replies', action((c, id, f) => replyAsVendor(db, currentActor(c), id, f, now(), config.publicUrl), (_r, f) => (f.response_window ? 'required' : 'reply')));
-  app.post('/tickets/:id/notes', action((c, id, f) => addInternalNote(db, currentActor(c), id, f, now()), 'note'));
-  app.post('/tickets/:id/assignment', action((c, id, f) => assignThread(db, currentActor(c), id, f, now()), 'assigned'));
-  app.post('/tickets/:id/department', action((c, id, f) => moveThread(db, currentActor(c), id, f, now(), config.publicUrl), 'moved'));
+  app.post('/tickets/:id/replies', action((c, id, f) => replyAsVendor(db, currentActor(c), id, { fields: f, now: now(), publicUrl: config.publicUrl }), (_r, f) => (f.response_window ? 'required' : 'reply')));
+  app.post('/tickets/:id/notes', action((c, id, f) => addInternalNote(db, currentActor(c), id, { fields: f, now: now() }), 'note'));
+  app.post('/tickets/:id/assignment', action((c, id, f) => assignThread(db, currentActor(c), id, { fields: f, now: now() }), 'assigned'));
+  app.post('/tickets/:id/department', action((c, id, f) => moveThread(db, currentActor(c), id, { fields: f, now: now(), publicUrl: config.publicUrl }), 'moved'));
   app.post('/tickets/:id/closure', action((c, id) => closeThread(db, currentActor(c), id, now()), 'closed'));
   app.post('/tickets/:id/closure/delete', action((c, id) => reopenThread(db, currentActor(c), id, now()), 'reopened'));
-  app.post('/tickets/:id/admin-level', action((c, id) => setAdminLevel(db, currentActor(c), id, true, now()), 'admin'));
-  app.post('/tickets/:id/admin-level/delete', action((c, id) => setAdminLevel(db, currentActor(c), id, false, now()), 'admin'));
+  app.post('/tickets/:id/admin-level', action((c, id) => setAdminLevel(db, currentActor(c), id, { adminLevel: true, now: now() }), 'admin'));
+  app.post('/tickets/:id/admin-level/delete', action((c, id) => setAdminLevel(db, currentActor(c), id, { adminLevel: false, now: now() }), 'admin'));
   app.post('/tickets/:id/response-requirement/delete', action((c, id) => liftResponseRequirement(db, currentActor(c), id, now()), 'lifted'));
 
   app.get('/tickets/:id/patient', async (c) => {

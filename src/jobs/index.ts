@@ -6,7 +6,7 @@ import { capturedTransports } from '../messaging/transports.ts';
 import { runAppointmentReminders } from '../reminders/reminders.ts';
 import { runStatements } from '../statements/statements.ts';
 import { runBalanceAlerts } from '../balance-alerts/alerts.ts';
-import { runTicketDeadlines } from '../console/deadlines.ts';
+import { runTicketDeadlines } from '../tickets/deadlines.ts';
 
 /** Every scheduled job. Each feature adds its own here. */
 export const jobs: JobDefinition[] = [

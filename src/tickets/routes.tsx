@@ -9,16 +9,11 @@ import type { Database } from '../db/database.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { clientIp } from '../web/http.ts';
 import { findPracticePatient, searchPatients, type PatientMatch } from '../patients/search.ts';
-import {
-  createTicket,
-  findVisibleTicket,
-  listTickets,
-  loadConversation,
-  loadCreateFormContext,
-  markTicketRead,
-  replyToTicket,
-  type CreateFormContext,
-} from './tickets.ts';
+import { createTicket, loadCreateFormContext, type CreateFormContext } from './create.ts';
+import { listTickets } from './list.ts';
+import { findVisibleTicket } from './visibility.ts';
+import { loadConversation, markTicketRead } from './conversation.ts';
+import { replyToTicket } from './replies.ts';
 import { findOverdueBlock } from './overdue.ts';
 import { findSimilarTickets, searchTickets } from './search.ts';
 import { listColleagues, parseVisibleTo, previewAudience } from './visible-to.ts';
@@ -84,7 +79,7 @@ export function ticketRoutes(deps: AppDeps) {
     const { fields, files } = await readForm(c);
     // Without JavaScript, "Search patients" and "Check who can see it" re-render the form with what was typed.
     if (fields.intent === 'find_patient' || fields.intent === 'preview') return renderNewThread(c, 200, fields, {});
-    const result = await createTicket(db, actor, fields, files, clock.now(), config.publicUrl);
+    const result = await createTicket(db, actor, { fields, files, now: clock.now(), publicUrl: config.publicUrl });
     if (!result.ok) return renderNewThread(c, result.blocked ? 409 : 422, fields, result.errors);
     return redirectAfterPost(c, fields.visible_to?.startsWith('user:') && fields.visible_to !== `user:${actor.id}` ? `/tickets?created=${result.id}` : `/tickets/${result.id}`);
   });
@@ -94,8 +89,8 @@ export function ticketRoutes(deps: AppDeps) {
     const id = idParam(c.req.param('id'));
     const now = clock.now();
     const ticket = await findVisibleTicket(db, actor, id);
-    const messages = await loadConversation(db, actor, id);
-    await markTicketRead(db, actor, id, now);
+    const messages = await loadConversation(db, actor, ticket);
+    await markTicketRead(db, actor, ticket, now);
     return renderPage(c, <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} values={{}} errors={{}} />);
   });
 
@@ -103,11 +98,11 @@ export function ticketRoutes(deps: AppDeps) {
     const actor = currentActor(c);
     const id = idParam(c.req.param('id'));
     const { fields, files } = await readForm(c);
-    const result = await replyToTicket(db, actor, id, fields, files, clock.now(), config.publicUrl);
+    const result = await replyToTicket(db, actor, id, { fields, files, now: clock.now(), publicUrl: config.publicUrl });
     if (!result.ok) {
       const now = clock.now();
       const ticket = await findVisibleTicket(db, actor, id);
-      const messages = await loadConversation(db, actor, id);
+      const messages = await loadConversation(db, actor, ticket);
       return renderPage(c, <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} values={fields} errors={result.errors} />, 422);
     }
     return redirectAfterPost(c, `/tickets/${id}#reply-heading`);

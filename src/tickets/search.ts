@@ -3,7 +3,7 @@ import type { DB } from '../db/schema.ts';
 import type { Database } from '../db/database.ts';
 import { visibleTickets, type Actor } from '../auth/permissions.ts';
 import { escapeLike } from '../patients/search.ts';
-import { ticketListColumns, type TicketRow } from './tickets.ts';
+import { ticketListColumns, type TicketRow } from './list.ts';
 
 // Subject search over the threads this user can see: a substring, or a word with a small typo
 // ("authorisation" finds "authorization"), both through the trigram index on lower(subject).

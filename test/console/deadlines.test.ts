@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { openPostgres } from '../../src/db/database.ts';
-import { runTicketDeadlines, warningLeadMs } from '../../src/console/deadlines.ts';
+import { runTicketDeadlines, warningLeadMs } from '../../src/tickets/deadlines.ts';
 import { jobs } from '../../src/jobs/index.ts';
 
 // The scheduler's side of response deadlines, with the injected clock: the warning goes once before

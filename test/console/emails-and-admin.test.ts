@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
-import { runTicketDeadlines } from '../../src/console/deadlines.ts';
+import { runTicketDeadlines } from '../../src/tickets/deadlines.ts';
 
 let t: TestContext;
 beforeAll(async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type Client, type TestContext } from '../support/context.ts';
 import { loadActor, type Actor } from '../../src/auth/permissions.ts';
-import { createTicket, listTickets } from '../../src/tickets/tickets.ts';
+import { createTicket } from '../../src/tickets/create.ts';
+import { listTickets } from '../../src/tickets/list.ts';
 import { countUnreadTickets } from '../../src/tickets/unread.ts';
 import { findSimilarTickets, searchTickets } from '../../src/tickets/search.ts';
 
@@ -88,14 +89,12 @@ beforeAll(async () => {
         const subject = `Matrix ${WORDS[n % 26]} ${WORDS[Math.floor(n / 26) + 5]} case ${n}`;
         n++;
         const visibleTo = option.startsWith('person:') ? `user:${ids[option === 'person:self' ? creator : option.slice(7)]}` : option;
-        const result = await createTicket(
-          t.db,
-          actors[creator],
-          { subject, type: 'billing', message: `Body ${n}`, visible_to: visibleTo, ...(adminLevel ? { admin_level: 'on' } : {}) },
-          [new File([`note ${n}\n`], `note-${n}.txt`, { type: 'text/plain' })],
-          t.clock.now(),
-          t.config.publicUrl,
-        );
+        const result = await createTicket(t.db, actors[creator], {
+          fields: { subject, type: 'billing', message: `Body ${n}`, visible_to: visibleTo, ...(adminLevel ? { admin_level: 'on' } : {}) },
+          files: [new File([`note ${n}\n`], `note-${n}.txt`, { type: 'text/plain' })],
+          now: t.clock.now(),
+          publicUrl: t.config.publicUrl,
+        });
         if (!result.ok) {
           refused.push({ creator, option, adminLevel });
           continue;

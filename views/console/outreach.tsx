@@ -1,8 +1,7 @@
 import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextArea, SelectField, TextField, Checkbox, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import { OUTREACH_AUDIENCES, RESPONSE_WINDOWS } from '../../src/console/threads.ts';
-import { QUEUE_DEPARTMENTS, QUEUE_LABEL } from '../../src/console/queues.ts';
+import { OUTREACH_AUDIENCES, QUEUE_DEPARTMENTS, QUEUE_LABEL, RESPONSE_WINDOWS } from '../../src/tickets/labels.ts';
 
 /** Start a thread to a practice, e.g. an account manager's outreach. */
 export function OutreachPage(props: {

@@ -1,6 +1,6 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import type { openLinkedPatientSummary } from '../../src/console/patient-summary.ts';
+import type { openLinkedPatientSummary } from '../../src/tickets/linked-patient.ts';
 
 type Summary = Awaited<ReturnType<typeof openLinkedPatientSummary>>;
 const KIND: Record<string, string> = { balance_alert: 'Balance alerts', appointment_reminder: 'Appointment reminders', emergency: 'Emergency notifications' };

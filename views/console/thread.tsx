@@ -1,9 +1,9 @@
 import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextArea, SelectField, TextField, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import type { VendorMessage, VendorThread } from '../../src/console/threads.ts';
-import { RESPONSE_WINDOWS } from '../../src/console/threads.ts';
-import { QUEUE_DEPARTMENTS, QUEUE_LABEL } from '../../src/console/queues.ts';
+import type { ConsoleThread } from '../../src/tickets/visibility.ts';
+import type { ConversationMessage } from '../../src/tickets/conversation.ts';
+import { QUEUE_DEPARTMENTS, QUEUE_LABEL, RESPONSE_WINDOWS } from '../../src/tickets/labels.ts';
 import { isOverdue } from '../../src/tickets/overdue.ts';
 import { formatLocal } from '../tickets/parts.tsx';
 
@@ -39,8 +39,8 @@ export type ThreadEvent = { id: number; kind: string; details: Record<string, un
 
 export function VendorThreadPage(props: {
   ctx: ViewContext;
-  thread: VendorThread;
-  messages: VendorMessage[];
+  thread: ConsoleThread;
+  messages: ConversationMessage[];
   events: ThreadEvent[];
   assignees: { id: number; name: string }[];
   now: Date;

@@ -1,8 +1,8 @@
 import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextField, TextArea, FieldError, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import type { CreateFormContext } from '../../src/tickets/tickets.ts';
-import { TICKET_TYPES, SUBJECT_MAX } from '../../src/tickets/tickets.ts';
+import type { CreateFormContext } from '../../src/tickets/create.ts';
+import { TICKET_TYPES, SUBJECT_MAX } from '../../src/tickets/labels.ts';
 import { ROLE_CHOICES, type AudiencePreview } from '../../src/tickets/visible-to.ts';
 import { patientLabel, type PatientMatch } from '../../src/patients/search.ts';
 import { ACCEPT_ATTRIBUTE } from '../../src/tickets/attachments.ts';

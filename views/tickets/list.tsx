@@ -1,7 +1,8 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { OverdueBlock } from '../../src/tickets/overdue.ts';
-import { DEPARTMENT_LABEL, STATUS_LABEL, type TicketRow } from '../../src/tickets/tickets.ts';
+import { DEPARTMENT_LABEL, STATUS_LABEL } from '../../src/tickets/labels.ts';
+import type { TicketRow } from '../../src/tickets/list.ts';
 import { OverdueBadge, OverdueBlockPanel, SUPPORT_PHONE, formatLocal } from './parts.tsx';
 
 export function GetHelpPage(props: {

@@ -1,7 +1,9 @@
 import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextArea, FieldError, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import { DEPARTMENT_LABEL, STATUS_LABEL, type ConversationMessage, type TicketDetail } from '../../src/tickets/tickets.ts';
+import { DEPARTMENT_LABEL, STATUS_LABEL } from '../../src/tickets/labels.ts';
+import type { ConversationMessage } from '../../src/tickets/conversation.ts';
+import type { TicketDetail } from '../../src/tickets/visibility.ts';
 import { ROLE_CHOICES } from '../../src/tickets/visible-to.ts';
 import { ACCEPT_ATTRIBUTE } from '../../src/tickets/attachments.ts';
 import { isOverdue } from '../../src/tickets/overdue.ts';
@@ -82,7 +84,7 @@ export function ThreadPage(props: {
         {messages.map((m) => (
           <li class={m.author_side} id={`message-${m.id}`}>
             <p class="meta">
-              <strong>{m.author_name}</strong> · {formatLocal(m.created_at, tz)}
+              <strong>{m.author_side === 'vendor' ? `${m.author_name} (StrataPT)` : m.author_name}</strong> · {formatLocal(m.created_at, tz)}
               {m.response_window_hours ? ` · response requested within ${windowLabel(m.response_window_hours)}` : ''}
             </p>
             <div class="body">

@@ -1,10 +1,15 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { notifyTicket } from '../tickets/notify.ts';
+import type { Actor } from '../auth/permissions.ts';
+import { notifyTicket } from './notify.ts';
+import { recordTicketEvents } from './events.ts';
+import { findConsoleThread, lockTicket } from './visibility.ts';
+import type { TicketResult } from './labels.ts';
 
-// Response deadlines, as the scheduler sees them. Overdue itself is exact on read
-// (response_due_at <= now, src/tickets/overdue.ts); this only sends the warning before a deadline
-// and records, once, that a thread went overdue, telling both sides.
+// Response deadlines (docs/rules.md "Overdue"). Overdue itself is exact on read
+// (response_due_at <= now, src/tickets/overdue.ts); the scheduler only sends the warning before a
+// deadline and records, once, that a thread went overdue, telling both sides. A vendor reply sets
+// a deadline (src/tickets/replies.ts); a practice reply, a closure or lifting it here ends it.
 //
 // Exactly once across instances: each pass claims its rows with FOR UPDATE SKIP LOCKED inside a
 // transaction and re-checks the condition on the locked row (a practice reply that cleared
@@ -56,10 +61,7 @@ export async function sendDeadlineWarnings(db: Database, now: Date, publicUrl: s
     for (const t of due) {
       const dueAt = t.response_due_at!;
       await trx.updateTable('tickets').set({ overdue_warning_sent_at: now }).where('id', '=', t.id).execute();
-      await trx
-        .insertInto('ticket_events')
-        .values({ ticket_id: t.id, practice_id: t.practice_id, actor_user_id: null, kind: 'deadline_warning_sent', details: JSON.stringify({ due_at: dueAt.toISOString() }), at: now })
-        .execute();
+      await recordTicketEvents(trx, t, [['deadline_warning_sent', { due_at: dueAt.toISOString() }]], { actorUserId: null, now });
       await notifyTicket(trx, now, publicUrl, { ticketId: t.id, notice: 'deadline_warning', eventKey: dueAt.toISOString(), sides: ['practice'] });
     }
     return due.length;
@@ -88,12 +90,25 @@ export async function recordOverdueThreads(db: Database, now: Date, publicUrl: s
         .set({ overdue_recorded_at: now, overdue_warning_sent_at: sql`coalesce(overdue_warning_sent_at, ${now})` })
         .where('id', '=', t.id)
         .execute();
-      await trx
-        .insertInto('ticket_events')
-        .values({ ticket_id: t.id, practice_id: t.practice_id, actor_user_id: null, kind: 'went_overdue', details: JSON.stringify({ due_at: dueAt.toISOString() }), at: now })
-        .execute();
+      await recordTicketEvents(trx, t, [['went_overdue', { due_at: dueAt.toISOString() }]], { actorUserId: null, now });
       await notifyTicket(trx, now, publicUrl, { ticketId: t.id, notice: 'overdue', eventKey: dueAt.toISOString(), sides: ['practice', 'vendor'] });
     }
     return overdue.length;
+  });
+}
+
+/** Lifts the response requirement from the console: Overdue and the practice's block end at once. */
+export async function liftResponseRequirement(db: Database, actor: Actor, ticketId: number, now: Date): Promise<TicketResult> {
+  await findConsoleThread(db, actor, ticketId, now);
+  return db.transaction().execute(async (trx) => {
+    const ticket = await lockTicket(trx, actor, ticketId);
+    if (!ticket.response_due_at) return { ok: true, id: ticket.id, notice: 'No response is required on this thread.' } as TicketResult;
+    await trx
+      .updateTable('tickets')
+      .set({ response_due_at: null, response_required_at: null, response_required_by_user_id: null })
+      .where('id', '=', ticket.id)
+      .execute();
+    await recordTicketEvents(trx, ticket, [['requirement_lifted', { was_due_at: ticket.response_due_at.toISOString(), was_overdue: ticket.response_due_at <= now }]], { actorUserId: actor.id, now });
+    return { ok: true, id: ticket.id, notice: 'Response requirement lifted.' } as TicketResult;
   });
 }

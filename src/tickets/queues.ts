@@ -1,19 +1,15 @@
 import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
-import { assertCan, ticketVisibleTo, type Actor } from '../auth/permissions.ts';
+import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
 import { NotFound } from '../web/errors.ts';
+import { QUEUE_DEPARTMENTS } from './labels.ts';
+import { hypercareSql } from './hypercare.ts';
+import { unreadSql } from './list.ts';
 
-// The vendor's department queues. Every row comes through ticketVisibleTo(actor): a department's
+// The console's department queues. Every row comes through visibleTickets(db, actor): a department's
 // members see its threads, an account manager sees their practices' threads in every department,
 // a vendor admin sees everything.
-
-export const QUEUE_DEPARTMENTS: TicketDepartment[] = ['billing', 'success', 'technical'];
-export const QUEUE_LABEL: Record<TicketDepartment, string> = {
-  billing: 'Billing/Patient',
-  success: 'Customer Success',
-  technical: 'Technical Support',
-};
 
 export const QUEUE_FILTERS = ['vendor', 'practice', 'overdue', 'mine', 'open', 'closed'] as const;
 export type QueueFilter = (typeof QUEUE_FILTERS)[number];
@@ -103,9 +99,7 @@ export const COUNT_CAP = 1000;
 export async function countQueue(db: Database, actor: Actor, department: TicketDepartment, practiceId: number | null, now: Date) {
   const counts = await Promise.all(
     QUEUE_FILTERS.map(async (filter) => {
-      const inner = db
-        .selectFrom('tickets')
-        .where(ticketVisibleTo(actor))
+      const inner = visibleTickets(db, actor)
         .where('tickets.department', '=', department)
         .where(filterCondition(filter, actor, now))
         .$if(practiceId !== null, (q) => q.where('tickets.practice_id', '=', practiceId!))
@@ -150,9 +144,7 @@ async function queueRows(
   const limit = QUEUE_PAGE_SIZE + 1;
   const offset = (q.page - 1) * QUEUE_PAGE_SIZE;
   const base = (part: 'hypercare' | 'rest' | 'all'): SelectQueryBuilder<DB, 'tickets', {}> =>
-    db
-      .selectFrom('tickets')
-      .where(ticketVisibleTo(actor))
+    visibleTickets(db, actor)
       .where('tickets.department', '=', q.department)
       .where(filterCondition(q.filter, actor, now))
       .$if(q.practiceId !== null, (b) => b.where('tickets.practice_id', '=', q.practiceId!))
@@ -204,8 +196,7 @@ function withRowColumns(query: SelectQueryBuilder<DB, 'tickets', {}>, actor: Act
       'tickets.closed_at',
       'tickets.patient_id',
       'assignee.name as assigned_name',
-      sql<boolean>`(tickets.last_public_author_id is distinct from ${actor.id}
-        and coalesce(ticket_reads.last_read_at, '-infinity'::timestamptz) < tickets.last_public_message_at)`.as('unread'),
+      unreadSql(actor).as('unread'),
     ]);
 }
 
@@ -222,8 +213,3 @@ export async function queuePractices(db: Database, actor: Actor, now: Date) {
   return rows.map((r) => ({ ...r, hypercare: !!r.hypercare }));
 }
 
-/** In hypercare: today, in the practice's time zone, is on or after go-live and before go-live + hypercare days. */
-export function hypercareSql(now: Date) {
-  const today = sql`(${now}::timestamptz at time zone practices.time_zone)::date`;
-  return sql<boolean>`(practices.go_live_on <= ${today} and practices.go_live_on + practices.hypercare_days > ${today})`;
-}

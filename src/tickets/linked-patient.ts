@@ -3,13 +3,13 @@ import type { Database } from '../db/database.ts';
 import type { Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
-import { findVendorThread } from './threads.ts';
+import { findConsoleThread } from './visibility.ts';
 
 // The linked patient account, read-only, for the vendor's team: only from a thread they can work,
 // and every open is written to the audit trail (who, when, which account, from which thread).
 
 export async function openLinkedPatientSummary(db: Database, actor: Actor, ticketId: number, now: Date, ip: string | null) {
-  const thread = await findVendorThread(db, actor, ticketId, now);
+  const thread = await findConsoleThread(db, actor, ticketId, now);
   if (!thread.patient_id) throw new NotFound();
   const patient = await db
     .selectFrom('patients')

@@ -1,0 +1,55 @@
+import type { TicketDepartment, TicketStatus, Visibility } from '../db/schema.ts';
+
+// The Ticket platform's words and limits, shared by the domain functions and their views.
+
+export const SUBJECT_MAX = 200;
+export const MESSAGE_MAX = 20_000;
+
+/** The ticket type a practice picks, and the team it routes to (the Routing Guide). */
+export const TICKET_TYPES: { value: TicketDepartment | 'feedback'; label: string; covers: string }[] = [
+  { value: 'billing', label: 'Billing/Patient', covers: 'Billing, Claims Processing, Policies, Authorizations, Credentialing Holds' },
+  { value: 'success', label: 'Customer Success', covers: 'EMR setup, Templates, Documentation Questions, Training' },
+  { value: 'technical', label: 'Technical Support Inquiry', covers: 'Technical Issues, Unexpected Behaviors' },
+  { value: 'feedback', label: 'Product Feedback', covers: 'Ideas for future additions to StrataEMR (this leads to the Feedback portal)' },
+];
+export const DEPARTMENT_LABEL: Record<TicketDepartment, string> = { billing: 'Billing/Patient', success: 'Customer Success', technical: 'Technical Support Inquiry' };
+export const STATUS_LABEL: Record<TicketStatus, string> = {
+  waiting_vendor: 'Waiting on StrataPT',
+  waiting_practice: 'Waiting on your practice',
+  closed: 'Closed',
+};
+
+/** The departments with a queue in the console, and their names there. */
+export const QUEUE_DEPARTMENTS: TicketDepartment[] = ['billing', 'success', 'technical'];
+export const QUEUE_LABEL: Record<TicketDepartment, string> = {
+  billing: 'Billing/Patient',
+  success: 'Customer Success',
+  technical: 'Technical Support',
+};
+
+/** The response windows a vendor reply may require (docs/rules.md, "Overdue": from 4 hours to 14 days). */
+export const RESPONSE_WINDOWS: { hours: number; label: string }[] = [
+  { hours: 4, label: '4 hours' },
+  { hours: 8, label: '8 hours' },
+  { hours: 24, label: '24 hours' },
+  { hours: 48, label: '2 days' },
+  { hours: 72, label: '3 days' },
+  { hours: 168, label: '7 days' },
+  { hours: 336, label: '14 days' },
+];
+
+/** Who at a practice may see a thread the vendor starts. */
+export const OUTREACH_AUDIENCES: { value: Exclude<Visibility, 'only_me' | 'person'>; label: string }[] = [
+  { value: 'anyone', label: 'Anyone in Practice' },
+  { value: 'owners', label: 'Business Owners Only' },
+  { value: 'clinical', label: 'Clinical Only (Clinician, Therapy Director)' },
+  { value: 'admins', label: 'Admins Only (Practice Administrator and above)' },
+];
+
+/** What every ticket action answers: where to go next, or a message per field. */
+export type TicketResult =
+  | { ok: true; id: number; notice?: string; gone?: boolean }
+  | { ok: false; errors: Record<string, string>; blocked?: boolean };
+
+/** Form fields as typed. */
+export type TicketFields = Record<string, string | undefined>;
