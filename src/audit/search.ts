@@ -3,6 +3,7 @@ import { TZDate } from '@date-fns/tz';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { escapeLike } from '../db/like.ts';
 
 // Searching the audit trail: Practice Administrators and above see their practice's entries,
 // vendor admins see every practice's. Filters are plain values; dates are local to the viewer
@@ -139,9 +140,6 @@ export async function listAuditActions(db: Database, actor: Actor): Promise<stri
   return rows.map((r) => r.action);
 }
 
-export function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (m) => `\\${m}`);
-}
 
 function startOfLocalDay(date: string, timeZone: string): Date {
   const [y, m, d] = date.split('-').map(Number);

@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { DB, Department, Role, User, Visibility } from '../db/schema.ts';
+import type { DB, Department, Patient, Role, User, Visibility } from '../db/schema.ts';
+import { NotFound } from '../web/errors.ts';
 
 // Who may do what, and which rows they may see: the one place these rules live.
 
@@ -207,4 +208,38 @@ export function ticketVisibleTo(actor: Actor) {
 /** All threads this actor may see: the only way ticket rows are loaded for a user. */
 export function visibleTickets(db: Database, actor: Actor) {
   return db.selectFrom('tickets').where(ticketVisibleTo(actor));
+}
+
+// ---- Tenant scopes: every query on a practice's rows starts from one of these ----------------
+
+/** The actor's practice's patients (staff only; the vendor's team reads a patient only through a thread). */
+export function practicePatients(db: Database, actor: Actor) {
+  return db.selectFrom('patients').where('patients.practice_id', '=', practiceIdOf(actor));
+}
+
+/** One patient account of the actor's practice, or 404: the one way a patient id from a request is checked. */
+export async function findPatient(db: Database, actor: Actor, id: number): Promise<Patient> {
+  const row = await practicePatients(db, actor).selectAll('patients').where('patients.id', '=', id).executeTakeFirst();
+  if (!row) throw new NotFound();
+  return row;
+}
+
+/** The actor's practice's ledger entries. */
+export function practiceLedger(db: Database, actor: Actor) {
+  return db.selectFrom('ledger_entries').where('ledger_entries.practice_id', '=', practiceIdOf(actor));
+}
+
+/** The actor's practice's statements. */
+export function practiceStatements(db: Database, actor: Actor) {
+  return db.selectFrom('statements as s').where('s.practice_id', '=', practiceIdOf(actor));
+}
+
+/**
+ * Outbox messages the actor may read: a practice's staff, their practice's; vendor admins, every
+ * practice's (Sent Messages, Jobs). Anyone else reads none.
+ */
+export function practiceMessages(db: Database, actor: Actor) {
+  const q = db.selectFrom('outbox_messages as m');
+  if (actor.kind === 'vendor') return can(actor, 'vendor.admin') ? q : q.where(sql<boolean>`false`);
+  return q.where('m.practice_id', '=', practiceIdOf(actor));
 }

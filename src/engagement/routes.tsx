@@ -4,7 +4,6 @@ import { clientIp, currentActor, formFields, isHtmx, redirectAfterPost, renderFr
 import { viewContext } from '../web/context.ts';
 import { requireStaff, requireCapability } from '../web/guards.ts';
 import { NotFound } from '../web/errors.ts';
-import { practiceIdOf } from '../auth/permissions.ts';
 import { isChannel, isMessageKind } from './kinds.ts';
 import { loadEngagement, setSubscription } from './subscriptions.ts';
 import { deliverabilityReport } from './deliverability.ts';
@@ -52,7 +51,7 @@ export function engagementRoutes(deps: AppDeps) {
 async function renderEngagement(c: Context<AppEnv>, deps: AppDeps, patientId: number, error?: string) {
   const actor = currentActor(c);
   const e = await loadEngagement(deps.db, actor, patientId);
-  const messages = await listPatientMessages(deps.db, practiceIdOf(actor), patientId);
+  const messages = await listPatientMessages(deps.db, actor, patientId);
   return renderPage(c, <EngagementPage ctx={await viewContext(c, deps)} e={e} messages={messages} error={error} />, error ? 422 : 200);
 }
 

@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Channel, MessageKind } from '../db/schema.ts';
-import { practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { findPatient, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { NotFound } from '../web/errors.ts';
 import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
 import { CHANNELS, KINDS, channelLabel, defaultSubscribed, kindLabel } from './kinds.ts';
 
@@ -45,15 +44,9 @@ export type Engagement = {
   history: ConsentRow[];
 };
 
-export async function findEngagementPatient(db: Database, actor: Actor, patientId: number): Promise<EngagementPatient> {
-  const patient = await db
-    .selectFrom('patients')
-    .select(['id', 'practice_id', 'account_number', 'first_name', 'last_name', 'mobile_phone', 'email', 'status'])
-    .where('id', '=', patientId)
-    .where('practice_id', '=', practiceIdOf(actor))
-    .executeTakeFirst();
-  if (!patient) throw new NotFound();
-  return patient;
+async function findEngagementPatient(db: Database, actor: Actor, patientId: number): Promise<EngagementPatient> {
+  const { id, practice_id, account_number, first_name, last_name, mobile_phone, email, status } = await findPatient(db, actor, patientId);
+  return { id, practice_id, account_number, first_name, last_name, mobile_phone, email, status };
 }
 
 export async function loadEngagement(db: Database, actor: Actor, patientId: number): Promise<Engagement> {

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.ts';
 import type { FeedbackStatus } from '../db/schema.ts';
 import { assertCan, can, type Actor } from '../auth/permissions.ts';
 import { NotFound } from '../web/errors.ts';
+import { escapeLike } from '../db/like.ts';
 
 // The Product Feedback portal: ideas shared by every practice (the one deliberate exception to
 // tenancy), one vote per person, comments, and a status only the Product team sets, with its changelog.
@@ -81,7 +82,7 @@ export async function findSimilarIdeas(db: Database, actor: Actor, title: string
   return db
     .selectFrom('feedback_ideas')
     .select(['id', 'title', 'status', 'vote_count', sql<number>`greatest(similarity(lower(title), ${q}), word_similarity(${q}, lower(title)))`.as('score')])
-    .where((eb) => eb.or([sql<boolean>`lower(title) % ${q}`, sql<boolean>`${q} <% lower(title)`, eb(sql`lower(title)`, 'like', `%${q.replace(/[\\%_]/g, (m) => '\\' + m)}%`)]))
+    .where((eb) => eb.or([sql<boolean>`lower(title) % ${q}`, sql<boolean>`${q} <% lower(title)`, eb(sql`lower(title)`, 'like', `%${escapeLike(q)}%`)]))
     .orderBy('score', 'desc')
     .orderBy('vote_count', 'desc')
     .limit(limit)

@@ -30,8 +30,8 @@ export function sentMessagesRoutes(deps: AppDeps) {
     };
     const page = pageNumber(q.page);
     const [{ rows, hasMore }, kinds, practices] = await Promise.all([
-      searchMessages(db, filters, page),
-      messageKinds(db),
+      searchMessages(db, currentActor(c), filters, page),
+      messageKinds(db, currentActor(c)),
       db.selectFrom('practices').select(['id', 'name']).orderBy('name').execute(),
     ]);
     const query = new URL(c.req.url).searchParams;
@@ -43,7 +43,7 @@ export function sentMessagesRoutes(deps: AppDeps) {
     const id = Number(c.req.param('id'));
     if (!Number.isSafeInteger(id) || id < 1) throw new NotFound();
     const now = clock.now();
-    if (await retryFailedMessage(db, id, now)) {
+    if (await retryFailedMessage(db, currentActor(c), id, now)) {
       await recordAudit(db, { at: now, actor: currentActor(c), action: 'outbox.retry', recordType: 'outbox_message', recordId: id, ip: null, details: {} });
     }
     return redirectAfterPost(c, '/vendor/jobs?retried=' + id);
@@ -59,7 +59,7 @@ export function jobsRoutes(deps: AppDeps) {
 
   app.get('/', async (c) => {
     const now = clock.now();
-    const [statuses, counts, failed] = await Promise.all([listJobStatuses(db, jobs, now), outboxCounts(db), listFailedMessages(db)]);
+    const [statuses, counts, failed] = await Promise.all([listJobStatuses(db, jobs, now), outboxCounts(db, currentActor(c)), listFailedMessages(db, currentActor(c))]);
     const q = c.req.query();
     const notice = q.ran ? `Ran ${q.ran}: ${q.rows ?? 0} rows handled.` : q.failed ? `${q.failed} failed: ${q.error ?? 'see the log'}` : q.retried ? `Message ${q.retried} is queued again.` : undefined;
     return renderPage(c, <JobsPage ctx={await viewContext(c, deps)} jobs={statuses} counts={counts} failed={failed} notice={notice} schedulerRunning={deps.config.scheduler && !!deps.scheduler} />);

@@ -3,11 +3,11 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { Patient } from '../db/schema.ts';
-import { practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { practiceIdOf, type Actor, findPatient } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { NotFound } from '../web/errors.ts';
 import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
 import { patientLedger, type PatientLedger } from '../ledger/ledger.ts';
+import { escapeLike } from '../db/like.ts';
 
 // Patient accounts: the Patients page's search and the account page. Every query is scoped to the
 // actor's practice, so another practice's patient id answers 404.
@@ -68,13 +68,6 @@ export async function listPatients(db: Database, actor: Actor, query: PatientLis
     hasNext: rows.length > PATIENTS_PAGE_SIZE,
     page,
   };
-}
-
-/** One account of the actor's practice, or 404. */
-export async function findPatient(db: Database, actor: Actor, id: number): Promise<Patient> {
-  const row = await db.selectFrom('patients').selectAll().where('id', '=', id).where('practice_id', '=', practiceIdOf(actor)).executeTakeFirst();
-  if (!row) throw new NotFound();
-  return row;
 }
 
 export type AppointmentRow = { id: number; starts_at: Date; provider_name: string; location: string; status: string };
@@ -212,6 +205,3 @@ export function parseDateOfBirth(raw: string): string | null {
   return date.toISOString().slice(0, 10);
 }
 
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}

@@ -4,7 +4,8 @@ import { clientIp, currentActor, formFields, pageNumber, redirectAfterPost, rend
 import { viewContext } from '../web/context.ts';
 import { requireCapability, requireStaff } from '../web/guards.ts';
 import { NotFound } from '../web/errors.ts';
-import { findPatient, listPatients, updatePatientInfo, viewPatientAccount } from './patients.ts';
+import { listPatients, updatePatientInfo, viewPatientAccount } from './patients.ts';
+import { findPatient } from '../auth/permissions.ts';
 import { localDate, postLedgerEntry } from '../ledger/ledger.ts';
 import { PatientListPage, PatientResults } from '../../views/patients/list.tsx';
 import { PatientAccountPage, PatientInfoFormPage, patientInfoValues } from '../../views/patients/account.tsx';

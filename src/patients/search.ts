@@ -1,7 +1,8 @@
 import type { DB } from '../db/schema.ts';
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { assertCan, practiceIdOf, practicePatients, type Actor } from '../auth/permissions.ts';
+import { escapeLike } from '../db/like.ts';
 
 /** One patient account as a picker shows it: enough to tell a person's several accounts apart. */
 export type PatientMatch = {
@@ -74,8 +75,7 @@ export async function searchPatients(
 
 /** One account of this actor's practice, or undefined: how a chosen patient id is checked. */
 export async function findPracticePatient(db: Database, actor: Actor, id: number): Promise<PatientMatch | undefined> {
-  const row = await db
-    .selectFrom('patients')
+  const row = await practicePatients(db, actor)
     .select(['id', 'account_number', 'first_name', 'last_name', 'date_of_birth', 'status'])
     .select((eb) =>
       eb
@@ -87,7 +87,6 @@ export async function findPracticePatient(db: Database, actor: Actor, id: number
         .limit(1)
         .as('latest_case'),
     )
-    .where('practice_id', '=', practiceIdOf(actor))
     .where('id', '=', id)
     .executeTakeFirst();
   return row as PatientMatch | undefined;
@@ -119,9 +118,6 @@ function parseDateOfBirth(term: string): string | null {
   return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
-export function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => '\\' + c);
-}
 
 /** The title of an account's most recent case: how staff tell a person's several accounts apart. */
 export function latestCaseTitle(eb: ExpressionBuilder<DB, 'patients'>) {

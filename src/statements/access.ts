@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { assertCan, findPatient, practiceIdOf, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { issuePortalLink } from '../portal/links.ts';
 import { NotFound } from '../web/errors.ts';
@@ -25,14 +25,7 @@ export type PatientStatementRow = {
 
 export async function findStatementPatient(db: Database, actor: Actor, patientId: number) {
   assertCan(actor, 'patients.view');
-  const patient = await db
-    .selectFrom('patients')
-    .select(['id', 'first_name', 'last_name', 'account_number', 'date_of_birth', 'status', 'statement_delivery', 'alt_address_line1', 'address_line1'])
-    .where('id', '=', patientId)
-    .where('practice_id', '=', practiceIdOf(actor))
-    .executeTakeFirst();
-  if (!patient) throw new NotFound();
-  return patient;
+  return findPatient(db, actor, patientId);
 }
 
 export async function listPatientStatements(db: Database, actor: Actor, patientId: number): Promise<PatientStatementRow[]> {

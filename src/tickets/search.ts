@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import type { Database } from '../db/database.ts';
 import { visibleTickets, type Actor } from '../auth/permissions.ts';
-import { escapeLike } from '../patients/search.ts';
+import { escapeLike } from '../db/like.ts';
 import { ticketListColumns, type TicketRow } from './list.ts';
 
 // Subject search over the threads this user can see: a substring, or a word with a small typo

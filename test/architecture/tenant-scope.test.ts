@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+
+// Every exported function that queries a tenant table (one with practice_id) takes the actor (or a
+// scope built from one), so the tenancy rule of src/auth/permissions.ts applies. The exceptions are
+// listed here by name, each with the reason it has no actor: system jobs, the patient portal (its
+// "actor" is a portal session), provider webhooks, sign-in, and writers called with an already
+// scoped row.
+
+const root = resolve(import.meta.dirname, '../..');
+const TENANT_TABLES = [
+  'users', 'audit_log', 'patients', 'cases', 'ledger_entries', 'appointments', 'tickets', 'ticket_messages', 'ticket_attachments', 'ticket_reads',
+  'ticket_events', 'subscriptions', 'consent_events', 'sms_opt_outs', 'email_suppressions', 'outbox_messages', 'portal_links', 'emergency_notices',
+  'print_batches', 'statements', 'imports', 'portal_sessions', 'payment_settings', 'payment_requests',
+];
+
+function files(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : /\.ts$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
+}
+
+/** Exported functions (name, parameter list, body up to the next top-level declaration). */
+function exportedFunctions(file: string) {
+  const text = readFileSync(join(root, file), 'utf8');
+  const starts = [...text.matchAll(/^export (?:async )?function (\w+)(?:<[^>]*>)?\(/gm)];
+  return starts.map((m, i) => {
+    const rest = text.slice(m.index!);
+    const nextTop = rest.slice(1).search(/^(export |function |async function |const |type |\/\*\*)/m);
+    const body = nextTop < 0 ? rest : rest.slice(0, nextTop + 1);
+    const params = body.slice(0, body.indexOf(')'));
+    return { name: m[1], params, body };
+  });
+}
+
+const tableUse = new RegExp(`(selectFrom|insertInto|updateTable|deleteFrom)\\(['"](${TENANT_TABLES.join('|')})\\b`);
+
+describe('tenant queries', () => {
+  it('take an actor or a scope, except the listed system functions', () => {
+    const unscoped = files('src')
+      .filter((f) => !f.startsWith('src/db/') && !f.startsWith('src/demo/') && !f.endsWith('/demo.ts') && !f.endsWith('/seed.ts'))
+      .flatMap((f) =>
+        exportedFunctions(f)
+          .filter((fn) => tableUse.test(fn.body) && !/\bactor\b/.test(fn.params))
+          .map((fn) => `${relative(root, join(root, f))}#${fn.name}`),
+      )
+      .sort();
+    expect(unscoped).toEqual([...EXCEPTIONS].sort());
+  });
+});
+
+const EXCEPTIONS = [
+  // System jobs and the outbox (no user: the scheduler, the dispatcher, import workers)
+  'src/balance-alerts/alerts.ts#balanceAlertCancelReason',
+  'src/reminders/reminders.ts#appointmentReminderCancelReason',
+  'src/messaging/dispatcher.ts#reasonToCancel',
+  'src/messaging/outbox.ts#enqueueMessage',
+  'src/messaging/outbox.ts#enqueueMessages',
+  'src/imports/imports.ts#processImport',
+  'src/statements/statements.ts#generateStatement',
+  'src/tickets/deadlines.ts#recordOverdueThreads',
+  'src/tickets/deadlines.ts#sendDeadlineWarnings',
+  'src/tickets/notify.ts#notifyTicket',
+  'src/portal/sessions.ts#deleteExpiredPortalSessions',
+  'src/payments/settings.ts#allGateways',
+  // Provider webhooks and unsubscribe links (they verify their own signature or token)
+  'src/messaging/delivery.ts#applyResendEvent',
+  'src/messaging/delivery.ts#applyTwilioStatus',
+  'src/messaging/inbound.ts#handleInboundSms',
+  'src/engagement/subscriptions.ts#unsubscribeByLink',
+  'src/payments/posting.ts#confirmReturn',
+  'src/payments/posting.ts#postVerifiedTransaction',
+  // The patient portal: scoped by the portal session's patient and practice, not a staff actor
+  'src/portal/access.ts#verifyPortalDateOfBirth',
+  'src/portal/account.ts#cancelPaymentRequest',
+  'src/portal/account.ts#createPaymentRequest',
+  'src/portal/account.ts#findPaymentRequest',
+  'src/portal/account.ts#portalAccount',
+  'src/portal/links.ts#issuePortalLink',
+  'src/portal/sessions.ts#createPortalSession',
+  'src/portal/sessions.ts#deletePortalSession',
+  'src/portal/sessions.ts#validatePortalSession',
+  'src/payments/settings.ts#onlinePaymentsEnabled',
+  'src/payments/settings.ts#practiceGateway',
+  // Sign-in and set-password links (before there is an actor)
+  'src/auth/login.ts#attemptLogin',
+  'src/console/password-links.ts#setPasswordFromLink',
+  // Writers and readers called with a row already loaded through a scope (the caller passes the scoped ticket or patient)
+  'src/audit/audit.ts#recordAudit',
+  'src/tickets/events.ts#recordTicketEvents',
+  'src/tickets/replies.ts#insertTicketMessage',
+  'src/tickets/conversation.ts#loadTicketEvents',
+  'src/tickets/assignment.ts#listAssignees',
+  'src/engagement/subscriptions.ts#channelStates',
+  'src/engagement/subscriptions.ts#consentHistory',
+  'src/ledger/ledger.ts#patientLedger',
+  'src/ledger/ledger.ts#balanceOfPatient',
+  'src/patients/search.ts#latestCaseTitle',
+  // Vendor-wide lists for vendor admins (no practice: the route requires vendor.admin)
+  'src/console/practices.ts#listAccountManagers',
+  // Not a query: a formatter whose file's next declaration the scan reads into its body
+  'src/reports/patient-email.ts#displayPhone',
+];
