@@ -7,6 +7,7 @@ import { nextTextWindow } from '../messaging/quiet-hours.ts';
 import { hashPortalToken, PORTAL_LINK_DAYS } from '../portal/links.ts';
 import { encodeBase64urlNoPadding } from '@oslojs/encoding';
 import { localDate } from '../ledger/ledger.ts';
+import { signedAmount } from '../ledger/signed-amount.ts';
 
 // Balance alerts (SPEC §4). A patient is due one on a channel when all hold:
 //   - the practice's frequency is not Don't Send;
@@ -183,7 +184,7 @@ export async function balanceAlertCancelReason(db: Database, patientId: number |
   if (!practice || practice.balance_alert_frequency === 'off') return 'Balance alerts are set to Don’t Send';
   const row = await db
     .selectFrom('ledger_entries')
-    .select(sql<number>`coalesce(sum(case kind when 'responsibility' then amount_cents else -amount_cents end), 0)::bigint`.as('balance'))
+    .select(sql<number>`coalesce(sum(${signedAmount()}), 0)::bigint`.as('balance'))
     .where('patient_id', '=', patientId)
     .where('posted_at', '<=', now)
     .executeTakeFirst();

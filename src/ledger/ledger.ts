@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts';
 import { practiceIdOf, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { parseAmountToCents } from './money.ts';
+import { signedAmount } from './signed-amount.ts';
 
 // The ledger per case: patient-responsibility charges, payments and adjustments in integer cents.
 // Balance = responsibility − payments − adjustments. Every row says who posted it and when.
@@ -44,8 +45,6 @@ export type CaseLedger = {
 
 export type PatientLedger = { cases: CaseLedger[]; balance_cents: number; responsibility_cents: number; payments_cents: number; adjustments_cents: number };
 
-/** A signed amount: what a row adds to the balance. */
-export const signedAmount = sql<number>`case ledger_entries.kind when 'responsibility' then ledger_entries.amount_cents else -ledger_entries.amount_cents end`;
 
 /** All cases of one patient with their ledgers, oldest entry first, with running balances. */
 export async function patientLedger(db: Database, practiceId: number, patientId: number): Promise<PatientLedger> {
@@ -117,7 +116,7 @@ export async function refreshPatientBalances(db: Database): Promise<number> {
     update patients p
        set balance_cents = coalesce(s.balance, 0), last_responsibility_at = s.last_responsibility_at
       from (select p2.id,
-                   sum(case l.kind when 'responsibility' then l.amount_cents else -l.amount_cents end) as balance,
+                   sum(${signedAmount('l')}) as balance,
                    max(l.posted_at) filter (where l.kind = 'responsibility') as last_responsibility_at
               from patients p2 left join ledger_entries l on l.patient_id = p2.id
              group by p2.id) s
@@ -130,7 +129,7 @@ export async function refreshPatientBalances(db: Database): Promise<number> {
 export async function balanceOfPatient(db: Database, patientId: number): Promise<number> {
   const row = await db
     .selectFrom('ledger_entries')
-    .select(sql<number>`coalesce(sum(${signedAmount}), 0)::bigint`.as('balance'))
+    .select(sql<number>`coalesce(sum(${signedAmount()}), 0)::bigint`.as('balance'))
     .where('patient_id', '=', patientId)
     .executeTakeFirst();
   return Number(row?.balance ?? 0);

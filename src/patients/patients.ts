@@ -8,6 +8,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
 import { patientLedger, type PatientLedger } from '../ledger/ledger.ts';
 import { escapeLike } from '../db/like.ts';
+import { parseDateOfBirth } from './date-of-birth.ts';
 
 // Patient accounts: the Patients page's search and the account page. Every query is scoped to the
 // actor's practice, so another practice's patient id answers 404.
@@ -189,19 +190,5 @@ export async function updatePatientInfo(db: Database, actor: Actor, id: number, 
   return { ok: true };
 }
 
-/** 'YYYY-MM-DD', 'MM/DD/YYYY' or 'M/D/YYYY' -> 'YYYY-MM-DD'; null when not a real date. */
-export function parseDateOfBirth(raw: string): string | null {
-  const text = raw.trim();
-  let y: number, m: number, d: number;
-  let match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(text);
-  if (match) [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  else {
-    match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
-    if (!match) return null;
-    [m, d, y] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  }
-  const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
-  return date.toISOString().slice(0, 10);
-}
 
+export { parseDateOfBirth } from './date-of-birth.ts';

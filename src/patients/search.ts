@@ -3,6 +3,7 @@ import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { assertCan, practiceIdOf, practicePatients, type Actor } from '../auth/permissions.ts';
 import { escapeLike } from '../db/like.ts';
+import { parseDateOfBirth } from './date-of-birth.ts';
 
 /** One patient account as a picker shows it: enough to tell a person's several accounts apart. */
 export type PatientMatch = {
@@ -108,15 +109,6 @@ function normalise(q: string): string {
   return q.trim().toLowerCase().replace(/\s+/g, ' ').slice(0, 100);
 }
 
-function parseDateOfBirth(term: string): string | null {
-  let m = term.match(/^(\d{4})-(\d{1,2})-(\d{1,2})$/);
-  let y: number, mo: number, d: number;
-  if (m) [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  else if ((m = term.match(/^(\d{1,2})\/(\d{1,2})\/(\d{4})$/))) [y, mo, d] = [Number(m[3]), Number(m[1]), Number(m[2])];
-  else return null;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1850 || y > 2200) return null;
-  return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-}
 
 
 /** The title of an account's most recent case: how staff tell a person's several accounts apart. */

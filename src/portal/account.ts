@@ -7,6 +7,7 @@ import { formatCents, parseAmountToCents } from '../ledger/money.ts';
 import { practiceContact, type PracticeContact } from './access.ts';
 import type { PortalSession } from './sessions.ts';
 import { authorizeNetClient, onlinePaymentsEnabled, practiceGateway } from '../payments/settings.ts';
+import { signedAmount } from '../ledger/signed-amount.ts';
 
 // What a verified patient sees: everything is keyed from the session's patient and practice,
 // never from an id in the request, so no other patient's data can be reached.
@@ -68,7 +69,7 @@ async function caseBalances(db: Database, practiceId: number, patientId: number)
     .select([
       'cases.id',
       'cases.title',
-      sql<number>`coalesce(sum(case ledger_entries.kind when 'responsibility' then ledger_entries.amount_cents else -ledger_entries.amount_cents end), 0)::bigint`.as('balance_cents'),
+      sql<number>`coalesce(sum(${signedAmount()}), 0)::bigint`.as('balance_cents'),
       sql<number>`count(ledger_entries.id)::bigint`.as('entries'),
     ])
     .where('cases.practice_id', '=', practiceId)

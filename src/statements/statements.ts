@@ -4,6 +4,7 @@ import { enqueueMessage } from '../messaging/outbox.ts';
 import { registerSendCheck } from '../messaging/checks.ts';
 import { issuePortalLink } from '../portal/links.ts';
 import { dateTimeFormat } from '../intl.ts';
+import { signedAmount } from '../ledger/signed-amount.ts';
 
 // Patient statements (seed 002, SPEC.md section 6): generated at 30, 60 and 90 days after the first
 // patient responsibility of the current unpaid balance, while the balance is above zero, once each.
@@ -67,7 +68,7 @@ export async function findDueStatements(db: Database, now: Date): Promise<Due[]>
   const { rows } = await sql<Due>`
     with running as (
       select l.id, l.practice_id, l.patient_id, l.kind, l.posted_at,
-             sum(case when l.kind = 'responsibility' then l.amount_cents else -l.amount_cents end)
+             sum(${signedAmount('l')})
                over (partition by l.patient_id order by l.posted_at, l.id) as balance
         from ledger_entries l
        where l.posted_at <= ${now}
@@ -261,7 +262,7 @@ export async function statementCancelReason(db: Database, reason: Record<string,
   const id = Number(reason.statementId);
   if (!Number.isSafeInteger(id)) return 'statement unknown';
   const row = await sql<{ balance: number | null }>`
-    select sum(case when l.kind = 'responsibility' then l.amount_cents else -l.amount_cents end)::int as balance
+    select sum(${signedAmount('l')})::int as balance
       from statements s join ledger_entries l on l.patient_id = s.patient_id
      where s.id = ${id}`.execute(db);
   const balance = row.rows[0]?.balance ?? 0;

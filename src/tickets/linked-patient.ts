@@ -4,6 +4,7 @@ import type { Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
 import { findConsoleThread } from './visibility.ts';
+import { signedAmount } from '../ledger/signed-amount.ts';
 
 // The linked patient account, read-only, for the vendor's team: only from a thread they can work,
 // and every open is written to the audit trail (who, when, which account, from which thread).
@@ -31,7 +32,7 @@ export async function openLinkedPatientSummary(db: Database, actor: Actor, ticke
         'cases.title',
         'cases.opened_on',
         'cases.closed_on',
-        sql<number>`coalesce(sum(case when ledger_entries.kind = 'responsibility' then ledger_entries.amount_cents else -ledger_entries.amount_cents end), 0)`.as('balance_cents'),
+        sql<number>`coalesce(sum(${signedAmount()}), 0)`.as('balance_cents'),
       ])
       .where('cases.patient_id', '=', patient.id)
       .where('cases.practice_id', '=', thread.practice_id)

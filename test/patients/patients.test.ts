@@ -39,6 +39,15 @@ describe('the Patients page', () => {
     expect(byAccount.text).not.toContain('Gonzalez');
   });
 
+  it('treats an impossible date of birth as text in both searches (one strict parser), never as a date', async () => {
+    const desk = await t.as('frontdesk@riverside.example');
+    expect((await desk.get('/patients?q=02/31/1980')).status).toBe(200);
+    // The ticket form's patient picker searched with its own, lenient parser and sent 1980-02-31 to a date column.
+    const picker = await desk.get('/tickets/new/patients?patient_q=02/31/1980');
+    expect(picker.status).toBe(200);
+    expect((await desk.get('/tickets/new/patients?patient_q=04/12/1980')).text).toContain('Gonzalez, Maria');
+  });
+
   it('never lists another practice’s patients', async () => {
     const summit = await t.as('admin@summit.example');
     const res = await summit.get('/patients?q=Gonzalez');
