@@ -1,3 +1,5 @@
+import { TZDate } from '@date-fns/tz';
+
 // Intl formatters cost a tenth of a millisecond or more to build and nothing to reuse: a list of
 // fifty threads that built one per date spent most of its time here. One per locale and options.
 
@@ -11,4 +13,17 @@ export function dateTimeFormat(locale: string, options: Intl.DateTimeFormatOptio
     dateTimeFormats.set(key, f);
   }
   return f;
+}
+
+const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+
+/** Money is integer cents everywhere; this is the one way it is written: 10000 -> "$100.00"; -2500 -> "-$25.00". */
+export function formatCents(cents: number): string {
+  return money.format(cents / 100);
+}
+
+/** 'YYYY-MM-DD' of an instant in a time zone (a practice's "today"). */
+export function localDate(at: Date, timeZone: string): string {
+  const t = new TZDate(at.getTime(), timeZone);
+  return `${t.getFullYear()}-${String(t.getMonth() + 1).padStart(2, '0')}-${String(t.getDate()).padStart(2, '0')}`;
 }

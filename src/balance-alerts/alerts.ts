@@ -6,7 +6,7 @@ import { enqueueMessages } from '../messaging/outbox.ts';
 import { nextTextWindow } from '../messaging/quiet-hours.ts';
 import { hashPortalToken, PORTAL_LINK_DAYS } from '../portal/links.ts';
 import { encodeBase64urlNoPadding } from '@oslojs/encoding';
-import { localDate } from '../ledger/ledger.ts';
+import { localDate } from '../intl.ts';
 import { signedAmount } from '../ledger/signed-amount.ts';
 
 // Balance alerts (SPEC §4). A patient is due one on a channel when all hold:

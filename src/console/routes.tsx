@@ -3,7 +3,6 @@ import type { AppDeps, AppEnv } from '../web/types.ts';
 import { clientIp, currentActor, formFields, pageNumber, redirectAfterPost, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireVendor, requireCapability } from '../web/guards.ts';
-import { NotFound } from '../web/errors.ts';
 import { loadQueue, queueDepartmentsOf } from '../tickets/queues.ts';
 import { findConsoleThread, setAdminLevel } from '../tickets/visibility.ts';
 import { loadConversation, loadTicketEvents, markTicketRead } from '../tickets/conversation.ts';
@@ -30,6 +29,7 @@ import { VendorThreadPage, type ThreadEvent } from '../../views/console/thread.t
 import { OutreachPage } from '../../views/console/outreach.tsx';
 import { PatientSummaryPage } from '../../views/console/patient.tsx';
 import { PracticeFormPage, PracticesPage, TeamFormPage, TeamPage } from '../../views/console/admin.tsx';
+import { idParam } from '../web/params.ts';
 
 const NOTICES: Record<string, string> = {
   reply: 'Reply sent.',
@@ -203,10 +203,4 @@ async function teamForm(c: Context<AppEnv>) {
   const form: Record<string, string> = {};
   for (const [k, v] of Object.entries(body)) if (k !== 'departments' && typeof v === 'string') form[k] = v;
   return { form, departments };
-}
-
-export function idParam(raw: string | undefined): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new NotFound();
-  return n;
 }

@@ -11,6 +11,7 @@ import { checkPromotional, describeMatches, type PromotionalMatch } from '../eng
 import { CHANNELS, reachableOn } from '../reminders/audience.ts';
 import { NotFound } from '../web/errors.ts';
 import { dateTimeFormat } from '../intl.ts';
+import { fieldErrors } from '../web/field-errors.ts';
 
 // Emergency (closure) notifications, SPEC.md section 4: a Therapy Director or above tells the
 // patients whose appointments fall in an affected window that the clinic is closed. There is no
@@ -66,9 +67,7 @@ export function parseNoticeInput(input: NoticeInput, timeZone: string, now: Date
   };
   const parsed = schema.safeParse(raw);
   const errors: NoticeErrors = {};
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
-  }
+  if (!parsed.success) Object.assign(errors, fieldErrors(parsed.error));
   let promotional: PromotionalMatch[] | undefined;
   const guard = checkPromotional(raw.message);
   if (!guard.ok) {

@@ -3,7 +3,7 @@ import type { AppDeps, AppEnv } from '../web/types.ts';
 import { currentActor, redirectAfterPost, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireStaff, requireCapability } from '../web/guards.ts';
-import { idParam } from '../staff/routes.tsx';
+import { idParam } from '../web/params.ts';
 import { findNotice, instantToLocal, listNotices, newRequestKey, parseNoticeInput, previewRecipients, sendEmergencyNotice, type NoticeInput } from './notices.ts';
 import { EmergencyPage, NoticePage, type ComposeValues } from '../../views/emergency/emergency.tsx';
 

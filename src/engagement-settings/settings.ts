@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { BalanceAlertFrequency } from '../db/schema.ts';
 import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { fieldErrors } from '../web/field-errors.ts';
 
 // Settings → Patient Engagement: the practice-wide balance alert frequency and the appointment
 // reminder lead time. Therapy Director and above; the page does not exist for anyone else.
@@ -43,11 +44,7 @@ export type SettingsResult = { ok: true } | { ok: false; errors: Record<string, 
 export async function saveEngagementSettings(db: Database, actor: Actor, input: Record<string, string | undefined>, now: Date): Promise<SettingsResult> {
   assertCan(actor, 'engagement.configure');
   const parsed = settingsSchema.safeParse(input);
-  if (!parsed.success) {
-    const errors: Record<string, string> = {};
-    for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? 'form')] ??= issue.message;
-    return { ok: false, errors };
-  }
+  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   const v = parsed.data;
   const practiceId = practiceIdOf(actor);
   await db.transaction().execute(async (trx) => {

@@ -10,6 +10,7 @@ import { deliverabilityReport } from './deliverability.ts';
 import { listPatientMessages } from '../messaging/messages.ts';
 import { EngagementPage, EngagementPanel } from '../../views/engagement/engagement.tsx';
 import { DeliverabilityPage } from '../../views/engagement/deliverability.tsx';
+import { idParam } from '../web/params.ts';
 
 // Mounted at '/': each route names its full path and carries its own guards, so nothing here
 // applies to other paths.
@@ -18,11 +19,11 @@ export function engagementRoutes(deps: AppDeps) {
   const { db, clock, config } = deps;
   const app = new Hono<AppEnv>();
 
-  app.get('/patients/:id/engagement', requireStaff, async (c) => renderEngagement(c, deps, patientIdParam(c.req.param('id'))));
+  app.get('/patients/:id/engagement', requireStaff, async (c) => renderEngagement(c, deps, idParam(c.req.param('id'))));
 
   // A subscription is a resource: PUT turns it on, DELETE off. Forms (no JavaScript) POST with _method.
   const toggle = async (c: Context<AppEnv>, method: string) => {
-    const patientId = patientIdParam(c.req.param('id'));
+    const patientId = idParam(c.req.param('id'));
     const kind = c.req.param('kind') ?? '';
     const channel = c.req.param('channel') ?? '';
     if (!isMessageKind(kind) || !isChannel(channel)) throw new NotFound();
@@ -53,10 +54,4 @@ async function renderEngagement(c: Context<AppEnv>, deps: AppDeps, patientId: nu
   const e = await loadEngagement(deps.db, actor, patientId);
   const messages = await listPatientMessages(deps.db, actor, patientId);
   return renderPage(c, <EngagementPage ctx={await viewContext(c, deps)} e={e} messages={messages} error={error} />, error ? 422 : 200);
-}
-
-function patientIdParam(raw: string | undefined): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new NotFound();
-  return n;
 }

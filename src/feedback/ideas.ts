@@ -5,6 +5,7 @@ import type { FeedbackStatus } from '../db/schema.ts';
 import { assertCan, can, type Actor } from '../auth/permissions.ts';
 import { NotFound } from '../web/errors.ts';
 import { escapeLike } from '../db/like.ts';
+import { fieldErrors } from '../web/field-errors.ts';
 
 // The Product Feedback portal: ideas shared by every practice (the one deliberate exception to
 // tenancy), one vote per person, comments, and a status only the Product team sets, with its changelog.
@@ -124,7 +125,7 @@ const ideaSchema = z.object({
 export async function postIdea(db: Database, actor: Actor, input: Record<string, string | undefined>, now: Date): Promise<FeedbackResult> {
   assertCan(actor, 'feedback.use');
   const parsed = ideaSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, errors: fieldErrorsOf(parsed.error) };
+  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   return db.transaction().execute(async (trx) => {
     const idea = await trx
       .insertInto('feedback_ideas')
@@ -168,7 +169,7 @@ const commentSchema = z.object({ comment: z.string().trim().min(1, 'Write a comm
 export async function commentOnIdea(db: Database, actor: Actor, ideaId: number, input: Record<string, string | undefined>, now: Date): Promise<FeedbackResult> {
   await findIdea(db, actor, ideaId);
   const parsed = commentSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, errors: fieldErrorsOf(parsed.error) };
+  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('feedback_comments').values({ idea_id: ideaId, author_user_id: actor.id, body: parsed.data.comment, created_at: now }).execute();
     await trx.updateTable('feedback_ideas').set((eb) => ({ comment_count: eb('comment_count', '+', 1) })).where('id', '=', ideaId).execute();
@@ -186,7 +187,7 @@ export async function setIdeaStatus(db: Database, actor: Actor, ideaId: number, 
   const { idea } = await findIdea(db, actor, ideaId);
   if (!can(actor, 'feedback.setStatus')) return { ok: false, status: 403, errors: { status: 'Only StrataPT’s Product team sets the status of an idea.' } };
   const parsed = statusSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, errors: fieldErrorsOf(parsed.error) };
+  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   if (parsed.data.status === idea.status) return { ok: false, errors: { status: `The idea is already ${STATUS_LABEL[idea.status]}.` } };
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('feedback_ideas').set({ status: parsed.data.status, status_changed_at: now }).where('id', '=', ideaId).execute();
@@ -196,10 +197,4 @@ export async function setIdeaStatus(db: Database, actor: Actor, ideaId: number, 
       .execute();
   });
   return { ok: true, id: ideaId, notice: `Status set to ${STATUS_LABEL[parsed.data.status]}.` };
-}
-
-function fieldErrorsOf(error: z.ZodError): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const issue of error.issues) out[String(issue.path[0] ?? 'form')] ??= issue.message;
-  return out;
 }

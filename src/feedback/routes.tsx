@@ -3,9 +3,9 @@ import type { AppDeps, AppEnv } from '../web/types.ts';
 import { currentActor, formFields, isHtmx, pageNumber, redirectAfterPost, renderFragment, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireCapability } from '../web/guards.ts';
-import { NotFound } from '../web/errors.ts';
 import { commentOnIdea, findIdea, findSimilarIdeas, listIdeas, postIdea, setIdeaStatus, voteForIdea, withdrawVote, type FeedbackResult } from './ideas.ts';
 import { IdeaListPage, IdeaPage, NewIdeaPage, SimilarIdeas, VoteButton } from '../../views/feedback/ideas.tsx';
+import { idParam } from '../web/params.ts';
 
 const NOTICES: Record<string, string> = { posted: 'Your idea was posted, with your vote.', voted: 'Vote counted.', unvoted: 'Vote withdrawn.', commented: 'Comment added.', status: 'Status changed.' };
 
@@ -69,10 +69,4 @@ export function feedbackRoutes(deps: AppDeps) {
     return redirectAfterPost(c, `/feedback/${id}?done=status`);
   });
   return app;
-}
-
-function idParam(raw: string | undefined): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new NotFound();
-  return n;
 }

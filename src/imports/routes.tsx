@@ -8,7 +8,7 @@ import { NotFound } from '../web/errors.ts';
 import { findImport, IMPORT_KINDS, processImport, recentImports, rejectionReportRows, startImport, templateCsv } from './imports.ts';
 import { ImportPage, ImportStatusPage, ImportProgress } from '../../views/imports/imports.tsx';
 import type { ImportKind } from '../db/schema.ts';
-import { idParam } from '../patients/routes.tsx';
+import { idParam } from '../web/params.ts';
 
 /** /patients/import: upload, progress (polled by htmx), rejection report, column templates. */
 export function importRoutes(deps: AppDeps) {

@@ -6,6 +6,8 @@ import { practiceIdOf, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { parseAmountToCents } from './money.ts';
 import { signedAmount } from './signed-amount.ts';
+import { localDate } from '../intl.ts';
+import { fieldErrors } from '../web/field-errors.ts';
 
 // The ledger per case: patient-responsibility charges, payments and adjustments in integer cents.
 // Balance = responsibility − payments − adjustments. Every row says who posted it and when.
@@ -150,8 +152,7 @@ export type PostingResult = { ok: true; id: number } | { ok: false; errors: Reco
 export async function postLedgerEntry(db: Database, actor: Actor, patientId: number, input: PostingInput, now: Date): Promise<PostingResult> {
   const practiceId = practiceIdOf(actor);
   const parsed = postingSchema.safeParse(input);
-  const errors: Record<string, string> = {};
-  if (!parsed.success) for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? 'form')] ??= issue.message;
+  const errors: Record<string, string> = parsed.success ? {} : fieldErrors(parsed.error);
   const v = parsed.success ? parsed.data : null;
   const cents = parseAmountToCents(input.amount);
   if (!errors.amount) {
@@ -220,8 +221,3 @@ export function postingTime(day: string, now: Date, timeZone: string): Date | nu
   return new Date(local.getTime());
 }
 
-/** 'YYYY-MM-DD' of an instant in a time zone. */
-export function localDate(at: Date, timeZone: string): string {
-  const t = new TZDate(at.getTime(), timeZone);
-  return `${t.getFullYear()}-${String(t.getMonth() + 1).padStart(2, '0')}-${String(t.getDate()).padStart(2, '0')}`;
-}

@@ -1,11 +1,4 @@
-// Money is integer cents everywhere; these are the only conversions to and from text.
-
-const formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
-
-/** 10000 -> "$100.00"; -2500 -> "-$25.00". */
-export function formatCents(cents: number): string {
-  return formatter.format(cents / 100);
-}
+// Money is integer cents everywhere; this reads it from text, and formatCents (src/intl.ts) writes it.
 
 /**
  * "100", "100.5", "$1,234.56" -> cents. Null when it is not an amount with at most two decimals.

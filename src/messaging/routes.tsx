@@ -11,6 +11,7 @@ import { OUTBOX_STATUSES, listFailedMessages, messageKinds, outboxCounts, retryF
 import { SentMessagesPage } from '../../views/messaging/sent-messages.tsx';
 import { JobsPage } from '../../views/messaging/jobs.tsx';
 import type { OutboxStatus } from '../db/schema.ts';
+import { idParam } from '../web/params.ts';
 
 /** Sent Messages, mounted at /vendor/messages: vendor admins read every outbox row and retry failed ones. */
 export function sentMessagesRoutes(deps: AppDeps) {
@@ -40,8 +41,7 @@ export function sentMessagesRoutes(deps: AppDeps) {
   });
 
   app.post('/:id/retry', async (c) => {
-    const id = Number(c.req.param('id'));
-    if (!Number.isSafeInteger(id) || id < 1) throw new NotFound();
+    const id = idParam(c.req.param('id'));
     const now = clock.now();
     if (await retryFailedMessage(db, currentActor(c), id, now)) {
       await recordAudit(db, { at: now, actor: currentActor(c), action: 'outbox.retry', recordType: 'outbox_message', recordId: id, ip: null, details: {} });

@@ -9,6 +9,7 @@ import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
 import { patientLedger, type PatientLedger } from '../ledger/ledger.ts';
 import { escapeLike } from '../db/like.ts';
 import { parseDateOfBirth } from './date-of-birth.ts';
+import { fieldErrors } from '../web/field-errors.ts';
 
 // Patient accounts: the Patients page's search and the account page. Every query is scoped to the
 // actor's practice, so another practice's patient id answers 404.
@@ -128,10 +129,7 @@ export async function updatePatientInfo(db: Database, actor: Actor, id: number, 
   const existing = await findPatient(db, actor, id);
   const parsed = patientInfoSchema.safeParse(input);
   const errors: Record<string, string> = {};
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? 'form')] ??= issue.message;
-    return { ok: false, errors };
-  }
+  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   const v = parsed.data;
   const dob = parseDateOfBirth(v.date_of_birth);
   if (!dob) errors.date_of_birth = 'Enter the date of birth as YYYY-MM-DD or MM/DD/YYYY.';

@@ -3,14 +3,15 @@ import type { AppDeps, AppEnv } from '../web/types.ts';
 import { clientIp, currentActor, formFields, pageNumber, redirectAfterPost, renderFragment, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireCapability, requireStaff } from '../web/guards.ts';
-import { NotFound } from '../web/errors.ts';
 import { listPatients, updatePatientInfo, viewPatientAccount } from './patients.ts';
 import { findPatient } from '../auth/permissions.ts';
-import { localDate, postLedgerEntry } from '../ledger/ledger.ts';
+import { postLedgerEntry } from '../ledger/ledger.ts';
+import { localDate } from '../intl.ts';
 import { PatientListPage, PatientResults } from '../../views/patients/list.tsx';
 import { PatientAccountPage, PatientInfoFormPage, patientInfoValues } from '../../views/patients/account.tsx';
 import type { FieldErrors } from '../../views/components/form.tsx';
 import type { Context } from 'hono';
+import { idParam } from '../web/params.ts';
 
 // /patients and /patients/:id. The Patient Engagement and Statements tabs are mounted by their own features.
 export function patientRoutes(deps: AppDeps) {
@@ -67,9 +68,4 @@ export function patientRoutes(deps: AppDeps) {
     return renderPage(c, <PatientAccountPage ctx={ctx} account={account} today={today} posting={posting} notice={notice} />, status);
   }
   return app;
-}
-
-export function idParam(raw: string | undefined): number {
-  if (!raw || !/^\d{1,15}$/.test(raw)) throw new NotFound();
-  return Number(raw);
 }

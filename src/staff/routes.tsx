@@ -3,9 +3,9 @@ import type { AppDeps, AppEnv } from '../web/types.ts';
 import { currentActor, formFields, redirectAfterPost, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireStaff, requireCapability } from '../web/guards.ts';
-import { NotFound } from '../web/errors.ts';
 import { createStaffMember, findStaffMember, listStaff, updateStaffMember } from './staff.ts';
 import { StaffListPage, StaffFormPage } from '../../views/staff/staff.tsx';
+import { idParam } from '../web/params.ts';
 
 export function staffRoutes(deps: AppDeps) {
   const { db, clock } = deps;
@@ -47,10 +47,4 @@ export function staffRoutes(deps: AppDeps) {
     return redirectAfterPost(c, '/settings/staff');
   });
   return app;
-}
-
-export function idParam(raw: string | undefined): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new NotFound();
-  return n;
 }

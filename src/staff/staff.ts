@@ -6,6 +6,7 @@ import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/passwords.ts';
 import { invalidateUserSessions } from '../auth/sessions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
+import { fieldErrors } from '../web/field-errors.ts';
 
 export type StaffRow = {
   id: number;
@@ -134,10 +135,4 @@ async function emailTaken(db: Database, email: string): Promise<boolean> {
     .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
     .executeTakeFirst();
   return !!row;
-}
-
-export function fieldErrors(error: z.ZodError): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const issue of error.issues) out[String(issue.path[0] ?? 'form')] ??= issue.message;
-  return out;
 }

@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import type { StatementContent } from './statements.ts';
 import { dateTimeFormat } from '../intl.ts';
+import { formatCents } from '../intl.ts';
 
 // Statement PDFs, drawn from the snapshot a statement keeps, so a statement always shows the lines
 // it had when it was made. One statement per page run; a print batch is many in one document.
@@ -29,12 +30,6 @@ export function renderStatementsPdf(statements: PrintableStatement[], title: str
   return done;
 }
 
-export function money(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  return `${sign}$${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
-}
-
 function drawStatement(doc: PDFKit.PDFDocument, s: PrintableStatement) {
   const c = s.content;
   const left = doc.page.margins.left;
@@ -57,7 +52,7 @@ function drawStatement(doc: PDFKit.PDFDocument, s: PrintableStatement) {
     doc.moveDown(0.8);
   }
 
-  doc.font('Helvetica-Bold').fontSize(13).text(`Balance due: ${money(c.balanceCents)}`);
+  doc.font('Helvetica-Bold').fontSize(13).text(`Balance due: ${formatCents(c.balanceCents)}`);
   doc.font('Helvetica').fontSize(10).moveDown(0.8);
 
   const cols = { date: left, desc: left + 80, charge: left + width - 170, credit: left + width - 80 };
@@ -77,15 +72,15 @@ function drawStatement(doc: PDFKit.PDFDocument, s: PrintableStatement) {
   doc.font('Helvetica-Bold').fontSize(12).text('Activity', left);
   doc.fontSize(10).moveDown(0.3);
   row('Date', 'Description', 'Charges', 'Credits', true);
-  if (c.balanceForwardCents !== 0) row('', 'Balance forward', c.balanceForwardCents > 0 ? money(c.balanceForwardCents) : '', c.balanceForwardCents < 0 ? money(-c.balanceForwardCents) : '');
+  if (c.balanceForwardCents !== 0) row('', 'Balance forward', c.balanceForwardCents > 0 ? formatCents(c.balanceForwardCents) : '', c.balanceForwardCents < 0 ? formatCents(-c.balanceForwardCents) : '');
   for (const kase of c.cases) {
     doc.moveDown(0.4);
     doc.font('Helvetica-Bold').text(`Case: ${kase.title}`, left);
-    for (const e of kase.entries) row(e.date, e.description, e.chargeCents ? money(e.chargeCents) : '', e.creditCents ? money(e.creditCents) : '');
-    row('', `Case total: ${money(kase.subtotalCents)}`, '', '', true);
+    for (const e of kase.entries) row(e.date, e.description, e.chargeCents ? formatCents(e.chargeCents) : '', e.creditCents ? formatCents(e.creditCents) : '');
+    row('', `Case total: ${formatCents(kase.subtotalCents)}`, '', '', true);
   }
   doc.moveDown(0.8);
-  doc.font('Helvetica-Bold').fontSize(12).text(`Balance due: ${money(c.balanceCents)}`, left);
+  doc.font('Helvetica-Bold').fontSize(12).text(`Balance due: ${formatCents(c.balanceCents)}`, left);
   doc.moveDown(0.8);
 
   doc.font('Helvetica-Bold').fontSize(11).text('How to pay', left);

@@ -3,7 +3,7 @@ import type { AppDeps, AppEnv } from '../web/types.ts';
 import { clientIp, currentActor, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireStaff, requireVendor, requireCapability } from '../web/guards.ts';
-import { idParam } from '../staff/routes.tsx';
+import { idParam } from '../web/params.ts';
 import { findStatementPatient, listPatientStatements, listPrintBatches, printBatchPdf, staffStatementPdf } from './access.ts';
 import { PatientStatementsPage, PrintBatchesPage } from '../../views/statements/statements.tsx';
 

@@ -21,6 +21,7 @@ import { contentDisposition, findVisibleAttachment } from './attachments.ts';
 import { GetHelpPage, LimitedMessagingPage } from '../../views/tickets/list.tsx';
 import { AudiencePanel, NewThreadPage, PatientPicker, SimilarThreads } from '../../views/tickets/form.tsx';
 import { ThreadPage } from '../../views/tickets/thread.tsx';
+import { idParam } from '../web/params.ts';
 
 const PICKER_LIMIT = 30;
 
@@ -163,10 +164,3 @@ async function readForm(c: Context<AppEnv>): Promise<{ fields: Record<string, st
   const files = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
   return { fields, files };
 }
-
-function idParam(raw: string | undefined): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new NotFound();
-  return n;
-}
-

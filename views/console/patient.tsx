@@ -1,13 +1,10 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { openLinkedPatientSummary } from '../../src/tickets/linked-patient.ts';
+import { formatCents } from '../../src/intl.ts';
 
 type Summary = Awaited<ReturnType<typeof openLinkedPatientSummary>>;
 const KIND: Record<string, string> = { balance_alert: 'Balance alerts', appointment_reminder: 'Appointment reminders', emergency: 'Emergency notifications' };
-
-function money(cents: number): string {
-  return (cents < 0 ? '-$' : '$') + (Math.abs(cents) / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
 
 /** The linked account, read-only. */
 export function PatientSummaryPage(props: { ctx: ViewContext; summary: Summary }) {
@@ -32,7 +29,7 @@ export function PatientSummaryPage(props: { ctx: ViewContext; summary: Summary }
         <div><dt>Address</dt><dd>{address || '—'}</dd></div>
         <div><dt>Alternate statement address</dt><dd>{alt || 'None'}</dd></div>
         <div><dt>Statements</dt><dd>{p.statement_delivery === 'electronic' ? 'Electronic' : 'Mail'}</dd></div>
-        <div><dt>Balance</dt><dd>{money(balanceCents)}</dd></div>
+        <div><dt>Balance</dt><dd>{formatCents(balanceCents)}</dd></div>
       </dl>
       <h2>Cases</h2>
       {cases.length ? (
@@ -40,7 +37,7 @@ export function PatientSummaryPage(props: { ctx: ViewContext; summary: Summary }
           <thead><tr><th scope="col">Case</th><th scope="col">Opened</th><th scope="col">Closed</th><th scope="col">Balance</th></tr></thead>
           <tbody>
             {cases.map((c) => (
-              <tr><td>{c.title}</td><td>{c.opened_on}</td><td>{c.closed_on ?? '—'}</td><td>{money(c.balance_cents)}</td></tr>
+              <tr><td>{c.title}</td><td>{c.opened_on}</td><td>{c.closed_on ?? '—'}</td><td>{formatCents(c.balance_cents)}</td></tr>
             ))}
           </tbody>
         </table>

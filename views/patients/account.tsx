@@ -6,7 +6,7 @@ import type { ViewContext } from '../../src/web/context.ts';
 import type { PatientAccount } from '../../src/patients/patients.ts';
 import type { Patient } from '../../src/db/schema.ts';
 import { LEDGER_KINDS, type CaseLedger } from '../../src/ledger/ledger.ts';
-import { formatCents } from '../../src/ledger/money.ts';
+import { formatCents } from '../../src/intl.ts';
 import { formatPhone } from '../../src/messaging/phone.ts';
 
 const APPOINTMENT_STATUS: Record<string, string> = { scheduled: 'Scheduled', cancelled: 'Cancelled', completed: 'Completed', no_show: 'No show' };

@@ -1,7 +1,7 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { PatientListRow } from '../../src/patients/patients.ts';
-import { formatCents } from '../../src/ledger/money.ts';
+import { formatCents } from '../../src/intl.ts';
 import { formatDob } from './format.ts';
 import { can } from '../../src/auth/permissions.ts';
 

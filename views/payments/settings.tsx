@@ -2,7 +2,7 @@ import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextField, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { OnlinePaymentRow, PaymentSettingsSummary } from '../../src/payments/settings.ts';
-import { formatCents } from '../../src/ledger/money.ts';
+import { formatCents } from '../../src/intl.ts';
 import { TZDate } from '@date-fns/tz';
 import { dateTimeFormat } from '../../src/intl.ts';
 

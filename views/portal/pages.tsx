@@ -1,7 +1,7 @@
 import { PortalLayout, PhoneLink } from './layout.tsx';
 import type { PracticeContact } from '../../src/portal/access.ts';
 import type { PortalAccount } from '../../src/portal/account.ts';
-import { formatCents } from '../../src/ledger/money.ts';
+import { formatCents } from '../../src/intl.ts';
 import { TZDate } from '@date-fns/tz';
 import { dateTimeFormat } from '../../src/intl.ts';
 

@@ -2,7 +2,7 @@ import { AppLayout } from '../layouts/app.tsx';
 import { PatientMenu } from '../patients/menu.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { PatientStatementRow, PrintBatchRow } from '../../src/statements/access.ts';
-import { money } from '../../src/statements/pdf.ts';
+import { formatCents } from '../../src/intl.ts';
 import { dateTimeFormat } from '../../src/intl.ts';
 
 type StatementPatient = { id: number; first_name: string; last_name: string; account_number: string; date_of_birth: string; status: string; statement_delivery: string; alt_address_line1: string | null; address_line1: string | null };
@@ -43,7 +43,7 @@ export function PatientStatementsPage(props: { ctx: ViewContext; patient: Statem
                 <tr>
                   <td>{s.statement_date}</td>
                   <td>{s.cycle} days</td>
-                  <td>{money(s.balance_cents)}</td>
+                  <td>{formatCents(s.balance_cents)}</td>
                   <td>{deliveryText(s)}</td>
                   <td>
                     <a href={`/patients/${patient.id}/statements/${s.id}.pdf`} hx-boost="false">
