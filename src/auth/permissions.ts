@@ -150,7 +150,7 @@ export type TicketVisibilityFacts = {
 };
 
 /**
- * The rule of SPEC.md section 2 as a pure function. `ticketVisibleTo` below is the same rule in SQL;
+ * The rule of docs/rules.md, Visibility, as a pure function. `ticketVisibleTo` below is the same rule in SQL;
  * the permission tests check that the two agree.
  */
 export function mayActorSeeTicket(actor: Actor, t: TicketVisibilityFacts): boolean {

@@ -9,7 +9,7 @@ import { encodeBase64urlNoPadding } from '@oslojs/encoding';
 import { localDate } from '../intl.ts';
 import { signedAmount } from '../ledger/signed-amount.ts';
 
-// Balance alerts (SPEC §4). A patient is due one on a channel when all hold:
+// Balance alerts (docs/rules.md, Balance alerts). A patient is due one on a channel when all hold:
 //   - the practice's frequency is not Don't Send;
 //   - the balance (responsibility − payments − adjustments over all cases) is above zero;
 //   - a patient responsibility was posted within the last 60 days;
@@ -156,7 +156,7 @@ function newPortalToken(): string {
 }
 
 /**
- * The words SPEC §4 and §5 allow: the practice's name, that a balance is due, the link, how to opt
+ * The words docs/rules.md allows (Balance alerts, Portal access): the practice's name, that a balance is due, the link, how to opt
  * out (texts) or the phone number (email). No amount, no dates of service, nothing clinical, and
  * never the statement address.
  */

@@ -7,7 +7,7 @@ import { seedPatientsDemo } from '../patients/demo.ts';
 import { seedEngagementDemo } from '../engagement/demo.ts';
 import { seedStatementsDemo } from '../statements/demo.ts';
 
-// The world of SPEC.md section 9, placed relative to "now" so it always looks current.
+// The demo world the README's tour describes, placed relative to "now" so it always looks current.
 // Each feature adds its own demo rows in a function called from seedDemo.
 
 export const DEMO_PASSWORD = 'strata-demo-1';

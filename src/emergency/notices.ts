@@ -13,7 +13,7 @@ import { NotFound } from '../web/errors.ts';
 import { dateTimeFormat } from '../intl.ts';
 import { fieldErrors } from '../web/field-errors.ts';
 
-// Emergency (closure) notifications, SPEC.md section 4: a Therapy Director or above tells the
+// Emergency (closure) notifications, docs/rules.md, Emergency notifications: a Therapy Director or above tells the
 // patients whose appointments fall in an affected window that the clinic is closed. There is no
 // audience but "patients with scheduled appointments in the window": no way to reach everyone.
 // The text passes the transactional-only guard first. Sending writes the notice and its outbox

@@ -30,7 +30,7 @@ export function channelLabel(channel: string): string {
 }
 
 /**
- * With no recorded choice: balance alerts are off (billing texts need a recorded opt-in, SPEC §4);
+ * With no recorded choice: balance alerts are off (billing texts need a recorded opt-in, docs/rules.md, Consent and subscriptions);
  * appointment reminders and emergency notifications are on, because they concern care the patient
  * booked and the contact was given for it. A channel without a usable address sends nothing anyway.
  */

@@ -1,4 +1,4 @@
-// The transactional-only guard (seed 001, SPEC.md section 4). Every path that lets staff write
+// The transactional-only guard (docs/rules.md, Emergency notifications). Every path that lets staff write
 // free text that goes to patients (today: emergency notices) checks it here first, and refuses
 // marketing wording with the explanation below and a pointer to the Patient Email Report.
 //
@@ -95,7 +95,7 @@ export function checkPromotional(text: string): PromotionalCheck {
   return kept.length ? { ok: false, matches: kept.map(({ rule, text }) => ({ rule, text })) } : { ok: true };
 }
 
-/** The refusal, in the words of the help page (seed 001). */
+/** The refusal, in the words of the help pages. */
 export const PROMOTIONAL_REFUSAL =
   'StrataEMR’s patient engagement tools are for transactional messages only: an upcoming appointment, an outstanding balance, or a clinic closure. ' +
   'Marketing or promotional messages risk being marked as spam by patients and carriers, and a flagged channel affects deliverability of every future message, ' +

@@ -7,7 +7,7 @@ import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
 import { CHANNELS, KINDS, channelLabel, defaultSubscribed, kindLabel } from './kinds.ts';
 
 // Subscriptions per patient, kind and channel, and the consent history that records every change
-// with the exact words shown. Any staff member may change them (SPEC §4).
+// with the exact words shown. Any staff member may change them (docs/rules.md, Consent and subscriptions).
 
 export const EMAIL_NOT_ENCRYPTED_WARNING =
   'Email is not encrypted. Messages hold only the practice name, that something is waiting, a secure link and our phone number — never amounts or clinical details.';

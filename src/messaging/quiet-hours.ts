@@ -1,6 +1,6 @@
 import { TZDate } from '@date-fns/tz';
 
-// Texts go out only between 08:00 and 21:00 in the practice's time zone (SPEC §4).
+// Texts go out only between 08:00 and 21:00 in the practice's time zone (docs/rules.md, Quiet hours).
 export const TEXT_WINDOW_START_HOUR = 8;
 export const TEXT_WINDOW_END_HOUR = 21;
 

@@ -7,7 +7,7 @@ import { registerSendCheck } from '../messaging/checks.ts';
 import { CHANNELS, reachableOn } from './audience.ts';
 import { dateTimeFormat } from '../intl.ts';
 
-// Appointment reminders (SPEC.md section 4): one per appointment and subscribed channel, the
+// Appointment reminders (docs/rules.md, Appointment reminders): one per appointment and subscribed channel, the
 // practice's lead time (24, 48 or 72 hours) before it starts.
 //
 // A reminder is identified by its appointment, channel and start time, so an edit that keeps the

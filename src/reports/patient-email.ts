@@ -5,7 +5,7 @@ import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { dateTimeFormat } from '../intl.ts';
 
-// The Patient Email Report (seed 001, SPEC.md section 7): every patient's contact information, for
+// The Patient Email Report (docs/rules.md, Patient Email Report): every patient's contact information, for
 // import into a marketing platform outside StrataEMR. It is the way out for marketing, so it is
 // complete (all patients, or the active ones) and says who unsubscribed from email.
 //

@@ -6,7 +6,7 @@ import { issuePortalLink } from '../portal/links.ts';
 import { dateTimeFormat } from '../intl.ts';
 import { signedAmount } from '../ledger/signed-amount.ts';
 
-// Patient statements (seed 002, SPEC.md section 6): generated at 30, 60 and 90 days after the first
+// Patient statements (docs/rules.md, Statements): generated at 30, 60 and 90 days after the first
 // patient responsibility of the current unpaid balance, while the balance is above zero, once each.
 //
 // "The current unpaid balance" starts after the last moment the patient owed nothing: walk the

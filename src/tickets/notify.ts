@@ -3,7 +3,7 @@ import { loadActor, mayActorSeeTicket } from '../auth/permissions.ts';
 import { enqueueMessage } from '../messaging/outbox.ts';
 
 // Ticket emails. They say only that something happened on ticket #N and link to it: no subject,
-// no patient, no message text (SPEC.md section 2).
+// no patient, no message text (docs/rules.md, Ticket emails).
 
 export type TicketNotice = 'created' | 'practice_reply' | 'vendor_reply' | 'vendor_thread' | 'moved' | 'deadline_warning' | 'overdue';
 

@@ -2,7 +2,7 @@ import type { Database } from '../db/database.ts';
 import { loadActor, mayActorSeeTicket, practiceIdOf, visibleTickets, type Actor } from '../auth/permissions.ts';
 
 // Overdue: a thread whose response_due_at has passed, computed from the clock on every read.
-// While a practice has one, nobody there may start a new thread (seed 000, SPEC.md section 2).
+// While a practice has one, nobody there may start a new thread (docs/rules.md, Overdue).
 
 export type OverdueBlock = {
   /** Overdue threads this user can see: linked by subject. */
