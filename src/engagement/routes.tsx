@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { AppDeps, AppEnv } from '../web/types.ts';
-import { clientIp, currentActor, formFields, isHtmx, redirectAfterPost, renderFragment, renderPage } from '../web/http.ts';
+import { clientIp, currentActor, isHtmx, redirectAfterPost, renderFragment, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireStaff, requireCapability } from '../web/guards.ts';
 import { NotFound } from '../web/errors.ts';
@@ -21,13 +21,12 @@ export function engagementRoutes(deps: AppDeps) {
 
   app.get('/patients/:id/engagement', requireStaff, async (c) => renderEngagement(c, deps, idParam(c.req.param('id'))));
 
-  // A subscription is a resource: PUT turns it on, DELETE off. Forms (no JavaScript) POST with _method.
-  const toggle = async (c: Context<AppEnv>, method: string) => {
+  // A subscription is a resource: POST turns it on, POST …/delete turns it off (the app's one way to delete).
+  const toggle = async (c: Context<AppEnv>, subscribed: boolean) => {
     const patientId = idParam(c.req.param('id'));
     const kind = c.req.param('kind') ?? '';
     const channel = c.req.param('channel') ?? '';
     if (!isMessageKind(kind) || !isChannel(channel)) throw new NotFound();
-    const subscribed = method !== 'DELETE';
     const result = await setSubscription(db, currentActor(c), { patientId, kind, channel, subscribed, ip: clientIp(c, config.trustProxy) }, clock.now());
     const error = result.ok ? undefined : result.error;
     if (isHtmx(c)) {
@@ -38,9 +37,8 @@ export function engagementRoutes(deps: AppDeps) {
     return redirectAfterPost(c, `/patients/${patientId}/engagement`);
   };
   const path = '/patients/:id/engagement/subscriptions/:kind/:channel';
-  app.post(path, requireStaff, async (c) => toggle(c, ((await formFields(c))._method ?? 'PUT').toUpperCase()));
-  app.put(path, requireStaff, async (c) => toggle(c, 'PUT'));
-  app.delete(path, requireStaff, async (c) => toggle(c, 'DELETE'));
+  app.post(path, requireStaff, async (c) => toggle(c, true));
+  app.post(`${path}/delete`, requireStaff, async (c) => toggle(c, false));
 
   app.get('/settings/deliverability', requireStaff, requireCapability('deliverability.view'), async (c) => {
     const report = await deliverabilityReport(db, currentActor(c), clock.now());

@@ -33,7 +33,7 @@ describe('Patient Engagement screen', () => {
     const pt = await t.as('pt@riverside.example');
     const path = `/patients/${ids['R-1001']}/engagement/subscriptions/appointment_reminder/sms`;
     expect(await sub(ids['R-1001']!, 'appointment_reminder', 'sms')).toBeUndefined(); // default: on
-    const off = await pt.post(path, { _method: 'DELETE' });
+    const off = await pt.post(`${path}/delete`, {});
     expect(off.status).toBe(303);
     expect(off.location).toBe(`/patients/${ids['R-1001']}/engagement`);
     expect(await sub(ids['R-1001']!, 'appointment_reminder', 'sms')).toEqual({ subscribed: false });
@@ -55,7 +55,7 @@ describe('Patient Engagement screen', () => {
 
   it('with htmx, answers with the panel fragment; a patient without a phone cannot be subscribed by text (422, nothing recorded)', async () => {
     const fd = await t.as('frontdesk@riverside.example');
-    const frag = await fd.post(`/patients/${ids['R-1004']}/engagement/subscriptions/emergency/email`, { _method: 'DELETE' }, { headers: { 'HX-Request': 'true' } });
+    const frag = await fd.post(`/patients/${ids['R-1004']}/engagement/subscriptions/emergency/email/delete`, {}, { headers: { 'HX-Request': 'true' } });
     expect(frag.status).toBe(200);
     expect(frag.text.startsWith('<div id="engagement-panel"')).toBe(true);
     expect(frag.text).toMatch(/id="toggle-emergency-email" role="switch" aria-checked="false"/);
@@ -71,7 +71,7 @@ describe('Patient Engagement screen', () => {
   it("another practice's patient, an unknown kind, or a vendor user: not found", async () => {
     const summit = await t.as('admin@summit.example');
     expect((await summit.get(`/patients/${ids['R-1004']}/engagement`)).status).toBe(404);
-    expect((await summit.post(`/patients/${ids['R-1004']}/engagement/subscriptions/balance_alert/sms`, { _method: 'DELETE' })).status).toBe(404);
+    expect((await summit.post(`/patients/${ids['R-1004']}/engagement/subscriptions/balance_alert/sms/delete`, {})).status).toBe(404);
     expect(await sub(ids['R-1004']!, 'balance_alert', 'sms')).toEqual({ subscribed: true });
     const fd = await t.as('frontdesk@riverside.example');
     expect((await fd.post(`/patients/${ids['R-1004']}/engagement/subscriptions/marketing/sms`, {})).status).toBe(404);
@@ -86,7 +86,7 @@ describe('Patient Engagement screen', () => {
     await t.db.updateTable('outbox_messages').set({ status: 'cancelled', cancel_reason: 'set aside by the test' }).where('status', '=', 'queued').execute();
     await enqueueMessage(t.db, now, { practiceId: riverside, patientId: ids['R-1004'], kind: 'emergency', channel: 'sms', recipient: '+15550100104', body: 'Closure', dedupeKey: 'eng:1' });
     const fd = await t.as('frontdesk@riverside.example');
-    await fd.post(`/patients/${ids['R-1004']}/engagement/subscriptions/emergency/sms`, { _method: 'DELETE' });
+    await fd.post(`/patients/${ids['R-1004']}/engagement/subscriptions/emergency/sms/delete`, {});
     await dispatchDue(t.db, t.clock.now(), capturedTransports);
     expect(await t.db.selectFrom('outbox_messages').select(['status', 'cancel_reason']).where('dedupe_key', '=', 'eng:1').executeTakeFirst()).toEqual({ status: 'cancelled', cancel_reason: 'Patient is no longer subscribed' });
 

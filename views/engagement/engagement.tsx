@@ -116,12 +116,11 @@ export function EngagementPanel(props: { ctx: ViewContext; e: Engagement; error?
 
 function ToggleForm(props: { ctx: ViewContext; patientId: number; t: Toggle; unusable: string | null }) {
   const { t } = props;
-  const action = `/patients/${props.patientId}/engagement/subscriptions/${t.kind}/${t.channel}`;
+  const action = `/patients/${props.patientId}/engagement/subscriptions/${t.kind}/${t.channel}${t.subscribed ? '/delete' : ''}`;
   const id = `${t.kind}-${t.channel}`;
   return (
     <form method="post" action={action} hx-post={action} hx-target="#engagement-panel" hx-swap="outerHTML" class="toggle">
       <input type="hidden" name="_csrf" value={props.ctx.csrf} />
-      {t.subscribed ? <input type="hidden" name="_method" value="DELETE" /> : null}
       <button type="submit" id={`toggle-${id}`} role="switch" aria-checked={t.subscribed ? 'true' : 'false'} aria-label={`${t.kindLabel} by ${channelLabel(t.channel).toLowerCase()}`} aria-describedby={`wording-${id}`} class={t.subscribed ? 'switch on' : 'switch off'}>
         {t.subscribed ? 'On' : 'Off'}
       </button>
