@@ -1,12 +1,11 @@
 import { Hono } from 'hono';
 import { setCookie, deleteCookie } from 'hono/cookie';
-import { z } from 'zod';
 import type { AppDeps, AppEnv } from '../web/types.ts';
 import { clientIp, currentActor, formFields, redirectAfterPost, renderPage, safeNext } from '../web/http.ts';
 import { attemptLogin } from './login.ts';
-import { SESSION_COOKIE, createSession, invalidateSession, invalidateUserSessions } from './sessions.ts';
+import { SESSION_COOKIE, createSession, invalidateSession } from './sessions.ts';
 import { sessionCookieOptions } from './cookie.ts';
-import { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './passwords.ts';
+import { changePassword } from './account.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { LoginPage, DEMO_LOGINS } from '../../views/auth/login.tsx';
 import { AccountPage } from '../../views/auth/account.tsx';
@@ -72,38 +71,10 @@ export function authRoutes(deps: AppDeps) {
 
   app.get('/account', async (c) => renderPage(c, <AccountPage ctx={await viewContext(c, deps)} />));
 
-  const passwordChange = z
-    .object({
-      current: z.string().min(1, 'Enter your current password.'),
-      password: z.string().min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`).max(200, 'Use at most 200 characters.'),
-      confirm: z.string(),
-    })
-    .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'The two new passwords do not match.' });
-
   app.post('/account/password', async (c) => {
-    const actor = currentActor(c);
-    const form = await formFields(c);
-    const parsed = passwordChange.safeParse(form);
-    const errors: Record<string, string> = {};
-    if (!parsed.success) for (const i of parsed.error.issues) errors[String(i.path[0])] ??= i.message;
-    const user = await db.selectFrom('users').select('password_hash').where('id', '=', actor.id).executeTakeFirstOrThrow();
-    if (parsed.success && !(await verifyPassword(user.password_hash, parsed.data.current))) {
-      errors.current = 'That is not your current password.';
-    }
-    if (Object.keys(errors).length || !parsed.success) {
-      return renderPage(c, <AccountPage ctx={await viewContext(c, deps)} errors={errors} />, 422);
-    }
-    const now = clock.now();
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('users')
-        .set({ password_hash: await hashPassword(parsed.data.password), password_changed_at: now })
-        .where('id', '=', actor.id)
-        .execute();
-      // Sign out everywhere else: a stolen session dies with the old password.
-      await invalidateUserSessions(trx, actor.id, c.get('session')!.id);
-      await recordAudit(trx, { at: now, actor, action: 'password.changed', recordType: 'user', recordId: actor.id, ip: clientIp(c, config.trustProxy) });
-    });
+    const fields = await formFields(c);
+    const result = await changePassword(db, currentActor(c), { fields, keepSessionId: c.get('session')!.id, ip: clientIp(c, config.trustProxy), now: clock.now() });
+    if (!result.ok) return renderPage(c, <AccountPage ctx={await viewContext(c, deps)} errors={result.errors} />, 422);
     return renderPage(c, <AccountPage ctx={await viewContext(c, deps)} notice="Your password was changed. Every other session was signed out." />);
   });
 

@@ -3,9 +3,9 @@ import type { AppDeps, AppEnv } from '../web/types.ts';
 import { clientIp, currentActor, formFields, redirectAfterPost, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { findUsableLink, setPasswordFromLink } from './password-links.ts';
-import { recordAudit } from '../audit/audit.ts';
 import { SetPasswordPage } from '../../views/console/set-password.tsx';
 import { NotificationPreferencesPage } from '../../views/console/notifications.tsx';
+import { setTicketEmailPreference, ticketEmailPreference } from '../auth/account.ts';
 
 /** /set-password/:token — public: the emailed token is the check. */
 export function setPasswordRoutes(deps: AppDeps) {
@@ -40,17 +40,12 @@ export function notificationPreferenceRoutes(deps: AppDeps) {
   const { db, clock } = deps;
   const app = new Hono<AppEnv>();
   app.get('/', async (c) => {
-    const user = await db.selectFrom('users').select('notify_email').where('id', '=', currentActor(c).id).executeTakeFirstOrThrow();
-    return renderPage(c, <NotificationPreferencesPage ctx={await viewContext(c, deps)} notifyEmail={user.notify_email} notice={c.req.query('saved') ? 'Saved.' : undefined} />);
+    const notifyEmail = await ticketEmailPreference(db, currentActor(c));
+    return renderPage(c, <NotificationPreferencesPage ctx={await viewContext(c, deps)} notifyEmail={notifyEmail} notice={c.req.query('saved') ? 'Saved.' : undefined} />);
   });
   app.post('/', async (c) => {
-    const actor = currentActor(c);
     const form = await formFields(c);
-    const on = form.notify_email === 'on';
-    await db.transaction().execute(async (trx) => {
-      await trx.updateTable('users').set({ notify_email: on }).where('id', '=', actor.id).execute();
-      await recordAudit(trx, { at: clock.now(), actor, action: 'notifications.ticket_email.changed', recordType: 'user', recordId: actor.id, details: { on } });
-    });
+    await setTicketEmailPreference(db, currentActor(c), { on: form.notify_email === 'on', now: clock.now() });
     return redirectAfterPost(c, '/account/notifications?saved=1');
   });
   return app;

@@ -150,6 +150,12 @@ export async function setSubscription(
   });
 }
 
+/** The practice an unsubscribe link speaks for (its confirmation page names it), or null when the patient is gone. */
+export async function unsubscribeLinkPractice(db: Database, target: { patientId: number }): Promise<string | null> {
+  const row = await db.selectFrom('patients as p').innerJoin('practices as pr', 'pr.id', 'p.practice_id').select('pr.name').where('p.id', '=', target.patientId).executeTakeFirst();
+  return row?.name ?? null;
+}
+
 /** The one-click unsubscribe link in an email: the patient stops that kind by email. */
 export async function unsubscribeByLink(db: Database, now: Date, target: { patientId: number; kind: string; email: string }): Promise<{ practiceName: string; kindLabel: string } | null> {
   return db.transaction().execute(async (trx) => {

@@ -1,11 +1,9 @@
 import { Hono, type Context } from 'hono';
 import type { AppDeps, AppEnv } from '../web/types.ts';
 import { renderPage } from '../web/http.ts';
-import { applyResendEvent, applyTwilioStatus, claimEvent, resendEvent } from './delivery.ts';
-import { handleInboundSms } from './inbound.ts';
-import { verifySvixSignature, verifyTwilioSignature } from './signatures.ts';
+import { handleResendWebhook, handleTwilioInboundWebhook, handleTwilioStatusWebhook, type WebhookAnswer, type WebhookContext } from './webhooks.ts';
 import { readUnsubscribeToken } from './unsubscribe-token.ts';
-import { unsubscribeByLink } from '../engagement/subscriptions.ts';
+import { unsubscribeByLink, unsubscribeLinkPractice } from '../engagement/subscriptions.ts';
 import { kindLabel } from '../engagement/kinds.ts';
 import { UnsubscribePage } from '../../views/messaging/unsubscribe.tsx';
 
@@ -16,74 +14,24 @@ export function webhookRoutes(deps: AppDeps) {
   const { db, clock, config, logger } = deps;
   const app = new Hono<AppEnv>();
 
-  const refuse = (c: Context<AppEnv>, provider: string, reason: string) => {
-    logger.warn({ reqId: c.get('requestId'), provider, reason }, 'webhook refused');
-    return c.text('invalid signature', 401);
-  };
+  const ctx = (c: Context<AppEnv>): WebhookContext => ({ config, logger, requestId: c.get('requestId'), now: clock.now() });
+  const answer = (c: Context<AppEnv>, a: WebhookAnswer) => (a.body === null ? c.body(null, a.status) : c.body(a.body, a.status as 200 | 401 | 409, { 'Content-Type': a.contentType ?? 'text/plain; charset=UTF-8' }));
+  const twilioRequest = async (c: Context<AppEnv>) => ({ url: config.publicUrl + c.req.path + new URL(c.req.url).search, rawBody: await c.req.text(), signature: c.req.header('X-Twilio-Signature') });
 
   app.post('/webhooks/resend', async (c) => {
-    const raw = await c.req.text();
-    const secret = config.resend?.webhookSecret;
-    if (!secret) return refuse(c, 'resend', 'no webhook secret configured');
-    const verdict = verifySvixSignature(secret, { id: c.req.header('svix-id'), timestamp: c.req.header('svix-timestamp'), signature: c.req.header('svix-signature') }, raw, clock.now());
-    if (verdict !== 'ok') return refuse(c, 'resend', verdict);
-    let parsed;
-    try {
-      parsed = resendEvent.safeParse(JSON.parse(raw));
-    } catch {
-      parsed = null;
-    }
-    if (!parsed?.success) {
-      logger.warn({ reqId: c.get('requestId'), provider: 'resend' }, 'webhook payload not understood');
-      return c.text('ignored', 200);
-    }
-    const now = clock.now();
-    const outcome = await applyResendEvent(db, now, c.req.header('svix-id')!, parsed.data);
-    logger.info({ reqId: c.get('requestId'), provider: 'resend', type: parsed.data.type, outcome }, 'webhook');
-    // An event for a send not recorded yet: ask svix to retry (it does, with backoff) while it is recent.
-    const createdAt = Date.parse(parsed.data.created_at ?? '');
-    const recent = Number.isFinite(createdAt) && now.getTime() - createdAt < 3_600_000;
-    if (outcome === 'unknown' && recent) return c.text(outcome, 409);
-    return c.text(outcome, 200);
+    const request = { rawBody: await c.req.text(), svixId: c.req.header('svix-id'), svixTimestamp: c.req.header('svix-timestamp'), svixSignature: c.req.header('svix-signature') };
+    return answer(c, await handleResendWebhook(db, request, ctx(c)));
   });
-
-  const twilioParams = async (c: Context<AppEnv>) => {
-    const raw = await c.req.text();
-    const params = Object.fromEntries(new URLSearchParams(raw));
-    const token = config.twilio?.authToken;
-    const url = config.publicUrl + c.req.path + new URL(c.req.url).search;
-    const ok = !!token && verifyTwilioSignature(token, url, params, c.req.header('X-Twilio-Signature'));
-    return { ok, params };
-  };
-
-  app.post('/webhooks/twilio/status', async (c) => {
-    const { ok, params } = await twilioParams(c);
-    if (!ok) return refuse(c, 'twilio', config.twilio ? 'bad signature' : 'twilio not configured');
-    const outcome = await applyTwilioStatus(db, clock.now(), params);
-    logger.info({ reqId: c.get('requestId'), provider: 'twilio', status: params.MessageStatus, outcome }, 'webhook');
-    return c.body(null, 204);
-  });
-
-  app.post('/webhooks/twilio/inbound', async (c) => {
-    const { ok, params } = await twilioParams(c);
-    if (!ok) return refuse(c, 'twilio', config.twilio ? 'bad signature' : 'twilio not configured');
-    const sid = params.MessageSid ?? params.SmsSid ?? '';
-    const now = clock.now();
-    // Replies go through the outbox (quiet hours do not apply to them: they answer the patient), not TwiML.
-    if (sid && (await claimEvent(db, 'twilio-inbound', sid, now))) {
-      const result = await handleInboundSms(db, now, { from: params.From ?? '', to: params.To ?? '', body: params.Body ?? '', messageSid: sid });
-      logger.info({ reqId: c.get('requestId'), provider: 'twilio', keyword: result.keyword, practices: result.practices.length, cancelled: result.cancelled }, 'inbound text');
-    }
-    return c.body('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', 200, { 'Content-Type': 'text/xml' });
-  });
+  app.post('/webhooks/twilio/status', async (c) => answer(c, await handleTwilioStatusWebhook(db, await twilioRequest(c), ctx(c))));
+  app.post('/webhooks/twilio/inbound', async (c) => answer(c, await handleTwilioInboundWebhook(db, await twilioRequest(c), ctx(c))));
 
   app.get('/unsubscribe/:token', async (c) => {
     const token = c.req.param('token');
     const target = config.appSecret ? readUnsubscribeToken(config.appSecret, token) : null;
     if (!target) return renderPage(c, <UnsubscribePage token={token} state="invalid" />, 404);
-    const patient = await db.selectFrom('patients as p').innerJoin('practices as pr', 'pr.id', 'p.practice_id').select('pr.name').where('p.id', '=', target.patientId).executeTakeFirst();
-    if (!patient) return renderPage(c, <UnsubscribePage token={token} state="invalid" />, 404);
-    return renderPage(c, <UnsubscribePage token={token} state="confirm" practiceName={patient.name} kindLabel={kindLabel(target.kind)} />);
+    const practiceName = await unsubscribeLinkPractice(db, target);
+    if (!practiceName) return renderPage(c, <UnsubscribePage token={token} state="invalid" />, 404);
+    return renderPage(c, <UnsubscribePage token={token} state="confirm" practiceName={practiceName} kindLabel={kindLabel(target.kind)} />);
   });
 
   // Both the confirm button and RFC 8058 one-click (a mail client's POST with List-Unsubscribe=One-Click).

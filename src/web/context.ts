@@ -3,6 +3,7 @@ import type { AppDeps, AppEnv } from './types.ts';
 import { currentActor } from './http.ts';
 import { can, type Actor } from '../auth/permissions.ts';
 import { countUnreadTickets } from '../tickets/unread.ts';
+import { actorPractice } from '../auth/account.ts';
 
 /** What every signed-in page needs besides its own data: who is looking, the form token, the menu's counts. */
 export type ViewContext = {
@@ -16,14 +17,7 @@ export type ViewContext = {
 
 export async function viewContext(c: Context<AppEnv>, deps: AppDeps): Promise<ViewContext> {
   const actor = currentActor(c);
-  const practice =
-    actor.kind === 'staff' && actor.practice_id != null
-      ? await deps.db
-          .selectFrom('practices')
-          .select(['id', 'name', 'phone', 'time_zone'])
-          .where('id', '=', actor.practice_id)
-          .executeTakeFirstOrThrow()
-      : null;
+  const practice = await actorPractice(deps.db, actor);
   const unreadTickets = can(actor, 'tickets.use') && actor.kind === 'staff' ? await countUnreadTickets(deps.db, actor) : 0;
   return { actor, csrf: c.get('csrf'), path: c.req.path, practice, unreadTickets, demo: deps.config.demo };
 }

@@ -69,6 +69,7 @@ const EXCEPTIONS = [
   'src/messaging/delivery.ts#applyTwilioStatus',
   'src/messaging/inbound.ts#handleInboundSms',
   'src/engagement/subscriptions.ts#unsubscribeByLink',
+  'src/engagement/subscriptions.ts#unsubscribeLinkPractice',
   'src/payments/posting.ts#confirmReturn',
   'src/payments/posting.ts#postVerifiedTransaction',
   // The patient portal: scoped by the portal session's patient and practice, not a staff actor
