@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { Actor } from './permissions.ts';
-import { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './passwords.ts';
+import { hashPassword, newPasswordField, verifyPassword } from './passwords.ts';
 import { invalidateUserSessions } from './sessions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { fieldErrors } from '../web/field-errors.ts';
@@ -11,7 +11,7 @@ import { fieldErrors } from '../web/field-errors.ts';
 const passwordChange = z
   .object({
     current: z.string().min(1, 'Enter your current password.'),
-    password: z.string().min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`).max(200, 'Use at most 200 characters.'),
+    password: newPasswordField,
     confirm: z.string(),
   })
   .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'The two new passwords do not match.' });

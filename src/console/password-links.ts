@@ -2,7 +2,7 @@ import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
-import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/passwords.ts';
+import { hashPassword, newPasswordField } from '../auth/passwords.ts';
 import { invalidateUserSessions } from '../auth/sessions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { enqueueMessage } from '../messaging/outbox.ts';
@@ -64,7 +64,7 @@ export async function findUsableLink(db: Database, token: string, now: Date) {
 
 const passwordSchema = z
   .object({
-    password: z.string().min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`).max(200, 'Use at most 200 characters.'),
+    password: newPasswordField,
     confirm: z.string(),
   })
   .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'The two passwords do not match.' });

@@ -78,16 +78,7 @@ export async function searchPatients(
 export async function findPracticePatient(db: Database, actor: Actor, id: number): Promise<PatientMatch | undefined> {
   const row = await practicePatients(db, actor)
     .select(['id', 'account_number', 'first_name', 'last_name', 'date_of_birth', 'status'])
-    .select((eb) =>
-      eb
-        .selectFrom('cases')
-        .select('cases.title')
-        .whereRef('cases.patient_id', '=', 'patients.id')
-        .orderBy('cases.opened_on', 'desc')
-        .orderBy('cases.id', 'desc')
-        .limit(1)
-        .as('latest_case'),
-    )
+    .select(latestCaseTitle)
     .where('id', '=', id)
     .executeTakeFirst();
   return row as PatientMatch | undefined;

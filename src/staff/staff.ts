@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { Role } from '../db/schema.ts';
 import { practiceIdOf, type Actor, assertCan, PRACTICE_ADMIN } from '../auth/permissions.ts';
-import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/passwords.ts';
+import { hashPassword, newPasswordField } from '../auth/passwords.ts';
 import { invalidateUserSessions } from '../auth/sessions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
@@ -29,7 +29,7 @@ const staffFields = {
 };
 export const newStaffSchema = z.object({
   ...staffFields,
-  password: z.string().min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`).max(200),
+  password: newPasswordField,
 });
 export const staffUpdateSchema = z.object({ ...staffFields, active: checkbox });
 

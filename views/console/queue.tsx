@@ -4,6 +4,7 @@ import { COUNT_CAP, FILTER_LABEL, QUEUE_FILTERS, type QueuePage, type QueueFilte
 import { QUEUE_LABEL } from '../../src/tickets/labels.ts';
 import { formatLocal } from '../tickets/parts.tsx';
 import { isOverdue } from '../../src/tickets/overdue.ts';
+import { TableScroll } from '../components/table-scroll.tsx';
 
 const STATUS: Record<string, string> = { waiting_vendor: 'Waiting on StrataPT', waiting_practice: 'Waiting on practice', closed: 'Closed' };
 
@@ -66,7 +67,7 @@ export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: 
       {queue.rows.length === 0 ? (
         <p class="muted">No threads here.</p>
       ) : (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+        <TableScroll>
           <table class="list queue">
             <caption class="visually-hidden">
               {FILTER_LABEL[queue.filter]} in {QUEUE_LABEL[queue.department]}
@@ -108,7 +109,7 @@ export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: 
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       <nav class="pager" aria-label="Pages">
         {queue.page > 1 ? <a href={queueHref({ ...queue, page: queue.page - 1 })}>← Previous</a> : null}

@@ -5,6 +5,7 @@ import type { PromotionalMatch } from '../../src/engagement/promotional-guard.ts
 import { PROMOTIONAL_REFUSAL, PATIENT_EMAIL_REPORT_PATH } from '../../src/engagement/promotional-guard.ts';
 import { MESSAGE_MAX, REASONS, formatWindow, type NoticeSummary, type RecipientPreview } from '../../src/emergency/notices.ts';
 import { dateTimeFormat } from '../../src/intl.ts';
+import { TableScroll } from '../components/table-scroll.tsx';
 
 export type ComposeValues = { reason?: string; window_start?: string; window_end?: string; message?: string; channels?: string[] };
 
@@ -127,7 +128,7 @@ function RecipientsPreview(props: { preview: RecipientPreview; requestKey: strin
               ? ` ${preview.unreachable} more with appointments cannot be reached on the chosen channels (unsubscribed, opted out, or no contact).`
               : ''}
           </p>
-          <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+          <TableScroll>
             <table class="list">
               <caption class="visually-hidden">Patients who will receive this notice</caption>
               <thead>
@@ -156,7 +157,7 @@ function RecipientsPreview(props: { preview: RecipientPreview; requestKey: strin
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
           <Form csrf={props.csrf} action="/emergency" class="send-notice" data-confirm={`Send this notice to ${n} ${n === 1 ? 'patient' : 'patients'}?`}>
             <input type="hidden" name="request_key" value={props.requestKey} />
             <input type="hidden" name="reason" value={values.reason} />
@@ -182,7 +183,7 @@ function NoticeHistory(props: { notices: NoticeSummary[]; tz: string }) {
   return (
     <section aria-labelledby="history-heading">
       <h2 id="history-heading">Sent notices</h2>
-      <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+      <TableScroll>
         <table class="list">
           <thead>
             <tr>
@@ -209,7 +210,7 @@ function NoticeHistory(props: { notices: NoticeSummary[]; tz: string }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }
@@ -246,7 +247,7 @@ export function NoticePage(props: {
         <dd class="message-text">{notice.message}</dd>
       </dl>
       <h2>Messages</h2>
-      <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+      <TableScroll>
         <table class="list">
           <thead>
             <tr>
@@ -274,7 +275,7 @@ export function NoticePage(props: {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </AppLayout>
   );
 }

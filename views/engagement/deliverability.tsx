@@ -3,6 +3,7 @@ import type { ViewContext } from '../../src/web/context.ts';
 import type { DeliverabilityMonth } from '../../src/engagement/deliverability.ts';
 import { rate } from '../../src/engagement/deliverability.ts';
 import { CHANNELS } from '../../src/engagement/kinds.ts';
+import { TableScroll } from '../components/table-scroll.tsx';
 
 /** Settings → Deliverability: per channel and month, what carriers and mailbox providers watch. */
 export function DeliverabilityPage(props: { ctx: ViewContext; rows: DeliverabilityMonth[]; timeZone: string }) {
@@ -22,7 +23,7 @@ export function DeliverabilityPage(props: { ctx: ViewContext; rows: Deliverabili
             ) : (
               <>
                 <Chart rows={[...rows].reverse()} label={`${c.label}: sent and delivered per month`} />
-                <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+                <TableScroll>
                   <table class="deliverability">
                     <thead>
                       <tr>
@@ -49,7 +50,7 @@ export function DeliverabilityPage(props: { ctx: ViewContext; rows: Deliverabili
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </TableScroll>
               </>
             )}
           </section>

@@ -8,6 +8,7 @@ import { KINDS, CHANNELS, channelLabel, kindLabel } from '../../src/engagement/k
 import { formatPhone } from '../../src/messaging/phone.ts';
 import { MessageList } from '../messaging/sent-messages.tsx';
 import { formatWhen } from '../messaging/format.ts';
+import { TableScroll } from '../components/table-scroll.tsx';
 
 /** Patient Info → Patient Engagement: subscriptions per kind and channel, channel state, consent history, messages. */
 export function EngagementPage(props: { ctx: ViewContext; e: Engagement; messages: MessageRow[]; error?: string }) {
@@ -49,7 +50,7 @@ export function EngagementPanel(props: { ctx: ViewContext; e: Engagement; error?
 
       <h2>Subscriptions</h2>
       <p class="muted">Balance alerts start off and need the patient's recorded agreement. Appointment reminders and emergency notifications are on unless turned off, when the patient has that contact.</p>
-      <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+      <TableScroll>
         <table class="subscriptions">
           <thead>
             <tr>
@@ -76,14 +77,14 @@ export function EngagementPanel(props: { ctx: ViewContext; e: Engagement; error?
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <p class="warning">{EMAIL_NOT_ENCRYPTED_WARNING}</p>
 
       <h2>Consent history</h2>
       {e.history.length === 0 ? (
         <p>No changes recorded yet.</p>
       ) : (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+        <TableScroll>
           <table class="consent-history">
             <thead>
               <tr>
@@ -108,7 +109,7 @@ export function EngagementPanel(props: { ctx: ViewContext; e: Engagement; error?
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </div>
   );

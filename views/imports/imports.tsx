@@ -3,6 +3,7 @@ import { Form, FormErrorSummary, SelectField, FieldError, type FieldErrors } fro
 import type { ViewContext } from '../../src/web/context.ts';
 import { IMPORT_COLUMNS, IMPORT_KINDS, type ImportRow } from '../../src/imports/imports.ts';
 import { formatDateTime } from '../patients/format.ts';
+import { TableScroll } from '../components/table-scroll.tsx';
 
 const STATUS: Record<ImportRow['status'], string> = {
   validating: 'Checking rows',
@@ -46,7 +47,7 @@ export function ImportPage(props: { ctx: ViewContext; imports: ImportRow[]; valu
       </Form>
 
       <h2>Columns</h2>
-      <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+      <TableScroll>
         <table>
           <thead>
             <tr>
@@ -75,7 +76,7 @@ export function ImportPage(props: { ctx: ViewContext; imports: ImportRow[]; valu
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <p class="hint">
         Dates as YYYY-MM-DD (dates of birth also MM/DD/YYYY); appointment times as YYYY-MM-DD HH:MM in the practice’s time zone or ISO 8601;
         amounts in dollars as positive numbers, with kind responsibility, payment or adjustment.
@@ -85,7 +86,7 @@ export function ImportPage(props: { ctx: ViewContext; imports: ImportRow[]; valu
       {props.imports.length === 0 ? (
         <p>None yet.</p>
       ) : (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+        <TableScroll>
           <table>
             <thead>
               <tr>
@@ -114,7 +115,7 @@ export function ImportPage(props: { ctx: ViewContext; imports: ImportRow[]; valu
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </AppLayout>
   );
@@ -185,7 +186,7 @@ export function ImportProgress(props: { imp: ImportRow }) {
                   Download the report of rejected rows (CSV)
                 </a>
               </p>
-              <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+              <TableScroll>
                 <table>
                   <caption>Rejected rows{imp.errors.length > 100 ? ' (the first 100; the report has all)' : ''}</caption>
                   <thead>
@@ -205,7 +206,7 @@ export function ImportProgress(props: { imp: ImportRow }) {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableScroll>
             </>
           ) : null}
         </>

@@ -4,6 +4,7 @@ import type { ViewContext } from '../../src/web/context.ts';
 import type { JobStatus } from '../../src/jobs/scheduler.ts';
 import type { MessageRow } from '../../src/messaging/messages.ts';
 import { STATUS_LABELS, formatWhen } from './format.ts';
+import { TableScroll } from '../components/table-scroll.tsx';
 
 /** Jobs (vendor admins): every scheduled job's last and next run, the outbox by status, failed messages. */
 export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: Record<string, number>; failed: MessageRow[]; notice?: string; schedulerRunning: boolean }) {
@@ -12,7 +13,7 @@ export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: R
       <h1>Jobs</h1>
       {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
       {props.schedulerRunning ? null : <p class="warning">The scheduler is off in this process (SCHEDULER=false): jobs run only with Run now.</p>}
-      <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+      <TableScroll>
         <table class="list">
           <caption class="visually-hidden">Scheduled jobs</caption>
           <thead>
@@ -54,7 +55,7 @@ export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: R
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
 
       <h2>Outbox</h2>
       <ul class="outbox-counts">
@@ -71,7 +72,7 @@ export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: R
       {props.failed.length === 0 ? (
         <p>None.</p>
       ) : (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+        <TableScroll>
           <table class="list">
             <thead>
               <tr>
@@ -101,7 +102,7 @@ export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: R
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </AppLayout>
   );

@@ -8,6 +8,7 @@ import type { Patient } from '../../src/db/schema.ts';
 import { LEDGER_KINDS, type CaseLedger } from '../../src/ledger/ledger.ts';
 import { formatCents } from '../../src/intl.ts';
 import { formatPhone } from '../../src/messaging/phone.ts';
+import { TableScroll } from '../components/table-scroll.tsx';
 
 const APPOINTMENT_STATUS: Record<string, string> = { scheduled: 'Scheduled', cancelled: 'Cancelled', completed: 'Completed', no_show: 'No show' };
 
@@ -116,7 +117,7 @@ export function PatientAccountPage(props: {
         {appointments.length === 0 ? (
           <p>No appointments.</p>
         ) : (
-          <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+          <TableScroll>
             <table>
               <thead>
                 <tr>
@@ -137,7 +138,7 @@ export function PatientAccountPage(props: {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
       </section>
     </AppLayout>
@@ -151,7 +152,7 @@ function CaseLedgerTable(props: { c: CaseLedger; tz: string }) {
       <h3>
         {c.title} <span class="meta">opened {formatDob(c.opened_on)}{c.closed_on ? `, closed ${formatDob(c.closed_on)}` : ''}</span>
       </h3>
-      <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+      <TableScroll>
         <table>
           <thead>
             <tr>
@@ -195,7 +196,7 @@ function CaseLedgerTable(props: { c: CaseLedger; tz: string }) {
             </tr>
           </tfoot>
         </table>
-      </div>
+      </TableScroll>
     </div>
   );
 }

@@ -4,6 +4,7 @@ import type { PatientListRow } from '../../src/patients/patients.ts';
 import { formatCents } from '../../src/intl.ts';
 import { formatDob } from './format.ts';
 import { can } from '../../src/auth/permissions.ts';
+import { TableScroll } from '../components/table-scroll.tsx';
 
 export type PatientListProps = { q: string; showAll: boolean; rows: PatientListRow[]; page: number; hasNext: boolean };
 
@@ -49,7 +50,7 @@ export function PatientResults(props: PatientListProps) {
       {props.rows.length === 0 ? (
         <p>{props.q ? `No ${props.showAll ? '' : 'active '}patient accounts match “${props.q}”.` : 'No patient accounts yet.'}{!props.showAll && props.q ? ' Try Show All to include inactive accounts.' : ''}</p>
       ) : (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+        <TableScroll>
           <table class="list">
             <caption class="visually-hidden">Patient accounts</caption>
             <thead>
@@ -79,7 +80,7 @@ export function PatientResults(props: PatientListProps) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       <nav class="pager" aria-label="Pages">
         {props.page > 1 ? <a href={link(props.page - 1)}>Previous page</a> : null}

@@ -5,6 +5,7 @@ import type { OnlinePaymentRow, PaymentSettingsSummary } from '../../src/payment
 import { formatCents } from '../../src/intl.ts';
 import { TZDate } from '@date-fns/tz';
 import { dateTimeFormat } from '../../src/intl.ts';
+import { TableScroll } from '../components/table-scroll.tsx';
 
 export function PaymentSettingsPage(props: {
   ctx: ViewContext;
@@ -85,7 +86,7 @@ export function PaymentSettingsPage(props: {
           <section aria-labelledby="online-heading">
             <h2 id="online-heading">Online payments</h2>
             {props.payments.length ? (
-              <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+              <TableScroll>
                 <table>
                   <thead>
                     <tr>
@@ -120,7 +121,7 @@ export function PaymentSettingsPage(props: {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableScroll>
             ) : (
               <p class="muted">No online payments yet.</p>
             )}

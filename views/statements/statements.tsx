@@ -4,6 +4,7 @@ import type { ViewContext } from '../../src/web/context.ts';
 import type { PatientStatementRow, PrintBatchRow } from '../../src/statements/access.ts';
 import { formatCents } from '../../src/intl.ts';
 import { dateTimeFormat } from '../../src/intl.ts';
+import { TableScroll } from '../components/table-scroll.tsx';
 
 type StatementPatient = { id: number; first_name: string; last_name: string; account_number: string; date_of_birth: string; status: string; statement_delivery: string; alt_address_line1: string | null; address_line1: string | null };
 
@@ -27,7 +28,7 @@ export function PatientStatementsPage(props: { ctx: ViewContext; patient: Statem
           : '.'}
       </p>
       {props.statements.length ? (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+        <TableScroll>
           <table class="list">
             <thead>
               <tr>
@@ -54,7 +55,7 @@ export function PatientStatementsPage(props: { ctx: ViewContext; patient: Statem
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       ) : (
         <p class="muted">No statements yet.</p>
       )}
@@ -76,7 +77,7 @@ export function PrintBatchesPage(props: { ctx: ViewContext; batches: PrintBatchR
       <h1>Statement print batches</h1>
       <p>Mailed patient statements, gathered per practice and day. Download a batch as one PDF for the mail house; each statement starts on a new page and carries the patient’s personal payment link.</p>
       {props.batches.length ? (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+        <TableScroll>
           <table class="list">
             <thead>
               <tr>
@@ -103,7 +104,7 @@ export function PrintBatchesPage(props: { ctx: ViewContext; batches: PrintBatchR
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       ) : (
         <p class="muted">No print batches yet.</p>
       )}

@@ -4,6 +4,7 @@ import type { OverdueBlock } from '../../src/tickets/overdue.ts';
 import { DEPARTMENT_LABEL, STATUS_LABEL } from '../../src/tickets/labels.ts';
 import type { TicketRow } from '../../src/tickets/list.ts';
 import { OverdueBadge, OverdueBlockPanel, SUPPORT_PHONE, formatLocal } from './parts.tsx';
+import { TableScroll } from '../components/table-scroll.tsx';
 
 export function GetHelpPage(props: {
   ctx: ViewContext;
@@ -49,7 +50,7 @@ export function GetHelpPage(props: {
       </form>
       <p class="muted">Before creating a new message thread, search existing threads to see if the question has already been addressed.</p>
       {rows.length ? (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+        <TableScroll>
           <table class="list tickets">
             <caption class="visually-hidden">{q ? `Threads whose subject matches “${q}”` : 'Your message threads, newest activity first'}</caption>
             <thead>
@@ -67,7 +68,7 @@ export function GetHelpPage(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       ) : (
         <p class="empty">{q ? `No thread you can see has a subject like “${q}”.` : 'There are no threads you can see yet.'}</p>
       )}
