@@ -31,14 +31,7 @@ export async function searchTickets(
   if (page === 1 && pageSize < RECENT_WINDOW) {
     // A derived table with LIMIT: the planner cannot push the subject test into it, so at most
     // RECENT_WINDOW threads are tested.
-    const recent = db.selectFrom(
-      visibleTickets(db, actor)
-        .selectAll('tickets')
-        .orderBy('tickets.last_public_message_at', 'desc')
-        .orderBy('tickets.id', 'desc')
-        .limit(RECENT_WINDOW)
-        .as('tickets'),
-    ) as unknown as SelectQueryBuilder<DB, 'tickets', object>;
+    const recent = recentVisibleTickets(db, actor);
     const rows = await ticketListColumns(recent, actor)
       .where(subjectMatches(term))
       .orderBy('tickets.last_public_message_at', 'desc')
@@ -73,14 +66,7 @@ export async function findSimilarTickets(db: Database, actor: Actor, subjectType
   const term = normaliseQuery(subjectTyped);
   if (term.length < 3) return [];
   const subject = sql<string>`lower(tickets.subject)`;
-  const recent = db.selectFrom(
-    visibleTickets(db, actor)
-      .selectAll('tickets')
-      .orderBy('tickets.last_public_message_at', 'desc')
-      .orderBy('tickets.id', 'desc')
-      .limit(RECENT_WINDOW)
-      .as('tickets'),
-  ) as unknown as SelectQueryBuilder<DB, 'tickets', object>;
+  const recent = recentVisibleTickets(db, actor);
   for (const source of [recent, visibleTickets(db, actor)]) {
     const rows = await source
       .select(['tickets.id', 'tickets.subject', 'tickets.status', 'tickets.last_public_message_at'])
@@ -96,4 +82,16 @@ export async function findSimilarTickets(db: Database, actor: Actor, subjectType
 
 function normaliseQuery(q: string): string {
   return q.trim().toLowerCase().replace(/\s+/g, ' ').slice(0, 200);
+}
+
+/** The newest RECENT_WINDOW visible threads, as a tickets-shaped subquery the search conditions apply to. */
+function recentVisibleTickets(db: Database, actor: Actor) {
+  return db.selectFrom(
+    visibleTickets(db, actor)
+      .selectAll('tickets')
+      .orderBy('tickets.last_public_message_at', 'desc')
+      .orderBy('tickets.id', 'desc')
+      .limit(RECENT_WINDOW)
+      .as('tickets'),
+  ) as unknown as SelectQueryBuilder<DB, 'tickets', object>;
 }
