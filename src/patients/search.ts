@@ -84,17 +84,6 @@ export async function findPracticePatient(db: Database, actor: Actor, id: number
   return row as PatientMatch | undefined;
 }
 
-/** "Gonzalez, Maria · DOB 04/12/1980 · R-1002 · Active · Left knee ACL rehabilitation" */
-export function patientLabel(p: PatientMatch): string {
-  const [y, m, d] = p.date_of_birth.split('-');
-  return [
-    `${p.last_name}, ${p.first_name}`,
-    `DOB ${m}/${d}/${y}`,
-    p.account_number,
-    p.status === 'active' ? 'Active' : 'Inactive',
-    p.latest_case ?? 'no case',
-  ].join(' · ');
-}
 
 function normalise(q: string): string {
   return q.trim().toLowerCase().replace(/\s+/g, ' ').slice(0, 100);

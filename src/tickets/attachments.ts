@@ -18,7 +18,6 @@ const TYPES: Record<string, { contentType: string; inline: boolean; magic?: (b: 
   txt: { contentType: 'text/plain; charset=utf-8', inline: false, magic: isText },
 };
 
-export const ACCEPT_ATTRIBUTE = '.pdf,.png,.jpg,.jpeg,.gif,.webp,.csv,.txt,application/pdf,image/png,image/jpeg,image/gif,image/webp,text/csv,text/plain';
 
 export type UploadedFile = { filename: string; contentType: string; data: Buffer };
 

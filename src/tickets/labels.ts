@@ -46,6 +46,29 @@ export const OUTREACH_AUDIENCES: { value: Exclude<Visibility, 'only_me' | 'perso
   { value: 'admins', label: 'Admins Only (Practice Administrator and above)' },
 ];
 
+export const ROLE_CHOICES: { value: Exclude<Visibility, 'only_me' | 'person'>; label: string }[] = [
+  { value: 'anyone', label: 'Anyone in Practice' },
+  { value: 'owners', label: 'Business Owners Only' },
+  { value: 'clinical', label: 'Clinical Only' },
+  { value: 'admins', label: 'Admins Only' },
+];
+
+export const ACCEPT_ATTRIBUTE = '.pdf,.png,.jpg,.jpeg,.gif,.webp,.csv,.txt,application/pdf,image/png,image/jpeg,image/gif,image/webp,text/csv,text/plain';
+
+export const QUEUE_FILTERS = ['vendor', 'practice', 'overdue', 'mine', 'open', 'closed'] as const;
+export type QueueFilter = (typeof QUEUE_FILTERS)[number];
+export const FILTER_LABEL: Record<QueueFilter, string> = {
+  vendor: 'Waiting on StrataPT',
+  practice: 'Waiting on practice',
+  overdue: 'Overdue',
+  mine: 'Assigned to me',
+  open: 'All open',
+  closed: 'Closed',
+};
+
+/** Counts stop at this number ("1,000+"): a count is a glance at the workload, not a census. */
+export const COUNT_CAP = 1000;
+
 /** What every ticket action answers: where to go next, or a message per field. */
 export type TicketResult =
   | { ok: true; id: number; notice?: string; gone?: boolean }

@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
 import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
 import { NotFound } from '../web/errors.ts';
-import { QUEUE_DEPARTMENTS } from './labels.ts';
+import { COUNT_CAP, QUEUE_DEPARTMENTS, QUEUE_FILTERS, type QueueFilter } from './labels.ts';
 import { hypercareSql } from './hypercare.ts';
 import { unreadSql } from './list.ts';
 
@@ -11,16 +11,6 @@ import { unreadSql } from './list.ts';
 // members see its threads, an account manager sees their practices' threads in every department,
 // a vendor admin sees everything.
 
-export const QUEUE_FILTERS = ['vendor', 'practice', 'overdue', 'mine', 'open', 'closed'] as const;
-export type QueueFilter = (typeof QUEUE_FILTERS)[number];
-export const FILTER_LABEL: Record<QueueFilter, string> = {
-  vendor: 'Waiting on StrataPT',
-  practice: 'Waiting on practice',
-  overdue: 'Overdue',
-  mine: 'Assigned to me',
-  open: 'All open',
-  closed: 'Closed',
-};
 export const QUEUE_PAGE_SIZE = 50;
 
 export type QueueRow = {
@@ -89,8 +79,6 @@ export async function loadQueue(
   return { department, filter, practiceId, counts, rows, page, hasMore, departments, practices };
 }
 
-/** Counts stop at this number ("1,000+"): a count is a glance at the workload, not a census. */
-export const COUNT_CAP = 1000;
 
 /**
  * Counts per filter, each capped at COUNT_CAP so the page costs the same with a thousand or a

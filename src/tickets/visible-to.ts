@@ -1,16 +1,11 @@
 import type { Database } from '../db/database.ts';
 import type { Role, TicketDepartment, Visibility } from '../db/schema.ts';
 import { mayActorSeeTicket, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { ROLE_CHOICES } from './labels.ts';
 
 // "Visible To": the choices the create form offers and who each choice lets see a thread.
 // Who may see what is decided by mayActorSeeTicket alone; this file only asks it about people.
 
-export const ROLE_CHOICES: { value: Exclude<Visibility, 'only_me' | 'person'>; label: string }[] = [
-  { value: 'anyone', label: 'Anyone in Practice' },
-  { value: 'owners', label: 'Business Owners Only' },
-  { value: 'clinical', label: 'Clinical Only' },
-  { value: 'admins', label: 'Admins Only' },
-];
 
 /** A staff member who can be named in Visible To and who counts as an audience. */
 export type Colleague = { id: number; name: string; role: Role };

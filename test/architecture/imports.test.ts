@@ -61,6 +61,7 @@ describe('layout', () => {
     expect(values.filter((v) => / -> src\/(db|jobs)\//.test(v))).toEqual([]);
     // Not moved yet (docs in /work/notes/issue-13.md): this list may only shrink.
     expect(values.filter((v) => !VIEW_VALUE_IMPORTS_LEFT.includes(v))).toEqual([]);
+    expect(VIEW_VALUE_IMPORTS_LEFT.filter((v) => !values.includes(v))).toEqual([]); // moved: take it off the list
   });
 });
 
@@ -69,7 +70,6 @@ const VIEW_VALUE_IMPORTS_LEFT = [
   'views/console/admin.tsx -> src/auth/permissions.ts',
   'views/console/admin.tsx -> src/console/practices.ts',
   'views/console/queue.tsx -> src/tickets/overdue.ts',
-  'views/console/queue.tsx -> src/tickets/queues.ts',
   'views/console/set-password.tsx -> src/auth/passwords.ts',
   'views/console/thread.tsx -> src/tickets/overdue.ts',
   'views/dashboard/dashboard.tsx -> src/auth/permissions.ts',
@@ -92,12 +92,6 @@ const VIEW_VALUE_IMPORTS_LEFT = [
   'views/settings/patient-engagement.tsx -> src/engagement-settings/settings.ts',
   'views/staff/staff.tsx -> src/auth/passwords.ts',
   'views/staff/staff.tsx -> src/auth/permissions.ts',
-  'views/tickets/form.tsx -> src/patients/search.ts',
-  'views/tickets/form.tsx -> src/tickets/attachments.ts',
-  'views/tickets/form.tsx -> src/tickets/visible-to.ts',
   'views/tickets/parts.tsx -> src/tickets/overdue.ts',
-  'views/tickets/thread.tsx -> src/patients/search.ts',
-  'views/tickets/thread.tsx -> src/tickets/attachments.ts',
   'views/tickets/thread.tsx -> src/tickets/overdue.ts',
-  'views/tickets/thread.tsx -> src/tickets/visible-to.ts',
 ];

@@ -1,7 +1,7 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import { COUNT_CAP, FILTER_LABEL, QUEUE_FILTERS, type QueuePage, type QueueFilter } from '../../src/tickets/queues.ts';
-import { QUEUE_LABEL } from '../../src/tickets/labels.ts';
+import type { QueuePage } from '../../src/tickets/queues.ts';
+import { COUNT_CAP, FILTER_LABEL, QUEUE_FILTERS, QUEUE_LABEL, type QueueFilter } from '../../src/tickets/labels.ts';
 import { formatLocal } from '../tickets/parts.tsx';
 import { isOverdue } from '../../src/tickets/overdue.ts';
 import { TableScroll } from '../components/table-scroll.tsx';

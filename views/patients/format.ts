@@ -1,4 +1,5 @@
 import { dateTimeFormat } from '../../src/intl.ts';
+import type { PatientMatch } from '../../src/patients/search.ts';
 // Display formats for the patient pages: instants in the practice's time zone.
 
 export function formatDateTime(at: Date, timeZone: string): string {
@@ -13,4 +14,16 @@ export function formatDay(at: Date, timeZone: string): string {
 export function formatDob(isoDay: string): string {
   const [y, m, d] = isoDay.split('-');
   return `${m}/${d}/${y}`;
+}
+
+/** "Gonzalez, Maria · DOB 04/12/1980 · R-1002 · Active · Left knee ACL rehabilitation" */
+export function patientLabel(p: PatientMatch): string {
+  const [y, m, d] = p.date_of_birth.split('-');
+  return [
+    `${p.last_name}, ${p.first_name}`,
+    `DOB ${m}/${d}/${y}`,
+    p.account_number,
+    p.status === 'active' ? 'Active' : 'Inactive',
+    p.latest_case ?? 'no case',
+  ].join(' · ');
 }

@@ -3,9 +3,10 @@ import { Form, TextField, TextArea, FieldError, FormErrorSummary, type FieldErro
 import type { ViewContext } from '../../src/web/context.ts';
 import type { CreateFormContext } from '../../src/tickets/create.ts';
 import { TICKET_TYPES, SUBJECT_MAX } from '../../src/tickets/labels.ts';
-import { ROLE_CHOICES, type AudiencePreview } from '../../src/tickets/visible-to.ts';
-import { patientLabel, type PatientMatch } from '../../src/patients/search.ts';
-import { ACCEPT_ATTRIBUTE } from '../../src/tickets/attachments.ts';
+import type { AudiencePreview } from '../../src/tickets/visible-to.ts';
+import { ROLE_CHOICES, ACCEPT_ATTRIBUTE } from '../../src/tickets/labels.ts';
+import type { PatientMatch } from '../../src/patients/search.ts';
+import { patientLabel } from '../patients/format.ts';
 import { OverdueBlockPanel, SUPPORT_PHONE } from './parts.tsx';
 
 export type NewThreadProps = {

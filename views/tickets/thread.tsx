@@ -4,10 +4,9 @@ import type { ViewContext } from '../../src/web/context.ts';
 import { DEPARTMENT_LABEL, STATUS_LABEL } from '../../src/tickets/labels.ts';
 import type { ConversationMessage } from '../../src/tickets/conversation.ts';
 import type { TicketDetail } from '../../src/tickets/visibility.ts';
-import { ROLE_CHOICES } from '../../src/tickets/visible-to.ts';
-import { ACCEPT_ATTRIBUTE } from '../../src/tickets/attachments.ts';
+import { ROLE_CHOICES, ACCEPT_ATTRIBUTE } from '../../src/tickets/labels.ts';
 import { isOverdue } from '../../src/tickets/overdue.ts';
-import { patientLabel } from '../../src/patients/search.ts';
+import { patientLabel } from '../patients/format.ts';
 import { formatLocal, OverdueBadge, SUPPORT_PHONE } from './parts.tsx';
 
 export function ThreadPage(props: {
