@@ -7,7 +7,8 @@ import { SESSION_COOKIE, createSession, invalidateSession } from './sessions.ts'
 import { sessionCookieOptions } from './cookie.ts';
 import { changePassword } from './account.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { LoginPage, DEMO_LOGINS } from '../../views/auth/login.tsx';
+import { LoginPage } from '../../views/auth/login.tsx';
+import { DEMO_LOGINS } from '../demo/people.ts';
 import { AccountPage } from '../../views/auth/account.tsx';
 import { viewContext } from '../web/context.ts';
 

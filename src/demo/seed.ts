@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { Department, Role, TicketDepartment, Visibility } from '../db/schema.ts';
+import type { TicketDepartment, Visibility } from '../db/schema.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { seedFeedbackDemo } from '../feedback/seed.ts';
 import { seedPatientsDemo } from '../patients/demo.ts';
 import { seedEngagementDemo } from '../engagement/demo.ts';
 import { seedStatementsDemo } from '../statements/demo.ts';
+import { DEMO_STAFF, DEMO_VENDORS } from './people.ts';
 
 // The demo world the README's tour describes, placed relative to "now" so it always looks current.
 // Each feature adds its own demo rows in a function called from seedDemo.
@@ -63,18 +64,9 @@ export async function seedCoreDemo(db: Database, now: Date): Promise<DemoWorld> 
     hypercare_days: 60,
   });
 
-  const staff: [string, string, Role, { reporting?: boolean; limit?: boolean }, number][] = [
-    ['owner@riverside.example', 'Olivia Owens', 5, { reporting: true }, riverside],
-    ['admin@riverside.example', 'Adam Alvarez', 4, { reporting: true }, riverside],
-    ['director@riverside.example', 'Diana Diaz', 3, {}, riverside],
-    ['pt@riverside.example', 'Paul Torres', 2, {}, riverside],
-    ['frontdesk@riverside.example', 'Fiona Desmond', 1, {}, riverside],
-    ['limited@riverside.example', 'Liam Lim', 1, { limit: true }, riverside],
-    ['admin@summit.example', 'Sam Summers', 4, { reporting: true }, summit],
-    ['pt@summit.example', 'Sara Stone', 2, {}, summit],
-  ];
   const users: Record<string, number> = {};
-  for (const [email, name, role, flags, practiceId] of staff) {
+  for (const { email, name, role, practice, ...flags } of DEMO_STAFF) {
+    const practiceId = practice === 'riverside' ? riverside : summit;
     const row = await db
       .insertInto('users')
       .values({
@@ -92,14 +84,7 @@ export async function seedCoreDemo(db: Database, now: Date): Promise<DemoWorld> 
       .executeTakeFirstOrThrow();
     users[email] = row.id;
   }
-  const vendors: [string, string, Department[], boolean][] = [
-    ['billing@stratapt.example', 'Ben Ortiz', ['billing'], false],
-    ['success@stratapt.example', 'Sofia Castillo', ['success'], false],
-    ['support@stratapt.example', 'Tom Becker', ['technical'], false],
-    ['product@stratapt.example', 'Priya Nair', ['product'], false],
-    ['root@stratapt.example', 'Rita Okafor', ['billing', 'success', 'technical', 'product'], true],
-  ];
-  for (const [email, name, departments, admin] of vendors) {
+  for (const { email, name, departments, admin } of DEMO_VENDORS) {
     const row = await db
       .insertInto('users')
       .values({ kind: 'vendor', practice_id: null, email, name, vendor_admin: admin, password_hash: passwordHash, password_changed_at: now })

@@ -1,25 +1,11 @@
 import { Base } from '../layouts/base.tsx';
-
-export const DEMO_LOGINS: { email: string; name: string; who: string }[] = [
-  { email: 'owner@riverside.example', name: 'Olivia Owens', who: 'Business Owner, Riverside' },
-  { email: 'admin@riverside.example', name: 'Adam Alvarez', who: 'Practice Administrator, Reporting' },
-  { email: 'director@riverside.example', name: 'Diana Diaz', who: 'Therapy Director' },
-  { email: 'pt@riverside.example', name: 'Paul Torres', who: 'Clinician' },
-  { email: 'frontdesk@riverside.example', name: 'Fiona Desmond', who: 'Front Desk' },
-  { email: 'limited@riverside.example', name: 'Liam Lim', who: 'Front Desk, Limit Messaging Access' },
-  { email: 'admin@summit.example', name: 'Sam Summers', who: 'Practice Administrator, Summit' },
-  { email: 'billing@stratapt.example', name: 'Ben Ortiz', who: 'StrataPT Billing/Patient' },
-  { email: 'success@stratapt.example', name: 'Sofia Castillo', who: 'StrataPT Customer Success, account manager of Riverside' },
-  { email: 'support@stratapt.example', name: 'Tom Becker', who: 'StrataPT Technical Support' },
-  { email: 'product@stratapt.example', name: 'Priya Nair', who: 'StrataPT Product' },
-  { email: 'root@stratapt.example', name: 'Rita Okafor', who: 'StrataPT admin' },
-];
+import type { DemoLogin } from '../../src/demo/people.ts';
 
 export function LoginPage(props: {
   next?: string;
   email?: string;
   error?: string;
-  demoLogins: typeof DEMO_LOGINS;
+  demoLogins: DemoLogin[];
 }) {
   return (
     <Base title="Sign in">
