@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { loadActor } from '../../src/auth/permissions.ts';
 import { findOverdueBlock } from '../../src/tickets/overdue.ts';
@@ -9,7 +9,8 @@ let eob: number;
 let secret: number;
 const SECRET_SUBJECT = 'Payroll dispute with the landlord';
 
-beforeAll(async () => {
+// Each test gets its own database and clock, set up here: none depends on what another left behind.
+beforeEach(async () => {
   t = await createTestContext();
   summit = (await t.db.selectFrom('practices').select('id').where('name', 'like', 'Summit%').executeTakeFirstOrThrow()).id;
   eob = (await t.db.selectFrom('tickets').select('id').where('subject', 'like', 'EOB submission%').executeTakeFirstOrThrow()).id;
@@ -26,7 +27,12 @@ beforeAll(async () => {
     .returning('id')
     .executeTakeFirstOrThrow()).id;
 });
-afterAll(() => t.close());
+afterEach(() => t.close());
+
+/** Both deadlines (the EOB thread's, two hours ahead, and the secret one's, three hours ahead) have passed. */
+function passBothDeadlines() {
+  t.clock.set(new Date(t.clock.now().getTime() + 3 * 3_600_000 + 60_000));
+}
 
 async function actor(email: string) {
   return loadActor(t.db, await t.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow());
@@ -57,7 +63,7 @@ describe('Overdue', () => {
   });
 
   it('blocks every user of the practice, never shows an invisible subject, and names who can answer', async () => {
-    t.clock.set(new Date(t.clock.now().getTime() + 3 * 3_600_000)); // both deadlines have passed
+    passBothDeadlines();
     const pt = await t.as('pt@summit.example');
     for (const path of ['/tickets', '/tickets/new', '/dashboard']) {
       const res = await pt.get(path);
@@ -83,6 +89,7 @@ describe('Overdue', () => {
   });
 
   it('refuses to create while blocked, keeping what was typed, for every user', async () => {
+    passBothDeadlines();
     const before = await ticketCount();
     for (const email of ['pt@summit.example', 'admin@summit.example']) {
       const client = await t.as(email);
@@ -96,6 +103,7 @@ describe('Overdue', () => {
   });
 
   it('lifts thread by thread as someone who can see each one replies', async () => {
+    passBothDeadlines();
     const pt = await t.as('pt@summit.example');
     const reply = await pt.post(`/tickets/${eob}/messages`, { message: 'Uploading the EOB now.' });
     expect(reply.status).toBe(303);
