@@ -201,6 +201,40 @@ describe('who gets nothing', () => {
   });
 });
 
+describe('the 60-day edge', () => {
+  // "A responsibility recorded within the last 60 days": due until the instant 60 days have passed,
+  // not at it. Pinned on both sides of day 60, so a 57- or 61-day window, or >= for >, fails here.
+  const DAY = 86_400_000;
+  const dueAt = async (p: { patientId: number }, at: Date) => (await selectDueBalanceAlerts(t.db, at)).filter((d) => d.patient_id === p.patientId).map((d) => d.channel);
+
+  it('is due up to a millisecond before day 60 and not at day 60 itself', async () => {
+    const p = await makePatient(t);
+    await subscribe(t, p, 'sms');
+    const posted = t.clock.now();
+    await post(t, p, 'responsibility', 10_000);
+    const at = (ms: number) => new Date(posted.getTime() + ms);
+    expect(await dueAt(p, at(57 * DAY))).toEqual(['sms']);
+    expect(await dueAt(p, at(59 * DAY))).toEqual(['sms']);
+    expect(await dueAt(p, at(60 * DAY - 1))).toEqual(['sms']);
+    expect(await dueAt(p, at(60 * DAY))).toEqual([]);
+    expect(await dueAt(p, at(60 * DAY + 1))).toEqual([]);
+    expect(await dueAt(p, at(61 * DAY))).toEqual([]);
+  });
+
+  it('the daily job: a charge posted at 15:00 alerts on day 59 and not on day 60', async () => {
+    const p = await makePatient(t);
+    await subscribe(t, p, 'email');
+    await post(t, p, 'responsibility', 10_000);
+    t.clock.advanceDays(59);
+    await runBalanceAlerts(t.db, t.clock.now(), URL);
+    expect(await alertDates(t, p.patientId, 'email')).toEqual(['2027-01-21']);
+    await t.db.deleteFrom('outbox_messages').where('patient_id', '=', p.patientId).execute();
+    t.clock.advanceDays(1);
+    await runBalanceAlerts(t.db, t.clock.now(), URL);
+    expect(await alertDates(t, p.patientId, 'email')).toEqual([]);
+  });
+});
+
 describe('the messages', () => {
   it('say exactly what SPEC allows: practice, balance due, a portal link, STOP; no amount', async () => {
     const p = await makePatient(t);
