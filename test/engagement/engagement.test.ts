@@ -133,6 +133,12 @@ describe('with no recorded choice (a new or imported patient)', () => {
       { kind: 'balance_alert', channel: 'sms', subscribed: true },
       { kind: 'appointment_reminder', channel: 'email', subscribed: false },
     ]);
+    expect((await t.db.selectFrom('consent_events').select('wording').where('patient_id', '=', id).where('subscribed', '=', false).executeTakeFirstOrThrow()).wording).toBe(
+      'Stop sending appointment reminders by email to nora.new@example.org.',
+    );
+    // A channel that does not exist is not found, and records nothing.
+    expect((await fd.post(`/patients/${id}/engagement/subscriptions/balance_alert/fax`, {})).status).toBe(404);
+    expect(await t.db.selectFrom('consent_events').select('id').where('patient_id', '=', id).execute()).toHaveLength(2);
     const page = (await fd.get(`/patients/${id}/engagement`)).text;
     expect(checked(page, 'balance_alert', 'sms')).toBe('true');
     expect(checked(page, 'balance_alert', 'email')).toBe('false');
