@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
-import { runBalanceAlerts, selectDueBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
+import { balanceAlertCancelReason, runBalanceAlerts, selectDueBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
 import { drainOutbox } from '../../src/messaging/dispatcher.ts';
 import { capturedTransports } from '../../src/messaging/transports.ts';
 import { hashPortalToken } from '../../src/portal/links.ts';
@@ -198,6 +198,23 @@ describe('who gets nothing', () => {
     t.clock.set(START);
     await runBalanceAlerts(t.db, t.clock.now(), URL);
     expect(await alertDates(t, p.patientId, 'sms')).toEqual([]);
+  });
+});
+
+describe('the send-time re-check', () => {
+  it("cancels a queued alert when the practice switched to Don't Send, or when there is no patient; keeps one still owed", async () => {
+    const p = await makePatient(t);
+    await post(t, p, 'responsibility', 10_000);
+    expect(await balanceAlertCancelReason(t.db, p.patientId, t.clock.now())).toBeNull();
+    await setFrequency(t, p0(), 'off');
+    expect(await balanceAlertCancelReason(t.db, p.patientId, t.clock.now())).toBe('Balance alerts are set to Don’t Send');
+    await setFrequency(t, p0(), 'monthly');
+    expect(await balanceAlertCancelReason(t.db, p.patientId, t.clock.now())).toBeNull();
+    expect(await balanceAlertCancelReason(t.db, null, t.clock.now())).toBe('No patient');
+    // A payment posted later than the send time does not count yet.
+    await t.db.insertInto('ledger_entries').values({ practice_id: p.practiceId, patient_id: p.patientId, case_id: p.caseId, kind: 'payment', amount_cents: 10_000, posted_at: new Date(t.clock.now().getTime() + 60_000), source: 'test' }).execute();
+    expect(await balanceAlertCancelReason(t.db, p.patientId, t.clock.now())).toBeNull();
+    expect(await balanceAlertCancelReason(t.db, p.patientId, new Date(t.clock.now().getTime() + 60_000))).toBe('Balance was paid');
   });
 });
 

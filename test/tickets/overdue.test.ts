@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { loadActor } from '../../src/auth/permissions.ts';
-import { findOverdueBlock } from '../../src/tickets/overdue.ts';
+import { findOverdueBlock, isOverdue } from '../../src/tickets/overdue.ts';
 
 let t: TestContext;
 let summit: number;
@@ -42,6 +42,14 @@ async function ticketCount() {
 }
 
 describe('Overdue', () => {
+  it('starts at the deadline itself: not a millisecond before, and never without a deadline', () => {
+    const due = new Date('2026-11-23T17:00:00Z');
+    expect(isOverdue(due, new Date(due.getTime() - 1))).toBe(false);
+    expect(isOverdue(due, due)).toBe(true);
+    expect(isOverdue(due, new Date(due.getTime() + 1))).toBe(true);
+    expect(isOverdue(null, due)).toBe(false);
+  });
+
   it('is not overdue one second before the deadline and is one second after, with no job in between', async () => {
     const due = (await t.db.selectFrom('tickets').select('response_due_at').where('id', '=', eob).executeTakeFirstOrThrow()).response_due_at!;
     t.clock.set(new Date(due.getTime() - 1000));
