@@ -128,7 +128,7 @@ describe('with no recorded choice (a new or imported patient)', () => {
     const id = await newPatient('NEW-2');
     const fd = await t.as('frontdesk@riverside.example');
     expect((await fd.post(`/patients/${id}/engagement/subscriptions/balance_alert/sms`, {})).status).toBe(303);
-    expect((await fd.post(`/patients/${id}/engagement/subscriptions/appointment_reminder/email`, { _method: 'DELETE' })).status).toBe(303);
+    expect((await fd.post(`/patients/${id}/engagement/subscriptions/appointment_reminder/email/delete`, {})).status).toBe(303);
     expect(await t.db.selectFrom('consent_events').select(['kind', 'channel', 'subscribed']).where('patient_id', '=', id).orderBy('id').execute()).toEqual([
       { kind: 'balance_alert', channel: 'sms', subscribed: true },
       { kind: 'appointment_reminder', channel: 'email', subscribed: false },
