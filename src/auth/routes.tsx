@@ -18,7 +18,7 @@ export function authRoutes(deps: AppDeps) {
   const demoLogins = config.demo ? DEMO_LOGINS : [];
 
   app.get('/login', (c) => {
-    if (c.get('actor')) return c.redirect(safeNext(c.req.query('next')));
+    if (c.get('actor')) return c.redirect(safeNext(c.req.query('next'), config.publicUrl));
     return renderPage(c, <LoginPage next={c.req.query('next')} demoLogins={demoLogins} />);
   });
 
@@ -26,7 +26,7 @@ export function authRoutes(deps: AppDeps) {
     const form = await formFields(c);
     const email = (form.email ?? '').trim();
     const password = form.password ?? '';
-    const next = safeNext(form.next);
+    const next = safeNext(form.next, config.publicUrl);
     if (!email || !password) {
       return renderPage(c, <LoginPage next={next} email={email} error="Enter your email and password." demoLogins={demoLogins} />, 422);
     }
