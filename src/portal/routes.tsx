@@ -149,7 +149,7 @@ export function portalRoutes(deps: AppDeps) {
     }
     const result = await verifyPortalDateOfBirth(db, clock.now(), token, dob, { ip: ip(c) });
     if (!result.ok) {
-      const error = result.wrong && result.state.state === 'ready' ? wrongDobMessage(result.state.attemptsLeft) : undefined;
+      const error = result.wrong && result.state.state === 'ready' ? wrongDobMessage(result.state.attemptsLeft, result.state.finalTries) : undefined;
       return renderLinkState(c, token, result.state, { values, error }, result.wrong || result.state.state !== 'ready' ? 422 : 200);
     }
     setCookie(c, PORTAL_COOKIE, result.sessionToken, {
@@ -179,6 +179,8 @@ function renderLinkState(
       return renderPage(c, <ExpiredLinkPage practice={state.practice} />, status === 422 ? 422 : 200);
     case 'locked':
       return renderPage(c, <LockedLinkPage practice={state.practice} until={state.until} />, status === 422 ? 422 : 200);
+    case 'disabled':
+      return renderPage(c, <DeadLinkPage practice={state.practice} />, status === 422 ? 422 : 200);
     case 'ready':
       return renderPage(
         c,
@@ -188,6 +190,7 @@ function renderLinkState(
   }
 }
 
-function wrongDobMessage(attemptsLeft: number): string {
-  return `That date of birth does not match our records. ${attemptsLeft === 1 ? 'One try is left' : `${attemptsLeft} tries are left`} before this link locks for 15 minutes.`;
+function wrongDobMessage(attemptsLeft: number, finalTries: boolean): string {
+  const left = attemptsLeft === 1 ? 'One try is left' : `${attemptsLeft} tries are left`;
+  return `That date of birth does not match our records. ${left} before this link ${finalTries ? 'stops working for good' : 'locks for 15 minutes'}.`;
 }
