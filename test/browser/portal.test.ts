@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserHarness, expectAccessible, type BrowserHarness } from '../support/browser.ts';
 import { startFakeAuthorizeNet, FAKE_CREDENTIALS, type FakeAuthorizeNet } from '../support/fake-authorize-net.ts';
 import { issuePortalLink } from '../../src/portal/links.ts';
+import { drainOutbox } from '../../src/messaging/dispatcher.ts';
+import { capturedTransports } from '../../src/messaging/transports.ts';
 import { savePaymentSettings } from '../../src/payments/settings.ts';
 import { loadActor } from '../../src/auth/permissions.ts';
 import { runBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
@@ -40,6 +42,8 @@ describe('patient portal in a browser', () => {
     // with a new portal link, and Sent Messages shows it.
     h.t.clock.advanceDays(32);
     expect(await runBalanceAlerts(h.t.db, h.t.clock.now(), h.baseUrl)).toBeGreaterThan(0);
+    // Captured (no provider): the sent row keeps the live link (issue 12), so the newcomer can follow it.
+    await drainOutbox(h.t.db, h.t.clock.now(), capturedTransports);
     const staff = await h.newPage();
     await h.signIn(staff, 'root@stratapt.example');
     await staff.goto('/vendor/messages?recipient=james.carter%40example.com&kind=balance_alert');
