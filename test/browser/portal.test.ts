@@ -155,4 +155,26 @@ describe('patient portal in a browser', () => {
     expect(await page.getByRole('link', { name: '(555) 010-2000' }).count()).toBe(1);
     await expectAccessible(page);
   });
+
+  it('a link guessed at too often says to call the office, and staff see why on the Engagement tab, accessibly', async () => {
+    const maria = await patient('R-1002');
+    const link = await issuePortalLink(h.t.db, h.t.clock.now(), h.baseUrl, { practiceId: maria.practice_id, patientId: maria.id });
+    const page = await h.newPage({ width: 390, height: 844 });
+    await page.goto(link.url);
+    // Nine wrong dates are on record already (the HTTP tests count them one by one); the tenth ends the link.
+    await h.t.db.updateTable('portal_links').set({ failed_total: 9 }).where('id', '=', link.id).execute();
+    await page.getByLabel('Month').fill('1');
+    await page.getByLabel('Day').fill('1');
+    await page.getByLabel('Year').fill('1901');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'This link no longer works' }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: '(555) 010-2000' }).count()).toBe(1);
+    await expectAccessible(page);
+
+    const staff = await h.newPage();
+    await h.signIn(staff, 'frontdesk@riverside.example');
+    await staff.goto(`/patients/${maria.id}/engagement`);
+    await expect.poll(() => staff.getByText('link locked after repeated wrong dates').count()).toBe(1);
+    await expectAccessible(staff);
+  });
 });
