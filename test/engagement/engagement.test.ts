@@ -31,6 +31,11 @@ describe('Patient Engagement screen', () => {
     expect(res.text).not.toMatch(/\/portal\/[\w-]{20,}/);
   });
 
+  it("the demo's Harold Finch has a portal link disabled after repeated wrong dates, and his tab says so", async () => {
+    const res = await (await t.as('frontdesk@riverside.example')).get(`/patients/${ids['R-1003']}/engagement`);
+    expect(res.text).toContain('link locked after repeated wrong dates');
+  });
+
   it('any staff member turns a subscription off and on; each change is a consent row with who, address and wording', async () => {
     const pt = await t.as('pt@riverside.example');
     const path = `/patients/${ids['R-1001']}/engagement/subscriptions/appointment_reminder/sms`;
