@@ -101,15 +101,24 @@ describe('patient portal in a browser', () => {
     expect(res?.status()).toBe(200);
     expect(await desk.getByText('Patient portal (online payment)').count()).toBeGreaterThan(0);
 
-    // No further alert: the balance is paid.
-    h.t.clock.advanceDays(32);
+    // No further alert: the balance is paid. Fifteen days on, the two-week interval since the last
+    // alert has passed and the $100 responsibility is still inside its 60 days, so the paid balance
+    // is the only thing that keeps James from another alert.
+    h.t.clock.advanceDays(15);
     try {
-      const before = await h.t.db.selectFrom('outbox_messages').select('id').where('patient_id', '=', james.id).where('kind', '=', 'balance_alert').execute();
+      const practice = await h.t.db.selectFrom('practices').select('balance_alert_frequency').where('id', '=', james.practice_id).executeTakeFirstOrThrow();
+      expect(practice.balance_alert_frequency).toBe('biweekly');
+      const responsibilities = await h.t.db.selectFrom('ledger_entries').select('posted_at').where('patient_id', '=', james.id).where('kind', '=', 'responsibility').execute();
+      const newest = Math.max(...responsibilities.map((r) => r.posted_at.getTime()));
+      expect(h.t.clock.now().getTime() - newest).toBeLessThan(60 * 86_400_000);
+      const before = await h.t.db.selectFrom('outbox_messages').select('created_at').where('patient_id', '=', james.id).where('kind', '=', 'balance_alert').execute();
+      expect(before.length).toBeGreaterThan(0);
+      expect(h.t.clock.now().getTime() - Math.max(...before.map((r) => r.created_at.getTime()))).toBeGreaterThan(14 * 86_400_000);
       await runBalanceAlerts(h.t.db, h.t.clock.now(), h.baseUrl);
       const after = await h.t.db.selectFrom('outbox_messages').select('id').where('patient_id', '=', james.id).where('kind', '=', 'balance_alert').execute();
       expect(after.length).toBe(before.length);
     } finally {
-      h.t.clock.advanceDays(-32);
+      h.t.clock.advanceDays(-15);
     }
   }, 120_000);
 
