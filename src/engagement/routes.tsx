@@ -4,10 +4,12 @@ import { clientIp, currentActor, isHtmx, redirectAfterPost, renderFragment, rend
 import { viewContext } from '../web/context.ts';
 import { requireStaff, requireCapability } from '../web/guards.ts';
 import { NotFound } from '../web/errors.ts';
+import { practiceIdOf } from '../auth/permissions.ts';
 import { isChannel, isMessageKind } from './kinds.ts';
 import { loadEngagement, setSubscription } from './subscriptions.ts';
 import { deliverabilityReport } from './deliverability.ts';
 import { listPatientMessages } from '../messaging/messages.ts';
+import { disabledPortalLinks } from '../portal/access.ts';
 import { EngagementPage, EngagementPanel } from '../../views/engagement/engagement.tsx';
 import { DeliverabilityPage } from '../../views/engagement/deliverability.tsx';
 import { idParam } from '../web/params.ts';
@@ -51,5 +53,6 @@ async function renderEngagement(c: Context<AppEnv>, deps: AppDeps, patientId: nu
   const actor = currentActor(c);
   const e = await loadEngagement(deps.db, actor, patientId);
   const messages = await listPatientMessages(deps.db, actor, patientId);
-  return renderPage(c, <EngagementPage ctx={await viewContext(c, deps)} e={e} messages={messages} error={error} />, error ? 422 : 200);
+  const disabledLinks = await disabledPortalLinks(deps.db, practiceIdOf(actor), e.patient.id);
+  return renderPage(c, <EngagementPage ctx={await viewContext(c, deps)} e={e} messages={messages} disabledLinks={disabledLinks} error={error} />, error ? 422 : 200);
 }

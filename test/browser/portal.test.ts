@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserHarness, expectAccessible, type BrowserHarness } from '../support/browser.ts';
 import { startFakeAuthorizeNet, FAKE_CREDENTIALS, type FakeAuthorizeNet } from '../support/fake-authorize-net.ts';
 import { issuePortalLink } from '../../src/portal/links.ts';
+import { drainOutbox } from '../../src/messaging/dispatcher.ts';
+import { capturedTransports } from '../../src/messaging/transports.ts';
 import { savePaymentSettings } from '../../src/payments/settings.ts';
 import { loadActor } from '../../src/auth/permissions.ts';
 import { runBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
@@ -40,6 +42,8 @@ describe('patient portal in a browser', () => {
     // with a new portal link, and Sent Messages shows it.
     h.t.clock.advanceDays(32);
     expect(await runBalanceAlerts(h.t.db, h.t.clock.now(), h.baseUrl)).toBeGreaterThan(0);
+    // Captured (no provider): the sent row keeps the live link (issue 12), so the newcomer can follow it.
+    await drainOutbox(h.t.db, h.t.clock.now(), capturedTransports);
     const staff = await h.newPage();
     await h.signIn(staff, 'root@stratapt.example');
     await staff.goto('/vendor/messages?recipient=james.carter%40example.com&kind=balance_alert');
@@ -159,5 +163,27 @@ describe('patient portal in a browser', () => {
     await expect.poll(() => page.getByRole('heading', { name: 'This link has expired' }).count()).toBe(1);
     expect(await page.getByRole('link', { name: '(555) 010-2000' }).count()).toBe(1);
     await expectAccessible(page);
+  });
+
+  it('a link guessed at too often says to call the office, and staff see why on the Engagement tab, accessibly', async () => {
+    const maria = await patient('R-1002');
+    const link = await issuePortalLink(h.t.db, h.t.clock.now(), h.baseUrl, { practiceId: maria.practice_id, patientId: maria.id });
+    const page = await h.newPage({ width: 390, height: 844 });
+    await page.goto(link.url);
+    // Nine wrong dates are on record already (the HTTP tests count them one by one); the tenth ends the link.
+    await h.t.db.updateTable('portal_links').set({ failed_total: 9 }).where('id', '=', link.id).execute();
+    await page.getByLabel('Month').fill('1');
+    await page.getByLabel('Day').fill('1');
+    await page.getByLabel('Year').fill('1901');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'This link no longer works' }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: '(555) 010-2000' }).count()).toBe(1);
+    await expectAccessible(page);
+
+    const staff = await h.newPage();
+    await h.signIn(staff, 'frontdesk@riverside.example');
+    await staff.goto(`/patients/${maria.id}/engagement`);
+    await expect.poll(() => staff.getByText('link locked after repeated wrong dates').count()).toBe(1);
+    await expectAccessible(staff);
   });
 });

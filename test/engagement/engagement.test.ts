@@ -17,7 +17,7 @@ const sub = (patientId: number, kind: string, channel: string) =>
   t.db.selectFrom('subscriptions').select('subscribed').where('patient_id', '=', patientId).where('kind', '=', kind as 'emergency').where('channel', '=', channel as 'sms').executeTakeFirst();
 
 describe('Patient Engagement screen', () => {
-  it("shows James Carter's toggles, channel state, consent history with the wording, and his messages with clickable links", async () => {
+  it("shows James Carter's toggles, channel state, consent history with the wording, and his messages with the portal link hidden", async () => {
     const fd = await t.as('frontdesk@riverside.example');
     const res = await fd.get(`/patients/${ids['R-1004']}/engagement`);
     expect(res.status).toBe(200);
@@ -26,7 +26,14 @@ describe('Patient Engagement screen', () => {
     expect(res.text).toContain('Email is not encrypted');
     expect(res.text).toContain('Adam Alvarez');
     expect(res.text).toContain('The patient agrees to receive balance alerts from Riverside Physical Therapy by text message at +15550100104');
-    expect(res.text).toMatch(/<a href="http:\/\/localhost:3000\/portal\/[^"]+" rel="noopener noreferrer">/);
+    // Staff never get a live portal link (issue 12): the message shows where the link was.
+    expect(res.text).toContain('View and pay securely: <span class="hidden-link">portal link (hidden)</span>');
+    expect(res.text).not.toMatch(/\/portal\/[\w-]{20,}/);
+  });
+
+  it("the demo's Harold Finch has a portal link disabled after repeated wrong dates, and his tab says so", async () => {
+    const res = await (await t.as('frontdesk@riverside.example')).get(`/patients/${ids['R-1003']}/engagement`);
+    expect(res.text).toContain('link locked after repeated wrong dates');
   });
 
   it('any staff member turns a subscription off and on; each change is a consent row with who, address and wording', async () => {
