@@ -66,6 +66,7 @@ describe('layout', () => {
 });
 
 const VIEW_VALUE_IMPORTS_LEFT = [
+  'views/messaging/message-body.tsx -> src/messaging/portal-link-token.ts',
   'views/auth/account.tsx -> src/auth/passwords.ts',
   'views/console/admin.tsx -> src/auth/permissions.ts',
   'views/console/admin.tsx -> src/console/practices.ts',
