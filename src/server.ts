@@ -25,11 +25,11 @@ async function main() {
   }
   const logger = createLogger(config);
   const t0 = performance.now();
-  const { db, dialect, close } = await openConfiguredDatabase(config);
+  const { db, dialect, close, poolStats } = await openConfiguredDatabase(config);
   await migrateToLatest(db);
   if (config.demo && (await seedDemo(db, systemClock.now()))) logger.info('demo data loaded');
   const transports = createTransports(config);
-  const deps = { db, dialect, clock: systemClock, config, logger, transports };
+  const deps = { db, dialect, poolStats, clock: systemClock, config, logger, transports };
   const scheduler = startScheduler({ db, clock: systemClock, logger, transports, publicUrl: config.publicUrl }, scheduledJobs, { autostart: config.scheduler });
   const app = createApp({ ...deps, scheduler });
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
