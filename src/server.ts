@@ -9,6 +9,7 @@ import { createApp } from './app.tsx';
 import { startScheduler, withSchedules } from './jobs/scheduler.ts';
 import { jobs } from './jobs/index.ts';
 import { createTransports } from './messaging/transports.ts';
+import { signalShutdown } from './jobs/instance.ts';
 
 async function main() {
   let config;
@@ -43,6 +44,7 @@ async function main() {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
+    signalShutdown(); // an import in progress hands its claim back after its current batch
     await scheduler.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await close();

@@ -355,6 +355,7 @@ export interface DB {
   print_batches: PrintBatchesTable;
   statements: StatementsTable;
   imports: ImportsTable;
+  import_uploads: ImportUploadsTable;
   portal_sessions: PortalSessionsTable;
   payment_settings: PaymentSettingsTable;
   payment_requests: PaymentRequestsTable;
@@ -442,6 +443,19 @@ export interface ImportsTable {
   existing_rows: Generated<number>;
   rejected_rows: Generated<number>;
   errors: Json<ImportRejection[]>;
+  /** The instance working on it and until when its claim holds (renewed every batch). */
+  leased_by: string | null;
+  lease_until: Timestamp | null;
+  /** Accepted rows (valid, new or already present) and how many of them the save phase has committed. */
+  accepted_rows: Generated<number>;
+  saved_rows: Generated<number>;
+}
+
+/** The uploaded file, kept until its import ends (migrations/20261202_1600_durable_imports.ts). */
+export interface ImportUploadsTable {
+  import_id: number;
+  practice_id: number;
+  bytes: Buffer;
 }
 
 // ---- Patient portal and Authorize.net payments (migrations/20261123_0500_portal_payments.ts) ----
