@@ -62,6 +62,9 @@ export type ImportRow = {
   created_at: Date;
   finished_at: Date | null;
   created_by_name: string | null;
+  leased_by: string | null;
+  accepted_rows: number;
+  saved_rows: number;
 };
 
 export type StartResult =
@@ -129,7 +132,7 @@ export async function findImport(db: Database, actor: Actor, id: number): Promis
     .select([
       'imports.id', 'imports.kind', 'imports.filename', 'imports.size_bytes', 'imports.status', 'imports.total_rows', 'imports.processed_rows',
       'imports.inserted_rows', 'imports.existing_rows', 'imports.rejected_rows', 'imports.errors', 'imports.created_at', 'imports.finished_at',
-      'users.name as created_by_name',
+      'users.name as created_by_name', 'imports.leased_by', 'imports.accepted_rows', 'imports.saved_rows',
     ])
     .where('imports.id', '=', id)
     .where('imports.practice_id', '=', practiceIdOf(actor))
@@ -146,7 +149,7 @@ export async function recentImports(db: Database, actor: Actor): Promise<ImportR
     .select([
       'imports.id', 'imports.kind', 'imports.filename', 'imports.size_bytes', 'imports.status', 'imports.total_rows', 'imports.processed_rows',
       'imports.inserted_rows', 'imports.existing_rows', 'imports.rejected_rows', 'imports.created_at', 'imports.finished_at',
-      'users.name as created_by_name',
+      'users.name as created_by_name', 'imports.leased_by', 'imports.accepted_rows', 'imports.saved_rows',
     ])
     .where('imports.practice_id', '=', practiceIdOf(actor))
     .orderBy('imports.created_at', 'desc')
