@@ -1,3 +1,4 @@
+import { yieldToEventLoop } from '../jobs/yield.ts';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Channel } from '../db/schema.ts';
@@ -86,7 +87,10 @@ export async function runBalanceAlerts(db: Database, now: Date, publicUrl: strin
     if (!rows[0]?.locked) return 0;
     const due = await selectDueBalanceAlerts(trx, now);
     let queued = 0;
-    for (let i = 0; i < due.length; i += WRITE_CHUNK) queued += await queueBalanceAlerts(trx, now, publicUrl, due.slice(i, i + WRITE_CHUNK));
+    for (let i = 0; i < due.length; i += WRITE_CHUNK) {
+      queued += await queueBalanceAlerts(trx, now, publicUrl, due.slice(i, i + WRITE_CHUNK));
+      await yieldToEventLoop();
+    }
     return queued;
   };
   return db.isTransaction ? run(db) : db.transaction().execute(run);

@@ -12,6 +12,7 @@ import { parseAmountToCents } from '../ledger/money.ts';
 import { parseDateOfBirth } from '../patients/patients.ts';
 import { sql } from 'kysely';
 import { importRows, importRowsPerSecond } from '../web/metrics.ts';
+import { yieldToEventLoop } from '../jobs/yield.ts';
 
 // CSV import of patients, ledger entries and appointments, worked as a durable job: the upload is
 // stored and answered at once; an instance claims it (lease + heartbeat), checks every row, and
@@ -426,11 +427,6 @@ async function* csvRecords(bytes: Buffer): AsyncGenerator<Record<string, string>
   while (!ended && !failure) await yieldToEventLoop();
   if (failure) throw failure;
   yield* out;
-}
-
-/** Lets timers and I/O (the health check, other requests) run between batches. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function observeRate(kind: ImportKind, phase: 'checked' | 'saved', rows: number, since: number) {

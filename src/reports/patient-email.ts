@@ -1,3 +1,4 @@
+import { yieldToEventLoop } from '../jobs/yield.ts';
 import { sql } from 'kysely';
 import { stringify } from 'csv-stringify/sync';
 import type { Database } from '../db/database.ts';
@@ -57,6 +58,7 @@ export async function exportPatientEmailReport(
       if (meta.aborted?.()) break;
       await write(stringify(page.map(reportLine)));
       rows += page.length;
+      await yieldToEventLoop();
     }
     completed = !meta.aborted?.();
   } finally {

@@ -1,3 +1,4 @@
+import { yieldToEventLoop } from '../jobs/yield.ts';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
@@ -119,9 +120,10 @@ export async function printBatchPdf(db: Database, actor: Actor, batchId: number,
       .orderBy('s.id')
       .execute();
     const printable: PrintableStatement[] = [];
-    for (const r of rows) {
+    for (const [i, r] of rows.entries()) {
       const link = await issuePortalLink(trx, now, publicUrl, { practiceId: batch.practice_id, patientId: r.patient_id, purpose: 'statement' });
       printable.push({ content: r.content as StatementContent, payOnline: { kind: 'link', url: link.url } });
+      if (i % 50 === 49) await yieldToEventLoop();
     }
     if (!batch.downloaded_at) {
       await trx.updateTable('print_batches').set({ downloaded_at: now, downloaded_by_user_id: actor.id }).where('id', '=', batch.id).execute();
