@@ -10,6 +10,7 @@ import { startScheduler, withSchedules } from './jobs/scheduler.ts';
 import { jobs } from './jobs/index.ts';
 import { createTransports } from './messaging/transports.ts';
 import { signalShutdown } from './jobs/instance.ts';
+import { startInstanceHeartbeat } from './jobs/heartbeat.ts';
 
 async function main() {
   let config;
@@ -33,6 +34,7 @@ async function main() {
   const deps = { db, dialect, poolStats, clock: systemClock, config, logger, transports };
   const scheduler = startScheduler({ db, clock: systemClock, logger, transports, publicUrl: config.publicUrl }, scheduledJobs, { autostart: config.scheduler });
   const app = createApp({ ...deps, scheduler });
+  const heartbeat = startInstanceHeartbeat(db, systemClock, logger);
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     logger.info({ port: info.port, database: dialect, ms: Math.round(performance.now() - t0) }, `listening on ${config.publicUrl}`);
   });
@@ -44,6 +46,7 @@ async function main() {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
+    heartbeat.stop();
     signalShutdown(); // an import in progress hands its claim back after its current batch
     await scheduler.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -356,6 +356,7 @@ export interface DB {
   statements: StatementsTable;
   imports: ImportsTable;
   import_uploads: ImportUploadsTable;
+  instance_heartbeats: InstanceHeartbeatsTable;
   portal_sessions: PortalSessionsTable;
   payment_settings: PaymentSettingsTable;
   payment_requests: PaymentRequestsTable;
@@ -450,6 +451,16 @@ export interface ImportsTable {
   accepted_rows: Generated<number>;
   saved_rows: Generated<number>;
 }
+
+/** One instance's event-loop delay and work in hand, every ~10 s (migrations/20261202_1700_instance_heartbeats.ts). */
+export interface InstanceHeartbeatsTable {
+  instance_id: string;
+  at: Timestamp;
+  event_loop_p99_ms: number;
+  event_loop_max_ms: number;
+  work: Json<RunningWork[]>;
+}
+export type RunningWork = { kind: string; label: string; done: number; total: number; startedAt: string };
 
 /** The uploaded file, kept until its import ends (migrations/20261202_1600_durable_imports.ts). */
 export interface ImportUploadsTable {
