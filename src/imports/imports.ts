@@ -410,10 +410,9 @@ async function* csvRecords(bytes: Buffer): AsyncGenerator<Record<string, string>
   const parser = parse({ columns: (header: string[]) => header.map(normalizeHeader), bom: true, trim: true, skip_empty_lines: true, relax_column_count: true });
   let out: Record<string, string>[] = [];
   let failure: Error | null = null;
-  let ended = false;
   parser.on('data', (r: Record<string, string>) => out.push(r));
   parser.on('error', (err: Error) => (failure = err));
-  parser.on('end', () => (ended = true));
+  const ended = new Promise<void>((resolve) => parser.once('end', resolve).once('error', () => resolve()));
   const SLICE = 64 * 1024;
   for (let i = 0; i < bytes.length; i += SLICE) {
     parser.write(bytes.subarray(i, i + SLICE));
@@ -424,7 +423,7 @@ async function* csvRecords(bytes: Buffer): AsyncGenerator<Record<string, string>
     yield* ready;
   }
   parser.end();
-  while (!ended && !failure) await yieldToEventLoop();
+  await ended;
   if (failure) throw failure;
   yield* out;
 }

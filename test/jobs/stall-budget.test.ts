@@ -8,8 +8,9 @@ import { runBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
 // The stall budget at test scale: while an import, an alert run, a print batch and a report run
 // at once, a separate process asks /healthz every 20 ms and keeps the slowest answer. The budget is
 // 100 ms on PostgreSQL and 300 ms on the embedded database (bench/stall.ts measures it at scale);
-// the shared test machine gets several times that.
-const BOUND_MS = { pg: 1_000, pglite: 1_500 };
+// the shared test machine gets many times that (on 2 cores at a load average of ~20, runs measured
+// 286–1,024 ms on PostgreSQL and 771–1,146 ms on PGlite).
+const BOUND_MS = { pg: 1_500, pglite: 2_000 };
 const IMPORT_ROWS = 4_000;
 const PRINT_STATEMENTS = 200;
 
