@@ -164,7 +164,8 @@ export function routeTable(i: Ids): Record<string, RouteRule> {
     'GET /portal/:token': { public: true, expect: 404, path: '/portal/not-a-real-token' },
     'POST /portal/:token': { public: true, expect: (role) => (role === 'portal' ? [403, 404] : 404), path: '/portal/not-a-real-token' },
     'GET /portal/account': { portal: true, path: '/portal/account' },
-    'GET /portal/cancel': { portal: true, path: '/portal/cancel', okStatus: 303 },
+    'GET /portal/cancel': { portal: true, path: '/portal/cancel' },
+    'POST /portal/cancel': { portal: true, path: '/portal/cancel', okStatus: 403 },
     'GET /portal/return': { portal: true, path: '/portal/return' },
     // Portal forms carry the portal session's own token; the matrix posts none, so even the patient is refused.
     'POST /portal/payments': { portal: true, path: '/portal/payments', okStatus: 403 },
