@@ -332,6 +332,18 @@ async function runJobBenchmarks(db: Database, url: string, params: DatasetParams
   const want = (n: string) => !only || only.has(n);
   if (want('alert-selection')) out.push(await optionalJob('alert-selection.ts', 'balance-alert run (selection + queueing)', db, world, '≤ 3,000 ms over 1M accounts'));
   if (want('reminder-selection')) out.push(await reminderSelection(db).catch((err) => ({ name: 'reminder selection', status: 'unavailable' as const, note: `failed: ${(err as Error).message}` })));
+  if (want('stall')) {
+    try {
+      const { measureStall } = await import('./stall.ts');
+      const r = await measureStall(db, world, Number(args.scale ?? 1), APP_SECRET, log);
+      const note = `${r.importRows} imported, ${r.alertsQueued} alerts, ${r.printStatements} statements printed, ${r.reportRows} report rows in ${r.ms.total} ms (import ${r.ms.import}, alerts ${r.ms.alerts}, print ${r.ms.print}, reports ${r.ms.reports})`;
+      out.push({ name: 'stall: /healthz worst while the heavy work runs', status: 'ok', ms: r.healthz.worstMs, rows: r.healthz.checks, note, target: '≤ 100 ms' });
+      out.push({ name: 'stall: signed-in page (/dashboard) p99 meanwhile', status: 'ok', ms: r.page.p99Ms, rows: r.page.requests, note: `p50 ${r.page.p50Ms} ms`, target: '≤ 500 ms' });
+    } catch (err) {
+      log(`- stall: failed: ${(err as Error).message}`);
+      out.push({ name: 'stall budget', status: 'unavailable', note: `failed: ${(err as Error).message}` });
+    }
+  }
   if (want('dispatch')) {
     const n = Number(args['dispatch-messages'] ?? Math.max(2_000, Math.min(50_000, Math.round(params.patients / 20))));
     for (const instances of [1, 3]) {

@@ -9,6 +9,8 @@ import * as m0600 from './20261123_0600_notices_statements.ts';
 import * as m0700 from './20261123_0700_audit_append_only.ts';
 import * as m0800 from './20261123_0800_queue_indexes.ts';
 import * as m1201 from './20261202_0100_security_hardening.ts';
+import * as m1202_1600 from './20261202_1600_durable_imports.ts';
+import * as m1202_1700 from './20261202_1700_instance_heartbeats.ts';
 
 // Forward-only, in name order. Add each new migration file here.
 export const migrations: Record<string, Migration> = {
@@ -22,4 +24,6 @@ export const migrations: Record<string, Migration> = {
   '20261123_0700_audit_append_only': m0700,
   '20261123_0800_queue_indexes': m0800,
   '20261202_0100_security_hardening': m1201,
+  '20261202_1600_durable_imports': m1202_1600,
+  '20261202_1700_instance_heartbeats': m1202_1700,
 };

@@ -16,6 +16,7 @@ import { csrfTokenMatches, maskedCsrfTokenFor } from './web/csrf.ts';
 import { renderPage, isHtmx } from './web/http.ts';
 import { ErrorPage } from '../views/layouts/error.tsx';
 import { healthRoutes } from './web/health-routes.ts';
+import { httpMetrics, metricsRoutes } from './web/metrics.ts';
 import { authRoutes } from './auth/routes.tsx';
 import { homeRoutes } from './web/home-routes.tsx';
 import { staffRoutes } from './staff/routes.tsx';
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps) {
   const secret = config.appSecret!;
 
   app.use(requestId());
+  app.use(httpMetrics);
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -159,6 +161,7 @@ export function createApp(deps: AppDeps) {
   });
 
   app.route('/', healthRoutes(deps));
+  app.route('/', metricsRoutes(deps));
   app.route('/', authRoutes(deps));
   app.route('/', homeRoutes(deps));
   app.route('/settings/staff', staffRoutes(deps));

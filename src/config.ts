@@ -42,6 +42,8 @@ const schema = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   TWILIO_FROM: z.string().min(1).optional(),
   TWILIO_BASE_URL: z.string().url().default('https://api.twilio.com'),
+  /** Bearer token for GET /metrics; without it /metrics answers 404. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   AUTHORIZE_NET_ENV: z.enum(['sandbox', 'production']).default('sandbox'),
   AUTHORIZE_NET_API_URL: z.string().url().optional(),
   AUTHORIZE_NET_HOSTED_URL: z.string().url().optional(),
@@ -71,6 +73,8 @@ export type Config = {
   emailFrom: string;
   twilio: { accountSid: string; authToken: string; from: string; baseUrl: string } | undefined;
   authorizeNet: { env: 'sandbox' | 'production'; apiUrl: string; hostedUrl: string };
+  /** METRICS_TOKEN: the bearer token Prometheus presents at /metrics; unset, /metrics is 404. */
+  metricsToken: string | undefined;
 };
 
 export class ConfigError extends Error {}
@@ -114,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM
         ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, from: e.TWILIO_FROM, baseUrl: e.TWILIO_BASE_URL }
         : undefined,
+    metricsToken: e.METRICS_TOKEN,
     authorizeNet: {
       env: e.AUTHORIZE_NET_ENV,
       apiUrl: e.AUTHORIZE_NET_API_URL ?? (sandbox ? 'https://apitest.authorize.net/xml/v1/request.api' : 'https://api.authorize.net/xml/v1/request.api'),

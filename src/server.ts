@@ -9,6 +9,8 @@ import { createApp } from './app.tsx';
 import { startScheduler, withSchedules } from './jobs/scheduler.ts';
 import { jobs } from './jobs/index.ts';
 import { createTransports } from './messaging/transports.ts';
+import { signalShutdown } from './jobs/instance.ts';
+import { startInstanceHeartbeat } from './jobs/heartbeat.ts';
 
 async function main() {
   let config;
@@ -25,13 +27,14 @@ async function main() {
   }
   const logger = createLogger(config);
   const t0 = performance.now();
-  const { db, dialect, close } = await openConfiguredDatabase(config);
+  const { db, dialect, close, poolStats } = await openConfiguredDatabase(config);
   await migrateToLatest(db);
   if (config.demo && (await seedDemo(db, systemClock.now()))) logger.info('demo data loaded');
   const transports = createTransports(config);
-  const deps = { db, dialect, clock: systemClock, config, logger, transports };
+  const deps = { db, dialect, poolStats, clock: systemClock, config, logger, transports };
   const scheduler = startScheduler({ db, clock: systemClock, logger, transports, publicUrl: config.publicUrl }, scheduledJobs, { autostart: config.scheduler });
   const app = createApp({ ...deps, scheduler });
+  const heartbeat = startInstanceHeartbeat(db, systemClock, logger);
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     logger.info({ port: info.port, database: dialect, ms: Math.round(performance.now() - t0) }, `listening on ${config.publicUrl}`);
   });
@@ -43,6 +46,8 @@ async function main() {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
+    heartbeat.stop();
+    signalShutdown(); // an import in progress hands its claim back after its current batch
     await scheduler.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await close();

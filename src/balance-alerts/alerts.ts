@@ -1,3 +1,5 @@
+import { yieldToEventLoop } from '../jobs/yield.ts';
+import { trackWork } from '../jobs/heartbeat.ts';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Channel } from '../db/schema.ts';
@@ -87,8 +89,18 @@ export async function runBalanceAlerts(db: Database, now: Date, publicUrl: strin
     const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${RUN_LOCK_KEY}) as locked`.execute(trx);
     if (!rows[0]?.locked) return 0;
     const due = await selectDueBalanceAlerts(trx, now);
+    if (!due.length) return 0;
+    const work = trackWork('balance-alerts', 'Balance-alert run', due.length, now);
     let queued = 0;
-    for (let i = 0; i < due.length; i += WRITE_CHUNK) queued += await queueBalanceAlerts(trx, now, publicUrl, due.slice(i, i + WRITE_CHUNK));
+    try {
+      for (let i = 0; i < due.length; i += WRITE_CHUNK) {
+        queued += await queueBalanceAlerts(trx, now, publicUrl, due.slice(i, i + WRITE_CHUNK));
+        work.update(Math.min(i + WRITE_CHUNK, due.length));
+        await yieldToEventLoop();
+      }
+    } finally {
+      work.end();
+    }
     return queued;
   };
   return db.isTransaction ? run(db) : db.transaction().execute(run);

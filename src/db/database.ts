@@ -10,7 +10,11 @@ export type OpenedDatabase = {
   db: Database;
   dialect: 'pg' | 'pglite';
   close(): Promise<void>;
+  /** Connection pool figures for /metrics (PostgreSQL only). */
+  poolStats?: () => PoolStats;
 };
+
+export type PoolStats = { size: number; inUse: number; waiting: number };
 
 // Both drivers must hand the app the same JS types:
 // int8 -> number (ids and counts stay far below 2^53), date -> 'YYYY-MM-DD', bytea -> Buffer.
@@ -36,7 +40,12 @@ export async function openPostgres(url: string, poolSize = 10): Promise<OpenedDa
   // (a restart, pg_terminate_backend): without a listener, pg's 'error' event would end the process.
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
-  return { db, dialect: 'pg', close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'pg',
+    close: () => db.destroy(),
+    poolStats: () => ({ size: pool.totalCount, inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
+  };
 }
 
 /** Statements with more parameters than this (bulk inserts, long IN lists) are not kept prepared. */

@@ -361,6 +361,8 @@ export interface DB {
   print_batches: PrintBatchesTable;
   statements: StatementsTable;
   imports: ImportsTable;
+  import_uploads: ImportUploadsTable;
+  instance_heartbeats: InstanceHeartbeatsTable;
   portal_sessions: PortalSessionsTable;
   payment_settings: PaymentSettingsTable;
   payment_requests: PaymentRequestsTable;
@@ -448,6 +450,29 @@ export interface ImportsTable {
   existing_rows: Generated<number>;
   rejected_rows: Generated<number>;
   errors: Json<ImportRejection[]>;
+  /** The instance working on it and until when its claim holds (renewed every batch). */
+  leased_by: string | null;
+  lease_until: Timestamp | null;
+  /** Accepted rows (valid, new or already present) and how many of them the save phase has committed. */
+  accepted_rows: Generated<number>;
+  saved_rows: Generated<number>;
+}
+
+/** One instance's event-loop delay and work in hand, every ~10 s (migrations/20261202_1700_instance_heartbeats.ts). */
+export interface InstanceHeartbeatsTable {
+  instance_id: string;
+  at: Timestamp;
+  event_loop_p99_ms: number;
+  event_loop_max_ms: number;
+  work: Json<RunningWork[]>;
+}
+export type RunningWork = { kind: string; label: string; done: number; total: number; startedAt: string };
+
+/** The uploaded file, kept until its import ends (migrations/20261202_1600_durable_imports.ts). */
+export interface ImportUploadsTable {
+  import_id: number;
+  practice_id: number;
+  bytes: Buffer;
 }
 
 // ---- Patient portal and Authorize.net payments (migrations/20261123_0500_portal_payments.ts) ----

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { TZDate } from '@date-fns/tz';
 import type { Database } from '../db/database.ts';
@@ -11,9 +10,13 @@ import { NotFound } from '../web/errors.ts';
 import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
 import { parseAmountToCents } from '../ledger/money.ts';
 import { parseDateOfBirth } from '../patients/patients.ts';
+import { sql } from 'kysely';
+import { importRows, importRowsPerSecond } from '../web/metrics.ts';
+import { yieldToEventLoop } from '../jobs/yield.ts';
 
-// CSV import of patients, ledger entries and appointments. A file is validated row by row, then
-// saved whole in one transaction or not at all. The same bytes uploaded again add nothing (the
+// CSV import of patients, ledger entries and appointments, worked as a durable job: the upload is
+// stored and answered at once; an instance claims it (lease + heartbeat), checks every row, and
+// only if none is rejected saves the rows in committed batches (a successor resumes after the last). The same bytes uploaded again add nothing (the
 // file's hash is unique per practice and kind), and rows already present by account number or
 // external reference are counted as existing, not inserted twice.
 
@@ -42,8 +45,8 @@ export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 /** Rejections kept for the report; the count is always exact. */
 const MAX_STORED_REJECTIONS = 5_000;
 const BATCH = 500;
-/** An import still "validating" after this long was interrupted (the process stopped). */
-const STALE_MS = 10 * 60_000;
+/** Accepted rows saved per transaction: each batch commits with the import's progress. */
+const SAVE_BATCH = 500;
 
 export type ImportRow = {
   id: number;
@@ -60,6 +63,9 @@ export type ImportRow = {
   created_at: Date;
   finished_at: Date | null;
   created_by_name: string | null;
+  leased_by: string | null;
+  accepted_rows: number;
+  saved_rows: number;
 };
 
 export type StartResult =
@@ -81,16 +87,6 @@ export async function startImport(db: Database, actor: Actor, input: { kind: str
   const kind = input.kind as ImportKind;
   const sha256 = createHash('sha256').update(input.bytes).digest('hex');
   return db.transaction().execute(async (trx) => {
-    // Interrupted imports do not block a retry of the same file.
-    await trx
-      .updateTable('imports')
-      .set({ status: 'failed', finished_at: now, updated_at: now })
-      .where('practice_id', '=', practiceId)
-      .where('kind', '=', kind)
-      .where('sha256', '=', sha256)
-      .where('status', 'in', ['validating', 'saving'])
-      .where('updated_at', '<', new Date(now.getTime() - STALE_MS))
-      .execute();
     const existing = await trx
       .selectFrom('imports')
       .select(['id', 'status'])
@@ -122,6 +118,8 @@ export async function startImport(db: Database, actor: Actor, input: { kind: str
       const other = await trx.selectFrom('imports').select(['id', 'status']).where('practice_id', '=', practiceId).where('kind', '=', kind).where('sha256', '=', sha256).where('status', 'in', ['validating', 'saving', 'committed']).executeTakeFirstOrThrow();
       return { ok: true as const, id: other.id, alreadyImported: other.status === 'committed', started: false };
     }
+    // The file is kept with the import until it ends, so any instance can work it, and resume it.
+    await trx.insertInto('import_uploads').values({ import_id: row.id, practice_id: practiceId, bytes: input.bytes! }).execute();
     await recordAudit(trx, { at: now, actor, action: 'import.started', recordType: 'import', recordId: row.id, details: { kind } });
     return { ok: true as const, id: row.id, alreadyImported: false, started: true };
   });
@@ -135,7 +133,7 @@ export async function findImport(db: Database, actor: Actor, id: number): Promis
     .select([
       'imports.id', 'imports.kind', 'imports.filename', 'imports.size_bytes', 'imports.status', 'imports.total_rows', 'imports.processed_rows',
       'imports.inserted_rows', 'imports.existing_rows', 'imports.rejected_rows', 'imports.errors', 'imports.created_at', 'imports.finished_at',
-      'users.name as created_by_name',
+      'users.name as created_by_name', 'imports.leased_by', 'imports.accepted_rows', 'imports.saved_rows',
     ])
     .where('imports.id', '=', id)
     .where('imports.practice_id', '=', practiceIdOf(actor))
@@ -152,7 +150,7 @@ export async function recentImports(db: Database, actor: Actor): Promise<ImportR
     .select([
       'imports.id', 'imports.kind', 'imports.filename', 'imports.size_bytes', 'imports.status', 'imports.total_rows', 'imports.processed_rows',
       'imports.inserted_rows', 'imports.existing_rows', 'imports.rejected_rows', 'imports.created_at', 'imports.finished_at',
-      'users.name as created_by_name',
+      'users.name as created_by_name', 'imports.leased_by', 'imports.accepted_rows', 'imports.saved_rows',
     ])
     .where('imports.practice_id', '=', practiceIdOf(actor))
     .orderBy('imports.created_at', 'desc')
@@ -162,54 +160,168 @@ export async function recentImports(db: Database, actor: Actor): Promise<ImportR
   return rows.map((r) => ({ ...r, errors: [] }));
 }
 
+/** How long an instance's claim on an import holds without a heartbeat (each batch renews it). */
+export const IMPORT_LEASE_MS = 30_000;
+
+export type ImportWorker = {
+  /** Names the instance in the lease (host:pid). */
+  workerId: string;
+  leaseMs?: number;
+  /** Aborted at shutdown: the worker stops after its current batch and hands the import back. */
+  signal?: AbortSignal;
+};
+
+class LeaseLost extends Error {}
+class Stopped extends Error {}
+
 /**
- * Validates and saves an upload registered by startImport. Runs after the request has answered;
- * progress is written to the imports row as it goes, so the status page can poll it.
+ * Claims the oldest import that is waiting for a worker, or whose worker stopped renewing its lease
+ * (a process killed mid-import), and works it to the end. Returns the import's id, or null when
+ * there was none to claim. Any instance may call it: the claim is `for update skip locked`.
  */
-export async function processImport(db: Database, clock: Clock, importId: number, bytes: Buffer): Promise<void> {
+export async function claimNextImport(db: Database, now: Date, worker: ImportWorker): Promise<number | null> {
+  const leaseMs = worker.leaseMs ?? IMPORT_LEASE_MS;
+  const claimed = await sql<{ id: number }>`
+    update imports set leased_by = ${worker.workerId}, lease_until = ${new Date(now.getTime() + leaseMs)}
+     where id = (
+       select id from imports
+        where status in ('validating', 'saving') and (lease_until is null or lease_until <= ${now})
+        order by id limit 1
+        for update skip locked)
+    returning id`.execute(db);
+  return claimed.rows[0]?.id ?? null;
+}
+
+/** Works every claimable import, one after another; returns how many it took up. */
+export async function runImports(db: Database, clock: Clock, worker: ImportWorker): Promise<number> {
+  let n = 0;
+  while (!worker.signal?.aborted) {
+    const id = await claimNextImport(db, clock.now(), worker);
+    if (id === null) break;
+    n++;
+    await processImport(db, clock, id, worker);
+  }
+  return n;
+}
+
+const kicked = new WeakMap<Database, { again: boolean }>();
+
+/**
+ * Starts this instance's import worker now (an upload just answered) unless it is running, in which
+ * case it looks once more before it stops. The scheduled `imports` job does the same every few
+ * seconds on every instance, so an import whose process died is taken up by another one when its
+ * lease runs out.
+ */
+export function kickImports(db: Database, clock: Clock, worker: ImportWorker, onError: (err: unknown) => void): void {
+  const running = kicked.get(db);
+  if (running) {
+    running.again = true;
+    return;
+  }
+  const state = { again: false };
+  kicked.set(db, state);
+  void (async () => {
+    try {
+      do {
+        state.again = false;
+        await runImports(db, clock, worker);
+      } while (state.again);
+    } catch (err) {
+      onError(err);
+    } finally {
+      kicked.delete(db);
+    }
+  })();
+}
+
+/**
+ * Works one claimed import: first every row is checked (nothing is written to the practice's tables,
+ * so a file with a rejected row saves nothing), then the accepted rows are saved in batches, each
+ * committed with the import's progress. A successor resumes after the last committed batch; inserts
+ * skip rows already present, so a row is saved once.
+ */
+export async function processImport(db: Database, clock: Clock, importId: number, worker: ImportWorker): Promise<void> {
+  const leaseMs = worker.leaseMs ?? IMPORT_LEASE_MS;
   const imp = await db
     .selectFrom('imports')
     .innerJoin('practices', 'practices.id', 'imports.practice_id')
-    .select(['imports.id', 'imports.kind', 'imports.practice_id', 'imports.created_by_user_id', 'practices.time_zone'])
+    .select(['imports.id', 'imports.kind', 'imports.status', 'imports.practice_id', 'imports.created_by_user_id', 'practices.time_zone', 'imports.processed_rows', 'imports.rejected_rows', 'imports.errors', 'imports.saved_rows'])
     .where('imports.id', '=', importId)
     .executeTakeFirstOrThrow();
+
+  /** Writes progress and renews the lease, only while this worker still holds it. */
+  const heartbeat = async (conn: Database, changes: Record<string, unknown>) => {
+    const now = clock.now();
+    const r = await conn
+      .updateTable('imports')
+      .set({ ...changes, lease_until: new Date(now.getTime() + leaseMs), updated_at: now } as never)
+      .where('id', '=', importId)
+      .where('leased_by', '=', worker.workerId)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw new LeaseLost();
+  };
+  const checkStop = () => {
+    if (worker.signal?.aborted) throw new Stopped();
+  };
+
   try {
+    const upload = await db.selectFrom('import_uploads').select('bytes').where('import_id', '=', importId).executeTakeFirst();
+    if (!upload) {
+      await finish(db, clock, importId, { status: 'failed', errors: [{ row: 0, field: '', problem: 'The uploaded file is no longer stored. Nothing was saved; upload it again.' }] });
+      return;
+    }
+    // ---- check every row. A successor re-reads rows already checked without reporting them again.
+    const checkedBefore = imp.status === 'validating' ? imp.processed_rows : Number.MAX_SAFE_INTEGER;
+    const rejections: ImportRejection[] = imp.status === 'validating' ? [...imp.errors] : [];
+    let rejectedRows = imp.status === 'validating' ? imp.rejected_rows : 0;
+    const accepted: AcceptedRow[] = [];
     const validator = VALIDATORS[imp.kind];
     const ctx: ValidationContext = { db, practiceId: imp.practice_id, timeZone: imp.time_zone, now: clock.now() };
-    const rejections: ImportRejection[] = [];
-    let rejectedRows = 0;
-    const accepted: AcceptedRow[] = [];
+    const seen = new Map<string, number>();
     let processed = 0;
     let batch: { row: number; record: Record<string, string> }[] = [];
-    const seen = new Map<string, number>();
+    let batchStarted = performance.now();
 
     const flush = async () => {
       if (!batch.length) return;
+      checkStop();
       const results = await validator(ctx, batch, seen);
-      for (const r of results) {
+      let fresh = 0;
+      for (let i = 0; i < results.length; i++) {
+        const r = results[i];
+        const isNew = processed + i >= checkedBefore;
         if (r.rejections.length) {
-          rejectedRows++;
-          for (const rej of r.rejections) if (rejections.length < MAX_STORED_REJECTIONS) rejections.push(rej);
-        } else if (r.accepted) accepted.push(r.accepted);
+          // Rows checked before a restart were reported then; in the save phase every row had passed.
+          if (imp.status === 'saving') throw new Error('a row that passed its check no longer does (the data changed during the import)');
+          if (isNew) {
+            rejectedRows++;
+            for (const rej of r.rejections) if (rejections.length < MAX_STORED_REJECTIONS) rejections.push(rej);
+          }
+        } else if (r.accepted && rejectedRows === 0) accepted.push(r.accepted);
+        if (isNew) fresh++;
       }
       processed += batch.length;
       batch = [];
-      await db.updateTable('imports').set({ processed_rows: processed, rejected_rows: rejectedRows, updated_at: clock.now() }).where('id', '=', importId).execute();
+      if (fresh) {
+        await heartbeat(db, { processed_rows: processed, rejected_rows: rejectedRows, errors: JSON.stringify(rejections) });
+        observeRate(imp.kind, 'checked', fresh, batchStarted);
+      } else {
+        await heartbeat(db, {}); // re-reading rows a predecessor checked: keep the claim alive
+      }
+      batchStarted = performance.now();
+      await yieldToEventLoop();
     };
 
-    const parser = Readable.from(bytes).pipe(
-      parse({ columns: (header: string[]) => header.map(normalizeHeader), bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }),
-    );
     let headerChecked = false;
     let row = 1;
     try {
-      for await (const record of parser as AsyncIterable<Record<string, string>>) {
+      for await (const record of csvRecords(upload.bytes)) {
         row++;
         if (!headerChecked) {
           headerChecked = true;
           const problems = headerProblems(imp.kind, Object.keys(record));
           if (problems.length) {
-            rejections.push(...problems);
+            rejections.splice(0, rejections.length, ...problems);
             rejectedRows = 1;
             break;
           }
@@ -219,6 +331,7 @@ export async function processImport(db: Database, clock: Clock, importId: number
       }
       await flush();
     } catch (err) {
+      if (err instanceof LeaseLost || err instanceof Stopped) throw err;
       rejections.push({ row, field: '', problem: `The file is not valid CSV: ${(err as Error).message.split('\n')[0].slice(0, 200)}` });
       rejectedRows++;
     }
@@ -226,36 +339,99 @@ export async function processImport(db: Database, clock: Clock, importId: number
       rejections.push({ row: 1, field: '', problem: 'The file has no rows below its header.' });
       rejectedRows = 1;
     }
-
     if (rejections.length) {
-      await finish(db, clock, importId, { status: 'rejected', processed_rows: processed, rejected_rows: rejectedRows, errors: rejections });
+      await db.transaction().execute(async (trx) => {
+        await heartbeat(trx, {});
+        await finish(trx, clock, importId, { status: 'rejected', processed_rows: Math.max(processed, imp.processed_rows), rejected_rows: rejectedRows, errors: rejections });
+        await trx.deleteFrom('import_uploads').where('import_id', '=', importId).execute();
+      });
       return;
     }
-    await db.updateTable('imports').set({ status: 'saving', processed_rows: processed, updated_at: clock.now() }).where('id', '=', importId).execute();
-    const existing = accepted.filter((a) => a.existing).length;
+    if (imp.status === 'validating') await heartbeat(db, { status: 'saving', processed_rows: processed, accepted_rows: accepted.length });
+
+    // ---- save the accepted rows, a batch per transaction, from the last committed one on.
+    const saver = SAVERS[imp.kind];
+    const saveCtx: SaveContext = { practiceId: imp.practice_id, userId: imp.created_by_user_id, now: clock.now() };
+    for (let i = imp.saved_rows; i < accepted.length; i += SAVE_BATCH) {
+      checkStop();
+      const started = performance.now();
+      const chunk = accepted.slice(i, i + SAVE_BATCH);
+      await db.transaction().execute(async (trx) => {
+        // First: holding the import row's lock, so no other worker can be saving the same rows.
+        await heartbeat(trx, {});
+        const fresh = chunk.filter((a) => !a.existing);
+        const inserted = fresh.length ? await saver(trx, saveCtx, fresh) : 0;
+        await heartbeat(trx, {
+          saved_rows: i + chunk.length,
+          inserted_rows: sql`inserted_rows + ${inserted}`,
+          existing_rows: sql`existing_rows + ${chunk.length - inserted}`,
+        });
+      });
+      observeRate(imp.kind, 'saved', chunk.length, started);
+      await yieldToEventLoop();
+    }
     await db.transaction().execute(async (trx) => {
-      await SAVERS[imp.kind](trx, { practiceId: imp.practice_id, userId: imp.created_by_user_id, now: clock.now() }, accepted.filter((a) => !a.existing));
-      await trx
+      await heartbeat(trx, {});
+      const done = await trx
         .updateTable('imports')
-        .set({ status: 'committed', inserted_rows: accepted.length - existing, existing_rows: existing, finished_at: clock.now(), updated_at: clock.now() })
+        .set({ status: 'committed', finished_at: clock.now(), updated_at: clock.now(), leased_by: null, lease_until: null })
         .where('id', '=', importId)
-        .execute();
+        .returning(['inserted_rows', 'existing_rows'])
+        .executeTakeFirstOrThrow();
+      await trx.deleteFrom('import_uploads').where('import_id', '=', importId).execute();
       await recordAudit(trx, {
         at: clock.now(),
         actor: { kind: 'staff', id: imp.created_by_user_id, practice_id: imp.practice_id } as never,
         action: 'import.committed',
         recordType: 'import',
         recordId: importId,
-        details: { kind: imp.kind, inserted: accepted.length - existing, existing },
+        details: { kind: imp.kind, inserted: done.inserted_rows, existing: done.existing_rows },
       });
     });
   } catch (err) {
-    const message = uniqueViolation(err)
-      ? 'The data changed while the file was being saved (a row with the same account number or external reference was added). Nothing was saved; upload the file again.'
+    if (err instanceof LeaseLost) return; // another instance holds it now
+    if (err instanceof Stopped) {
+      // Shutting down: hand the import back at once rather than when the lease runs out.
+      await db.updateTable('imports').set({ lease_until: null, leased_by: null }).where('id', '=', importId).where('leased_by', '=', worker.workerId).execute();
+      return;
+    }
+    const saved = (await db.selectFrom('imports').select('inserted_rows').where('id', '=', importId).executeTakeFirst())?.inserted_rows ?? 0;
+    const message = saved
+      ? `The import stopped on an unexpected error after saving ${saved} new rows. Upload the file again to save the rest: rows already saved are skipped.`
       : 'The import stopped on an unexpected error. Nothing was saved.';
     await finish(db, clock, importId, { status: 'failed', errors: [{ row: 0, field: '', problem: message }] });
-    if (!uniqueViolation(err)) throw err;
+    await db.deleteFrom('import_uploads').where('import_id', '=', importId).execute();
+    throw err;
   }
+}
+
+/** Rows of the file, parsed from 64 KB slices with a turn of the event loop between them. */
+async function* csvRecords(bytes: Buffer): AsyncGenerator<Record<string, string>> {
+  const parser = parse({ columns: (header: string[]) => header.map(normalizeHeader), bom: true, trim: true, skip_empty_lines: true, relax_column_count: true });
+  let out: Record<string, string>[] = [];
+  let failure: Error | null = null;
+  parser.on('data', (r: Record<string, string>) => out.push(r));
+  parser.on('error', (err: Error) => (failure = err));
+  const ended = new Promise<void>((resolve) => parser.once('end', resolve).once('error', () => resolve()));
+  const SLICE = 64 * 1024;
+  for (let i = 0; i < bytes.length; i += SLICE) {
+    parser.write(bytes.subarray(i, i + SLICE));
+    await yieldToEventLoop();
+    if (failure) throw failure;
+    const ready = out;
+    out = [];
+    yield* ready;
+  }
+  parser.end();
+  await ended;
+  if (failure) throw failure;
+  yield* out;
+}
+
+function observeRate(kind: ImportKind, phase: 'checked' | 'saved', rows: number, since: number) {
+  importRows.inc({ kind, phase }, rows);
+  const seconds = (performance.now() - since) / 1000;
+  if (seconds > 0) importRowsPerSecond.set({ kind, phase }, Math.round(rows / seconds));
 }
 
 /** The rejection report as CSV rows (row number, column, problem): no cell values, so no PHI. */
@@ -466,17 +642,19 @@ function estimateRows(bytes: Buffer): number {
 
 type SaveContext = { practiceId: number; userId: number; now: Date };
 
-const SAVERS: Record<ImportKind, (trx: Database, ctx: SaveContext, rows: AcceptedRow[]) => Promise<void>> = {
+/**
+ * Inserts one batch of accepted rows and returns how many were new: a row whose account number or
+ * external reference is present already (saved by an earlier attempt, or added meanwhile) is skipped.
+ */
+const SAVERS: Record<ImportKind, (trx: Database, ctx: SaveContext, rows: AcceptedRow[]) => Promise<number>> = {
   async patients(trx, ctx, rows) {
-    for (let i = 0; i < rows.length; i += BATCH) {
-      const chunk = rows.slice(i, i + BATCH).map((r) => ({ ...(r.values as never as object), practice_id: ctx.practiceId, created_at: ctx.now, updated_at: ctx.now }));
-      if (chunk.length) await trx.insertInto('patients').values(chunk as never).execute();
-    }
+    const chunk = rows.map((r) => ({ ...(r.values as never as object), practice_id: ctx.practiceId, created_at: ctx.now, updated_at: ctx.now }));
+    return (await trx.insertInto('patients').values(chunk as never).onConflict((oc) => oc.columns(['practice_id', 'account_number']).doNothing()).returning('id').execute()).length;
   },
   async ledger(trx, ctx, rows) {
     const caseIds = await casesFor(trx, ctx, rows);
-    for (let i = 0; i < rows.length; i += BATCH) {
-      const chunk = rows.slice(i, i + BATCH).map(({ values: v }) => ({
+    {
+      const chunk = rows.map(({ values: v }) => ({
         practice_id: ctx.practiceId,
         patient_id: v.patient_id as number,
         case_id: caseIds.get(`${v.patient_id}\u0000${v.case ?? ''}`)!,
@@ -489,12 +667,12 @@ const SAVERS: Record<ImportKind, (trx: Database, ctx: SaveContext, rows: Accepte
         created_by_user_id: ctx.userId,
         created_at: ctx.now,
       }));
-      if (chunk.length) await trx.insertInto('ledger_entries').values(chunk).execute();
+      return (await trx.insertInto('ledger_entries').values(chunk).onConflict((oc) => oc.columns(['practice_id', 'external_ref']).doNothing()).returning('id').execute()).length;
     }
   },
   async appointments(trx, ctx, rows) {
-    for (let i = 0; i < rows.length; i += BATCH) {
-      const chunk = rows.slice(i, i + BATCH).map(({ values: v }) => ({
+    {
+      const chunk = rows.map(({ values: v }) => ({
         practice_id: ctx.practiceId,
         patient_id: v.patient_id as number,
         starts_at: v.starts_at as Date,
@@ -505,7 +683,7 @@ const SAVERS: Record<ImportKind, (trx: Database, ctx: SaveContext, rows: Accepte
         created_at: ctx.now,
         updated_at: ctx.now,
       }));
-      if (chunk.length) await trx.insertInto('appointments').values(chunk).execute();
+      return (await trx.insertInto('appointments').values(chunk).onConflict((oc) => oc.columns(['practice_id', 'external_ref']).doNothing()).returning('id').execute()).length;
     }
   },
 };
@@ -549,11 +727,7 @@ async function casesFor(trx: Database, ctx: SaveContext, rows: AcceptedRow[]): P
 async function finish(db: Database, clock: Clock, id: number, changes: { status: ImportStatus; processed_rows?: number; rejected_rows?: number; errors: ImportRejection[] }) {
   await db
     .updateTable('imports')
-    .set({ ...changes, errors: JSON.stringify(changes.errors), finished_at: clock.now(), updated_at: clock.now() })
+    .set({ ...changes, errors: JSON.stringify(changes.errors), finished_at: clock.now(), updated_at: clock.now(), leased_by: null, lease_until: null })
     .where('id', '=', id)
     .execute();
-}
-
-function uniqueViolation(err: unknown): boolean {
-  return (err as { code?: string })?.code === '23505';
 }

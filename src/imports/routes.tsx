@@ -5,10 +5,11 @@ import { currentActor, redirectAfterPost, renderFragment, renderPage, isHtmx } f
 import { viewContext } from '../web/context.ts';
 import { requireCapability, requireStaff } from '../web/guards.ts';
 import { NotFound } from '../web/errors.ts';
-import { findImport, IMPORT_KINDS, processImport, recentImports, rejectionReportRows, startImport, templateCsv } from './imports.ts';
+import { findImport, IMPORT_KINDS, kickImports, recentImports, rejectionReportRows, startImport, templateCsv } from './imports.ts';
 import { ImportPage, ImportStatusPage, ImportProgress } from '../../views/imports/imports.tsx';
 import type { ImportKind } from '../db/schema.ts';
 import { idParam } from '../web/params.ts';
+import { INSTANCE_ID, shutdownSignal } from '../jobs/instance.ts';
 
 /** /patients/import: upload, progress (polled by htmx), rejection report, column templates. */
 export function importRoutes(deps: AppDeps) {
@@ -31,9 +32,10 @@ export function importRoutes(deps: AppDeps) {
     if (!result.ok) {
       return renderPage(c, <ImportPage ctx={await viewContext(c, deps)} imports={await recentImports(db, actor)} values={{ kind }} errors={result.errors} />, 422);
     }
-    if (result.started && bytes) {
-      // Answer at once; the status page polls the row while the file is validated and saved.
-      void processImport(db, clock, result.id, bytes).catch((err) => logger.error({ importId: result.id, err: { message: (err as Error).message } }, 'import failed'));
+    if (result.started) {
+      // The file is stored with the import: answer at once and let this instance's worker claim it
+      // (any other instance's scheduled `imports` job would too). The status page polls the row.
+      kickImports(db, clock, { workerId: INSTANCE_ID, signal: shutdownSignal }, (err) => logger.error({ importId: result.id, err: { message: (err as Error).message } }, 'import failed'));
     }
     return redirectAfterPost(c, `/patients/import/${result.id}${result.alreadyImported ? '?again=1' : ''}`);
   });

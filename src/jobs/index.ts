@@ -7,6 +7,8 @@ import { runAppointmentReminders } from '../reminders/reminders.ts';
 import { runStatements } from '../statements/statements.ts';
 import { runBalanceAlerts } from '../balance-alerts/alerts.ts';
 import { runTicketDeadlines } from '../tickets/deadlines.ts';
+import { runImports } from '../imports/imports.ts';
+import { INSTANCE_ID, shutdownSignal } from './instance.ts';
 
 /** Every scheduled job. Each feature adds its own here. */
 export const jobs: JobDefinition[] = [
@@ -21,6 +23,12 @@ export const jobs: JobDefinition[] = [
     description: 'Deletes expired patient portal sessions',
     schedule: '30 */10 * * * *',
     run: ({ db, clock }) => deleteExpiredPortalSessions(db, clock.now()),
+  },
+  {
+    name: 'imports',
+    description: 'Works uploaded CSV imports: claims one waiting, or one whose instance stopped (lease run out), and resumes it after its last saved batch',
+    schedule: '*/5 * * * * *',
+    run: ({ db, clock }) => runImports(db, clock, { workerId: INSTANCE_ID, signal: shutdownSignal }),
   },
   {
     name: 'outbox-dispatch',

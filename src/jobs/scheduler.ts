@@ -5,6 +5,7 @@ import { ConfigError } from '../config.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Transports } from '../messaging/transports.ts';
+import { jobRunDuration, jobRuns } from '../web/metrics.ts';
 
 // croner wiring only: each job calls one domain function with the clock's "now".
 // Runs are recorded in job_runs for the Jobs page; several instances each run the
@@ -88,6 +89,8 @@ export async function runJobOnce(ctx: JobContext, job: JobDefinition): Promise<n
     const rows = await job.run(ctx);
     const ms = Math.round(performance.now() - t0);
     await recordFinish(ctx.db, job.name, ctx.clock.now(), { outcome: 'ok', error: null, rows, ms }).catch(() => {});
+    jobRunDuration.observe({ job: job.name, outcome: 'ok' }, ms / 1000);
+    jobRuns.inc({ job: job.name, outcome: 'ok' });
     if (rows > 0) ctx.logger.info({ job: job.name, rows, ms }, 'job finished');
     else ctx.logger.debug({ job: job.name, rows, ms }, 'job finished');
     return rows;
@@ -95,6 +98,8 @@ export async function runJobOnce(ctx: JobContext, job: JobDefinition): Promise<n
     const ms = Math.round(performance.now() - t0);
     const message = (err as Error).message ?? String(err);
     await recordFinish(ctx.db, job.name, ctx.clock.now(), { outcome: 'error', error: message.slice(0, 1000), rows: null, ms }).catch(() => {});
+    jobRunDuration.observe({ job: job.name, outcome: 'error' }, ms / 1000);
+    jobRuns.inc({ job: job.name, outcome: 'error' });
     ctx.logger.error({ job: job.name, err: { message } }, 'job failed');
     throw err;
   }

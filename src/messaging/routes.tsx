@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { listInstances, listRunningImports } from '../jobs/heartbeat.ts';
 import type { AppDeps, AppEnv } from '../web/types.ts';
 import { redirectAfterPost, renderPage, pageNumber, currentActor } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
@@ -59,10 +60,16 @@ export function jobsRoutes(deps: AppDeps) {
 
   app.get('/', async (c) => {
     const now = clock.now();
-    const [statuses, counts, failed] = await Promise.all([listJobStatuses(db, jobs, now), outboxCounts(db, currentActor(c)), listFailedMessages(db, currentActor(c))]);
+    const [statuses, counts, failed, instances, imports] = await Promise.all([
+      listJobStatuses(db, jobs, now),
+      outboxCounts(db, currentActor(c)),
+      listFailedMessages(db, currentActor(c)),
+      listInstances(db, now),
+      listRunningImports(db),
+    ]);
     const q = c.req.query();
     const notice = q.ran ? `Ran ${q.ran}: ${q.rows ?? 0} rows handled.` : q.failed ? `${q.failed} failed: ${q.error ?? 'see the log'}` : q.retried ? `Message ${q.retried} is queued again.` : undefined;
-    return renderPage(c, <JobsPage ctx={await viewContext(c, deps)} jobs={statuses} counts={counts} failed={failed} notice={notice} schedulerRunning={deps.config.scheduler && !!deps.scheduler} />);
+    return renderPage(c, <JobsPage ctx={await viewContext(c, deps)} jobs={statuses} counts={counts} failed={failed} instances={instances} imports={imports} notice={notice} schedulerRunning={deps.config.scheduler && !!deps.scheduler} />);
   });
 
   app.post('/:name/runs', async (c) => {

@@ -1,3 +1,4 @@
+import { yieldToEventLoop } from '../jobs/yield.ts';
 import { sql } from 'kysely';
 import { stringify } from 'csv-stringify/sync';
 import type { Database } from '../db/database.ts';
@@ -14,7 +15,8 @@ import { dateTimeFormat } from '../intl.ts';
 // escaped against spreadsheet formula injection. Every export is an audit row with its filter and
 // row count (written when the download ends, also when the client goes away mid-way).
 
-export const PAGE_SIZE = 1000;
+/** Rows per query: small enough that one page on the embedded database (same thread) holds the stall budget. */
+export const PAGE_SIZE = 500;
 export const REPORT_COLUMNS = ['First Name', 'Last Name', 'Email', 'Mobile Phone', 'Account Number', 'Status', 'Unsubscribed From Email'] as const;
 export type ReportFilter = 'active' | 'all';
 
@@ -57,6 +59,7 @@ export async function exportPatientEmailReport(
       if (meta.aborted?.()) break;
       await write(stringify(page.map(reportLine)));
       rows += page.length;
+      await yieldToEventLoop();
     }
     completed = !meta.aborted?.();
   } finally {

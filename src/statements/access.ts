@@ -1,3 +1,5 @@
+import { yieldToEventLoop } from '../jobs/yield.ts';
+import { trackWork } from '../jobs/heartbeat.ts';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { assertCan, findPatient, practiceIdOf, type Actor } from '../auth/permissions.ts';
@@ -111,25 +113,36 @@ export async function printBatchPdf(db: Database, actor: Actor, batchId: number,
       .orderBy('p.first_name')
       .orderBy('s.id')
       .execute();
-    const printable: PrintableStatement[] = [];
-    for (const r of rows) {
-      const link = await issuePortalLink(trx, now, publicUrl, { practiceId: batch.practice_id, patientId: r.patient_id, purpose: 'statement' });
-      printable.push({ content: r.content as StatementContent, payOnline: { kind: 'link', url: link.url } });
+    // Progress for the Jobs page: a link per statement, then a page per statement.
+    const work = trackWork('print-batch', `Print batch ${batch.batch_date} (${batch.name})`, rows.length * 2, now);
+    try {
+      const printable: PrintableStatement[] = [];
+      for (const [i, r] of rows.entries()) {
+        const link = await issuePortalLink(trx, now, publicUrl, { practiceId: batch.practice_id, patientId: r.patient_id, purpose: 'statement' });
+        printable.push({ content: r.content as StatementContent, payOnline: { kind: 'link', url: link.url } });
+        if (i % 50 === 49) {
+          work.update(i + 1);
+          await yieldToEventLoop();
+        }
+      }
+      if (!batch.downloaded_at) {
+        await trx.updateTable('print_batches').set({ downloaded_at: now, downloaded_by_user_id: actor.id }).where('id', '=', batch.id).execute();
+      }
+      await recordAudit(trx, {
+        at: now,
+        actor,
+        practiceId: batch.practice_id,
+        action: 'print_batch.downloaded',
+        recordType: 'print_batch',
+        recordId: batch.id,
+        ip,
+        details: { statements: rows.length },
+      });
+      const slug = batch.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+      const pdf = await renderStatementsPdf(printable, `Print batch ${batch.batch_date}`, (pages) => work.update(rows.length + pages));
+      return { pdf, filename: `statements-${slug}-${batch.batch_date}.pdf` };
+    } finally {
+      work.end();
     }
-    if (!batch.downloaded_at) {
-      await trx.updateTable('print_batches').set({ downloaded_at: now, downloaded_by_user_id: actor.id }).where('id', '=', batch.id).execute();
-    }
-    await recordAudit(trx, {
-      at: now,
-      actor,
-      practiceId: batch.practice_id,
-      action: 'print_batch.downloaded',
-      recordType: 'print_batch',
-      recordId: batch.id,
-      ip,
-      details: { statements: rows.length },
-    });
-    const slug = batch.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-    return { pdf: await renderStatementsPdf(printable, `Print batch ${batch.batch_date}`), filename: `statements-${slug}-${batch.batch_date}.pdf` };
   });
 }

@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import { yieldToEventLoop } from '../jobs/yield.ts';
 import type { StatementContent } from './statements.ts';
 import { dateTimeFormat } from '../intl.ts';
 import { formatCents } from '../intl.ts';
@@ -12,8 +13,11 @@ export type PayOnline =
 
 export type PrintableStatement = { content: StatementContent; payOnline: PayOnline };
 
-/** Renders statements into one PDF and resolves with its bytes. */
-export function renderStatementsPdf(statements: PrintableStatement[], title: string): Promise<Buffer> {
+/**
+ * Renders statements into one PDF and resolves with its bytes. A print batch of a thousand takes
+ * seconds of CPU: the event loop gets a turn after every few statements, so nobody else waits.
+ */
+export async function renderStatementsPdf(statements: PrintableStatement[], title: string, onProgress?: (pages: number) => void): Promise<Buffer> {
   const doc = new PDFDocument({ size: 'LETTER', margin: 54, info: { Title: title, Author: 'StrataEMR' }, bufferPages: false });
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -21,10 +25,14 @@ export function renderStatementsPdf(statements: PrintableStatement[], title: str
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
-  statements.forEach((s, i) => {
+  for (let i = 0; i < statements.length; i++) {
     if (i > 0) doc.addPage();
-    drawStatement(doc, s);
-  });
+    drawStatement(doc, statements[i]);
+    if (i % 5 === 4) {
+      onProgress?.(i + 1);
+      await yieldToEventLoop();
+    }
+  }
   if (!statements.length) doc.fontSize(12).text('This batch has no statements.');
   doc.end();
   return done;

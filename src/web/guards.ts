@@ -11,6 +11,7 @@ export const PUBLIC_PATH_PREFIXES = [
   '/login',
   '/healthz',
   '/readyz',
+  '/metrics',
   '/static/',
   '/favicon.ico',
   '/portal',

@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Clock } from '../clock.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, PoolStats } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { Actor } from '../auth/permissions.ts';
 import type { Session } from '../auth/sessions.ts';
@@ -11,6 +11,8 @@ import type { Transports } from '../messaging/transports.ts';
 export type AppDeps = {
   db: Database;
   dialect: 'pg' | 'pglite';
+  /** Connection pool figures for /metrics (PostgreSQL only). */
+  poolStats?: () => PoolStats;
   clock: Clock;
   config: Config;
   logger: Logger;

@@ -64,6 +64,8 @@ export function routeTable(i: Ids): Record<string, RouteRule> {
     'POST /logout': { signedIn: true, path: '/logout', okStatus: 303 },
     'GET /healthz': { public: true, expect: 200, path: '/healthz' },
     'GET /readyz': { public: true, expect: 200, path: '/readyz' },
+    // Without METRICS_TOKEN (as in the tests) /metrics does not exist for anyone; test/metrics covers the token.
+    'GET /metrics': { public: true, expect: 404, path: '/metrics' },
     'GET /account': { signedIn: true, path: '/account' },
     'POST /account/password': { signedIn: true, path: '/account/password' },
     'GET /account/notifications': { signedIn: true, path: '/account/notifications' },

@@ -13,6 +13,7 @@ const GLOBAL_TABLES: Record<string, string> = {
   app_meta: 'application settings',
   webhook_events: 'provider webhooks, deduplicated before the practice is known',
   job_runs: 'scheduler bookkeeping',
+  instance_heartbeats: 'each app instance’s event-loop delay and work in hand (counts, no practice data)',
   kysely_migration: 'migrator bookkeeping',
   kysely_migration_lock: 'migrator bookkeeping',
   feedback_ideas: 'Product Feedback is shared by all practices (SPEC §1)',

@@ -26,7 +26,7 @@ export async function createTestContext(options: { seed?: boolean; now?: string;
   const logLines: string[] = [];
   const logger = createLogger(config, new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } }));
   if (options.seed !== false) await seedDemo(opened.db, clock.now());
-  const deps: AppDeps = { db: opened.db, dialect: opened.dialect, clock, config, logger };
+  const deps: AppDeps = { db: opened.db, dialect: opened.dialect, poolStats: opened.poolStats, clock, config, logger };
   const app = createApp(deps);
   const db = opened.db;
 

@@ -10,7 +10,7 @@ const STATUS: Record<ImportRow['status'], string> = {
   saving: 'Saving',
   committed: 'Imported',
   rejected: 'Rejected: nothing was saved',
-  failed: 'Failed: nothing was saved',
+  failed: 'Failed',
 };
 
 export function ImportPage(props: { ctx: ViewContext; imports: ImportRow[]; values: Record<string, string | undefined>; errors: FieldErrors }) {
@@ -153,12 +153,36 @@ export function ImportProgress(props: { imp: ImportRow }) {
       </p>
       {running ? (
         <>
-          <label for="import-bar">
-            {imp.processed_rows} of about {imp.total_rows} rows checked
-          </label>
-          <progress id="import-bar" max={Math.max(imp.total_rows, 1)} value={imp.status === 'saving' ? imp.total_rows : imp.processed_rows}>
-            {imp.processed_rows} of {imp.total_rows}
-          </progress>
+          {imp.status === 'validating' ? (
+            <>
+              <label for="import-bar">
+                {imp.processed_rows} of about {imp.total_rows} rows checked
+              </label>
+              <progress id="import-bar" max={Math.max(imp.total_rows, 1)} value={imp.processed_rows}>
+                {imp.processed_rows} of {imp.total_rows}
+              </progress>
+              <p class="hint">
+                {imp.leased_by === null && imp.processed_rows === 0
+                  ? 'Waiting for a worker to pick the file up (a few seconds). '
+                  : ''}
+                Next: every row is checked before anything is saved. If a row is rejected, nothing is saved and you get a report;
+                otherwise the rows are saved. You can leave this page: the import carries on, even if the server restarts.
+              </p>
+            </>
+          ) : (
+            <>
+              <label for="import-bar">
+                {imp.saved_rows} of {imp.accepted_rows} rows saved ({imp.processed_rows} checked, none rejected)
+              </label>
+              <progress id="import-bar" max={Math.max(imp.accepted_rows, 1)} value={imp.saved_rows}>
+                {imp.saved_rows} of {imp.accepted_rows}
+              </progress>
+              <p class="hint">
+                Every row passed its check. Next: the rest are saved in batches; rows already present are skipped. You can leave
+                this page: the import carries on, even if the server restarts.
+              </p>
+            </>
+          )}
           <noscript>
             <p>
               <a href={`/patients/import/${imp.id}`}>Refresh</a> to see progress.
@@ -177,7 +201,9 @@ export function ImportProgress(props: { imp: ImportRow }) {
           <p>
             {imp.status === 'rejected'
               ? `${imp.rejected_rows} ${imp.rejected_rows === 1 ? 'row was' : 'rows were'} rejected, so nothing in the file was saved. Correct the rows and upload the file again.`
-              : 'Nothing in the file was saved.'}
+              : imp.inserted_rows
+                ? `${imp.inserted_rows} new rows were saved before it stopped; upload the file again to save the rest (rows already present are skipped).`
+                : 'Nothing in the file was saved.'}
           </p>
           {imp.errors.length ? (
             <>

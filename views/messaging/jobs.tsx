@@ -2,12 +2,13 @@ import { AppLayout } from '../layouts/app.tsx';
 import { Form } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { JobStatus } from '../../src/jobs/scheduler.ts';
+import type { InstanceStatus, RunningImport } from '../../src/jobs/heartbeat.ts';
 import type { MessageRow } from '../../src/messaging/messages.ts';
 import { STATUS_LABELS, formatWhen } from './format.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 
 /** Jobs (vendor admins): every scheduled job's last and next run, the outbox by status, failed messages. */
-export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: Record<string, number>; failed: MessageRow[]; notice?: string; schedulerRunning: boolean }) {
+export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: Record<string, number>; failed: MessageRow[]; instances: InstanceStatus[]; imports: RunningImport[]; notice?: string; schedulerRunning: boolean }) {
   return (
     <AppLayout ctx={props.ctx} title="Jobs" wide>
       <h1>Jobs</h1>
@@ -57,6 +58,9 @@ export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: R
         </table>
       </TableScroll>
 
+      <RunningNow instances={props.instances} imports={props.imports} />
+      <Instances instances={props.instances} />
+
       <h2>Outbox</h2>
       <ul class="outbox-counts">
         {Object.entries(props.counts).map(([status, n]) => (
@@ -105,5 +109,91 @@ export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: R
         </TableScroll>
       )}
     </AppLayout>
+  );
+}
+
+const pct = (done: number, total: number) => (total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0);
+
+/** Heavy work in progress: imports (from their rows, whichever instance holds them) and each instance's runs. */
+function RunningNow(props: { instances: InstanceStatus[]; imports: RunningImport[] }) {
+  const work = props.instances.filter((i) => !i.silent).flatMap((i) => i.work.map((w) => ({ ...w, instanceId: i.instanceId })));
+  return (
+    <>
+      <h2>Running now</h2>
+      {props.imports.length === 0 && work.length === 0 ? (
+        <p>Nothing heavy is running (imports, balance-alert runs, print batches).</p>
+      ) : (
+        <ul class="running-work">
+          {props.imports.map((i) => {
+            const saving = i.status === 'saving';
+            const [done, total] = saving ? [i.savedRows, i.acceptedRows] : [i.processedRows, i.totalRows];
+            return (
+              <li>
+                <label for={`import-${i.id}`}>
+                  Import {i.id} ({i.kind}, {i.practiceName}): {saving ? `${done} of ${total} rows saved` : `${done} of about ${total} rows checked`}
+                  {i.leasedBy ? ` on ${i.leasedBy}` : ', waiting for an instance'}
+                </label>
+                <progress id={`import-${i.id}`} max={Math.max(total, 1)} value={done}>{pct(done, total)}%</progress>
+              </li>
+            );
+          })}
+          {work.map((w, k) => (
+            <li>
+              <label for={`work-${k}`}>
+                {w.label}: {w.done} of {w.total} on {w.instanceId} (as of its last heartbeat)
+              </label>
+              <progress id={`work-${k}`} max={Math.max(w.total, 1)} value={w.done}>{pct(w.done, w.total)}%</progress>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+/** Each instance's event-loop delay (p99 and worst per ~10 s heartbeat) over the last minutes. */
+function Instances(props: { instances: InstanceStatus[] }) {
+  return (
+    <>
+      <h2>Instances</h2>
+      {props.instances.length === 0 ? (
+        <p>No instance has written a heartbeat in the last 10 minutes.</p>
+      ) : (
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Table, scrolls sideways on small screens">
+          <table class="list">
+            <caption class="visually-hidden">Instances and their event-loop delay</caption>
+            <thead>
+              <tr>
+                <th scope="col">Instance</th>
+                <th scope="col">Last heartbeat</th>
+                <th scope="col">Event-loop delay now (p99 / worst)</th>
+                <th scope="col">Worst in the last 10 minutes</th>
+                <th scope="col">p99 per heartbeat, oldest first (ms)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.instances.map((i) => {
+                const last = i.samples[i.samples.length - 1];
+                const worst = Math.max(...i.samples.map((s) => s.maxMs));
+                return (
+                  <tr>
+                    <th scope="row">
+                      <code>{i.instanceId}</code>
+                      {i.silent ? <p class="muted">silent for over 30 s</p> : null}
+                    </th>
+                    <td>{formatWhen(i.lastAt)}</td>
+                    <td>
+                      {last.p99Ms.toFixed(0)} ms / {last.maxMs.toFixed(0)} ms
+                    </td>
+                    <td>{worst.toFixed(0)} ms</td>
+                    <td class="muted">{i.samples.slice(-30).map((s) => s.p99Ms.toFixed(0)).join(' · ')}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
   );
 }
