@@ -102,6 +102,9 @@ const EXCEPTIONS = [
   'src/portal/access.ts#disabledPortalLinks',
   // Vendor-wide lists for vendor admins (no practice: the route requires vendor.admin)
   'src/console/practices.ts#listAccountManagers',
+  // Operators: the Jobs page's running work (vendor console only) and the metrics scrape (bearer token)
+  'src/jobs/heartbeat.ts#listRunningImports',
+  'src/web/metrics.ts#metricsRoutes',
   // Not a query: a formatter whose file's next declaration the scan reads into its body
   'src/reports/patient-email.ts#displayPhone',
 ];
