@@ -183,7 +183,7 @@ export async function balanceAlertCancelReason(db: Database, patientId: number |
   if (!practice || practice.balance_alert_frequency === 'off') return 'Balance alerts are set to Don’t Send';
   const row = await db
     .selectFrom('ledger_entries')
-    .select(sql<number>`coalesce(sum(case kind when 'responsibility' then amount_cents else -amount_cents end), 0)::bigint`.as('balance'))
+    .select(sql<number>`coalesce(sum(case when kind in ('responsibility', 'refund') then amount_cents else -amount_cents end), 0)::bigint`.as('balance'))
     .where('patient_id', '=', patientId)
     .where('posted_at', '<=', now)
     .executeTakeFirst();

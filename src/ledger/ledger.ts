@@ -9,12 +9,20 @@ import { parseAmountToCents } from './money.ts';
 // The ledger per case: patient-responsibility charges, payments and adjustments in integer cents.
 // Balance = responsibility − payments − adjustments. Every row says who posted it and when.
 
-export type LedgerKind = 'responsibility' | 'payment' | 'adjustment';
+export type LedgerKind = 'responsibility' | 'payment' | 'adjustment' | 'refund';
 export const LEDGER_KINDS: Record<LedgerKind, string> = {
   responsibility: 'Patient responsibility',
   payment: 'Payment',
   adjustment: 'Adjustment',
+  refund: 'Refund',
 };
+/** What staff record at the desk. A refund only comes from Authorize.net (payments/refunds.ts). */
+export const DESK_KINDS: LedgerKind[] = ['responsibility', 'payment', 'adjustment'];
+
+/** What a row adds to the balance: responsibility and refunds add, payments and adjustments take away. */
+export function balanceDelta(kind: LedgerKind, amountCents: number): number {
+  return kind === 'responsibility' || kind === 'refund' ? amountCents : -amountCents;
+}
 
 export type LedgerRow = {
   id: number;
@@ -26,6 +34,8 @@ export type LedgerRow = {
   external_ref: string | null;
   created_at: Date;
   created_by_name: string | null;
+  /** What this row adds to the balance (negative for payments and adjustments). */
+  delta_cents: number;
   /** The case's balance after this row. */
   running_cents: number;
 };
@@ -39,13 +49,21 @@ export type CaseLedger = {
   responsibility_cents: number;
   payments_cents: number;
   adjustments_cents: number;
+  refunds_cents: number;
   balance_cents: number;
 };
 
-export type PatientLedger = { cases: CaseLedger[]; balance_cents: number; responsibility_cents: number; payments_cents: number; adjustments_cents: number };
+export type PatientLedger = {
+  cases: CaseLedger[];
+  balance_cents: number;
+  responsibility_cents: number;
+  payments_cents: number;
+  adjustments_cents: number;
+  refunds_cents: number;
+};
 
 /** A signed amount: what a row adds to the balance. */
-export const signedAmount = sql<number>`case ledger_entries.kind when 'responsibility' then ledger_entries.amount_cents else -ledger_entries.amount_cents end`;
+export const signedAmount = sql<number>`case when ledger_entries.kind in ('responsibility', 'refund') then ledger_entries.amount_cents else -ledger_entries.amount_cents end`;
 
 /** All cases of one patient with their ledgers, oldest entry first, with running balances. */
 export async function patientLedger(db: Database, practiceId: number, patientId: number): Promise<PatientLedger> {
@@ -79,28 +97,31 @@ export async function patientLedger(db: Database, practiceId: number, patientId:
       .orderBy('ledger_entries.id')
       .execute(),
   ]);
-  const totals = { balance_cents: 0, responsibility_cents: 0, payments_cents: 0, adjustments_cents: 0 };
+  const totals = { balance_cents: 0, responsibility_cents: 0, payments_cents: 0, adjustments_cents: 0, refunds_cents: 0 };
   const out: CaseLedger[] = cases.map((c) => {
     let running = 0;
-    const sums = { responsibility: 0, payment: 0, adjustment: 0 };
+    const sums = { responsibility: 0, payment: 0, adjustment: 0, refund: 0 };
     const rows: LedgerRow[] = [];
     for (const e of entries) {
       if (e.case_id !== c.id) continue;
-      running += e.kind === 'responsibility' ? e.amount_cents : -e.amount_cents;
+      const delta = balanceDelta(e.kind, e.amount_cents);
+      running += delta;
       sums[e.kind] += e.amount_cents;
       const { case_id: _case, ...rest } = e;
-      rows.push({ ...rest, running_cents: running });
+      rows.push({ ...rest, delta_cents: delta, running_cents: running });
     }
     totals.balance_cents += running;
     totals.responsibility_cents += sums.responsibility;
     totals.payments_cents += sums.payment;
     totals.adjustments_cents += sums.adjustment;
+    totals.refunds_cents += sums.refund;
     return {
       ...c,
       entries: rows,
       responsibility_cents: sums.responsibility,
       payments_cents: sums.payment,
       adjustments_cents: sums.adjustment,
+      refunds_cents: sums.refund,
       balance_cents: running,
     };
   });
@@ -117,7 +138,7 @@ export async function refreshPatientBalances(db: Database): Promise<number> {
     update patients p
        set balance_cents = coalesce(s.balance, 0), last_responsibility_at = s.last_responsibility_at
       from (select p2.id,
-                   sum(case l.kind when 'responsibility' then l.amount_cents else -l.amount_cents end) as balance,
+                   sum(case when l.kind in ('responsibility', 'refund') then l.amount_cents else -l.amount_cents end) as balance,
                    max(l.posted_at) filter (where l.kind = 'responsibility') as last_responsibility_at
               from patients p2 left join ledger_entries l on l.patient_id = p2.id
              group by p2.id) s

@@ -3,11 +3,12 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { Patient } from '../db/schema.ts';
-import { practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { can, practiceIdOf, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
 import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
 import { patientLedger, type PatientLedger } from '../ledger/ledger.ts';
+import { paymentActions, type PaymentActions } from '../payments/refunds.ts';
 
 // Patient accounts: the Patients page's search and the account page. Every query is scoped to the
 // actor's practice, so another practice's patient id answers 404.
@@ -84,6 +85,8 @@ export type PatientAccount = {
   ledger: PatientLedger;
   appointments: AppointmentRow[];
   cases: { id: number; title: string; closed_on: string | null }[];
+  /** Refund links and payments held for review, for those who may act on them. */
+  payments: PaymentActions;
 };
 
 /** The account page's data; the view is audit-logged as a PHI access. */
@@ -100,8 +103,9 @@ export async function viewPatientAccount(db: Database, actor: Actor, id: number,
       .limit(50)
       .execute(),
   ]);
+  const payments = can(actor, 'payments.refund') ? await paymentActions(db, actor, patient.id) : { refundable: [], held: [] };
   await recordAudit(db, { at: now, actor, action: 'patient.viewed', recordType: 'patient', recordId: patient.id, ip });
-  return { patient, ledger, appointments, cases: ledger.cases.map((c) => ({ id: c.id, title: c.title, closed_on: c.closed_on })) };
+  return { patient, ledger, appointments, cases: ledger.cases.map((c) => ({ id: c.id, title: c.title, closed_on: c.closed_on })), payments };
 }
 
 const optional = (max: number, message = `Use at most ${max} characters.`) => z.string().trim().max(max, message).optional().default('');

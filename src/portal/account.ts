@@ -4,6 +4,7 @@ import type { Database } from '../db/database.ts';
 import type { Config } from '../config.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { formatCents, parseAmountToCents } from '../ledger/money.ts';
+import type { LedgerKind } from '../ledger/ledger.ts';
 import { practiceContact, type PracticeContact } from './access.ts';
 import type { PortalSession } from './sessions.ts';
 import { authorizeNetClient, onlinePaymentsEnabled, practiceGateway } from '../payments/settings.ts';
@@ -12,7 +13,7 @@ import { authorizeNetClient, onlinePaymentsEnabled, practiceGateway } from '../p
 // never from an id in the request, so no other patient's data can be reached.
 
 export type PortalCase = { id: number; title: string; balance_cents: number };
-export type PortalPayment = { id: number; posted_at: Date; amount_cents: number; case_title: string; source: string };
+export type PortalPayment = { id: number; kind: LedgerKind; posted_at: Date; amount_cents: number; case_title: string; source: string };
 export type PortalAccount = {
   practice: PracticeContact;
   firstName: string;
@@ -31,10 +32,10 @@ export async function portalAccount(db: Database, session: PortalSession, now: D
     db
       .selectFrom('ledger_entries')
       .innerJoin('cases', 'cases.id', 'ledger_entries.case_id')
-      .select(['ledger_entries.id', 'ledger_entries.posted_at', 'ledger_entries.amount_cents', 'ledger_entries.source', 'cases.title as case_title'])
+      .select(['ledger_entries.id', 'ledger_entries.kind', 'ledger_entries.posted_at', 'ledger_entries.amount_cents', 'ledger_entries.source', 'cases.title as case_title'])
       .where('ledger_entries.practice_id', '=', practiceId)
       .where('ledger_entries.patient_id', '=', patientId)
-      .where('ledger_entries.kind', '=', 'payment')
+      .where('ledger_entries.kind', 'in', ['payment', 'refund'])
       .orderBy('ledger_entries.posted_at', 'desc')
       .orderBy('ledger_entries.id', 'desc')
       .limit(50)
@@ -68,7 +69,7 @@ async function caseBalances(db: Database, practiceId: number, patientId: number)
     .select([
       'cases.id',
       'cases.title',
-      sql<number>`coalesce(sum(case ledger_entries.kind when 'responsibility' then ledger_entries.amount_cents else -ledger_entries.amount_cents end), 0)::bigint`.as('balance_cents'),
+      sql<number>`coalesce(sum(case when ledger_entries.kind in ('responsibility', 'refund') then ledger_entries.amount_cents else -ledger_entries.amount_cents end), 0)::bigint`.as('balance_cents'),
       sql<number>`count(ledger_entries.id)::bigint`.as('entries'),
     ])
     .where('cases.practice_id', '=', practiceId)

@@ -7,7 +7,7 @@ import { openPortalLink, parseDateOfBirth, practiceContact, verifyPortalDateOfBi
 import { PORTAL_COOKIE, PORTAL_SESSION_MAX_MS, deletePortalSession, validatePortalSession, type PortalSession } from './sessions.ts';
 import { cancelPaymentRequest, createPaymentRequest, findPaymentRequest, hostedPaymentForm, portalAccount } from './account.ts';
 import { confirmReturn } from '../payments/posting.ts';
-import { authorizeNetClient, practiceGateway } from '../payments/settings.ts';
+import { practiceClient } from '../payments/settings.ts';
 import {
   AccountPage,
   DateOfBirthPage,
@@ -92,10 +92,7 @@ export function portalRoutes(deps: AppDeps) {
     const ref = c.req.query('ref') ?? '';
     const outcome = await confirmReturn(
       db,
-      async (practiceId) => {
-        const gateway = await practiceGateway(db, config, practiceId);
-        return gateway ? authorizeNetClient(config, gateway) : null;
-      },
+      (practiceId) => practiceClient(db, config, practiceId),
       ref,
       clock.now(),
       logger,

@@ -4,6 +4,7 @@ import { enqueueMessage } from '../messaging/outbox.ts';
 import { registerSendCheck } from '../messaging/checks.ts';
 import { issuePortalLink } from '../portal/links.ts';
 import { dateTimeFormat } from '../intl.ts';
+import { balanceDelta, LEDGER_KINDS } from '../ledger/ledger.ts';
 
 // Patient statements (seed 002, SPEC.md section 6): generated at 30, 60 and 90 days after the first
 // patient responsibility of the current unpaid balance, while the balance is above zero, once each.
@@ -67,7 +68,7 @@ export async function findDueStatements(db: Database, now: Date): Promise<Due[]>
   const { rows } = await sql<Due>`
     with running as (
       select l.id, l.practice_id, l.patient_id, l.kind, l.posted_at,
-             sum(case when l.kind = 'responsibility' then l.amount_cents else -l.amount_cents end)
+             sum(case when l.kind in ('responsibility', 'refund') then l.amount_cents else -l.amount_cents end)
                over (partition by l.patient_id order by l.posted_at, l.id) as balance
         from ledger_entries l
        where l.posted_at <= ${now}
@@ -212,18 +213,18 @@ async function statementActivity(db: Database, patientId: number, anchorEntryId:
     const a = new Date(anchor.posted_at).getTime(), t = new Date(r.posted_at).getTime();
     return t > a || (t === a && r.id >= anchor.id);
   };
-  const signed = (r: { kind: string; amount_cents: number }) => (r.kind === 'responsibility' ? r.amount_cents : -r.amount_cents);
+  const signed = (r: { kind: keyof typeof LEDGER_KINDS; amount_cents: number }) => balanceDelta(r.kind, r.amount_cents);
   const balanceForwardCents = rows.filter((r) => !isAfterAnchor(r)).reduce((sum, r) => sum + signed(r), 0);
   const day = dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
   const cases = new Map<number, { title: string; entries: StatementEntry[]; subtotalCents: number }>();
   for (const r of rows.filter(isAfterAnchor)) {
     const c = cases.get(r.case_id) ?? { title: r.title, entries: [], subtotalCents: 0 };
-    const label = r.kind === 'responsibility' ? 'Patient responsibility' : r.kind === 'payment' ? 'Payment' : 'Adjustment';
+    const label = LEDGER_KINDS[r.kind];
     c.entries.push({
       date: day.format(new Date(r.posted_at)),
       description: r.note?.trim() ? `${label}: ${r.note.trim()}` : label,
-      chargeCents: r.kind === 'responsibility' ? r.amount_cents : 0,
-      creditCents: r.kind === 'responsibility' ? 0 : r.amount_cents,
+      chargeCents: signed(r) > 0 ? r.amount_cents : 0,
+      creditCents: signed(r) > 0 ? 0 : r.amount_cents,
     });
     c.subtotalCents += signed(r);
     cases.set(r.case_id, c);
@@ -261,7 +262,7 @@ export async function statementCancelReason(db: Database, reason: Record<string,
   const id = Number(reason.statementId);
   if (!Number.isSafeInteger(id)) return 'statement unknown';
   const row = await sql<{ balance: number | null }>`
-    select sum(case when l.kind = 'responsibility' then l.amount_cents else -l.amount_cents end)::int as balance
+    select sum(case when l.kind in ('responsibility', 'refund') then l.amount_cents else -l.amount_cents end)::int as balance
       from statements s join ledger_entries l on l.patient_id = s.patient_id
      where s.id = ${id}`.execute(db);
   const balance = row.rows[0]?.balance ?? 0;

@@ -31,7 +31,7 @@ export async function openLinkedPatientSummary(db: Database, actor: Actor, ticke
         'cases.title',
         'cases.opened_on',
         'cases.closed_on',
-        sql<number>`coalesce(sum(case when ledger_entries.kind = 'responsibility' then ledger_entries.amount_cents else -ledger_entries.amount_cents end), 0)`.as('balance_cents'),
+        sql<number>`coalesce(sum(case when ledger_entries.kind in ('responsibility', 'refund') then ledger_entries.amount_cents else -ledger_entries.amount_cents end), 0)`.as('balance_cents'),
       ])
       .where('cases.patient_id', '=', patient.id)
       .where('cases.practice_id', '=', thread.practice_id)

@@ -50,6 +50,9 @@ export type Ids = {
   outbox: number | null;
   printBatch: number | null;
   riverside: number;
+  /** A Riverside portal payment (demo: Amelia Taylor's) and a payment held for review. */
+  portalPayment: { patient: number; entry: number };
+  heldPayment: number;
 };
 
 const SIGNED_IN_REDIRECT = (role: string) => (role === 'anonymous' || role === 'portal' ? 200 : 302);
@@ -78,6 +81,19 @@ export function routeTable(i: Ids): Record<string, RouteRule> {
     'POST /settings/payments': { staff: 'payments.configure', path: '/settings/payments' },
     'POST /settings/payments/connection-test': { staff: 'payments.configure', path: '/settings/payments/connection-test' },
     'POST /settings/payments/removal': { staff: 'payments.configure', path: '/settings/payments/removal' },
+    'GET /settings/payments/held/:id': { staff: 'payments.refund', path: `/settings/payments/held/${i.heldPayment}`, tenant: true },
+    'POST /settings/payments/held/:id/posting': { staff: 'payments.refund', path: `/settings/payments/held/${i.heldPayment}/posting`, tenant: true },
+    'POST /settings/payments/held/:id/refunds': { staff: 'payments.refund', path: `/settings/payments/held/${i.heldPayment}/refunds`, tenant: true },
+    'GET /patients/:id/payments/:entryId/refunds/new': {
+      staff: 'payments.refund',
+      path: `/patients/${i.portalPayment.patient}/payments/${i.portalPayment.entry}/refunds/new`,
+      tenant: true,
+    },
+    'POST /patients/:id/payments/:entryId/refunds': {
+      staff: 'payments.refund',
+      path: `/patients/${i.portalPayment.patient}/payments/${i.portalPayment.entry}/refunds`,
+      tenant: true,
+    },
     'GET /settings/staff': { staff: 'staff.manage', path: '/settings/staff' },
     'POST /settings/staff': { staff: 'staff.manage', path: '/settings/staff' },
     'GET /settings/staff/new': { staff: 'staff.manage', path: '/settings/staff/new' },
@@ -189,6 +205,8 @@ export async function resolveIds(db: Database): Promise<Ids> {
   const statement = await db.selectFrom('statements').select('id').where('patient_id', '=', patient.id).executeTakeFirst();
   const idea = await db.selectFrom('feedback_ideas').select('id').orderBy('id').executeTakeFirstOrThrow();
   const user = (email: string) => db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow();
+  const portalPayment = await db.selectFrom('ledger_entries').select(['id', 'patient_id']).where('practice_id', '=', riverside).where('kind', '=', 'payment').where('external_ref', 'like', 'anet:%').orderBy('id').executeTakeFirstOrThrow();
+  const held = await db.selectFrom('payment_requests').select('id').where('practice_id', '=', riverside).where('status', '=', 'review').orderBy('id').executeTakeFirstOrThrow();
   return {
     riverside,
     patient: patient.id,
@@ -203,5 +221,7 @@ export async function resolveIds(db: Database): Promise<Ids> {
     notice: null,
     outbox: null,
     printBatch: null,
+    portalPayment: { patient: portalPayment.patient_id, entry: portalPayment.id },
+    heldPayment: held.id,
   };
 }

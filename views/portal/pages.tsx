@@ -226,8 +226,8 @@ export function AccountPage(props: {
                 <tr>
                   <td>{dateIn(p.posted_at, practice.time_zone)}</td>
                   <td>{p.case_title}</td>
-                  <td>{p.source === 'portal' ? 'Online' : 'At the office'}</td>
-                  <td class="num">{formatCents(p.amount_cents)}</td>
+                  <td>{p.kind === 'refund' ? 'Refunded to your card' : p.source === 'portal' ? 'Online' : 'At the office'}</td>
+                  <td class="num">{p.kind === 'refund' ? `−${formatCents(p.amount_cents)}` : formatCents(p.amount_cents)}</td>
                 </tr>
               ))}
             </tbody>
