@@ -30,7 +30,9 @@ alter table payment_requests drop constraint payment_requests_status_check;
 alter table payment_requests add constraint payment_requests_status_check check (status in ('pending', 'paid', 'cancelled', 'review', 'refunded'));
 alter table payment_requests drop constraint payment_requests_posted_via_check;
 alter table payment_requests add constraint payment_requests_posted_via_check check (posted_via in ('webhook', 'return', 'staff'));
+-- The card's last four as Authorize.net reports them, for the patient's receipt.
 alter table payment_requests
+  add column card_last4 text,
   add column resolved_by_user_id bigint references users(id),
   add column resolved_at timestamptz,
   add column resolution_note text;

@@ -492,6 +492,8 @@ export interface PaymentRequestsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   paid_at: Date | null;
+  /** Last four of the card, from Authorize.net's transaction details (the patient's receipt). */
+  card_last4: string | null;
   /** A payment held for review: who decided, when and why (migrations/20261202_0100_refunds.ts). */
   resolved_by_user_id: number | null;
   resolved_at: Date | null;

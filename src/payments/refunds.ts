@@ -8,7 +8,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
 import { formatCents, parseAmountToCents } from '../ledger/money.ts';
 import { AuthorizeNetError, SETTLED_STATUS, UNSETTLED_STATUS, type AuthorizeNetClient, type TransactionDetails } from './authorize-net.ts';
-import { ledgerRefForTransaction } from './posting.ts';
+import { cardLast4Of, ledgerRefForTransaction } from './posting.ts';
 
 // Refunds and voids of portal payments, and staff decisions on payments held for review
 // (docs/rules.md, "Payments"). Practice Administrators and above; every decision is audited.
@@ -333,10 +333,9 @@ async function completeRefund(
 }
 
 function cardLast4(details: TransactionDetails): string {
-  const masked = details.payment?.creditCard?.cardNumber ?? '';
-  const digits = masked.replace(/\D/g, '');
-  if (digits.length < 4) throw new AuthorizeNetError('the transaction names no card to refund');
-  return digits.slice(-4);
+  const last4 = cardLast4Of(details);
+  if (!last4) throw new AuthorizeNetError('the transaction names no card to refund');
+  return last4;
 }
 
 type RefundRecord = { id: number; action: 'refund' | 'void'; amount_cents: number; status: 'pending' | 'done' | 'failed'; error: string | null };
@@ -485,9 +484,11 @@ export async function postHeldPayment(
   const client = await clientFor(practiceIdOf(actor));
   if (!client) return { ok: false, errors: { form: 'Online payments are not set up for this practice (Settings → Credit Card Processing).' } };
   let captured: number | undefined;
+  let last4: string | null = null;
   try {
     const details = await client.transactionDetails(held.transId);
     captured = details.settleAmount ?? details.authAmount;
+    last4 = cardLast4Of(details);
   } catch {
     return { ok: false, errors: { form: 'Authorize.net could not be asked about this payment. Nothing was posted; try again in a few minutes.' } };
   }
@@ -520,6 +521,7 @@ export async function postHeldPayment(
         posted_via: 'staff',
         ledger_entry_id: entry?.id ?? null,
         paid_at: now,
+        card_last4: last4,
         resolved_by_user_id: actor.id,
         resolved_at: now,
         resolution_note: parsed.data.reason,

@@ -7,6 +7,7 @@ import { formatCents, parseAmountToCents } from '../ledger/money.ts';
 import type { LedgerKind } from '../ledger/ledger.ts';
 import { practiceContact, type PracticeContact } from './access.ts';
 import type { PortalSession } from './sessions.ts';
+import { portalStatements, type PortalStatement } from './documents.ts';
 import { authorizeNetClient, onlinePaymentsEnabled, practiceGateway } from '../payments/settings.ts';
 
 // What a verified patient sees: everything is keyed from the session's patient and practice,
@@ -20,12 +21,13 @@ export type PortalAccount = {
   cases: PortalCase[];
   balanceCents: number;
   payments: PortalPayment[];
+  statements: PortalStatement[];
   onlinePayments: boolean;
 };
 
 export async function portalAccount(db: Database, session: PortalSession, now: Date, who: { ip: string | null }): Promise<PortalAccount> {
   const { practiceId, patientId } = session;
-  const [practice, patient, cases, payments, online] = await Promise.all([
+  const [practice, patient, cases, payments, online, statements] = await Promise.all([
     practiceContact(db, practiceId),
     db.selectFrom('patients').select('first_name').where('id', '=', patientId).where('practice_id', '=', practiceId).executeTakeFirstOrThrow(),
     caseBalances(db, practiceId, patientId),
@@ -41,6 +43,7 @@ export async function portalAccount(db: Database, session: PortalSession, now: D
       .limit(50)
       .execute(),
     onlinePaymentsEnabled(db, practiceId),
+    portalStatements(db, session),
   ]);
   await recordAudit(db, {
     at: now,
@@ -58,6 +61,7 @@ export async function portalAccount(db: Database, session: PortalSession, now: D
     cases: shown,
     balanceCents: cases.reduce((s, c) => s + c.balance_cents, 0),
     payments,
+    statements,
     onlinePayments: online,
   };
 }

@@ -53,6 +53,9 @@ export type Ids = {
   /** A Riverside portal payment (demo: Amelia Taylor's) and a payment held for review. */
   portalPayment: { patient: number; entry: number };
   heldPayment: number;
+  /** The portal session's patient (ids.patient): one of their cases and one of their payments. */
+  patientCase: number;
+  patientPayment: number;
 };
 
 const SIGNED_IN_REDIRECT = (role: string) => (role === 'anonymous' || role === 'portal' ? 200 : 302);
@@ -180,6 +183,10 @@ export function routeTable(i: Ids): Record<string, RouteRule> {
     'GET /portal/account': { portal: true, path: '/portal/account' },
     'GET /portal/cancel': { portal: true, path: '/portal/cancel', okStatus: 303 },
     'GET /portal/return': { portal: true, path: '/portal/return' },
+    'GET /portal/cases/:id{[0-9]+}': { portal: true, path: `/portal/cases/${i.patientCase}` },
+    'GET /portal/receipts/:id{[0-9]+}': { portal: true, path: `/portal/receipts/${i.patientPayment}` },
+    'GET /portal/receipts/:id{[0-9]+\\.pdf}': { portal: true, path: `/portal/receipts/${i.patientPayment}.pdf` },
+    'GET /portal/statements/:id{[0-9]+\\.pdf}': { portal: true, path: `/portal/statements/${i.statement ?? 999999}.pdf`, okStatus: i.statement ? 200 : 404 },
     // Portal forms carry the portal session's own token; the matrix posts none, so even the patient is refused.
     'POST /portal/payments': { portal: true, path: '/portal/payments', okStatus: 403 },
     'GET /portal/payments/:ref': { portal: true, path: '/portal/payments/not-a-ref', okStatus: 404 },
@@ -222,6 +229,8 @@ export async function resolveIds(db: Database): Promise<Ids> {
     outbox: null,
     printBatch: null,
     portalPayment: { patient: portalPayment.patient_id, entry: portalPayment.id },
+    patientCase: (await db.selectFrom('cases').select('id').where('patient_id', '=', patient.id).orderBy('id').executeTakeFirstOrThrow()).id,
+    patientPayment: (await db.selectFrom('ledger_entries').select('id').where('patient_id', '=', patient.id).where('kind', '=', 'payment').orderBy('id').executeTakeFirstOrThrow()).id,
     heldPayment: held.id,
   };
 }
