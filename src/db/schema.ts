@@ -494,7 +494,7 @@ export interface PaymentRequestsTable {
   paid_at: Date | null;
   /** Last four of the card, from Authorize.net's transaction details (the patient's receipt). */
   card_last4: string | null;
-  /** A payment held for review: who decided, when and why (migrations/20261202_0100_refunds.ts). */
+  /** A payment held for review: who decided, when and why (migrations/20261202_1800_refunds.ts). */
   resolved_by_user_id: number | null;
   resolved_at: Date | null;
   resolution_note: string | null;
