@@ -8,6 +8,7 @@ import * as m0500 from './20261123_0500_portal_payments.ts';
 import * as m0600 from './20261123_0600_notices_statements.ts';
 import * as m0700 from './20261123_0700_audit_append_only.ts';
 import * as m0800 from './20261123_0800_queue_indexes.ts';
+import * as m1201 from './20261202_0100_security_hardening.ts';
 import * as m1202_1800 from './20261202_1800_refunds.ts';
 
 // Forward-only, in name order. Add each new migration file here.
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   '20261123_0600_notices_statements': m0600,
   '20261123_0700_audit_append_only': m0700,
   '20261123_0800_queue_indexes': m0800,
+  '20261202_0100_security_hardening': m1201,
   '20261202_1800_refunds': m1202_1800,
 };

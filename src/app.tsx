@@ -12,7 +12,7 @@ import { isPublicPath } from './web/guards.ts';
 import { NotFound } from './web/errors.ts';
 import { Forbidden, loadActor } from './auth/permissions.ts';
 import { SESSION_COOKIE, validateSessionToken } from './auth/sessions.ts';
-import { csrfTokenFor, csrfTokenMatches } from './web/csrf.ts';
+import { csrfTokenMatches, maskedCsrfTokenFor } from './web/csrf.ts';
 import { renderPage, isHtmx } from './web/http.ts';
 import { ErrorPage } from '../views/layouts/error.tsx';
 import { healthRoutes } from './web/health-routes.ts';
@@ -73,9 +73,16 @@ export function createApp(deps: AppDeps) {
         objectSrc: ["'none'"],
       },
       strictTransportSecurity: config.publicUrl.startsWith('https:') ? 'max-age=63072000; includeSubDomains' : false,
-      referrerPolicy: 'same-origin',
+      // Set below, only where a route has not chosen a stricter one.
+      referrerPolicy: false,
     }),
   );
+  // The portal and set-password pages carry a secret in their URL and answer no-referrer; secureHeaders
+  // would overwrite that on the way out, so the default is applied only when a route set none.
+  app.use(async (c, next) => {
+    await next();
+    if (!c.res.headers.has('Referrer-Policy')) c.res.headers.set('Referrer-Policy', 'same-origin');
+  });
   app.use('/static/*', async (c, next) => {
     await next();
     if (c.res.ok) c.header('Cache-Control', 'public, max-age=3600');
@@ -113,7 +120,7 @@ export function createApp(deps: AppDeps) {
       if (session) {
         c.set('session', session);
         c.set('actor', await loadActor(db, user));
-        c.set('csrf', csrfTokenFor(secret, session.id));
+        c.set('csrf', maskedCsrfTokenFor(secret, session.id));
       } else {
         deleteCookie(c, SESSION_COOKIE, sessionCookieOptions(config));
       }

@@ -25,7 +25,15 @@ const schema = z.object({
     .regex(/^\s*[a-z-]+\s*=[^;=]+(;\s*[a-z-]+\s*=[^;=]+)*;?\s*$/, 'expected "job-name=cron pattern; other-job=cron pattern"')
     .optional(),
   DEMO: bool.optional(),
-  TRUST_PROXY: bool.default(false),
+  /** How many proxies append to X-Forwarded-For in front of the app: a count, or true (one) / false (none). */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => /^(true|false|yes|no|on|off|\d{1,2})$/.test(v), 'expected a number of proxy hops (0-10), true (1) or false (0)')
+    .transform((v) => (['true', 'yes', 'on'].includes(v) ? 1 : ['false', 'no', 'off'].includes(v) ? 0 : Number(v)))
+    .refine((n) => n <= 10, 'expected a number of proxy hops (0-10)')
+    .default(0),
   RESEND_API_KEY: z.string().min(1).optional(),
   RESEND_BASE_URL: z.string().url().optional(),
   RESEND_WEBHOOK_SECRET: z.string().min(1).optional(),
@@ -57,7 +65,8 @@ export type Config = {
   jobSchedules: Record<string, string>;
   /** Load demo data on first start. Defaults to on for the embedded database, off with DATABASE_URL. */
   demo: boolean;
-  trustProxy: boolean;
+  /** TRUST_PROXY: proxy hops whose X-Forwarded-For entries are believed (0: use the socket's address). */
+  trustProxy: number;
   resend: { apiKey: string; baseUrl: string | undefined; webhookSecret: string | undefined } | undefined;
   emailFrom: string;
   twilio: { accountSid: string; authToken: string; from: string; baseUrl: string } | undefined;

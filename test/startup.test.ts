@@ -8,6 +8,7 @@ import pg from 'pg';
 import { withDatabase } from './support/template.ts';
 import { openPostgres } from '../src/db/database.ts';
 import { databaseUrlFromEnv } from '../src/config.ts';
+import { freePort } from './support/free-port.ts';
 
 // Start-up as a newcomer gets it: the real server process on an empty database.
 
@@ -20,7 +21,7 @@ afterAll(() => {
 });
 
 async function startServer(env: Record<string, string>, args = ['--import', 'tsx', 'src/server.ts']): Promise<{ child: ChildProcess; ms: number; port: number }> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: root,

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { TZDate } from '@date-fns/tz';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
-import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { assertCan, practiceIdOf, visibleTickets, type Actor } from '../auth/permissions.ts';
 
 // Searching the audit trail: Practice Administrators and above see their practice's entries,
 // vendor admins see every practice's. Filters are plain values; dates are local to the viewer
@@ -101,6 +101,29 @@ export async function searchAuditLog(db: Database, actor: Actor, filters: AuditF
   if (actor.kind === 'staff') {
     const practiceId = practiceIdOf(actor);
     q = q.where('audit_log.practice_id', '=', practiceId);
+    // A ticket's record (ticket.*) is shown only to those who may see the thread: an Only Me thread's
+    // existence, creator and linked patient stay with the people it is visible to.
+    q = q.where((eb) =>
+      eb.or([
+        eb('audit_log.record_type', 'is', null),
+        eb('audit_log.record_type', 'not in', ['ticket', 'ticket_attachment']),
+        eb.and([
+          eb('audit_log.record_type', '=', 'ticket'),
+          eb('audit_log.record_id', 'in', visibleTickets(db, actor).select(sql<string>`tickets.id::text`.as('id'))),
+        ]),
+        eb.and([
+          eb('audit_log.record_type', '=', 'ticket_attachment'),
+          eb(
+            'audit_log.record_id',
+            'in',
+            db
+              .selectFrom('ticket_attachments')
+              .select(sql<string>`ticket_attachments.id::text`.as('id'))
+              .where('ticket_attachments.ticket_id', 'in', visibleTickets(db, actor).select('tickets.id')),
+          ),
+        ]),
+      ]),
+    );
     const practice = await db.selectFrom('practices').select('time_zone').where('id', '=', practiceId).executeTakeFirstOrThrow();
     timeZone = practice.time_zone;
   } else if (filters.practice) {

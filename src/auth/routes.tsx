@@ -1,11 +1,12 @@
 import { Hono } from 'hono';
-import { setCookie, deleteCookie } from 'hono/cookie';
+import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { AppDeps, AppEnv } from '../web/types.ts';
 import { clientIp, currentActor, formFields, redirectAfterPost, renderPage, safeNext } from '../web/http.ts';
 import { attemptLogin } from './login.ts';
 import { SESSION_COOKIE, createSession, invalidateSession, invalidateUserSessions } from './sessions.ts';
 import { sessionCookieOptions } from './cookie.ts';
+import { DEVICE_COOKIE, deviceCookieOptions, issueDeviceCookie, readDeviceCookie } from './device-cookie.ts';
 import { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './passwords.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { LoginPage, DEMO_LOGINS } from '../../views/auth/login.tsx';
@@ -18,7 +19,7 @@ export function authRoutes(deps: AppDeps) {
   const demoLogins = config.demo ? DEMO_LOGINS : [];
 
   app.get('/login', (c) => {
-    if (c.get('actor')) return c.redirect(safeNext(c.req.query('next')));
+    if (c.get('actor')) return c.redirect(safeNext(c.req.query('next'), config.publicUrl));
     return renderPage(c, <LoginPage next={c.req.query('next')} demoLogins={demoLogins} />);
   });
 
@@ -26,13 +27,13 @@ export function authRoutes(deps: AppDeps) {
     const form = await formFields(c);
     const email = (form.email ?? '').trim();
     const password = form.password ?? '';
-    const next = safeNext(form.next);
+    const next = safeNext(form.next, config.publicUrl);
     if (!email || !password) {
       return renderPage(c, <LoginPage next={next} email={email} error="Enter your email and password." demoLogins={demoLogins} />, 422);
     }
     const now = clock.now();
     const ip = clientIp(c, config.trustProxy);
-    const result = await attemptLogin(db, now, email, password, ip);
+    const result = await attemptLogin(db, now, email, password, ip, readDeviceCookie(config.appSecret!, getCookie(c, DEVICE_COOKIE)));
     if (!result.ok) {
       const error =
         result.reason === 'throttled'
@@ -52,6 +53,7 @@ export function authRoutes(deps: AppDeps) {
       userAgent: c.req.header('User-Agent'),
     });
     setCookie(c, SESSION_COOKIE, token, sessionCookieOptions(config));
+    setCookie(c, DEVICE_COOKIE, issueDeviceCookie(config.appSecret!, result.user.id), deviceCookieOptions(config));
     await recordAudit(db, {
       at: now,
       actor: { kind: result.user.kind, id: result.user.id, practice_id: result.user.practice_id } as never,

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { Channel } from '../db/schema.ts';
 import { registerSendCheck } from '../messaging/checks.ts';
 import { enqueueMessages } from '../messaging/outbox.ts';
+import { portalLinkPlaceholderUrl } from '../messaging/portal-link-token.ts';
 import { nextTextWindow } from '../messaging/quiet-hours.ts';
 import { hashPortalToken, PORTAL_LINK_DAYS } from '../portal/links.ts';
 import { encodeBase64urlNoPadding } from '@oslojs/encoding';
@@ -129,7 +130,7 @@ async function queueBalanceAlerts(trx: Database, now: Date, publicUrl: string, d
     trx,
     now,
     due.map((d, k) => {
-      const message = balanceAlertMessage(d, `${publicUrl}/portal/${tokens[k]}`);
+      const message = balanceAlertMessage(d, portalLinkPlaceholderUrl(publicUrl));
       return {
         practiceId: d.practice_id,
         patientId: d.patient_id,
@@ -137,6 +138,7 @@ async function queueBalanceAlerts(trx: Database, now: Date, publicUrl: string, d
         channel: d.channel,
         recipient: d.recipient,
         ...message,
+        portalLinkToken: tokens[k],
         reason: { portalLinkId: linkId.get(hashes[k]) },
         // One alert per patient, channel and cycle, even if two instances run at once.
         dedupeKey: `balance-alert:${d.patient_id}:${d.channel}:${zone(d.time_zone).day}`,

@@ -294,6 +294,8 @@ export interface OutboxMessagesTable {
   sent_at: Date | null;
   delivered_at: Date | null;
   updated_at: Timestamp;
+  /** The portal link's token that replaces the placeholder at send time (src/messaging/portal-link-token.ts); null once sent or cancelled. */
+  portal_link_token: string | null;
 }
 
 export interface WebhookEventsTable {
@@ -313,6 +315,10 @@ export interface PortalLinksTable {
   failed_attempts: Generated<number>;
   locked_until: Date | null;
   last_verified_at: Date | null;
+  /** Wrong dates of birth over the link's whole life (failed_attempts restarts after each lock). */
+  failed_total: Generated<number>;
+  /** Set when failed_total reached the lifetime cap: the link never opens again. */
+  disabled_at: Date | null;
 }
 
 export interface JobRunsTable {

@@ -27,6 +27,14 @@ export async function seedEngagementDemo(db: Database, now: Date, world: DemoWor
       .execute();
   }
 
+  // Harold Finch's last statement link was guessed at ten times and disabled for good: his Patient
+  // Engagement tab says "link locked after repeated wrong dates" (the portal's lifetime cap).
+  const harold = world.patients['harold'];
+  if (harold) {
+    const old = await issuePortalLink(db, new Date(now.getTime() - 20 * DAY), publicUrl, { practiceId: practice.id, patientId: harold, purpose: 'statement' });
+    await db.updateTable('portal_links').set({ failed_total: 10, disabled_at: new Date(now.getTime() - 19 * DAY) }).where('id', '=', old.id).execute();
+  }
+
   const sentAt = new Date(now.getTime() - 4 * DAY);
   const link = await issuePortalLink(db, sentAt, publicUrl, { practiceId: practice.id, patientId: james });
   const alert = `${practice.name}: you have a balance due. View and pay securely: ${link.url}. Reply STOP to opt out.`;

@@ -9,6 +9,7 @@ import { isChannel, isMessageKind } from './kinds.ts';
 import { loadEngagement, setSubscription } from './subscriptions.ts';
 import { deliverabilityReport } from './deliverability.ts';
 import { listPatientMessages } from '../messaging/messages.ts';
+import { disabledPortalLinks } from '../portal/access.ts';
 import { EngagementPage, EngagementPanel } from '../../views/engagement/engagement.tsx';
 import { DeliverabilityPage } from '../../views/engagement/deliverability.tsx';
 
@@ -53,7 +54,8 @@ async function renderEngagement(c: Context<AppEnv>, deps: AppDeps, patientId: nu
   const actor = currentActor(c);
   const e = await loadEngagement(deps.db, actor, patientId);
   const messages = await listPatientMessages(deps.db, practiceIdOf(actor), patientId);
-  return renderPage(c, <EngagementPage ctx={await viewContext(c, deps)} e={e} messages={messages} error={error} />, error ? 422 : 200);
+  const disabledLinks = await disabledPortalLinks(deps.db, practiceIdOf(actor), e.patient.id);
+  return renderPage(c, <EngagementPage ctx={await viewContext(c, deps)} e={e} messages={messages} disabledLinks={disabledLinks} error={error} />, error ? 422 : 200);
 }
 
 function patientIdParam(raw: string | undefined): number {

@@ -8,6 +8,7 @@ import { sendCheckFor } from './checks.ts';
 import { nextTextWindow } from './quiet-hours.ts';
 import { capturedTransport, type Envelope, type SendResult, type Transports } from './transports.ts';
 import { unsubscribeUrl } from './unsubscribe-token.ts';
+import { withPortalLinkToken } from './portal-link-token.ts';
 
 // Sends what the outbox holds. Rows are claimed in one short statement (FOR UPDATE SKIP LOCKED,
 // status 'sending' under a lease), sent outside any transaction, and the result recorded only by
@@ -102,15 +103,23 @@ async function dispatchOne(db: Database, now: Date, transports: Transports, m: O
   }
   const cancelReason = await reasonToCancel(db, m, now);
   if (cancelReason) {
-    await release(db, m, o.workerId, { status: 'cancelled', cancel_reason: cancelReason, attempts: m.attempts - 1, updated_at: now });
+    await release(db, m, o.workerId, { status: 'cancelled', cancel_reason: cancelReason, attempts: m.attempts - 1, portal_link_token: null, updated_at: now });
     return 'cancelled';
   }
 
   const envelope = envelopeFor(m, transports);
   const transport = (m.channel === 'email' ? transports.email : transports.sms) ?? capturedTransport;
+  // The portal link's token goes only into what leaves; the row keeps the placeholder, except when
+  // the captured transport's "delivery" is the row itself (portal-link-token.ts).
+  const payload: Envelope = {
+    ...envelope,
+    body: withPortalLinkToken(envelope.body, m.portal_link_token),
+    html: withPortalLinkToken(envelope.html, m.portal_link_token),
+  };
+  const stored = transport.name === capturedTransport.name ? payload : envelope;
   let sent: SendResult;
   try {
-    sent = await transport.send(envelope);
+    sent = await transport.send(payload);
   } catch (err) {
     sent = { ok: false, permanent: false, error: `${transport.name}: ${(err as Error).message}`.slice(0, 500) };
   }
@@ -118,14 +127,14 @@ async function dispatchOne(db: Database, now: Date, transports: Transports, m: O
   if (sent.ok) {
     // Recorded with the rest of the batch in one statement. If the process dies first, the lease
     // expires and the resend carries the same idempotency key.
-    const changed = envelope.body !== m.body;
+    const changed = stored.body !== m.body;
     const record: SentRecord = {
       id: m.id,
       status: sent.delivered ? 'delivered' : 'sent',
       transport: transport.name,
       providerMessageId: sent.providerMessageId,
-      body: changed ? envelope.body : null,
-      headers: changed ? JSON.stringify(envelope.headers) : null,
+      body: changed ? stored.body : null,
+      headers: changed ? JSON.stringify(stored.headers) : null,
     };
     if (transport.recordPromptly) await recordSent(db, now, o.workerId, [record]);
     else sentRows.push(record);
@@ -205,7 +214,7 @@ async function recordSent(db: Database, now: Date, workerId: string, rows: SentR
     update outbox_messages m
        set status = v.status, transport = v.transport, provider_message_id = v.pid,
            sent_at = ${now}, delivered_at = case when v.status = 'delivered' then ${now}::timestamptz end,
-           last_error = null, body = coalesce(v.body, m.body), headers = coalesce(v.headers::jsonb, m.headers),
+           last_error = null, body = coalesce(v.body, m.body), headers = coalesce(v.headers::jsonb, m.headers), portal_link_token = null,
            lease_expires_at = null, leased_by = null, updated_at = ${now}
       from jsonb_to_recordset(${json}::jsonb) as v(id bigint, status text, transport text, pid text, body text, headers text)
      where m.id = v.id and m.status = 'sending' and m.leased_by = ${workerId}`.execute(db);

@@ -51,7 +51,7 @@ export async function handleInboundSms(db: Database, now: Date, sms: InboundSms)
       await recordPatientConsent(trx, now, patients, phone, false, 'sms_stop', wording);
       const res = await trx
         .updateTable('outbox_messages')
-        .set({ status: 'cancelled', cancel_reason: 'Number opted out by STOP', updated_at: now })
+        .set({ status: 'cancelled', cancel_reason: 'Number opted out by STOP', portal_link_token: null, updated_at: now })
         .where('channel', '=', 'sms')
         .where('recipient', '=', phone)
         .where('practice_id', 'in', practiceIds)

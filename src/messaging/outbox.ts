@@ -15,6 +15,8 @@ export type OutgoingMessage = {
   subject?: string | null;
   body: string;
   html?: string | null;
+  /** A portal link's token: body and html carry PORTAL_TOKEN_PLACEHOLDER instead (portal-link-token.ts). */
+  portalLinkToken?: string | null;
   headers?: Record<string, string>;
   /** What caused the message, read again by the send-time re-check. */
   reason?: Record<string, unknown>;
@@ -67,6 +69,7 @@ function outboxRow(now: Date, m: OutgoingMessage) {
     subject: m.subject ?? null,
     body: m.body,
     html: m.html ?? null,
+    portal_link_token: m.portalLinkToken ?? null,
     headers: JSON.stringify(m.headers ?? {}),
     reason: JSON.stringify(m.reason ?? {}),
     dedupe_key: m.dedupeKey,

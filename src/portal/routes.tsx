@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import type { AppDeps, AppEnv } from '../web/types.ts';
 import { clientIp, formFields, pdfResponse, redirectAfterPost, renderPage } from '../web/http.ts';
-import { csrfTokenFor, csrfTokenMatches } from '../web/csrf.ts';
+import { csrfTokenMatches, maskedCsrfTokenFor } from '../web/csrf.ts';
 import { openPortalLink, parseDateOfBirth, practiceContact, verifyPortalDateOfBirth, type LinkState } from './access.ts';
 import { PORTAL_COOKIE, PORTAL_SESSION_MAX_MS, deletePortalSession, validatePortalSession, type PortalSession } from './sessions.ts';
 import { cancelPaymentRequest, createPaymentRequest, findPaymentRequest, hostedPaymentForm, portalAccount } from './account.ts';
@@ -12,7 +12,9 @@ import { CaseDetailPage, ReceiptPage } from '../../views/portal/documents.tsx';
 import { practiceClient } from '../payments/settings.ts';
 import {
   AccountPage,
+  CancelPaymentPage,
   DateOfBirthPage,
+  DeadLinkPage,
   ExpiredLinkPage,
   HostedFormPage,
   InvalidLinkPage,
@@ -31,7 +33,7 @@ export function portalRoutes(deps: AppDeps) {
   const secret = config.appSecret!;
   const app = new Hono<PortalEnv>();
   const ip = (c: Context) => clientIp(c, config.trustProxy);
-  const portalCsrf = (s: PortalSession) => csrfTokenFor(secret, `portal:${s.id}`);
+  const portalCsrf = (s: PortalSession) => maskedCsrfTokenFor(secret, `portal:${s.id}`);
 
   app.use('*', async (c, next) => {
     await next();
@@ -139,11 +141,20 @@ export function portalRoutes(deps: AppDeps) {
     return renderPage(c, <ReturnPage status={outcome.status} />);
   });
 
+  // Authorize.net's cancel link is a GET: it only shows the button; the POST changes the request.
   app.get('/cancel', async (c) => {
     const s = await sessionOr(c);
     if (!s) return ended(c);
-    await cancelPaymentRequest(db, s, c.req.query('ref') ?? '', clock.now());
-    return c.redirect('/portal/account?cancelled=1', 303);
+    const practice = await practiceContact(db, s.practiceId);
+    return renderPage(c, <CancelPaymentPage practice={practice} csrf={portalCsrf(s)} refId={c.req.query('ref') ?? ''} />);
+  });
+
+  app.post('/cancel', async (c) => {
+    const s = await sessionOr(c);
+    if (!s) return ended(c);
+    const form = await formFields(c);
+    await cancelPaymentRequest(db, s, form.ref ?? '', clock.now());
+    return redirectAfterPost(c, '/portal/account?cancelled=1');
   });
 
   app.post('/sign-out', async (c) => {
@@ -170,7 +181,7 @@ export function portalRoutes(deps: AppDeps) {
     }
     const result = await verifyPortalDateOfBirth(db, clock.now(), token, dob, { ip: ip(c) });
     if (!result.ok) {
-      const error = result.wrong && result.state.state === 'ready' ? wrongDobMessage(result.state.attemptsLeft) : undefined;
+      const error = result.wrong && result.state.state === 'ready' ? wrongDobMessage(result.state.attemptsLeft, result.state.finalTries) : undefined;
       return renderLinkState(c, token, result.state, { values, error }, result.wrong || result.state.state !== 'ready' ? 422 : 200);
     }
     setCookie(c, PORTAL_COOKIE, result.sessionToken, {
@@ -200,6 +211,8 @@ function renderLinkState(
       return renderPage(c, <ExpiredLinkPage practice={state.practice} />, status === 422 ? 422 : 200);
     case 'locked':
       return renderPage(c, <LockedLinkPage practice={state.practice} until={state.until} />, status === 422 ? 422 : 200);
+    case 'disabled':
+      return renderPage(c, <DeadLinkPage practice={state.practice} />, status === 422 ? 422 : 200);
     case 'ready':
       return renderPage(
         c,
@@ -209,6 +222,7 @@ function renderLinkState(
   }
 }
 
-function wrongDobMessage(attemptsLeft: number): string {
-  return `That date of birth does not match our records. ${attemptsLeft === 1 ? 'One try is left' : `${attemptsLeft} tries are left`} before this link locks for 15 minutes.`;
+function wrongDobMessage(attemptsLeft: number, finalTries: boolean): string {
+  const left = attemptsLeft === 1 ? 'One try is left' : `${attemptsLeft} tries are left`;
+  return `That date of birth does not match our records. ${left} before this link ${finalTries ? 'stops working for good' : 'locks for 15 minutes'}.`;
 }

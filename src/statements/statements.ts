@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { enqueueMessage } from '../messaging/outbox.ts';
+import { portalLinkPlaceholderUrl } from '../messaging/portal-link-token.ts';
 import { registerSendCheck } from '../messaging/checks.ts';
 import { issuePortalLink } from '../portal/links.ts';
 import { dateTimeFormat } from '../intl.ts';
@@ -151,7 +152,8 @@ export async function generateStatement(db: Database, now: Date, publicUrl: stri
         channel: 'email',
         recipient: patient.email!,
         subject: `${practice.name}: your statement is ready`,
-        body: statementEmail(practice, link.url),
+        body: statementEmail(practice, portalLinkPlaceholderUrl(publicUrl)),
+        portalLinkToken: link.token,
         reason: { statementId: inserted.id },
         dedupeKey: `statement:${inserted.id}:email`,
       });

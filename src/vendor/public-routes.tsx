@@ -21,6 +21,7 @@ export function setPasswordRoutes(deps: AppDeps) {
   });
   app.post('/:token', async (c) => {
     c.header('Cache-Control', 'no-store');
+    c.header('Referrer-Policy', 'no-referrer');
     const token = c.req.param('token');
     const now = clock.now();
     const link = await findUsableLink(db, token, now);

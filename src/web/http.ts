@@ -29,9 +29,15 @@ export function currentActor(c: Context<AppEnv>): Actor {
   return actor;
 }
 
-export function clientIp(c: Context, trustProxy: boolean): string | null {
-  if (trustProxy) {
-    const forwarded = c.req.header('X-Forwarded-For')?.split(',')[0]?.trim();
+/**
+ * The client's address. Behind `trustProxyHops` proxies, each appends the address it saw to
+ * X-Forwarded-For, so the client is the entry that many places from the right; anything further
+ * left was written by the client and is not believed.
+ */
+export function clientIp(c: Context, trustProxyHops: number): string | null {
+  if (trustProxyHops > 0) {
+    const entries = (c.req.header('X-Forwarded-For') ?? '').split(',').map((e) => e.trim());
+    const forwarded = entries.length >= trustProxyHops ? entries[entries.length - trustProxyHops] : undefined;
     if (forwarded) return forwarded;
   }
   try {
@@ -41,11 +47,29 @@ export function clientIp(c: Context, trustProxy: boolean): string | null {
   }
 }
 
-/** A same-site relative path to go back to after sign-in; anything else becomes the home page. */
-export function safeNext(next: string | undefined | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
+/**
+ * Where to go after sign-in: a path on this app, or the home page. `next` is resolved against
+ * PUBLIC_URL and kept only when it stays on the app's origin and neither it nor its decoded path
+ * holds a control character or a backslash (browsers drop a tab or newline, so `/%09/evil.example`
+ * would become `//evil.example`), nor a decoded path that starts with `//`.
+ */
+export function safeNext(next: string | undefined | null, publicUrl: string): string {
+  if (!next || !next.startsWith('/') || UNSAFE_IN_PATH.test(next)) return '/';
+  let url: URL;
+  let decoded: string;
+  try {
+    url = new URL(next, publicUrl);
+    decoded = decodeURIComponent(url.pathname);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== new URL(publicUrl).origin) return '/';
+  if (UNSAFE_IN_PATH.test(decoded) || decoded.startsWith('//')) return '/';
+  return url.pathname + url.search + url.hash;
 }
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_PATH = /[\u0000-\u001f\u007f\\]/;
 
 /** Form bodies as a flat record of strings (the last value wins), files left out. */
 export async function formFields(c: Context): Promise<Record<string, string>> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
-import { runBalanceAlerts, selectDueBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
+import { balanceAlertCancelReason, runBalanceAlerts, selectDueBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
 import { drainOutbox } from '../../src/messaging/dispatcher.ts';
 import { capturedTransports } from '../../src/messaging/transports.ts';
 import { hashPortalToken } from '../../src/portal/links.ts';
@@ -201,6 +201,57 @@ describe('who gets nothing', () => {
   });
 });
 
+describe('the send-time re-check', () => {
+  it("cancels a queued alert when the practice switched to Don't Send, or when there is no patient; keeps one still owed", async () => {
+    const p = await makePatient(t);
+    await post(t, p, 'responsibility', 10_000);
+    expect(await balanceAlertCancelReason(t.db, p.patientId, t.clock.now())).toBeNull();
+    await setFrequency(t, p0(), 'off');
+    expect(await balanceAlertCancelReason(t.db, p.patientId, t.clock.now())).toBe('Balance alerts are set to Don’t Send');
+    await setFrequency(t, p0(), 'monthly');
+    expect(await balanceAlertCancelReason(t.db, p.patientId, t.clock.now())).toBeNull();
+    expect(await balanceAlertCancelReason(t.db, null, t.clock.now())).toBe('No patient');
+    // A payment posted later than the send time does not count yet.
+    await t.db.insertInto('ledger_entries').values({ practice_id: p.practiceId, patient_id: p.patientId, case_id: p.caseId, kind: 'payment', amount_cents: 10_000, posted_at: new Date(t.clock.now().getTime() + 60_000), source: 'test' }).execute();
+    expect(await balanceAlertCancelReason(t.db, p.patientId, t.clock.now())).toBeNull();
+    expect(await balanceAlertCancelReason(t.db, p.patientId, new Date(t.clock.now().getTime() + 60_000))).toBe('Balance was paid');
+  });
+});
+
+describe('the 60-day edge', () => {
+  // "A responsibility recorded within the last 60 days": due until the instant 60 days have passed,
+  // not at it. Pinned on both sides of day 60, so a 57- or 61-day window, or >= for >, fails here.
+  const DAY = 86_400_000;
+  const dueAt = async (p: { patientId: number }, at: Date) => (await selectDueBalanceAlerts(t.db, at)).filter((d) => d.patient_id === p.patientId).map((d) => d.channel);
+
+  it('is due up to a millisecond before day 60 and not at day 60 itself', async () => {
+    const p = await makePatient(t);
+    await subscribe(t, p, 'sms');
+    const posted = t.clock.now();
+    await post(t, p, 'responsibility', 10_000);
+    const at = (ms: number) => new Date(posted.getTime() + ms);
+    expect(await dueAt(p, at(57 * DAY))).toEqual(['sms']);
+    expect(await dueAt(p, at(59 * DAY))).toEqual(['sms']);
+    expect(await dueAt(p, at(60 * DAY - 1))).toEqual(['sms']);
+    expect(await dueAt(p, at(60 * DAY))).toEqual([]);
+    expect(await dueAt(p, at(60 * DAY + 1))).toEqual([]);
+    expect(await dueAt(p, at(61 * DAY))).toEqual([]);
+  });
+
+  it('the daily job: a charge posted at 15:00 alerts on day 59 and not on day 60', async () => {
+    const p = await makePatient(t);
+    await subscribe(t, p, 'email');
+    await post(t, p, 'responsibility', 10_000);
+    t.clock.advanceDays(59);
+    await runBalanceAlerts(t.db, t.clock.now(), URL);
+    expect(await alertDates(t, p.patientId, 'email')).toEqual(['2027-01-21']);
+    await t.db.deleteFrom('outbox_messages').where('patient_id', '=', p.patientId).execute();
+    t.clock.advanceDays(1);
+    await runBalanceAlerts(t.db, t.clock.now(), URL);
+    expect(await alertDates(t, p.patientId, 'email')).toEqual([]);
+  });
+});
+
 describe('the messages', () => {
   it('say exactly what SPEC allows: practice, balance due, a portal link, STOP; no amount', async () => {
     const p = await makePatient(t);
@@ -211,7 +262,9 @@ describe('the messages', () => {
     const rows = await t.db.selectFrom('outbox_messages').selectAll().where('patient_id', '=', p.patientId).orderBy('channel').execute();
     const email = rows.find((r) => r.channel === 'email')!;
     const sms = rows.find((r) => r.channel === 'sms')!;
-    expect(sms.body).toMatch(/^Riverside Physical Therapy: you have a balance due\. View and pay securely: http:\/\/localhost:3000\/portal\/[A-Za-z0-9_-]{40,}\. Reply STOP to opt out\.$/);
+    // The stored text holds a placeholder for the link's token; the token waits beside it until the send.
+    expect(sms.body).toBe('Riverside Physical Therapy: you have a balance due. View and pay securely: http://localhost:3000/portal/{portal-link-token}. Reply STOP to opt out.');
+    expect(sms.portal_link_token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     expect(sms.subject).toBeNull();
     expect(email.subject).toBe('A message from Riverside Physical Therapy');
     expect(email.body).toContain('you have a balance due');
@@ -222,11 +275,11 @@ describe('the messages', () => {
       expect(r.dedupe_key).toBe(`balance-alert:${p.patientId}:${r.channel}:2026-11-23`);
     }
     // Each message has its own fresh portal link.
-    expect(new Set(rows.map((r) => r.body.match(/portal\/([\w-]+)/)![1])).size).toBe(2);
+    expect(new Set(rows.map((r) => r.portal_link_token)).size).toBe(2);
     const links = await t.db.selectFrom('portal_links').select(['id', 'token_hash', 'expires_at', 'purpose']).where('patient_id', '=', p.patientId).execute();
     expect(links).toHaveLength(2);
     for (const r of rows) {
-      const link = links.find((l) => l.token_hash === hashPortalToken(r.body.match(/portal\/([\w-]+)/)![1]))!;
+      const link = links.find((l) => l.token_hash === hashPortalToken(r.portal_link_token!))!;
       expect(link).toMatchObject({ purpose: 'balance', id: (r.reason as { portalLinkId: number }).portalLinkId });
       expect(link.expires_at.toISOString()).toBe('2026-12-23T15:00:00.000Z');
       expect(r.status).toBe('queued');

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserHarness, expectAccessible, type BrowserHarness } from '../support/browser.ts';
 import { startFakeAuthorizeNet, FAKE_CREDENTIALS, type FakeAuthorizeNet } from '../support/fake-authorize-net.ts';
 import { issuePortalLink } from '../../src/portal/links.ts';
+import { drainOutbox } from '../../src/messaging/dispatcher.ts';
+import { capturedTransports } from '../../src/messaging/transports.ts';
 import { savePaymentSettings } from '../../src/payments/settings.ts';
 import { loadActor } from '../../src/auth/permissions.ts';
 import { runBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
@@ -40,6 +42,8 @@ describe('patient portal in a browser', () => {
     // with a new portal link, and Sent Messages shows it.
     h.t.clock.advanceDays(32);
     expect(await runBalanceAlerts(h.t.db, h.t.clock.now(), h.baseUrl)).toBeGreaterThan(0);
+    // Captured (no provider): the sent row keeps the live link (issue 12), so the newcomer can follow it.
+    await drainOutbox(h.t.db, h.t.clock.now(), capturedTransports);
     const staff = await h.newPage();
     await h.signIn(staff, 'root@stratapt.example');
     await staff.goto('/vendor/messages?recipient=james.carter%40example.com&kind=balance_alert');
@@ -97,15 +101,24 @@ describe('patient portal in a browser', () => {
     expect(res?.status()).toBe(200);
     expect(await desk.getByText('Patient portal (online payment)').count()).toBeGreaterThan(0);
 
-    // No further alert: the balance is paid.
-    h.t.clock.advanceDays(32);
+    // No further alert: the balance is paid. Fifteen days on, the two-week interval since the last
+    // alert has passed and the $100 responsibility is still inside its 60 days, so the paid balance
+    // is the only thing that keeps James from another alert.
+    h.t.clock.advanceDays(15);
     try {
-      const before = await h.t.db.selectFrom('outbox_messages').select('id').where('patient_id', '=', james.id).where('kind', '=', 'balance_alert').execute();
+      const practice = await h.t.db.selectFrom('practices').select('balance_alert_frequency').where('id', '=', james.practice_id).executeTakeFirstOrThrow();
+      expect(practice.balance_alert_frequency).toBe('biweekly');
+      const responsibilities = await h.t.db.selectFrom('ledger_entries').select('posted_at').where('patient_id', '=', james.id).where('kind', '=', 'responsibility').execute();
+      const newest = Math.max(...responsibilities.map((r) => r.posted_at.getTime()));
+      expect(h.t.clock.now().getTime() - newest).toBeLessThan(60 * 86_400_000);
+      const before = await h.t.db.selectFrom('outbox_messages').select('created_at').where('patient_id', '=', james.id).where('kind', '=', 'balance_alert').execute();
+      expect(before.length).toBeGreaterThan(0);
+      expect(h.t.clock.now().getTime() - Math.max(...before.map((r) => r.created_at.getTime()))).toBeGreaterThan(14 * 86_400_000);
       await runBalanceAlerts(h.t.db, h.t.clock.now(), h.baseUrl);
       const after = await h.t.db.selectFrom('outbox_messages').select('id').where('patient_id', '=', james.id).where('kind', '=', 'balance_alert').execute();
       expect(after.length).toBe(before.length);
     } finally {
-      h.t.clock.advanceDays(-32);
+      h.t.clock.advanceDays(-15);
     }
   }, 120_000);
 
@@ -150,5 +163,27 @@ describe('patient portal in a browser', () => {
     await expect.poll(() => page.getByRole('heading', { name: 'This link has expired' }).count()).toBe(1);
     expect(await page.getByRole('link', { name: '(555) 010-2000' }).count()).toBe(1);
     await expectAccessible(page);
+  });
+
+  it('a link guessed at too often says to call the office, and staff see why on the Engagement tab, accessibly', async () => {
+    const maria = await patient('R-1002');
+    const link = await issuePortalLink(h.t.db, h.t.clock.now(), h.baseUrl, { practiceId: maria.practice_id, patientId: maria.id });
+    const page = await h.newPage({ width: 390, height: 844 });
+    await page.goto(link.url);
+    // Nine wrong dates are on record already (the HTTP tests count them one by one); the tenth ends the link.
+    await h.t.db.updateTable('portal_links').set({ failed_total: 9 }).where('id', '=', link.id).execute();
+    await page.getByLabel('Month').fill('1');
+    await page.getByLabel('Day').fill('1');
+    await page.getByLabel('Year').fill('1901');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'This link no longer works' }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: '(555) 010-2000' }).count()).toBe(1);
+    await expectAccessible(page);
+
+    const staff = await h.newPage();
+    await h.signIn(staff, 'frontdesk@riverside.example');
+    await staff.goto(`/patients/${maria.id}/engagement`);
+    await expect.poll(() => staff.getByText('link locked after repeated wrong dates').count()).toBe(1);
+    await expectAccessible(staff);
   });
 });

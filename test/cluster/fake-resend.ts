@@ -33,18 +33,21 @@ export async function startFakeResend(): Promise<FakeResend> {
     },
   };
   const server: Server = createServer(async (req, res) => {
+    // The mode when the request arrived: a request sent while the provider hangs must not be
+    // accepted because its body finished arriving after the test switched the provider back on.
+    const mode = fake.mode;
     const body = await readBody(req);
     requests++;
     if (req.method !== 'POST' || !req.url?.endsWith('/emails')) {
       res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"name":"not_found","message":"no such route"}');
       return;
     }
-    if (fake.mode === 'hang') {
+    if (mode === 'hang') {
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
       return;
     }
-    if (fake.mode === 'error500') {
+    if (mode === 'error500') {
       res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"name":"internal_server_error","message":"try later","statusCode":500}');
       return;
     }
@@ -58,7 +61,7 @@ export async function startFakeResend(): Promise<FakeResend> {
       if (key) ids.set(key, id);
       fake.accepted.push({ key, to: parsed.to?.[0] ?? '' });
     }
-    if (fake.mode === 'acceptThenHang') {
+    if (mode === 'acceptThenHang') {
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
       return;

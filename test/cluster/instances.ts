@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../support/free-port.ts';
 import path from 'node:path';
 
 // Real app processes for cluster and fault tests: `node --import tsx src/server.ts`, each on its own
@@ -18,16 +18,7 @@ export type Instance = {
   kill9(): Promise<void>;
 };
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export async function startInstance(env: Record<string, string>, script = 'src/server.ts'): Promise<Instance> {
   const port = Number(env.PORT) || (await freePort());

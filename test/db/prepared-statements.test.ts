@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createTestContext, type TestContext } from '../support/context.ts';
-import { databaseUrlFromEnv } from '../../src/config.ts';
+import { onPostgres, POSTGRES_ONLY } from '../support/postgres-only.ts';
 import { openPostgres, preparedStatementName, type OpenedDatabase } from '../../src/db/database.ts';
 
 // On PostgreSQL, parameterised queries run as named prepared statements (planned once per
 // connection), except table-shaped results (`select t.*`), which must survive a column added by a
 // migration while the process runs.
-
-const onPostgres = !!databaseUrlFromEnv();
 
 describe('which queries are prepared', () => {
   it('names parameterised queries by their text; leaves scripts, long parameter lists and table-shaped results unnamed', () => {
@@ -25,7 +23,7 @@ describe('which queries are prepared', () => {
   });
 });
 
-if (onPostgres) describe('prepared statements on PostgreSQL', () => {
+describe.skipIf(!onPostgres)(`prepared statements on PostgreSQL ${POSTGRES_ONLY}`, () => {
   let t: TestContext;
   let one: OpenedDatabase;
   beforeAll(async () => {

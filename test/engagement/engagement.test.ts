@@ -17,7 +17,7 @@ const sub = (patientId: number, kind: string, channel: string) =>
   t.db.selectFrom('subscriptions').select('subscribed').where('patient_id', '=', patientId).where('kind', '=', kind as 'emergency').where('channel', '=', channel as 'sms').executeTakeFirst();
 
 describe('Patient Engagement screen', () => {
-  it("shows James Carter's toggles, channel state, consent history with the wording, and his messages with clickable links", async () => {
+  it("shows James Carter's toggles, channel state, consent history with the wording, and his messages with the portal link hidden", async () => {
     const fd = await t.as('frontdesk@riverside.example');
     const res = await fd.get(`/patients/${ids['R-1004']}/engagement`);
     expect(res.status).toBe(200);
@@ -26,7 +26,14 @@ describe('Patient Engagement screen', () => {
     expect(res.text).toContain('Email is not encrypted');
     expect(res.text).toContain('Adam Alvarez');
     expect(res.text).toContain('The patient agrees to receive balance alerts from Riverside Physical Therapy by text message at +15550100104');
-    expect(res.text).toMatch(/<a href="http:\/\/localhost:3000\/portal\/[^"]+" rel="noopener noreferrer">/);
+    // Staff never get a live portal link (issue 12): the message shows where the link was.
+    expect(res.text).toContain('View and pay securely: <span class="hidden-link">portal link (hidden)</span>');
+    expect(res.text).not.toMatch(/\/portal\/[\w-]{20,}/);
+  });
+
+  it("the demo's Harold Finch has a portal link disabled after repeated wrong dates, and his tab says so", async () => {
+    const res = await (await t.as('frontdesk@riverside.example')).get(`/patients/${ids['R-1003']}/engagement`);
+    expect(res.text).toContain('link locked after repeated wrong dates');
   });
 
   it('any staff member turns a subscription off and on; each change is a consent row with who, address and wording', async () => {
@@ -96,6 +103,69 @@ describe('Patient Engagement screen', () => {
     const page = await fd.get(`/patients/${ids['R-1004']}/engagement`);
     expect(page.text).toContain('Opted out by texting STOP');
     expect(page.text).toContain('Patient (texted STOP)');
+  });
+});
+
+describe('with no recorded choice (a new or imported patient)', () => {
+  /** A patient added the way the import adds them: a row in patients, no subscription rows. */
+  async function newPatient(account: string) {
+    const riverside = (await t.db.selectFrom('practices').select('id').where('name', '=', 'Riverside Physical Therapy').executeTakeFirstOrThrow()).id;
+    return (await t.db
+      .insertInto('patients')
+      .values({ practice_id: riverside, account_number: account, first_name: 'Nora', last_name: 'New', date_of_birth: '1985-05-05', mobile_phone: '+15550107777', email: 'nora.new@example.org' })
+      .returning('id')
+      .executeTakeFirstOrThrow()).id;
+  }
+  const checked = (page: string, kind: string, channel: string) => page.match(new RegExp(`id="toggle-${kind}-${channel}" role="switch" aria-checked="(true|false)"`))?.[1];
+
+  it('balance alerts are off on both channels (they need a recorded opt-in); reminders and emergency notices are on', async () => {
+    const id = await newPatient('NEW-1');
+    expect(await t.db.selectFrom('subscriptions').select('kind').where('patient_id', '=', id).execute()).toEqual([]);
+    const fd = await t.as('frontdesk@riverside.example');
+    const page = (await fd.get(`/patients/${id}/engagement`)).text;
+    const shown = Object.fromEntries(['balance_alert', 'appointment_reminder', 'emergency'].flatMap((k) => ['sms', 'email'].map((c) => [`${k}/${c}`, checked(page, k, c)])));
+    expect(shown).toEqual({
+      'balance_alert/sms': 'false', 'balance_alert/email': 'false',
+      'appointment_reminder/sms': 'true', 'appointment_reminder/email': 'true',
+      'emergency/sms': 'true', 'emergency/email': 'true',
+    });
+  });
+
+  it('turning balance alerts on records the opt-in; turning an unrecorded reminder off records the opt-out', async () => {
+    const id = await newPatient('NEW-2');
+    const fd = await t.as('frontdesk@riverside.example');
+    expect((await fd.post(`/patients/${id}/engagement/subscriptions/balance_alert/sms`, {})).status).toBe(303);
+    expect((await fd.post(`/patients/${id}/engagement/subscriptions/appointment_reminder/email`, { _method: 'DELETE' })).status).toBe(303);
+    expect(await t.db.selectFrom('consent_events').select(['kind', 'channel', 'subscribed']).where('patient_id', '=', id).orderBy('id').execute()).toEqual([
+      { kind: 'balance_alert', channel: 'sms', subscribed: true },
+      { kind: 'appointment_reminder', channel: 'email', subscribed: false },
+    ]);
+    expect((await t.db.selectFrom('consent_events').select('wording').where('patient_id', '=', id).where('subscribed', '=', false).executeTakeFirstOrThrow()).wording).toBe(
+      'Stop sending appointment reminders by email to nora.new@example.org.',
+    );
+    // A channel that does not exist is not found, and records nothing.
+    expect((await fd.post(`/patients/${id}/engagement/subscriptions/balance_alert/fax`, {})).status).toBe(404);
+    expect(await t.db.selectFrom('consent_events').select('id').where('patient_id', '=', id).execute()).toHaveLength(2);
+    const page = (await fd.get(`/patients/${id}/engagement`)).text;
+    expect(checked(page, 'balance_alert', 'sms')).toBe('true');
+    expect(checked(page, 'balance_alert', 'email')).toBe('false');
+    expect(checked(page, 'appointment_reminder', 'email')).toBe('false');
+  });
+
+  it('a balance alert queued for a patient who never enrolled is cancelled at send time; an emergency notice goes', async () => {
+    t.clock.set('2026-11-24T16:00:00Z'); // 10:00 in Chicago
+    const id = await newPatient('NEW-3');
+    const riverside = (await t.db.selectFrom('patients').select('practice_id').where('id', '=', id).executeTakeFirstOrThrow()).practice_id;
+    const kase = await t.db.insertInto('cases').values({ practice_id: riverside, patient_id: id, title: 'Knee', opened_on: '2026-11-01' }).returning('id').executeTakeFirstOrThrow();
+    await t.db.insertInto('ledger_entries').values({ practice_id: riverside, patient_id: id, case_id: kase.id, kind: 'responsibility', amount_cents: 5_000, posted_at: t.clock.now(), source: 'test' }).execute();
+    await enqueueMessage(t.db, t.clock.now(), { practiceId: riverside, patientId: id, kind: 'balance_alert', channel: 'email', recipient: 'nora.new@example.org', subject: 'A message', body: 'Balance due', dedupeKey: 'default:1' });
+    await enqueueMessage(t.db, t.clock.now(), { practiceId: riverside, patientId: id, kind: 'emergency', channel: 'email', recipient: 'nora.new@example.org', subject: 'Closure', body: 'Closed today', dedupeKey: 'default:2' });
+    await dispatchDue(t.db, t.clock.now(), capturedTransports);
+    const rows = await t.db.selectFrom('outbox_messages').select(['dedupe_key', 'status', 'cancel_reason']).where('dedupe_key', 'like', 'default:%').orderBy('dedupe_key').execute();
+    expect(rows).toEqual([
+      { dedupe_key: 'default:1', status: 'cancelled', cancel_reason: 'Patient is no longer subscribed' },
+      { dedupe_key: 'default:2', status: 'delivered', cancel_reason: null },
+    ]);
   });
 });
 

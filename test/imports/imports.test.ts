@@ -58,6 +58,13 @@ describe('CSV import', () => {
     expect((await t.db.selectFrom('patients').select('date_of_birth').where('account_number', '=', 'IMP-2').executeTakeFirstOrThrow()).date_of_birth).toBe('1979-07-21');
     const page = await admin.get(first.location);
     expect(page.text).toContain('3 rows added');
+    // Imported patients enrolled in nothing: balance alerts show off (they need a recorded opt-in), reminders on.
+    expect(await t.db.selectFrom('subscriptions').select('kind').where('patient_id', '=', rosa.id).execute()).toEqual([]);
+    const engagement = (await admin.get(`/patients/${rosa.id}/engagement`)).text;
+    for (const channel of ['sms', 'email']) {
+      expect(engagement).toMatch(new RegExp(`id="toggle-balance_alert-${channel}" role="switch" aria-checked="false"`));
+      expect(engagement).toMatch(new RegExp(`id="toggle-appointment_reminder-${channel}" role="switch" aria-checked="true"`));
+    }
 
     const again = await upload('patients', PATIENTS);
     expect(again.id).toBe(first.id);

@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
 
 let t: TestContext;
 const riverside = async () => t.db.selectFrom('practices').selectAll().where('name', '=', 'Riverside Physical Therapy').executeTakeFirstOrThrow();
 
-beforeAll(async () => {
+// Each test starts from the demo world (Riverside: every two weeks, 24 hours): none relies on another's changes.
+beforeEach(async () => {
   t = await createTestContext();
 });
-afterAll(async () => {
+afterEach(async () => {
   await t.close();
 });
 
@@ -49,13 +50,15 @@ describe('Settings → Patient Engagement', () => {
     expect(res.status).toBe(422);
     expect(res.text).toContain('Choose how often balance alerts go out.');
     expect(res.text).toContain('Choose 24, 48 or 72 hours.');
-    expect((await riverside()).balance_alert_frequency).toBe('monthly');
+    expect(await riverside()).toMatchObject({ balance_alert_frequency: 'biweekly', reminder_lead_hours: 24 });
   });
 
   it('only touches the actor’s own practice', async () => {
+    await t.db.updateTable('practices').set({ balance_alert_frequency: 'monthly' }).where('name', '=', 'Riverside Physical Therapy').execute();
     const summitBefore = await t.db.selectFrom('practices').selectAll().where('name', '=', 'Summit Sports Rehab').executeTakeFirstOrThrow();
     await (await t.as('admin@summit.example')).post('/settings/patient-engagement', { balance_alert_frequency: 'off', reminder_lead_hours: '72' });
     const summit = await t.db.selectFrom('practices').selectAll().where('id', '=', summitBefore.id).executeTakeFirstOrThrow();
+    expect(summitBefore.balance_alert_frequency).not.toBe('off');
     expect(summit.balance_alert_frequency).toBe('off');
     expect((await riverside()).balance_alert_frequency).toBe('monthly');
   });

@@ -238,7 +238,10 @@ describe('paying through Accept Hosted', () => {
     expect(res.status).toBe(200);
     expect(res.text).toContain('being recorded');
     expect((await t.db.selectFrom('payment_requests').select('status').where('ref_id', '=', ref).executeTakeFirstOrThrow()).status).toBe('pending');
-    const cancelled = await client.get(`/portal/cancel?ref=${ref}`);
+    // Authorize.net's cancel link is a GET: it shows a button, and the button's POST cancels.
+    const confirm = await client.get(`/portal/cancel?ref=${ref}`);
+    expect((await t.db.selectFrom('payment_requests').select('status').where('ref_id', '=', ref).executeTakeFirstOrThrow()).status).toBe('pending');
+    const cancelled = await client.post('/portal/cancel', { ref, _csrf: PortalClient.csrfOf(confirm.text) });
     expect(cancelled.location).toBe('/portal/account?cancelled=1');
     expect((await t.db.selectFrom('payment_requests').select('status').where('ref_id', '=', ref).executeTakeFirstOrThrow()).status).toBe('cancelled');
   });

@@ -20,7 +20,7 @@ export class PortalClient {
 
   /** The CSRF token of the last page's forms. */
   static csrfOf(html: string): string {
-    return /name="_csrf" value="([0-9a-f]+)"/.exec(html)?.[1] ?? '';
+    return /name="_csrf" value="([A-Za-z0-9_-]+)"/.exec(html)?.[1] ?? '';
   }
 
   async send(path: string, init: { method: string; body?: BodyInit; headers?: Record<string, string> }): Promise<PortalResponse> {

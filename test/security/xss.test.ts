@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page, Response } from 'playwright-core';
 import { startBrowserHarness, type BrowserHarness } from '../support/browser.ts';
 
 // XSS payloads stored in the text fields people type (ticket subject and message, staff name,
@@ -31,6 +32,16 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/**
+ * Counting injected nodes proves nothing on a page that did not render: each page must answer 200
+ * and show the payload as literal text (a 404, a redirect to sign-in or an empty page fails here).
+ */
+async function expectRenderedAsText(res: Response | null, page: Page, path: string) {
+  expect(res?.status(), path).toBe(200);
+  expect(new URL(page.url()).pathname + new URL(page.url()).search, path).toBe(path);
+  expect(await page.locator('body').innerText(), path).toContain(`<script>alert('xss2')</script>`);
+}
+
 describe('stored XSS payloads render as text', () => {
   it('for practice staff', async () => {
     const page = await h.newPage();
@@ -41,8 +52,9 @@ describe('stored XSS payloads render as text', () => {
     });
     await h.signIn(page, 'admin@riverside.example');
     for (const path of ['/dashboard', '/tickets', `/tickets/${ticketId}`, '/tickets?q=Subject', '/settings/staff', '/patients?q=gonz', `/patients/${patientId}`, `/feedback`, `/feedback/${ideaId}`, '/tickets/new']) {
-      await page.goto(path);
+      const res = await page.goto(path);
       await page.waitForLoadState('load');
+      await expectRenderedAsText(res, page, path);
       expect(await page.locator('script:not([src])').count(), path).toBe(0);
       expect(await page.locator('img[src="x"], svg[onload]').count(), path).toBe(0);
     }
@@ -60,8 +72,9 @@ describe('stored XSS payloads render as text', () => {
     });
     await h.signIn(page, 'root@stratapt.example');
     for (const path of ['/vendor', '/vendor/queues/billing', `/vendor/tickets/${ticketId}`, `/vendor/tickets/${ticketId}/patient`, '/vendor/practices', '/vendor/audit', `/feedback/${ideaId}`]) {
-      await page.goto(path);
+      const res = await page.goto(path);
       await page.waitForLoadState('load');
+      await expectRenderedAsText(res, page, path);
       expect(await page.locator('img[src="x"], svg[onload]').count(), path).toBe(0);
     }
     expect(dialogs).toEqual([]);

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { loadActor } from '../../src/auth/permissions.ts';
-import { findOverdueBlock } from '../../src/tickets/overdue.ts';
+import { findOverdueBlock, isOverdue } from '../../src/tickets/overdue.ts';
 
 let t: TestContext;
 let summit: number;
@@ -9,7 +9,8 @@ let eob: number;
 let secret: number;
 const SECRET_SUBJECT = 'Payroll dispute with the landlord';
 
-beforeAll(async () => {
+// Each test gets its own database and clock, set up here: none depends on what another left behind.
+beforeEach(async () => {
   t = await createTestContext();
   summit = (await t.db.selectFrom('practices').select('id').where('name', 'like', 'Summit%').executeTakeFirstOrThrow()).id;
   eob = (await t.db.selectFrom('tickets').select('id').where('subject', 'like', 'EOB submission%').executeTakeFirstOrThrow()).id;
@@ -26,7 +27,12 @@ beforeAll(async () => {
     .returning('id')
     .executeTakeFirstOrThrow()).id;
 });
-afterAll(() => t.close());
+afterEach(() => t.close());
+
+/** Both deadlines (the EOB thread's, two hours ahead, and the secret one's, three hours ahead) have passed. */
+function passBothDeadlines() {
+  t.clock.set(new Date(t.clock.now().getTime() + 3 * 3_600_000 + 60_000));
+}
 
 async function actor(email: string) {
   return loadActor(t.db, await t.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow());
@@ -36,6 +42,14 @@ async function ticketCount() {
 }
 
 describe('Overdue', () => {
+  it('starts at the deadline itself: not a millisecond before, and never without a deadline', () => {
+    const due = new Date('2026-11-23T17:00:00Z');
+    expect(isOverdue(due, new Date(due.getTime() - 1))).toBe(false);
+    expect(isOverdue(due, due)).toBe(true);
+    expect(isOverdue(due, new Date(due.getTime() + 1))).toBe(true);
+    expect(isOverdue(null, due)).toBe(false);
+  });
+
   it('is not overdue one second before the deadline and is one second after, with no job in between', async () => {
     const due = (await t.db.selectFrom('tickets').select('response_due_at').where('id', '=', eob).executeTakeFirstOrThrow()).response_due_at!;
     t.clock.set(new Date(due.getTime() - 1000));
@@ -57,7 +71,7 @@ describe('Overdue', () => {
   });
 
   it('blocks every user of the practice, never shows an invisible subject, and names who can answer', async () => {
-    t.clock.set(new Date(t.clock.now().getTime() + 3 * 3_600_000)); // both deadlines have passed
+    passBothDeadlines();
     const pt = await t.as('pt@summit.example');
     for (const path of ['/tickets', '/tickets/new', '/dashboard']) {
       const res = await pt.get(path);
@@ -83,6 +97,7 @@ describe('Overdue', () => {
   });
 
   it('refuses to create while blocked, keeping what was typed, for every user', async () => {
+    passBothDeadlines();
     const before = await ticketCount();
     for (const email of ['pt@summit.example', 'admin@summit.example']) {
       const client = await t.as(email);
@@ -96,6 +111,7 @@ describe('Overdue', () => {
   });
 
   it('lifts thread by thread as someone who can see each one replies', async () => {
+    passBothDeadlines();
     const pt = await t.as('pt@summit.example');
     const reply = await pt.post(`/tickets/${eob}/messages`, { message: 'Uploading the EOB now.' });
     expect(reply.status).toBe(303);

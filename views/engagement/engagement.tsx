@@ -10,7 +10,13 @@ import { MessageList } from '../messaging/sent-messages.tsx';
 import { formatWhen } from '../messaging/format.ts';
 
 /** Patient Info → Patient Engagement: subscriptions per kind and channel, channel state, consent history, messages. */
-export function EngagementPage(props: { ctx: ViewContext; e: Engagement; messages: MessageRow[]; error?: string }) {
+export function EngagementPage(props: {
+  ctx: ViewContext;
+  e: Engagement;
+  messages: MessageRow[];
+  disabledLinks?: { id: number; created_at: Date; disabled_at: Date }[];
+  error?: string;
+}) {
   const { e } = props;
   const name = `${e.patient.first_name} ${e.patient.last_name}`;
   return (
@@ -20,8 +26,21 @@ export function EngagementPage(props: { ctx: ViewContext; e: Engagement; message
       </h1>
       <PatientMenu patientId={e.patient.id} active="engagement" />
       <EngagementPanel ctx={props.ctx} e={e} error={props.error} />
+      {props.disabledLinks?.length ? (
+        <>
+          <h2>Portal links</h2>
+          <ul class="disabled-portal-links">
+            {props.disabledLinks.map((l) => (
+              <li class="notice">
+                Portal link sent {formatWhen(l.created_at, e.practice.time_zone)}: <strong>link locked after repeated wrong dates</strong> (
+                {formatWhen(l.disabled_at, e.practice.time_zone)}). The next balance alert or statement brings a new link.
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
       <h2>Messages</h2>
-      {props.messages.length === 0 ? <p>No messages have been sent to this patient.</p> : <MessageList rows={props.messages} timeZone={e.practice.time_zone} />}
+      {props.messages.length === 0 ? <p>No messages have been sent to this patient.</p> : <MessageList rows={props.messages} timeZone={e.practice.time_zone} hidePortalLinks />}
     </AppLayout>
   );
 }

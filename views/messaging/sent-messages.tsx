@@ -21,7 +21,11 @@ export function SentMessagesPage(props: {
   return (
     <AppLayout ctx={props.ctx} title="Sent Messages" wide>
       <h1>Sent Messages</h1>
-      <p class="muted">Every email and text the app has queued. With no provider configured, messages are captured here instead of leaving: links in them work, so a balance alert can be followed to the portal.</p>
+      <p class="muted">
+        Every email and text the app has queued. A portal link shows as “portal link (hidden)”: its secret is put into the message only as it
+        leaves through a provider. With no provider configured (demo and development), messages are captured here instead of leaving and keep
+        their live portal links, so a balance alert can be followed to the portal.
+      </p>
       <form method="get" action="/vendor/messages" class="filters" role="search" aria-label="Filter messages">
         <div class="field">
           <label for="f-status">Status</label>
@@ -91,7 +95,7 @@ export function SentMessagesPage(props: {
 }
 
 /** Messages as cards: status, channel, recipient, when, and the body with clickable links. */
-export function MessageList(props: { rows: MessageRow[]; showPractice?: boolean; timeZone?: string }) {
+export function MessageList(props: { rows: MessageRow[]; showPractice?: boolean; timeZone?: string; hidePortalLinks?: boolean }) {
   return (
     <ul class="messages outbox-messages">
       {props.rows.map((m) => (
@@ -104,7 +108,7 @@ export function MessageList(props: { rows: MessageRow[]; showPractice?: boolean;
             {m.status === 'queued' && m.attempts === 0 && m.next_attempt_at > m.created_at ? ` · waits until ${formatWhen(m.next_attempt_at, props.timeZone)}` : ''}
           </p>
           {m.subject ? <p class="subject">{m.subject}</p> : null}
-          <MessageBody body={m.body} />
+          <MessageBody body={m.body} hidePortalLinks={props.hidePortalLinks} />
           {m.cancel_reason ? <p class="muted">Cancelled: {m.cancel_reason}</p> : null}
           {m.last_error && m.status !== 'delivered' ? <p class="muted">Last error: {m.last_error}</p> : null}
         </li>

@@ -44,6 +44,22 @@ export function LockedLinkPage(props: { practice: PracticeContact; until: Date }
   );
 }
 
+/** After MAX_LIFETIME_DOB_FAILURES wrong dates a link never opens again: only the office can help. */
+export function DeadLinkPage(props: { practice: PracticeContact }) {
+  const { practice } = props;
+  return (
+    <PortalLayout title="Link locked" practiceName={practice.name}>
+      <h1>This link no longer works</h1>
+      <p class="blocked" role="alert">
+        The date of birth did not match too many times, so this link has been locked for good.
+      </p>
+      <p>
+        Please call the office at <PhoneLink phone={practice.phone} />. Your next message from {practice.name} will have a new link.
+      </p>
+    </PortalLayout>
+  );
+}
+
 export function DateOfBirthPage(props: {
   practice: PracticeContact;
   token: string;
@@ -292,10 +308,32 @@ export function HostedFormPage(props: {
           {form.message} Please call the office at <PhoneLink phone={practice.phone} /> to pay by phone.
         </p>
       )}
+      <CancelPaymentForm csrf={props.csrf} refId={request.ref_id} label="Cancel and go back" />
+    </PortalLayout>
+  );
+}
+
+/** GET /portal/cancel (Authorize.net's cancel link): nothing changes until the patient presses the button. */
+export function CancelPaymentPage(props: { practice: PracticeContact; csrf: string; refId: string }) {
+  return (
+    <PortalLayout title="Cancel payment" practiceName={props.practice.name} signOut={{ csrf: props.csrf }}>
+      <h1>Cancel this payment?</h1>
+      <p>Nothing has been charged. Cancel the payment to go back to your balance.</p>
+      <CancelPaymentForm csrf={props.csrf} refId={props.refId} label="Cancel the payment" />
       <p>
-        <a href={`/portal/cancel?ref=${encodeURIComponent(request.ref_id)}`}>Cancel and go back</a>
+        <a href="/portal/account">Back to your balance</a>
       </p>
     </PortalLayout>
+  );
+}
+
+function CancelPaymentForm(props: { csrf: string; refId: string; label: string }) {
+  return (
+    <form method="post" action="/portal/cancel" class="stack">
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      <input type="hidden" name="ref" value={props.refId} />
+      <button type="submit">{props.label}</button>
+    </form>
   );
 }
 

@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// The tests StrykerJS runs against each mutant (stryker.config.json): only those that exercise the
+// rule modules it mutates, on the embedded database (PGlite), so a run stays affordable on 2 cores.
+// No browser tests, no Postgres-only tests.
+export default defineConfig({
+  test: {
+    include: [
+      'test/auth/permissions.test.ts',
+      'test/auth/cleanup.test.ts',
+      'test/tickets/visibility-matrix.test.ts',
+      'test/tickets/overdue.test.ts',
+      'test/vendor/permissions.test.ts',
+      'test/balance-alerts/schedule.test.ts',
+      'test/engagement/engagement.test.ts',
+      'test/patients/engagement-settings.test.ts',
+      'test/messaging/quiet-hours.test.ts',
+      'test/messaging/phone.test.ts',
+      'test/messaging/providers.test.ts',
+      'test/portal/portal.test.ts',
+      'test/payments/authorize-net.test.ts',
+    ],
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
