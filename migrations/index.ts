@@ -11,6 +11,7 @@ import * as m0800 from './20261123_0800_queue_indexes.ts';
 import * as m1201 from './20261202_0100_security_hardening.ts';
 import * as m1202_1600 from './20261202_1600_durable_imports.ts';
 import * as m1202_1700 from './20261202_1700_instance_heartbeats.ts';
+import * as m1202_1800 from './20261202_1800_refunds.ts';
 
 // Forward-only, in name order. Add each new migration file here.
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '20261202_0100_security_hardening': m1201,
   '20261202_1600_durable_imports': m1202_1600,
   '20261202_1700_instance_heartbeats': m1202_1700,
+  '20261202_1800_refunds': m1202_1800,
 };

@@ -43,6 +43,7 @@ export type Capability =
   | 'engagement.configure'
   | 'emergency.send'
   | 'payments.configure'
+  | 'payments.refund'
   | 'reports.run'
   | 'audit.view'
   | 'deliverability.view'
@@ -86,6 +87,7 @@ export function can(actor: Actor, capability: Capability): boolean {
     case 'staff.manage':
     case 'patients.import':
     case 'payments.configure':
+    case 'payments.refund':
     case 'audit.view':
     case 'deliverability.view':
       return role >= PRACTICE_ADMIN;

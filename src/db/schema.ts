@@ -135,7 +135,7 @@ export interface LedgerEntriesTable {
   practice_id: number;
   patient_id: number;
   case_id: number;
-  kind: 'responsibility' | 'payment' | 'adjustment';
+  kind: 'responsibility' | 'payment' | 'adjustment' | 'refund';
   amount_cents: number;
   posted_at: Timestamp;
   external_ref: string | null;
@@ -366,6 +366,7 @@ export interface DB {
   portal_sessions: PortalSessionsTable;
   payment_settings: PaymentSettingsTable;
   payment_requests: PaymentRequestsTable;
+  payment_refunds: PaymentRefundsTable;
   password_tokens: PasswordTokensTable;
   feedback_ideas: FeedbackIdeasTable;
   feedback_votes: FeedbackVotesTable;
@@ -504,7 +505,7 @@ export interface PaymentSettingsTable {
   last_test_message: string | null;
 }
 
-export type PaymentRequestStatus = 'pending' | 'paid' | 'cancelled' | 'review';
+export type PaymentRequestStatus = 'pending' | 'paid' | 'cancelled' | 'review' | 'refunded';
 
 export interface PaymentRequestsTable {
   id: Generated<number>;
@@ -517,11 +518,39 @@ export interface PaymentRequestsTable {
   status: Generated<PaymentRequestStatus>;
   trans_id: string | null;
   ledger_entry_id: number | null;
-  posted_via: 'webhook' | 'return' | null;
+  posted_via: 'webhook' | 'return' | 'staff' | null;
   review_reason: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
   paid_at: Date | null;
+  /** Last four of the card, from Authorize.net's transaction details (the patient's receipt). */
+  card_last4: string | null;
+  /** A payment held for review: who decided, when and why (migrations/20261202_1800_refunds.ts). */
+  resolved_by_user_id: number | null;
+  resolved_at: Date | null;
+  resolution_note: string | null;
+}
+
+export interface PaymentRefundsTable {
+  id: Generated<number>;
+  practice_id: number;
+  patient_id: number;
+  /** The portal payment refunded, or null for a held payment that never reached the ledger. */
+  payment_entry_id: number | null;
+  payment_request_id: number | null;
+  original_trans_id: string;
+  /** From the refund form: a second submission of the same form finds this row. */
+  request_key: string;
+  action: 'refund' | 'void';
+  amount_cents: number;
+  reason: string;
+  status: Generated<'pending' | 'done' | 'failed'>;
+  trans_id: string | null;
+  error: string | null;
+  ledger_entry_id: number | null;
+  created_by_user_id: number;
+  created_at: Timestamp;
+  completed_at: Date | null;
 }
 
 // ---- Vendor console and Product Feedback (migrations/20261123_0300_vendor.ts) ----

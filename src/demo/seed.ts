@@ -4,6 +4,7 @@ import type { TicketDepartment, Visibility } from '../db/schema.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { seedFeedbackDemo } from '../feedback/seed.ts';
 import { seedPatientsDemo } from '../patients/demo.ts';
+import { seedPaymentsDemo } from '../payments/demo.ts';
 import { seedEngagementDemo } from '../engagement/demo.ts';
 import { seedStatementsDemo } from '../statements/demo.ts';
 import { DEMO_STAFF, DEMO_VENDORS } from './people.ts';
@@ -34,6 +35,7 @@ export async function seedDemo(db: Database, now: Date): Promise<boolean> {
     await seedTicketDemo(trx, now, world);
     await seedFeedbackDemo(trx, now, world);
     await seedPatientsDemo(trx, now, world);
+    await seedPaymentsDemo(trx, now, world);
     await seedEngagementDemo(trx, now, world);
     await seedStatementsDemo(trx, now, world);
     return true;

@@ -5,19 +5,23 @@ import type { Database } from '../db/database.ts';
 import { practiceIdOf, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { parseAmountToCents } from './money.ts';
-import { signedAmount } from './signed-amount.ts';
+import { balanceDelta, signedAmount } from './signed-amount.ts';
 import { localDate } from '../intl.ts';
 import { fieldErrors } from '../web/field-errors.ts';
 
 // The ledger per case: patient-responsibility charges, payments and adjustments in integer cents.
 // Balance = responsibility − payments − adjustments. Every row says who posted it and when.
 
-export type LedgerKind = 'responsibility' | 'payment' | 'adjustment';
+export type LedgerKind = 'responsibility' | 'payment' | 'adjustment' | 'refund';
 export const LEDGER_KINDS: Record<LedgerKind, string> = {
   responsibility: 'Patient responsibility',
   payment: 'Payment',
   adjustment: 'Adjustment',
+  refund: 'Refund',
 };
+/** What staff record at the desk. A refund only comes from Authorize.net (payments/refunds.ts). */
+export const DESK_KINDS: LedgerKind[] = ['responsibility', 'payment', 'adjustment'];
+
 
 export type LedgerRow = {
   id: number;
@@ -29,6 +33,8 @@ export type LedgerRow = {
   external_ref: string | null;
   created_at: Date;
   created_by_name: string | null;
+  /** What this row adds to the balance (negative for payments and adjustments). */
+  delta_cents: number;
   /** The case's balance after this row. */
   running_cents: number;
 };
@@ -42,10 +48,18 @@ export type CaseLedger = {
   responsibility_cents: number;
   payments_cents: number;
   adjustments_cents: number;
+  refunds_cents: number;
   balance_cents: number;
 };
 
-export type PatientLedger = { cases: CaseLedger[]; balance_cents: number; responsibility_cents: number; payments_cents: number; adjustments_cents: number };
+export type PatientLedger = {
+  cases: CaseLedger[];
+  balance_cents: number;
+  responsibility_cents: number;
+  payments_cents: number;
+  adjustments_cents: number;
+  refunds_cents: number;
+};
 
 
 /** All cases of one patient with their ledgers, oldest entry first, with running balances. */
@@ -80,28 +94,31 @@ export async function patientLedger(db: Database, practiceId: number, patientId:
       .orderBy('ledger_entries.id')
       .execute(),
   ]);
-  const totals = { balance_cents: 0, responsibility_cents: 0, payments_cents: 0, adjustments_cents: 0 };
+  const totals = { balance_cents: 0, responsibility_cents: 0, payments_cents: 0, adjustments_cents: 0, refunds_cents: 0 };
   const out: CaseLedger[] = cases.map((c) => {
     let running = 0;
-    const sums = { responsibility: 0, payment: 0, adjustment: 0 };
+    const sums = { responsibility: 0, payment: 0, adjustment: 0, refund: 0 };
     const rows: LedgerRow[] = [];
     for (const e of entries) {
       if (e.case_id !== c.id) continue;
-      running += e.kind === 'responsibility' ? e.amount_cents : -e.amount_cents;
+      const delta = balanceDelta(e.kind, e.amount_cents);
+      running += delta;
       sums[e.kind] += e.amount_cents;
       const { case_id: _case, ...rest } = e;
-      rows.push({ ...rest, running_cents: running });
+      rows.push({ ...rest, delta_cents: delta, running_cents: running });
     }
     totals.balance_cents += running;
     totals.responsibility_cents += sums.responsibility;
     totals.payments_cents += sums.payment;
     totals.adjustments_cents += sums.adjustment;
+    totals.refunds_cents += sums.refund;
     return {
       ...c,
       entries: rows,
       responsibility_cents: sums.responsibility,
       payments_cents: sums.payment,
       adjustments_cents: sums.adjustment,
+      refunds_cents: sums.refund,
       balance_cents: running,
     };
   });

@@ -3,13 +3,14 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { Patient } from '../db/schema.ts';
-import { practiceIdOf, type Actor, findPatient } from '../auth/permissions.ts';
+import { can, practiceIdOf, type Actor, findPatient } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
 import { patientLedger, type PatientLedger } from '../ledger/ledger.ts';
 import { escapeLike } from '../db/like.ts';
 import { parseDateOfBirth } from './date-of-birth.ts';
 import { fieldErrors } from '../web/field-errors.ts';
+import { paymentActions, type PaymentActions } from '../payments/refunds.ts';
 
 // Patient accounts: the Patients page's search and the account page. Every query is scoped to the
 // actor's practice, so another practice's patient id answers 404.
@@ -79,6 +80,8 @@ export type PatientAccount = {
   ledger: PatientLedger;
   appointments: AppointmentRow[];
   cases: { id: number; title: string; closed_on: string | null }[];
+  /** Refund links and payments held for review, for those who may act on them. */
+  payments: PaymentActions;
 };
 
 /** The account page's data; the view is audit-logged as a PHI access. */
@@ -95,8 +98,9 @@ export async function viewPatientAccount(db: Database, actor: Actor, id: number,
       .limit(50)
       .execute(),
   ]);
+  const payments = can(actor, 'payments.refund') ? await paymentActions(db, actor, patient.id) : { refundable: [], held: [] };
   await recordAudit(db, { at: now, actor, action: 'patient.viewed', recordType: 'patient', recordId: patient.id, ip });
-  return { patient, ledger, appointments, cases: ledger.cases.map((c) => ({ id: c.id, title: c.title, closed_on: c.closed_on })) };
+  return { patient, ledger, appointments, cases: ledger.cases.map((c) => ({ id: c.id, title: c.title, closed_on: c.closed_on })), payments };
 }
 
 const optional = (max: number, message = `Use at most ${max} characters.`) => z.string().trim().max(max, message).optional().default('');

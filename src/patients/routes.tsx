@@ -7,6 +7,9 @@ import { listPatients, updatePatientInfo, viewPatientAccount } from './patients.
 import { findPatient } from '../auth/permissions.ts';
 import { postLedgerEntry } from '../ledger/ledger.ts';
 import { localDate } from '../intl.ts';
+import { findRefundablePayment, newRefundKey, refundPayment } from '../payments/refunds.ts';
+import { practiceClient } from '../payments/settings.ts';
+import { RefundPage } from '../../views/payments/refunds.tsx';
 import { PatientListPage, PatientResults } from '../../views/patients/list.tsx';
 import { PatientAccountPage, PatientInfoFormPage, patientInfoValues } from '../../views/patients/account.tsx';
 import type { FieldErrors } from '../../views/components/form.tsx';
@@ -29,7 +32,16 @@ export function patientRoutes(deps: AppDeps) {
   });
 
   app.get('/:id', async (c) => {
-    const notice = c.req.query('recorded') ? 'Recorded.' : c.req.query('saved') ? 'Patient Info saved.' : undefined;
+    const refunded = c.req.query('refunded');
+    const notice = c.req.query('recorded')
+      ? 'Recorded.'
+      : c.req.query('saved')
+        ? 'Patient Info saved.'
+        : refunded
+          ? refunded === 'void'
+            ? 'The payment was voided in Authorize.net and the ledger shows it.'
+            : 'The refund went through in Authorize.net and the ledger shows it.'
+          : undefined;
     return renderAccount(c, idParam(c.req.param('id')), { values: {}, errors: {} }, 200, notice);
   });
 
@@ -41,6 +53,17 @@ export function patientRoutes(deps: AppDeps) {
     const result = await postLedgerEntry(db, actor, id, form, clock.now());
     if (!result.ok) return renderAccount(c, id, { values: form, errors: result.errors }, 422);
     return redirectAfterPost(c, `/patients/${id}?recorded=1#ledger`);
+  });
+
+  // Refunds of portal payments (Practice Administrators and above; payments/refunds.ts).
+  app.get('/:id/payments/:entryId/refunds/new', async (c) => renderRefund(c, { values: {}, errors: {} }, 200));
+
+  app.post('/:id/payments/:entryId/refunds', async (c) => {
+    const target = { patientId: idParam(c.req.param('id')), entryId: idParam(c.req.param('entryId')) };
+    const form = await formFields(c);
+    const result = await refundPayment(db, (practiceId) => practiceClient(db, config, practiceId), currentActor(c), target, form, clock.now(), deps.logger);
+    if (!result.ok) return renderRefund(c, { values: form, errors: result.errors }, 422);
+    return redirectAfterPost(c, `/patients/${target.patientId}?refunded=${result.action}#ledger`);
   });
 
   app.get('/:id/edit', async (c) => {
@@ -59,6 +82,17 @@ export function patientRoutes(deps: AppDeps) {
     }
     return redirectAfterPost(c, `/patients/${id}?saved=1`);
   });
+
+  async function renderRefund(c: Context<AppEnv>, form: { values: Record<string, string | undefined>; errors: FieldErrors }, status: 200 | 422) {
+    const actor = currentActor(c);
+    const patient = await findPatient(db, actor, idParam(c.req.param('id')));
+    const payment = await findRefundablePayment(db, actor, patient.id, idParam(c.req.param('entryId')));
+    return renderPage(
+      c,
+      <RefundPage ctx={await viewContext(c, deps)} payment={payment} patientName={`${patient.last_name}, ${patient.first_name}`} form={form} formKey={newRefundKey()} />,
+      status,
+    );
+  }
 
   async function renderAccount(c: Context<AppEnv>, id: number, posting: { values: Record<string, string | undefined>; errors: FieldErrors }, status: 200 | 422, notice?: string) {
     const now = clock.now();

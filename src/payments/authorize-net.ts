@@ -33,6 +33,8 @@ export const transactionDetailsSchema = z.object({
   settleAmount: money.optional(),
   submitTimeUTC: z.string().optional(),
   order: z.object({ invoiceNumber: z.string().optional() }).optional(),
+  /** Masked: cardNumber "XXXX1111", expirationDate "XXXX". A refund names the card by its last four. */
+  payment: z.object({ creditCard: z.object({ cardNumber: z.string(), expirationDate: z.string().optional() }).optional() }).optional(),
 });
 export type TransactionDetails = z.infer<typeof transactionDetailsSchema>;
 
@@ -46,6 +48,23 @@ const unsettledListResponse = z.object({
 });
 
 const plainResponse = z.object({ messages: messagesSchema });
+
+const transactionResponse = z.object({
+  transactionResponse: z
+    .object({
+      responseCode: z.coerce.string().optional(),
+      transId: z.string().optional(),
+      refTransID: z.string().optional(),
+      errors: z.array(z.object({ errorCode: z.coerce.string(), errorText: z.string() })).optional(),
+    })
+    .optional(),
+  messages: messagesSchema,
+});
+
+/** A captured transaction that has not settled yet: it can be voided (in full), not refunded. */
+export const UNSETTLED_STATUS = 'capturedPendingSettlement';
+/** A settled transaction: it can be refunded, in part or in full, not voided. */
+export const SETTLED_STATUS = 'settledSuccessfully';
 
 /** Statuses of a transaction whose money was captured. */
 export const CAPTURED_STATUSES = ['capturedPendingSettlement', 'settledSuccessfully'];
@@ -108,21 +127,52 @@ export class AuthorizeNetClient {
     return body.transactions ?? [];
   }
 
+  /**
+   * Returns money of a settled transaction to the card it came from. refId (ours, ≤ 20 characters)
+   * lets Authorize.net's duplicate check and a support person match the two sides.
+   */
+  async refundTransaction(req: { refId: string; refTransId: string; amountCents: number; cardLast4: string }): Promise<string> {
+    return this.transaction(req.refId, {
+      transactionType: 'refundTransaction',
+      amount: (req.amountCents / 100).toFixed(2),
+      payment: { creditCard: { cardNumber: req.cardLast4, expirationDate: 'XXXX' } },
+      refTransId: req.refTransId,
+    });
+  }
+
+  /** Cancels an unsettled transaction whole: the card is never charged. */
+  async voidTransaction(req: { refId: string; refTransId: string }): Promise<string> {
+    return this.transaction(req.refId, { transactionType: 'voidTransaction', refTransId: req.refTransId });
+  }
+
   /** authenticateTestRequest: true when the credentials work. */
   async authenticateTest(): Promise<void> {
     await this.call('authenticateTestRequest', plainResponse, {});
+  }
+
+  /** createTransactionRequest: the new transaction's id, or an AuthorizeNetError with the gateway's reason. */
+  private async transaction(refId: string, transactionRequest: Record<string, unknown>): Promise<string> {
+    // Money moves: never sent twice by this client (see call()).
+    const body = await this.call('createTransactionRequest', transactionResponse, { refId: refId.slice(0, 20), transactionRequest }, false);
+    const tr = body.transactionResponse;
+    if (tr?.responseCode !== '1' || !tr.transId) {
+      const first = tr?.errors?.[0];
+      throw new AuthorizeNetError(first ? first.errorText : 'Authorize.net did not approve the transaction', first?.errorCode ?? null);
+    }
+    return tr.transId;
   }
 
   private async call<S extends z.ZodType<{ messages: z.infer<typeof messagesSchema> }>>(
     root: string,
     schema: S,
     fields: Record<string, unknown>,
+    retryAfterNetworkFailure = true,
   ): Promise<z.infer<S>> {
     const payload = {
       [root]: { merchantAuthentication: { name: this.credentials.apiLoginId, transactionKey: this.credentials.transactionKey }, ...fields },
     };
-    // Every call made here only reads or asks for a form token, so one retry after a network
-    // failure (such as a kept-alive socket the server just closed) is safe.
+    // A call that only reads or asks for a form token is retried once after a network failure
+    // (such as a kept-alive socket the server just closed); one that moves money is not.
     let res: Response | undefined;
     for (let attempt = 1; !res; attempt++) {
       try {
@@ -133,7 +183,7 @@ export class AuthorizeNetClient {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (err) {
-        if (attempt >= 2 || (err as Error).name === 'TimeoutError') {
+        if (attempt >= 2 || !retryAfterNetworkFailure || (err as Error).name === 'TimeoutError') {
           throw new AuthorizeNetError(`Authorize.net could not be reached (${(err as Error).name})`);
         }
       }
@@ -150,6 +200,9 @@ export class AuthorizeNetClient {
     if (!parsed.success) throw new AuthorizeNetError('Authorize.net answered in an unexpected shape');
     const { messages } = parsed.data;
     if (messages.resultCode !== 'Ok') {
+      // A declined transaction says why in transactionResponse.errors; the top level only says "unsuccessful".
+      const declined = (parsed.data as { transactionResponse?: { errors?: { errorCode: string; errorText: string }[] } }).transactionResponse?.errors?.[0];
+      if (declined) throw new AuthorizeNetError(declined.errorText, declined.errorCode);
       const first = messages.message[0];
       throw new AuthorizeNetError(first ? `${first.code}: ${first.text}` : 'Authorize.net refused the request', first?.code ?? null);
     }

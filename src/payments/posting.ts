@@ -97,6 +97,7 @@ export async function postVerifiedTransaction(
         ledger_entry_id: sql<number>`coalesce(ledger_entry_id, ${inserted.id})`,
         posted_via: sql<'webhook' | 'return'>`coalesce(posted_via, ${via})`,
         paid_at: sql<Date>`coalesce(paid_at, ${now})`,
+        card_last4: cardLast4Of(details),
         updated_at: now,
       })
       .where('id', '=', request.id)
@@ -111,6 +112,12 @@ export async function postVerifiedTransaction(
     });
     return { status: 'posted', entryId: inserted.id, requestId: request.id } as const;
   });
+}
+
+/** "XXXX1111" -> "1111"; null when Authorize.net names no card. */
+export function cardLast4Of(details: TransactionDetails): string | null {
+  const digits = (details.payment?.creditCard?.cardNumber ?? '').replace(/\D/g, '');
+  return digits.length >= 4 ? digits.slice(-4) : null;
 }
 
 /**

@@ -4,7 +4,11 @@ import type { AppDeps, AppEnv } from '../web/types.ts';
 import { currentActor, formFields, redirectAfterPost, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireStaff, requireCapability } from '../web/guards.ts';
-import { paymentSettingsSummary, recentOnlinePayments, removePaymentSettings, savePaymentSettings, testPaymentConnection } from './settings.ts';
+import { paymentSettingsSummary, practiceClient, recentOnlinePayments, removePaymentSettings, savePaymentSettings, testPaymentConnection } from './settings.ts';
+import { findHeldPayment, newRefundKey, postHeldPayment, refundHeldPayment } from './refunds.ts';
+import { HeldPaymentPage } from '../../views/payments/refunds.tsx';
+import { idParam } from '../web/params.ts';
+import type { FieldErrors } from '../../views/components/form.tsx';
 import { handleAuthorizeNetWebhook } from './webhook.ts';
 import { PaymentSettingsPage } from '../../views/payments/settings.tsx';
 
@@ -45,6 +49,39 @@ export function paymentSettingsRoutes(deps: AppDeps) {
   app.post('/removal', async (c) => {
     await removePaymentSettings(db, currentActor(c), clock.now());
     return redirectAfterPost(c, '/settings/payments?removed=1');
+  });
+
+  // A payment held for review: post it to a case, or give it back (payments/refunds.ts).
+  type FormState = { values: Record<string, string | undefined>; errors: FieldErrors };
+  const empty: FormState = { values: {}, errors: {} };
+  const heldPage = async (c: Context<AppEnv>, forms: { post?: FormState; refund?: FormState }, status: 200 | 422 = 200) =>
+    renderPage(
+      c,
+      <HeldPaymentPage
+        ctx={await viewContext(c, deps)}
+        held={await findHeldPayment(db, currentActor(c), idParam(c.req.param('id')))}
+        post={forms.post ?? empty}
+        refund={forms.refund ?? empty}
+        formKey={newRefundKey()}
+      />,
+      status,
+    );
+  const clientFor = (practiceId: number) => practiceClient(db, config, practiceId);
+
+  app.get('/held/:id', requireCapability('payments.refund'), (c) => heldPage(c, {}));
+
+  app.post('/held/:id/posting', requireCapability('payments.refund'), async (c) => {
+    const form = await formFields(c);
+    const result = await postHeldPayment(db, clientFor, currentActor(c), idParam(c.req.param('id')), form, clock.now());
+    if (!result.ok) return heldPage(c, { post: { values: form, errors: result.errors } }, 422);
+    return redirectAfterPost(c, `/settings/payments/held/${c.req.param('id')}`);
+  });
+
+  app.post('/held/:id/refunds', requireCapability('payments.refund'), async (c) => {
+    const form = await formFields(c);
+    const result = await refundHeldPayment(db, clientFor, currentActor(c), idParam(c.req.param('id')), form, clock.now(), deps.logger);
+    if (!result.ok) return heldPage(c, { refund: { values: form, errors: result.errors } }, 422);
+    return redirectAfterPost(c, `/settings/payments/held/${c.req.param('id')}`);
   });
   return app;
 }

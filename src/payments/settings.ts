@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
+import type { PaymentRequestStatus } from '../db/schema.ts';
 import type { Config } from '../config.ts';
 import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -196,6 +197,12 @@ export async function practiceGateway(db: Database, config: Pick<Config, 'appSec
   };
 }
 
+/** A client for the practice's own Authorize.net account, or null when online payments are not set up. */
+export async function practiceClient(db: Database, config: Pick<Config, 'appSecret' | 'authorizeNet'>, practiceId: number): Promise<AuthorizeNetClient | null> {
+  const gateway = await practiceGateway(db, config, practiceId);
+  return gateway ? authorizeNetClient(config, gateway) : null;
+}
+
 export async function onlinePaymentsEnabled(db: Database, practiceId: number): Promise<boolean> {
   const row = await db.selectFrom('payment_settings').select('practice_id').where('practice_id', '=', practiceId).executeTakeFirst();
   return !!row;
@@ -216,9 +223,9 @@ export type OnlinePaymentRow = {
   id: number;
   created_at: Date;
   amount_cents: number;
-  status: 'pending' | 'paid' | 'cancelled' | 'review';
+  status: PaymentRequestStatus;
   trans_id: string | null;
-  posted_via: 'webhook' | 'return' | null;
+  posted_via: 'webhook' | 'return' | 'staff' | null;
   review_reason: string | null;
   patient_id: number;
   account_number: string;
@@ -248,7 +255,7 @@ export async function recentOnlinePayments(db: Database, actor: Actor, limit = 2
       'cases.title as case_title',
     ])
     .where('payment_requests.practice_id', '=', practiceIdOf(actor))
-    .where('payment_requests.status', 'in', ['paid', 'review'])
+    .where('payment_requests.status', 'in', ['paid', 'review', 'refunded'])
     .orderBy((eb) => eb.case().when('payment_requests.status', '=', 'review').then(0).else(1).end())
     .orderBy('payment_requests.created_at', 'desc')
     .limit(limit)

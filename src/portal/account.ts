@@ -5,8 +5,10 @@ import type { Config } from '../config.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { parseAmountToCents } from '../ledger/money.ts';
 import { formatCents } from '../intl.ts';
+import type { LedgerKind } from '../ledger/ledger.ts';
 import { practiceContact, type PracticeContact } from './access.ts';
 import type { PortalSession } from './sessions.ts';
+import { portalStatements, type PortalStatement } from './documents.ts';
 import { authorizeNetClient, onlinePaymentsEnabled, practiceGateway } from '../payments/settings.ts';
 import { signedAmount } from '../ledger/signed-amount.ts';
 
@@ -14,34 +16,36 @@ import { signedAmount } from '../ledger/signed-amount.ts';
 // never from an id in the request, so no other patient's data can be reached.
 
 export type PortalCase = { id: number; title: string; balance_cents: number };
-export type PortalPayment = { id: number; posted_at: Date; amount_cents: number; case_title: string; source: string };
+export type PortalPayment = { id: number; kind: LedgerKind; posted_at: Date; amount_cents: number; case_title: string; source: string };
 export type PortalAccount = {
   practice: PracticeContact;
   firstName: string;
   cases: PortalCase[];
   balanceCents: number;
   payments: PortalPayment[];
+  statements: PortalStatement[];
   onlinePayments: boolean;
 };
 
 export async function portalAccount(db: Database, session: PortalSession, now: Date, who: { ip: string | null }): Promise<PortalAccount> {
   const { practiceId, patientId } = session;
-  const [practice, patient, cases, payments, online] = await Promise.all([
+  const [practice, patient, cases, payments, online, statements] = await Promise.all([
     practiceContact(db, practiceId),
     db.selectFrom('patients').select('first_name').where('id', '=', patientId).where('practice_id', '=', practiceId).executeTakeFirstOrThrow(),
     caseBalances(db, practiceId, patientId),
     db
       .selectFrom('ledger_entries')
       .innerJoin('cases', 'cases.id', 'ledger_entries.case_id')
-      .select(['ledger_entries.id', 'ledger_entries.posted_at', 'ledger_entries.amount_cents', 'ledger_entries.source', 'cases.title as case_title'])
+      .select(['ledger_entries.id', 'ledger_entries.kind', 'ledger_entries.posted_at', 'ledger_entries.amount_cents', 'ledger_entries.source', 'cases.title as case_title'])
       .where('ledger_entries.practice_id', '=', practiceId)
       .where('ledger_entries.patient_id', '=', patientId)
-      .where('ledger_entries.kind', '=', 'payment')
+      .where('ledger_entries.kind', 'in', ['payment', 'refund'])
       .orderBy('ledger_entries.posted_at', 'desc')
       .orderBy('ledger_entries.id', 'desc')
       .limit(50)
       .execute(),
     onlinePaymentsEnabled(db, practiceId),
+    portalStatements(db, session),
   ]);
   await recordAudit(db, {
     at: now,
@@ -59,6 +63,7 @@ export async function portalAccount(db: Database, session: PortalSession, now: D
     cases: shown,
     balanceCents: cases.reduce((s, c) => s + c.balance_cents, 0),
     payments,
+    statements,
     onlinePayments: online,
   };
 }

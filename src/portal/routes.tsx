@@ -1,13 +1,15 @@
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import type { AppDeps, AppEnv } from '../web/types.ts';
-import { clientIp, formFields, redirectAfterPost, renderPage } from '../web/http.ts';
+import { clientIp, formFields, pdfResponse, redirectAfterPost, renderPage } from '../web/http.ts';
 import { csrfTokenMatches, maskedCsrfTokenFor } from '../web/csrf.ts';
 import { openPortalLink, parseDateOfBirth, practiceContact, verifyPortalDateOfBirth, type LinkState } from './access.ts';
 import { PORTAL_COOKIE, PORTAL_SESSION_MAX_MS, deletePortalSession, validatePortalSession, type PortalSession } from './sessions.ts';
 import { cancelPaymentRequest, createPaymentRequest, findPaymentRequest, hostedPaymentForm, portalAccount } from './account.ts';
 import { confirmReturn } from '../payments/posting.ts';
-import { authorizeNetClient, practiceGateway } from '../payments/settings.ts';
+import { portalCaseDetail, portalReceipt, portalStatementPdf, renderReceiptPdf } from './documents.ts';
+import { CaseDetailPage, ReceiptPage } from '../../views/portal/documents.tsx';
+import { practiceClient } from '../payments/settings.ts';
 import {
   AccountPage,
   CancelPaymentPage,
@@ -67,6 +69,39 @@ export function portalRoutes(deps: AppDeps) {
     return renderPage(c, <AccountPage account={account} csrf={portalCsrf(s)} notice={notice} />);
   });
 
+  // What the patient can keep: statements, receipts, and the lines behind each case (documents.ts).
+  app.get('/statements/:id{[0-9]+\\.pdf}', async (c) => {
+    const s = await sessionOr(c);
+    if (!s) return ended(c);
+    const doc = await portalStatementPdf(db, s, parseInt(c.req.param('id'), 10), clock.now(), ip(c));
+    if (!doc) return renderPage(c, <InvalidLinkPage />, 404);
+    return pdfResponse(c, doc.pdf, doc.filename, 'attachment');
+  });
+
+  app.get('/receipts/:id{[0-9]+}', async (c) => {
+    const s = await sessionOr(c);
+    if (!s) return ended(c);
+    const receipt = await portalReceipt(db, s, Number(c.req.param('id')), clock.now(), ip(c));
+    if (!receipt) return renderPage(c, <InvalidLinkPage />, 404);
+    return renderPage(c, <ReceiptPage receipt={receipt} csrf={portalCsrf(s)} />);
+  });
+
+  app.get('/receipts/:id{[0-9]+\\.pdf}', async (c) => {
+    const s = await sessionOr(c);
+    if (!s) return ended(c);
+    const receipt = await portalReceipt(db, s, parseInt(c.req.param('id'), 10), clock.now(), ip(c));
+    if (!receipt) return renderPage(c, <InvalidLinkPage />, 404);
+    return pdfResponse(c, await renderReceiptPdf(receipt), `receipt-${receipt.id}.pdf`, 'attachment');
+  });
+
+  app.get('/cases/:id{[0-9]+}', async (c) => {
+    const s = await sessionOr(c);
+    if (!s) return ended(c);
+    const detail = await portalCaseDetail(db, s, Number(c.req.param('id')), clock.now(), ip(c));
+    if (!detail) return renderPage(c, <InvalidLinkPage />, 404);
+    return renderPage(c, <CaseDetailPage detail={detail} practice={await practiceContact(db, s.practiceId)} csrf={portalCsrf(s)} />);
+  });
+
   app.post('/payments', async (c) => {
     const s = await sessionOr(c);
     if (!s) return ended(c);
@@ -94,10 +129,7 @@ export function portalRoutes(deps: AppDeps) {
     const ref = c.req.query('ref') ?? '';
     const outcome = await confirmReturn(
       db,
-      async (practiceId) => {
-        const gateway = await practiceGateway(db, config, practiceId);
-        return gateway ? authorizeNetClient(config, gateway) : null;
-      },
+      (practiceId) => practiceClient(db, config, practiceId),
       ref,
       clock.now(),
       logger,

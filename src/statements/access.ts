@@ -56,9 +56,16 @@ export async function staffStatementPdf(db: Database, actor: Actor, patientId: n
     .executeTakeFirst();
   if (!row) throw new NotFound();
   await recordAudit(db, { at: now, actor, action: 'statement.viewed', recordType: 'statement', recordId: row.id, ip, details: { patient_id: patient.id } });
+  return { pdf: await statementCopyPdf(row), filename: `statement-${patient.account_number}-${row.statement_date}.pdf` };
+}
+
+/**
+ * A copy of a statement as it was made, for staff and for the patient in the portal alike: in place
+ * of the personal payment link, where that link was sent.
+ */
+export function statementCopyPdf(row: { content: unknown; delivery: 'mail' | 'electronic'; statement_date: string }): Promise<Buffer> {
   const note = row.delivery === 'electronic' ? 'Online: through the secure link emailed to the patient.' : 'Online: through the secure link printed on the mailed statement.';
-  const pdf = await renderStatementsPdf([{ content: row.content as StatementContent, payOnline: { kind: 'note', text: note } }], `Statement ${row.statement_date}`);
-  return { pdf, filename: `statement-${patient.account_number}-${row.statement_date}.pdf` };
+  return renderStatementsPdf([{ content: row.content as StatementContent, payOnline: { kind: 'note', text: note } }], `Statement ${row.statement_date}`);
 }
 
 export type PrintBatchRow = {

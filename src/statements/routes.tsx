@@ -1,6 +1,6 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../web/types.ts';
-import { clientIp, currentActor, renderPage } from '../web/http.ts';
+import { clientIp, currentActor, pdfResponse, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireStaff, requireVendor, requireCapability } from '../web/guards.ts';
 import { idParam } from '../web/params.ts';
@@ -43,11 +43,4 @@ export function printBatchRoutes(deps: AppDeps) {
     return pdfResponse(c, pdf, filename, 'attachment');
   });
   return app;
-}
-
-function pdfResponse(c: Context<AppEnv>, pdf: Buffer, filename: string, disposition: 'inline' | 'attachment') {
-  c.header('Content-Type', 'application/pdf');
-  c.header('Content-Disposition', `${disposition}; filename="${filename}"`);
-  c.header('X-Content-Type-Options', 'nosniff');
-  return c.body(new Uint8Array(pdf));
 }

@@ -5,7 +5,8 @@ import { portalLinkPlaceholderUrl } from '../messaging/portal-link-token.ts';
 import { registerSendCheck } from '../messaging/checks.ts';
 import { issuePortalLink } from '../portal/links.ts';
 import { dateTimeFormat } from '../intl.ts';
-import { signedAmount } from '../ledger/signed-amount.ts';
+import { balanceDelta, signedAmount } from '../ledger/signed-amount.ts';
+import { LEDGER_KINDS } from '../ledger/ledger.ts';
 
 // Patient statements (docs/rules.md, Statements): generated at 30, 60 and 90 days after the first
 // patient responsibility of the current unpaid balance, while the balance is above zero, once each.
@@ -215,18 +216,18 @@ async function statementActivity(db: Database, patientId: number, anchorEntryId:
     const a = new Date(anchor.posted_at).getTime(), t = new Date(r.posted_at).getTime();
     return t > a || (t === a && r.id >= anchor.id);
   };
-  const signed = (r: { kind: string; amount_cents: number }) => (r.kind === 'responsibility' ? r.amount_cents : -r.amount_cents);
+  const signed = (r: { kind: keyof typeof LEDGER_KINDS; amount_cents: number }) => balanceDelta(r.kind, r.amount_cents);
   const balanceForwardCents = rows.filter((r) => !isAfterAnchor(r)).reduce((sum, r) => sum + signed(r), 0);
   const day = dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
   const cases = new Map<number, { title: string; entries: StatementEntry[]; subtotalCents: number }>();
   for (const r of rows.filter(isAfterAnchor)) {
     const c = cases.get(r.case_id) ?? { title: r.title, entries: [], subtotalCents: 0 };
-    const label = r.kind === 'responsibility' ? 'Patient responsibility' : r.kind === 'payment' ? 'Payment' : 'Adjustment';
+    const label = LEDGER_KINDS[r.kind];
     c.entries.push({
       date: day.format(new Date(r.posted_at)),
       description: r.note?.trim() ? `${label}: ${r.note.trim()}` : label,
-      chargeCents: r.kind === 'responsibility' ? r.amount_cents : 0,
-      creditCents: r.kind === 'responsibility' ? 0 : r.amount_cents,
+      chargeCents: signed(r) > 0 ? r.amount_cents : 0,
+      creditCents: signed(r) > 0 ? 0 : r.amount_cents,
     });
     c.subtotalCents += signed(r);
     cases.set(r.case_id, c);

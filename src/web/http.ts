@@ -86,3 +86,11 @@ export function pageNumber(raw: string | undefined): number {
   const n = Number(raw);
   return Number.isInteger(n) && n >= 1 && n <= 10_000 ? n : 1;
 }
+
+/** A PDF download; the caller decides whether the browser shows it or saves it. */
+export function pdfResponse(c: Context, pdf: Buffer, filename: string, disposition: 'inline' | 'attachment') {
+  c.header('Content-Type', 'application/pdf');
+  c.header('Content-Disposition', `${disposition}; filename="${filename}"`);
+  c.header('X-Content-Type-Options', 'nosniff');
+  return c.body(new Uint8Array(pdf));
+}

@@ -28,6 +28,7 @@ const expected: Record<Capability, [boolean, boolean, boolean, boolean, boolean]
   'emergency.send': [false, false, true, true, true],
   'staff.manage': [false, false, false, true, true],
   'payments.configure': [false, false, false, true, true],
+  'payments.refund': [false, false, false, true, true],
   'audit.view': [false, false, false, true, true],
   'deliverability.view': [false, false, false, true, true],
   'reports.run': [false, false, false, false, false],

@@ -50,6 +50,12 @@ export type Ids = {
   outbox: number | null;
   printBatch: number | null;
   riverside: number;
+  /** A Riverside portal payment (demo: Amelia Taylor's) and a payment held for review. */
+  portalPayment: { patient: number; entry: number };
+  heldPayment: number;
+  /** The portal session's patient (ids.patient): one of their cases and one of their payments. */
+  patientCase: number;
+  patientPayment: number;
 };
 
 const SIGNED_IN_REDIRECT = (role: string) => (role === 'anonymous' || role === 'portal' ? 200 : 302);
@@ -80,6 +86,19 @@ export function routeTable(i: Ids): Record<string, RouteRule> {
     'POST /settings/payments': { staff: 'payments.configure', path: '/settings/payments' },
     'POST /settings/payments/connection-test': { staff: 'payments.configure', path: '/settings/payments/connection-test' },
     'POST /settings/payments/removal': { staff: 'payments.configure', path: '/settings/payments/removal' },
+    'GET /settings/payments/held/:id': { staff: 'payments.refund', path: `/settings/payments/held/${i.heldPayment}`, tenant: true },
+    'POST /settings/payments/held/:id/posting': { staff: 'payments.refund', path: `/settings/payments/held/${i.heldPayment}/posting`, tenant: true },
+    'POST /settings/payments/held/:id/refunds': { staff: 'payments.refund', path: `/settings/payments/held/${i.heldPayment}/refunds`, tenant: true },
+    'GET /patients/:id/payments/:entryId/refunds/new': {
+      staff: 'payments.refund',
+      path: `/patients/${i.portalPayment.patient}/payments/${i.portalPayment.entry}/refunds/new`,
+      tenant: true,
+    },
+    'POST /patients/:id/payments/:entryId/refunds': {
+      staff: 'payments.refund',
+      path: `/patients/${i.portalPayment.patient}/payments/${i.portalPayment.entry}/refunds`,
+      tenant: true,
+    },
     'GET /settings/staff': { staff: 'staff.manage', path: '/settings/staff' },
     'POST /settings/staff': { staff: 'staff.manage', path: '/settings/staff' },
     'GET /settings/staff/new': { staff: 'staff.manage', path: '/settings/staff/new' },
@@ -166,6 +185,10 @@ export function routeTable(i: Ids): Record<string, RouteRule> {
     'GET /portal/cancel': { portal: true, path: '/portal/cancel' },
     'POST /portal/cancel': { portal: true, path: '/portal/cancel', okStatus: 403 },
     'GET /portal/return': { portal: true, path: '/portal/return' },
+    'GET /portal/cases/:id{[0-9]+}': { portal: true, path: `/portal/cases/${i.patientCase}` },
+    'GET /portal/receipts/:id{[0-9]+}': { portal: true, path: `/portal/receipts/${i.patientPayment}` },
+    'GET /portal/receipts/:id{[0-9]+\\.pdf}': { portal: true, path: `/portal/receipts/${i.patientPayment}.pdf` },
+    'GET /portal/statements/:id{[0-9]+\\.pdf}': { portal: true, path: `/portal/statements/${i.statement ?? 999999}.pdf`, okStatus: i.statement ? 200 : 404 },
     // Portal forms carry the portal session's own token; the matrix posts none, so even the patient is refused.
     'POST /portal/payments': { portal: true, path: '/portal/payments', okStatus: 403 },
     'GET /portal/payments/:ref': { portal: true, path: '/portal/payments/not-a-ref', okStatus: 404 },
@@ -191,6 +214,8 @@ export async function resolveIds(db: Database): Promise<Ids> {
   const statement = await db.selectFrom('statements').select('id').where('patient_id', '=', patient.id).executeTakeFirst();
   const idea = await db.selectFrom('feedback_ideas').select('id').orderBy('id').executeTakeFirstOrThrow();
   const user = (email: string) => db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow();
+  const portalPayment = await db.selectFrom('ledger_entries').select(['id', 'patient_id']).where('practice_id', '=', riverside).where('kind', '=', 'payment').where('external_ref', 'like', 'anet:%').orderBy('id').executeTakeFirstOrThrow();
+  const held = await db.selectFrom('payment_requests').select('id').where('practice_id', '=', riverside).where('status', '=', 'review').orderBy('id').executeTakeFirstOrThrow();
   return {
     riverside,
     patient: patient.id,
@@ -205,5 +230,9 @@ export async function resolveIds(db: Database): Promise<Ids> {
     notice: null,
     outbox: null,
     printBatch: null,
+    portalPayment: { patient: portalPayment.patient_id, entry: portalPayment.id },
+    patientCase: (await db.selectFrom('cases').select('id').where('patient_id', '=', patient.id).orderBy('id').executeTakeFirstOrThrow()).id,
+    patientPayment: (await db.selectFrom('ledger_entries').select('id').where('patient_id', '=', patient.id).where('kind', '=', 'payment').orderBy('id').executeTakeFirstOrThrow()).id,
+    heldPayment: held.id,
   };
 }

@@ -12,7 +12,15 @@ export const FAKE_CREDENTIALS = {
 };
 
 type HostedToken = { token: string; amount: string; invoiceNumber: string; returnUrl: string; cancelUrl: string; used: boolean };
-type Transaction = { transId: string; amount: string; invoiceNumber: string; status: string; submitTimeUTC: string };
+type Transaction = {
+  transId: string;
+  amount: string;
+  invoiceNumber: string;
+  status: string;
+  submitTimeUTC: string;
+  type?: 'authCaptureTransaction' | 'refundTransaction';
+  refTransId?: string;
+};
 
 export type FakeAuthorizeNet = {
   apiUrl: string;
@@ -27,6 +35,10 @@ export type FakeAuthorizeNet = {
   /** Pays a hosted token as the form would: a captured transaction, returns the webhook to send. */
   pay(token: string, opts?: { amount?: string }): { transId: string; returnUrl: string; webhook: { body: string; signature: string } };
   webhookFor(transId: string, opts?: { notificationId?: string; signatureKey?: string }): { body: string; signature: string };
+  /** The nightly batch: the transaction becomes settled and can be refunded (no longer voided). */
+  settle(transId: string): void;
+  /** createTransactionRequest calls received (refunds and voids). */
+  transactionRequests(): Record<string, unknown>[];
   close(): Promise<void>;
 };
 
@@ -115,12 +127,15 @@ export async function startFakeAuthorizeNet(credentials = FAKE_CREDENTIALS): Pro
             authAmount: Number(tx.amount),
             settleAmount: Number(tx.amount),
             order: { invoiceNumber: tx.invoiceNumber, description: 'Patient payment' },
+            payment: { creditCard: { cardNumber: 'XXXX1111', expirationDate: 'XXXX', cardType: 'Visa' } },
           },
           messages: ok,
         });
       }
+      case 'createTransactionRequest':
+        return createTransaction(body, res);
       case 'getUnsettledTransactionListRequest': {
-        const list = [...fake.transactions.values()].reverse().map((t) => ({
+        const list = [...fake.transactions.values()].filter((t) => t.status !== 'settledSuccessfully').reverse().map((t) => ({
           transId: t.transId,
           submitTimeUTC: t.submitTimeUTC,
           transactionStatus: t.status,
@@ -132,6 +147,50 @@ export async function startFakeAuthorizeNet(credentials = FAKE_CREDENTIALS): Pro
       default:
         return reply(res, { messages: { resultCode: 'Error', message: [{ code: 'E00003', text: `Unknown request ${root}` }] } });
     }
+  }
+
+  // refundTransaction and voidTransaction, with Authorize.net's rules and refusals: a void needs an
+  // unsettled capture, a refund a settled one, the card's last four, and never more than was captured.
+  function createTransaction(body: Record<string, unknown>, res: ServerResponse) {
+    const tr = body.transactionRequest as Record<string, unknown>;
+    const ok = { resultCode: 'Ok', message: [{ code: 'I00001', text: 'Successful.' }] };
+    const refuse = (errorCode: string, errorText: string) =>
+      reply(res, {
+        transactionResponse: { responseCode: '3', transId: '0', refTransID: String(tr.refTransId ?? ''), errors: [{ errorCode, errorText }] },
+        refId: body.refId,
+        messages: { resultCode: 'Error', message: [{ code: 'E00027', text: 'The transaction was unsuccessful.' }] },
+      });
+    const order = Object.keys(tr).join(',');
+    const original = fake.transactions.get(String(tr.refTransId));
+    if (tr.transactionType === 'voidTransaction') {
+      if (order !== 'transactionType,refTransId') return refuse('E00003', `elements out of order: ${order}`);
+      if (!original || original.status !== 'capturedPendingSettlement') return refuse('16', 'The transaction cannot be found.');
+      original.status = 'voided';
+      return reply(res, { transactionResponse: { responseCode: '1', transId: original.transId, refTransID: original.transId, messages: [{ code: '1', description: 'This transaction has been approved.' }] }, refId: body.refId, messages: ok });
+    }
+    if (tr.transactionType === 'refundTransaction') {
+      if (order !== 'transactionType,amount,payment,refTransId') return refuse('E00003', `elements out of order: ${order}`);
+      const card = (tr.payment as { creditCard?: { cardNumber?: string } } | undefined)?.creditCard?.cardNumber ?? '';
+      if (!original || original.status !== 'settledSuccessfully' || !card.endsWith('1111')) {
+        return refuse('54', 'The referenced transaction does not meet the criteria for issuing a credit.');
+      }
+      const refunded = [...fake.transactions.values()].filter((t) => t.refTransId === original.transId).reduce((s, t) => s + Number(t.amount), 0);
+      if (Math.round((refunded + Number(tr.amount)) * 100) > Math.round(Number(original.amount) * 100)) {
+        return refuse('55', 'The sum of credits against the referenced transaction would exceed original debit amount.');
+      }
+      const transId = String(nextTrans++);
+      fake.transactions.set(transId, {
+        transId,
+        amount: String(tr.amount),
+        invoiceNumber: '',
+        status: 'refundPendingSettlement',
+        submitTimeUTC: new Date().toISOString(),
+        type: 'refundTransaction',
+        refTransId: original.transId,
+      });
+      return reply(res, { transactionResponse: { responseCode: '1', transId, refTransID: original.transId, messages: [{ code: '1', description: 'This transaction has been approved.' }] }, refId: body.refId, messages: ok });
+    }
+    return refuse('E00003', `unsupported transactionType ${String(tr.transactionType)}`);
   }
 
   function hostedForm(token: string, res: ServerResponse) {
@@ -177,6 +236,12 @@ export async function startFakeAuthorizeNet(credentials = FAKE_CREDENTIALS): Pro
     hostedUrl: `${base}/payment/payment`,
     pay,
     webhookFor,
+    settle: (transId: string) => {
+      const tx = fake.transactions.get(transId);
+      if (!tx) throw new Error(`no transaction ${transId}`);
+      tx.status = 'settledSuccessfully';
+    },
+    transactionRequests: () => fake.requests.filter((r) => r.root === 'createTransactionRequest').map((r) => r.body),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
 }

@@ -5,7 +5,7 @@ import { formatDateTime, formatDob } from './format.ts';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { PatientAccount } from '../../src/patients/patients.ts';
 import type { Patient } from '../../src/db/schema.ts';
-import { LEDGER_KINDS, type CaseLedger } from '../../src/ledger/ledger.ts';
+import { DESK_KINDS, LEDGER_KINDS, type CaseLedger } from '../../src/ledger/ledger.ts';
 import { formatCents } from '../../src/intl.ts';
 import { formatPhone } from '../../src/messaging/phone.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
@@ -76,6 +76,7 @@ export function PatientAccountPage(props: {
           </p>
           <p class="meta">
             Responsibility {formatCents(ledger.responsibility_cents)} · Payments {formatCents(ledger.payments_cents)} · Adjustments {formatCents(ledger.adjustments_cents)}
+            {ledger.refunds_cents ? ` · Refunds ${formatCents(ledger.refunds_cents)}` : ''}
           </p>
         </section>
       </div>
@@ -92,7 +93,7 @@ export function PatientAccountPage(props: {
                 label="What"
                 name="kind"
                 value={values.kind ?? 'responsibility'}
-                options={Object.entries(LEDGER_KINDS).map(([value, label]) => ({ value, label }))}
+                options={DESK_KINDS.map((value) => ({ value, label: LEDGER_KINDS[value] }))}
                 error={errors.kind}
               />
               <SelectField label="Case" name="case_id" value={values.case_id ?? caseOptions[0]?.value} options={caseOptions} error={errors.case_id} />
@@ -109,7 +110,17 @@ export function PatientAccountPage(props: {
 
       <section aria-labelledby="ledger-heading" id="ledger">
         <h2 id="ledger-heading">Cases and ledger</h2>
-        {ledger.cases.length === 0 ? <p>No cases.</p> : ledger.cases.map((c) => <CaseLedgerTable c={c} tz={tz} />)}
+        {props.account.payments.held.map((h) => (
+          <p class="blocked" role="status">
+            An online payment of this patient is held for review: {h.review_reason ?? 'it does not match its request'}.{' '}
+            <a href={`/settings/payments/held/${h.id}`}>Post or refund it</a>
+          </p>
+        ))}
+        {ledger.cases.length === 0 ? (
+          <p>No cases.</p>
+        ) : (
+          ledger.cases.map((c) => <CaseLedgerTable c={c} tz={tz} patientId={patient.id} refundable={props.account.payments.refundable} />)
+        )}
       </section>
 
       <section aria-labelledby="appointments-heading">
@@ -145,7 +156,7 @@ export function PatientAccountPage(props: {
   );
 }
 
-function CaseLedgerTable(props: { c: CaseLedger; tz: string }) {
+function CaseLedgerTable(props: { c: CaseLedger; tz: string; patientId: number; refundable: number[] }) {
   const { c, tz } = props;
   return (
     <div class="case-ledger">
@@ -173,9 +184,17 @@ function CaseLedgerTable(props: { c: CaseLedger; tz: string }) {
               c.entries.map((e) => (
                 <tr>
                   <td>{formatDateTime(e.posted_at, tz)}</td>
-                  <td>{LEDGER_KINDS[e.kind]}</td>
+                  <td>
+                    {LEDGER_KINDS[e.kind]}
+                    {props.refundable.includes(e.id) ? (
+                      <>
+                        {' '}
+                        · <a href={`/patients/${props.patientId}/payments/${e.id}/refunds/new`}>Refund</a>
+                      </>
+                    ) : null}
+                  </td>
                   <td>{e.note ?? ''}</td>
-                  <td class="num">{e.kind === 'responsibility' ? formatCents(e.amount_cents) : `−${formatCents(e.amount_cents)}`}</td>
+                  <td class="num">{e.delta_cents >= 0 ? formatCents(e.amount_cents) : `−${formatCents(e.amount_cents)}`}</td>
                   <td class="num">{formatCents(e.running_cents)}</td>
                   <td class="meta">
                     {e.created_by_name ?? sourceLabel(e.source)} · {formatDateTime(e.created_at, tz)}
@@ -188,6 +207,7 @@ function CaseLedgerTable(props: { c: CaseLedger; tz: string }) {
             <tr>
               <th scope="row" colspan={3}>
                 Responsibility {formatCents(c.responsibility_cents)} · Payments {formatCents(c.payments_cents)} · Adjustments {formatCents(c.adjustments_cents)}
+                {c.refunds_cents ? ` · Refunds ${formatCents(c.refunds_cents)}` : ''}
               </th>
               <td class="num" colspan={2}>
                 <strong>Balance {formatCents(c.balance_cents)}</strong>

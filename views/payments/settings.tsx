@@ -109,9 +109,13 @@ export function PaymentSettingsPage(props: {
                         <td>{formatCents(p.amount_cents)}</td>
                         <td>
                           {p.status === 'review' ? (
-                            <span class="overdue-text" title={p.review_reason ?? undefined}>
+                            <a class="overdue-text" href={`/settings/payments/held/${p.id}`} title={p.review_reason ?? undefined}>
                               Needs review: the captured amount differs; not posted
-                            </span>
+                            </a>
+                          ) : p.status === 'refunded' ? (
+                            <a href={`/settings/payments/held/${p.id}`}>Refunded after review</a>
+                          ) : p.posted_via === 'staff' ? (
+                            <a href={`/settings/payments/held/${p.id}`}>Posted after review</a>
                           ) : (
                             `Posted (${p.posted_via === 'webhook' ? 'webhook' : 'patient return'})`
                           )}

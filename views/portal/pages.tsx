@@ -133,10 +133,15 @@ export function AccountPage(props: {
         </p>
       ) : null}
       <section class="card balance-card" aria-labelledby="balance-heading">
-        <h2 id="balance-heading">Balance due</h2>
+        <h2 id="balance-heading">{account.balanceCents > 0 ? 'Balance due' : 'Your balance'}</h2>
         <p class="balance-total" data-testid="balance-total">
           {formatCents(account.balanceCents)}
         </p>
+        {account.balanceCents <= 0 && (account.payments.length || account.cases.length) ? (
+          <p class="notice" role="status" data-testid="paid-in-full">
+            Paid in full. Thank you! There is nothing to pay right now.
+          </p>
+        ) : null}
         {account.cases.length ? (
           <table class="portal-table">
             <caption class="visually-hidden">Balance by case</caption>
@@ -151,7 +156,9 @@ export function AccountPage(props: {
             <tbody>
               {account.cases.map((c) => (
                 <tr>
-                  <td>{c.title}</td>
+                  <td>
+                    <a href={`/portal/cases/${c.id}`}>{c.title}</a>
+                  </td>
                   <td class="num">{formatCents(c.balance_cents)}</td>
                 </tr>
               ))}
@@ -240,16 +247,34 @@ export function AccountPage(props: {
             <tbody>
               {account.payments.map((p) => (
                 <tr>
-                  <td>{dateIn(p.posted_at, practice.time_zone)}</td>
+                  <td>{p.kind === 'payment' ? <a href={`/portal/receipts/${p.id}`}>{dateIn(p.posted_at, practice.time_zone)}</a> : dateIn(p.posted_at, practice.time_zone)}</td>
                   <td>{p.case_title}</td>
-                  <td>{p.source === 'portal' ? 'Online' : 'At the office'}</td>
-                  <td class="num">{formatCents(p.amount_cents)}</td>
+                  <td>{p.kind === 'refund' ? 'Refunded to your card' : p.source === 'portal' ? 'Online' : 'At the office'}</td>
+                  <td class="num">{p.kind === 'refund' ? `−${formatCents(p.amount_cents)}` : formatCents(p.amount_cents)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         ) : (
           <p class="muted">No payments yet.</p>
+        )}
+      </section>
+
+      <section aria-labelledby="statements-heading">
+        <h2 id="statements-heading">Statements</h2>
+        {account.statements.length ? (
+          <ul data-testid="statements">
+            {account.statements.map((st) => (
+              <li>
+                <a href={`/portal/statements/${st.id}.pdf`} download>
+                  Statement of {dayOf(st.statement_date)} (PDF)
+                </a>{' '}
+                <span class="muted">balance then {formatCents(st.balance_cents)}</span>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p class="muted">No statements yet.</p>
         )}
       </section>
       <p class="muted">
@@ -347,6 +372,12 @@ export function SessionEndedPage() {
 function timeIn(at: Date, timeZone: string): string {
   const t = new TZDate(at.getTime(), timeZone);
   return dateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(t);
+}
+
+/** '2026-11-02' -> 'Nov 2, 2026' (a calendar day, no time zone). */
+function dayOf(isoDay: string): string {
+  const [y, m, d] = isoDay.split('-').map(Number);
+  return dateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
 }
 
 function dateIn(at: Date, timeZone: string): string {
