@@ -10,7 +10,7 @@ export default defineConfig({
       'test/auth/cleanup.test.ts',
       'test/tickets/visibility-matrix.test.ts',
       'test/tickets/overdue.test.ts',
-      'test/vendor/permissions.test.ts',
+      'test/console/permissions.test.ts',
       'test/balance-alerts/schedule.test.ts',
       'test/engagement/engagement.test.ts',
       'test/patients/engagement-settings.test.ts',
