@@ -61,7 +61,8 @@ export function patientRoutes(deps: AppDeps) {
   app.post('/:id/payments/:entryId/refunds', async (c) => {
     const target = { patientId: idParam(c.req.param('id')), entryId: idParam(c.req.param('entryId')) };
     const form = await formFields(c);
-    const result = await refundPayment(db, (practiceId) => practiceClient(db, config, practiceId), currentActor(c), target, form, clock.now(), deps.logger);
+    const clientFor = (practiceId: number) => practiceClient(db, config, practiceId);
+    const result = await refundPayment(db, currentActor(c), { ...target, clientFor, input: form, now: clock.now(), logger: deps.logger });
     if (!result.ok) return renderRefund(c, { values: form, errors: result.errors }, 422);
     return redirectAfterPost(c, `/patients/${target.patientId}?refunded=${result.action}#ledger`);
   });

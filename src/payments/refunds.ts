@@ -122,6 +122,9 @@ async function refundableEntryIds(db: Database, actor: Actor, patientId: number)
 }
 
 export type RefundInput = Record<string, string | undefined>;
+
+/** What every decision on a payment is given: the gateway, the form as typed, the time. */
+export type PaymentDecision = { clientFor: ClientFor; input: RefundInput; now: Date; logger?: Logger };
 export type RefundResult =
   | { ok: true; status: 'done' | 'pending'; action: 'refund' | 'void'; amountCents: number }
   | { ok: false; errors: Record<string, string> };
@@ -133,16 +136,9 @@ const refundForm = z.object({
 });
 
 /** Refunds (settled) or voids (unsettled) a portal payment, in Authorize.net and in the ledger. */
-export async function refundPayment(
-  db: Database,
-  clientFor: ClientFor,
-  actor: Actor,
-  target: { patientId: number; entryId: number },
-  input: RefundInput,
-  now: Date,
-  logger?: Logger,
-): Promise<RefundResult> {
-  const payment = await findRefundablePayment(db, actor, target.patientId, target.entryId);
+export async function refundPayment(db: Database, actor: Actor, request: PaymentDecision & { patientId: number; entryId: number }): Promise<RefundResult> {
+  const { clientFor, input, now, logger } = request;
+  const payment = await findRefundablePayment(db, actor, request.patientId, request.entryId);
   const practiceId = practiceIdOf(actor);
   const parsed = refundForm.safeParse(input);
   const errors: Record<string, string> = parsed.success ? {} : fieldErrors(parsed.error);
@@ -466,14 +462,8 @@ const decisionForm = z.object({
 export type DecisionResult = { ok: true; amountCents: number } | { ok: false; errors: Record<string, string> };
 
 /** Posts what Authorize.net actually captured to the case the administrator chose. */
-export async function postHeldPayment(
-  db: Database,
-  clientFor: ClientFor,
-  actor: Actor,
-  requestId: number,
-  input: Record<string, string | undefined>,
-  now: Date,
-): Promise<DecisionResult> {
+export async function postHeldPayment(db: Database, actor: Actor, requestId: number, decision: PaymentDecision): Promise<DecisionResult> {
+  const { clientFor, input, now } = decision;
   const held = await findHeldPayment(db, actor, requestId);
   const errors: Record<string, string> = {};
   const parsed = decisionForm.safeParse(input);
@@ -545,15 +535,8 @@ export async function postHeldPayment(
 }
 
 /** Gives a held payment back whole (void or refund, as Authorize.net allows); nothing reaches the ledger. */
-export async function refundHeldPayment(
-  db: Database,
-  clientFor: ClientFor,
-  actor: Actor,
-  requestId: number,
-  input: Record<string, string | undefined>,
-  now: Date,
-  logger?: Logger,
-): Promise<RefundResult> {
+export async function refundHeldPayment(db: Database, actor: Actor, requestId: number, decision: PaymentDecision): Promise<RefundResult> {
+  const { clientFor, input, now, logger } = decision;
   const held = await findHeldPayment(db, actor, requestId);
   const practiceId = practiceIdOf(actor);
   const parsed = decisionForm.safeParse({ reason: input.refund_reason });

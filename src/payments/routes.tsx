@@ -72,14 +72,14 @@ export function paymentSettingsRoutes(deps: AppDeps) {
 
   app.post('/held/:id/posting', requireCapability('payments.refund'), async (c) => {
     const form = await formFields(c);
-    const result = await postHeldPayment(db, clientFor, currentActor(c), idParam(c.req.param('id')), form, clock.now());
+    const result = await postHeldPayment(db, currentActor(c), idParam(c.req.param('id')), { clientFor, input: form, now: clock.now() });
     if (!result.ok) return heldPage(c, { post: { values: form, errors: result.errors } }, 422);
     return redirectAfterPost(c, `/settings/payments/held/${c.req.param('id')}`);
   });
 
   app.post('/held/:id/refunds', requireCapability('payments.refund'), async (c) => {
     const form = await formFields(c);
-    const result = await refundHeldPayment(db, clientFor, currentActor(c), idParam(c.req.param('id')), form, clock.now(), deps.logger);
+    const result = await refundHeldPayment(db, currentActor(c), idParam(c.req.param('id')), { clientFor, input: form, now: clock.now(), logger: deps.logger });
     if (!result.ok) return heldPage(c, { refund: { values: form, errors: result.errors } }, 422);
     return redirectAfterPost(c, `/settings/payments/held/${c.req.param('id')}`);
   });
