@@ -29,7 +29,7 @@ export async function seedPaymentsDemo(db: Database, now: Date, world: DemoWorld
     .insertInto('payment_requests')
     .values({
       ...base, ref_id: 'DEMO-HELD-1', amount_cents: 3_000, status: 'review', trans_id: '40000000002',
-      review_reason: 'captured 300 cents for a request of 3000', created_at: ago(2), updated_at: ago(2),
+      review_reason: 'Authorize.net captured $3.00 for a request of $30.00', created_at: ago(2), updated_at: ago(2),
     })
     .execute();
 }

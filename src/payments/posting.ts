@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { formatCents } from '../intl.ts';
 import { CAPTURED_STATUSES, type AuthorizeNetClient, type TransactionDetails } from './authorize-net.ts';
 
 // A portal payment reaches the ledger from the verified webhook or from the patient's return,
@@ -64,7 +65,7 @@ export async function postVerifiedTransaction(
       .executeTakeFirst();
     if (!request) return { status: 'unknown_request' } as const;
     if (amount !== request.amount_cents) {
-      const reason = `captured ${amount ?? 'no'} cents for a request of ${request.amount_cents}`;
+      const reason = `Authorize.net captured ${amount === undefined ? 'no amount' : formatCents(amount)} for a request of ${formatCents(request.amount_cents)}`;
       if (request.status === 'pending') {
         await trx.updateTable('payment_requests').set({ status: 'review', review_reason: reason, trans_id: details.transId, updated_at: now }).where('id', '=', request.id).execute();
       }

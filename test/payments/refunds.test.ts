@@ -186,7 +186,7 @@ describe('payments held for review', () => {
     expect(account.text).toContain(`/settings/payments/held/${request.id}`);
     const page = await admin.get(`/settings/payments/held/${request.id}`);
     expect(page.status).toBe(200);
-    expect(page.text).toContain('captured 300 cents for a request of 3000');
+    expect(page.text).toContain('Authorize.net captured $3.00 for a request of $30.00');
 
     const missing = await admin.post(`/settings/payments/held/${request.id}/posting`, { case_id: String(request.case_id), reason: '' });
     expect(missing.status).toBe(422);
