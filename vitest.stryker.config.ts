@@ -14,6 +14,7 @@ export default defineConfig({
       'test/balance-alerts/schedule.test.ts',
       'test/engagement/engagement.test.ts',
       'test/engagement/subscriptions-rules.test.ts',
+      'test/engagement/kinds.test.ts',
       'test/patients/engagement-settings.test.ts',
       'test/messaging/quiet-hours.test.ts',
       'test/messaging/inbound-rules.test.ts',
