@@ -16,13 +16,18 @@ let other: Actor;
 let n = 0;
 
 beforeAll(async () => {
-  t = await createTestContext();
-  const practice = async (name: string) => (await t.db.selectFrom('practices').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
-  riverside = await practice('Riverside Physical Therapy');
-  summit = await practice('Summit Sports Rehab');
-  const user = async (email: string) => loadActor(t.db, await t.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow());
-  staff = await user('frontdesk@riverside.example');
-  other = await user('pt@riverside.example');
+  // No demo data: a mutant run rebuilds this file's world, so it stays small (two practices, two staff).
+  t = await createTestContext({ seed: false });
+  const practice = async (name: string, phone: string, time_zone: string) =>
+    (await t.db.insertInto('practices').values({ name, phone, time_zone, go_live_on: '2026-01-01', hypercare_days: 60 }).returning('id').executeTakeFirstOrThrow()).id;
+  riverside = await practice('Riverside Physical Therapy', '(555) 010-2000', 'America/Chicago');
+  summit = await practice('Summit Sports Rehab', '(555) 010-3000', 'America/Denver');
+  const user = async (email: string, name: string) => {
+    const row = await t.db.insertInto('users').values({ kind: 'staff', practice_id: riverside, email, name, role: 1, password_hash: null, password_changed_at: null }).returningAll().executeTakeFirstOrThrow();
+    return loadActor(t.db, row);
+  };
+  staff = await user('frontdesk@riverside.example', 'Fiona Desmond');
+  other = await user('pt@riverside.example', 'Paul Torres');
 });
 afterAll(() => t.close());
 

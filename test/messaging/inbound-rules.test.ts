@@ -16,11 +16,13 @@ let third: number;
 let n = 0;
 
 beforeAll(async () => {
-  t = await createTestContext({ now: '2026-11-24T16:00:00Z' });
-  const practice = async (name: string) => (await t.db.selectFrom('practices').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
-  riverside = await practice('Riverside Physical Therapy');
-  summit = await practice('Summit Sports Rehab');
-  third = (await t.db.insertInto('practices').values({ name: 'Lakeside Hand Clinic', phone: '(555) 010-4000', time_zone: 'America/Chicago', go_live_on: '2026-01-01', hypercare_days: 30 }).returning('id').executeTakeFirstOrThrow()).id;
+  // No demo data: a mutant run rebuilds this file's world, so it stays small (three practices).
+  t = await createTestContext({ seed: false, now: '2026-11-24T16:00:00Z' });
+  const practice = async (name: string, phone: string) =>
+    (await t.db.insertInto('practices').values({ name, phone, time_zone: 'America/Chicago', go_live_on: '2026-01-01', hypercare_days: 30 }).returning('id').executeTakeFirstOrThrow()).id;
+  riverside = await practice('Riverside Physical Therapy', '(555) 010-2000');
+  summit = await practice('Summit Sports Rehab', '(555) 010-3000');
+  third = await practice('Lakeside Hand Clinic', '(555) 010-4000');
 });
 afterAll(() => t.close());
 
