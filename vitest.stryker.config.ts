@@ -12,6 +12,7 @@ const ALL = [
   'test/tickets/overdue.test.ts',
   'test/console/permissions.test.ts',
   'test/balance-alerts/schedule.test.ts',
+  'test/balance-alerts/selection-rules.test.ts',
   'test/engagement/engagement.test.ts',
   'test/engagement/subscriptions-rules.test.ts',
   'test/engagement/kinds.test.ts',
