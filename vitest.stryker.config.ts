@@ -22,6 +22,8 @@ const ALL = [
   'test/messaging/phone.test.ts',
   'test/messaging/providers.test.ts',
   'test/portal/portal.test.ts',
+  'test/portal/access-rules.test.ts',
+  'test/portal/date-of-birth.test.ts',
   'test/payments/authorize-net.test.ts',
 ];
 
