@@ -25,6 +25,7 @@ const ALL = [
   'test/portal/access-rules.test.ts',
   'test/portal/date-of-birth.test.ts',
   'test/payments/authorize-net.test.ts',
+  'test/payments/posting-rules.test.ts',
 ];
 
 export default defineConfig({
