@@ -10,6 +10,7 @@ const ALL = [
   'test/auth/cleanup.test.ts',
   'test/tickets/visibility-matrix.test.ts',
   'test/tickets/overdue.test.ts',
+  'test/tickets/overdue-rules.test.ts',
   'test/console/permissions.test.ts',
   'test/balance-alerts/schedule.test.ts',
   'test/balance-alerts/selection-rules.test.ts',
