@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { balanceAlertCancelReason, balanceAlertMessage, runBalanceAlerts, selectDueBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
 import { makePatient, post, subscribe } from './fixtures.ts';
+import { hashPortalToken } from '../../src/portal/links.ts';
+import { dispatchDue } from '../../src/messaging/dispatcher.ts';
+import { capturedTransports } from '../../src/messaging/transports.ts';
 
 // The balance-alert selection and queueing of docs/rules.md (Balance alerts) on a small world of its
 // own (no demo data), so that a mutant of src/balance-alerts/alerts.ts is judged in seconds: what a
@@ -57,8 +60,26 @@ describe('the job', () => {
       ['email', `balance-alert:${p.patientId}:email:2026-11-23`, '2026-11-24T04:30:00.000Z'],
       ['sms', `balance-alert:${p.patientId}:sms:2026-11-23`, '2026-11-24T14:00:00.000Z'],
     ]);
+    // Each message carries a fresh link of its own, good for 30 days, that its reason names.
+    const messages = await t.db.selectFrom('outbox_messages').select(['portal_link_token', 'reason']).where('patient_id', '=', p.patientId).execute();
+    const links = await t.db.selectFrom('portal_links').select(['id', 'token_hash', 'practice_id', 'patient_id', 'created_at', 'expires_at']).where('patient_id', '=', p.patientId).execute();
+    expect(links).toHaveLength(2);
+    for (const m of messages) {
+      const l = links.find((x) => x.token_hash === hashPortalToken(m.portal_link_token!))!;
+      expect(l).toEqual({ id: (m.reason as { portalLinkId: number }).portalLinkId, token_hash: l.token_hash, practice_id: chicago, patient_id: p.patientId, created_at: t.clock.now(), expires_at: new Date(t.clock.now().getTime() + 30 * 86_400_000) });
+    }
     // The same day again: nothing more, and the count says so.
     expect(await runBalanceAlerts(t.db, t.clock.now(), URL)).toBe(0);
+  });
+
+  it('a queued alert is checked again when it is sent: paid in the meantime, it is cancelled with the reason', async () => {
+    const p = await makePatient(t, { practiceId: chicago, phone: null, email: 'paid.meanwhile@example.org' });
+    await subscribe(t, p, 'email');
+    await post(t, p, 'responsibility', 1_500);
+    await runBalanceAlerts(t.db, t.clock.now(), URL);
+    await post(t, p, 'payment', 1_500);
+    await dispatchDue(t.db, t.clock.now(), capturedTransports);
+    expect(await t.db.selectFrom('outbox_messages').select(['status', 'cancel_reason']).where('patient_id', '=', p.patientId).execute()).toEqual([{ status: 'cancelled', cancel_reason: 'Balance was paid' }]);
   });
 
   it("the email's markup escapes the practice's name; the text has no subject and no markup", () => {
