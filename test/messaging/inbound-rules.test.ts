@@ -200,8 +200,13 @@ describe('START', () => {
       expect(rows).toHaveLength(3);
       for (const c of rows) expect(c).toMatchObject({ practice_id: practice, channel: 'sms', subscribed: true, address: phone, wording: `Texted "start": texts from ${names} resume. Reply STOP to opt out.`, actor_kind: 'patient', source: 'sms_start', at: now });
     }
+    // What was texted is quoted trimmed and at most 40 characters long, as for STOP.
+    const shouting = '  START' + '!'.repeat(50) + '  ';
+    await handleInboundSms(t.db, now, { from: phone, to: '+15550109999', body: shouting, messageSid: 'SMstart2' });
+    expect((await consent(r)).at(-1)!.wording).toBe(`Texted "${shouting.trim().slice(0, 40)}": texts from ${names} resume. Reply STOP to opt out.`);
     expect(await replies(phone)).toEqual([
       { practice_id: first, kind: 'sms_start_confirmation', channel: 'sms', body: `${names}: you are resubscribed to texts. Reply HELP for help, STOP to opt out.`, dedupe_key: 'sms-start:SMstart1', status: 'queued' },
+      { practice_id: first, kind: 'sms_start_confirmation', channel: 'sms', body: `${names}: you are resubscribed to texts. Reply HELP for help, STOP to opt out.`, dedupe_key: 'sms-start:SMstart2', status: 'queued' },
     ]);
   });
 });
