@@ -5,6 +5,8 @@ import { makePatient, post, subscribe } from './fixtures.ts';
 import { hashPortalToken } from '../../src/portal/links.ts';
 import { dispatchDue } from '../../src/messaging/dispatcher.ts';
 import { capturedTransports } from '../../src/messaging/transports.ts';
+import pg from 'pg';
+import { onPostgres, POSTGRES_ONLY } from '../support/postgres-only.ts';
 
 // The balance-alert selection and queueing of docs/rules.md (Balance alerts) on a small world of its
 // own (no demo data), so that a mutant of src/balance-alerts/alerts.ts is judged in seconds: what a
@@ -92,6 +94,26 @@ describe('the job', () => {
     );
     expect(email.body).toBe(`Tom & Jerry's <PT> "Plus": you have a balance due. View and pay securely: http://x/portal/a"b\n\nQuestions? Call Tom & Jerry's <PT> "Plus" at (555) 010-9999.`);
     expect(balanceAlertMessage({ channel: 'sms', practice_name: 'A & B', practice_phone: '1' }, 'http://x/p')).toEqual({ subject: null, body: 'A & B: you have a balance due. View and pay securely: http://x/p. Reply STOP to opt out.', html: null });
+  });
+});
+
+describe.skipIf(!onPostgres)(`one run at a time across instances ${POSTGRES_ONLY}`, () => {
+  it('while another instance holds the run lock, a run queues nothing; once released, the next run does', async () => {
+    const p = await makePatient(t, { practiceId: chicago, phone: null, email: 'locked.out@example.org' });
+    await subscribe(t, p, 'email');
+    await post(t, p, 'responsibility', 2_000);
+    const other = new pg.Client({ connectionString: t.url });
+    await other.connect();
+    try {
+      await other.query('select pg_advisory_lock(6002001)');
+      expect(await runBalanceAlerts(t.db, t.clock.now(), URL)).toBe(0);
+      expect(await t.db.selectFrom('outbox_messages').select('id').where('patient_id', '=', p.patientId).execute()).toEqual([]);
+      await other.query('select pg_advisory_unlock(6002001)');
+    } finally {
+      await other.end();
+    }
+    expect(await runBalanceAlerts(t.db, t.clock.now(), URL)).toBeGreaterThanOrEqual(1);
+    expect(await t.db.selectFrom('outbox_messages').select('channel').where('patient_id', '=', p.patientId).execute()).toEqual([{ channel: 'email' }]);
   });
 });
 
