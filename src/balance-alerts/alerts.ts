@@ -135,7 +135,7 @@ export async function runBalanceAlerts(db: Database, now: Date, publicUrl: strin
 }
 
 /** Per time zone: the cycle's day (for the dedupe key) and when texts may go (quiet hours). */
-export function zoneCalendar(now: Date, timeZones: string[]): string {
+function zoneCalendar(now: Date, timeZones: string[]): string {
   const zones = [...new Set(timeZones)].map((time_zone) => ({ time_zone, day: localDate(now, time_zone), texts_from: (nextTextWindow(now, time_zone) ?? now).toISOString() }));
   return JSON.stringify(zones);
 }
@@ -145,7 +145,7 @@ async function queueBalanceAlerts(trx: Database, now: Date, publicUrl: string, z
   return Number(rows[0]?.queued ?? 0);
 }
 
-export function queueBalanceAlertsQuery(now: Date, publicUrl: string, zones: string, patients: { from: number; to: number }) {
+function queueBalanceAlertsQuery(now: Date, publicUrl: string, zones: string, patients: { from: number; to: number }) {
   return sql<{ queued: string }>`
     with queued as (
       insert into outbox_messages (practice_id, patient_id, kind, channel, recipient, template, template_params, dedupe_key, next_attempt_at, created_at, updated_at)
