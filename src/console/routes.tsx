@@ -34,6 +34,7 @@ import { PatientSummaryPage } from '../../views/console/patient.tsx';
 import { PracticeFormPage, PracticesPage, TeamFormPage, TeamPage } from '../../views/console/admin.tsx';
 import { MacroFormPage, MacrosPage, TargetsPage } from '../../views/console/service.tsx';
 import { idParam } from '../web/params.ts';
+import { formatPhone } from '../messaging/phone.ts';
 
 const NOTICES: Record<string, string> = {
   reply: 'Reply sent.',
@@ -203,7 +204,7 @@ export function consoleRoutes(deps: AppDeps) {
   });
   app.get('/practices/:id', admin, async (c) => {
     const p = await findPractice(db, currentActor(c), idParam(c.req.param('id')));
-    const values = { name: p.name, phone: p.phone, time_zone: p.time_zone, go_live_on: p.go_live_on, hypercare_days: String(p.hypercare_days), account_manager_id: p.account_manager_id ? String(p.account_manager_id) : '' };
+    const values = { name: p.name, phone: formatPhone(p.phone), time_zone: p.time_zone, go_live_on: p.go_live_on, hypercare_days: String(p.hypercare_days), account_manager_id: p.account_manager_id ? String(p.account_manager_id) : '' };
     return renderPage(c, <PracticeFormPage ctx={await viewContext(c, deps)} practiceId={p.id} managers={await listAccountManagers(db)} values={values} errors={{}} />);
   });
   app.post('/practices/:id', admin, async (c) => {

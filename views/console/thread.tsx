@@ -6,6 +6,7 @@ import type { ConversationMessage } from '../../src/tickets/conversation.ts';
 import { ACCEPT_ATTRIBUTE, QUEUE_DEPARTMENTS, QUEUE_LABEL, RESPONSE_WINDOWS } from '../../src/tickets/labels.ts';
 import type { FilledMacro } from '../../src/tickets/macros.ts';
 import { FieldError } from '../components/form.tsx';
+import { formatPhone } from '../../src/messaging/phone.ts';
 import { isOverdue } from '../../src/tickets/overdue.ts';
 import { formatLocal } from '../tickets/parts.tsx';
 
@@ -73,7 +74,7 @@ export function VendorThreadPage(props: {
             <div>
               <dt>Practice</dt>
               <dd>
-                {t.practice_name} · {t.practice_phone} {t.hypercare ? <span class="tag hypercare">Hypercare</span> : null}
+                {t.practice_name} · {formatPhone(t.practice_phone)} {t.hypercare ? <span class="tag hypercare">Hypercare</span> : null}
               </dd>
             </div>
             <div>
@@ -139,7 +140,10 @@ export function VendorThreadPage(props: {
                   <ul class="attachments">
                     {m.attachments.map((a) => (
                       <li>
-                        <a href={`${base}/attachments/${a.id}`}>{a.filename}</a> <span class="meta">({Math.ceil(a.size_bytes / 1024)} KB; downloads are audit-logged)</span>
+                        {/* Not boosted: the browser itself downloads the file (or shows an image). */}
+                        <a href={`${base}/attachments/${a.id}`} hx-boost="false">
+                          {a.filename}
+                        </a> <span class="meta">({Math.ceil(a.size_bytes / 1024)} KB; downloads are audit-logged)</span>
                       </li>
                     ))}
                   </ul>

@@ -28,10 +28,8 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
           { href: '/vendor/print-batches', label: 'Print Batches', show: can(actor, 'statements.print') },
           { href: '/vendor/audit', label: 'Audit', show: can(actor, 'vendor.admin') },
         ];
-  const who =
-    actor.kind === 'staff'
-      ? `${actor.name} · ${ROLES[actor.role as 1] ?? ''}`
-      : `${actor.name} · StrataPT ${actor.vendor_admin ? 'admin' : actor.departments.map((d) => DEPARTMENTS[d]).join(', ')}`;
+  // Name and role stack in two small lines, so the Menu Bar stays one row at 1280 px for every role.
+  const role = actor.kind === 'staff' ? (ROLES[actor.role as 1] ?? '') : `StrataPT ${actor.vendor_admin ? 'admin' : actor.departments.map((d) => DEPARTMENTS[d]).join(', ')}`;
   return (
     <Base title={props.title} csrf={ctx.csrf} bodyClass={actor.kind === 'vendor' ? 'vendor' : 'practice'}>
       {/* The side's colour is on the header itself: boosted navigation swaps the body's content but keeps its class. */}
@@ -58,7 +56,9 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
           </ul>
         </nav>
         <div class="account">
-          <a href="/account" class="who">{who}</a>
+          <a href="/account" class="who">
+            <span class="who-name">{actor.name}</span> <span class="who-role">{role}</span>
+          </a>
           <form method="post" action="/logout">
             <input type="hidden" name="_csrf" value={ctx.csrf} />
             <button type="submit" class="link">Sign out</button>
