@@ -15,6 +15,8 @@ import { openLinkedPatientSummary } from '../tickets/linked-patient.ts';
 import { contentDisposition, openConsoleAttachment } from '../tickets/attachments.ts';
 import { createMacro, deleteMacro, findMacro, insertMacro, listMacros, macrosForThread, updateMacro } from '../tickets/macros.ts';
 import { loadTargets, saveTargets } from '../tickets/service-levels.ts';
+import { loadServiceReport, serviceReportCsv } from '../tickets/service-report.ts';
+import { ServiceReportPage } from '../../views/console/report.tsx';
 import type { TicketResult } from '../tickets/labels.ts';
 import {
   createPractice,
@@ -266,6 +268,18 @@ export function consoleRoutes(deps: AppDeps) {
   app.post('/macros/:id/delete', admin, async (c) => {
     await deleteMacro(db, currentActor(c), idParam(c.req.param('id')));
     return redirectAfterPost(c, '/vendor/macros?done=deleted');
+  });
+
+  app.get('/service-report', admin, async (c) => {
+    const report = await loadServiceReport(db, currentActor(c), clock.now());
+    return renderPage(c, <ServiceReportPage ctx={await viewContext(c, deps)} weeks={report.weeks} rows={report.rows} />);
+  });
+  app.get('/service-report.csv', admin, async (c) => {
+    const report = await loadServiceReport(db, currentActor(c), clock.now());
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', `attachment; filename="service-report-${report.weeks[0]}.csv"`);
+    c.header('Cache-Control', 'private, no-store');
+    return c.body(serviceReportCsv(report.rows));
   });
 
   return app;

@@ -182,6 +182,8 @@ export function routeTable(i: Ids): Record<string, RouteRule> {
     'POST /vendor/tickets/:id/replies': { vendor: true, path: `/vendor/tickets/${t}/replies` },
     'POST /vendor/tickets/:id/reply-box': { vendor: true, path: `/vendor/tickets/${t}/reply-box` },
     'GET /vendor/tickets/:id/attachments/:attachmentId': { vendor: true, path: `/vendor/tickets/${t}/attachments/${i.attachment ?? 999999}`, okStatus: i.attachment ? 200 : 404 },
+    'GET /vendor/service-report': { vendor: 'vendor.admin', path: '/vendor/service-report' },
+    'GET /vendor/service-report.csv': { vendor: 'vendor.admin', path: '/vendor/service-report.csv' },
     'GET /vendor/settings': { vendor: 'vendor.admin', path: '/vendor/settings' },
     'POST /vendor/settings': { vendor: 'vendor.admin', path: '/vendor/settings' },
     'GET /vendor/macros': { vendor: 'vendor.admin', path: '/vendor/macros' },
