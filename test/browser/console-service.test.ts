@@ -53,6 +53,15 @@ describe('console service levels in a browser', () => {
     expect(await admin.getByText('Unknown placeholder {name}: use {practice} or {first_name}.').count()).toBe(1);
     expect(await admin.getByText('Choose a department.').count()).toBe(1);
     expect(await admin.getByLabel('Text').inputValue()).toBe('Hi {name}');
+
+    // The service report: the chart is an image with a title, the figures are in tables beside it.
+    await admin.goto('/vendor/service-report');
+    expect(await admin.getByRole('img', { name: 'Median first response per week, in hours, by department' }).count()).toBe(1);
+    const billing = admin.getByRole('table').first();
+    // Demo: in the week of Nov 16, Riverside opened two Billing/Patient threads (one answered after 20 h).
+    const row = billing.getByRole('row', { name: /^Nov 16, 2026/ });
+    expect((await row.getByRole('cell').allTextContents()).slice(0, 3)).toEqual(['2', '0', '20.0 h']);
+    await expectAccessible(admin);
     await expectAccessible(admin);
   });
 
