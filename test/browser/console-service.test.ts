@@ -58,9 +58,9 @@ describe('console service levels in a browser', () => {
     await admin.goto('/vendor/service-report');
     expect(await admin.getByRole('img', { name: 'Median first response per week, in hours, by department' }).count()).toBe(1);
     const billing = admin.getByRole('table').first();
-    // Demo: in the week of Nov 16, Riverside opened two Billing/Patient threads (one answered after 20 h).
+    // Demo, week of Nov 16: three Billing/Patient threads opened; two answered, after 20 h and 69 h.
     const row = billing.getByRole('row', { name: /^Nov 16, 2026/ });
-    expect((await row.getByRole('cell').allTextContents()).slice(0, 3)).toEqual(['2', '0', '20.0 h']);
+    expect((await row.getByRole('cell').allTextContents()).slice(0, 4)).toEqual(['3', '0', '44.5 h', '64.1 h']);
     await expectAccessible(admin);
     await expectAccessible(admin);
   });
