@@ -105,7 +105,7 @@ describe('attachments both ways', () => {
     const id = await ticketId('Change of billing contract owner');
     const billing = await t.as('billing@stratapt.example');
     const page = await billing.get(`/vendor/tickets/${id}`);
-    const href = /href="(\/vendor\/tickets\/\d+\/attachments\/\d+)">contract-contacts\.csv</.exec(page.text)?.[1];
+    const href = /href="(\/vendor\/tickets\/\d+\/attachments\/\d+)"[^>]*>contract-contacts\.csv</.exec(page.text)?.[1];
     expect(href).toBeTruthy();
     const before = await t.db.selectFrom('audit_log').select('id').where('action', '=', 'ticket.attachment.downloaded').execute();
     const file = await billing.get(href!);
