@@ -54,12 +54,16 @@ export async function saveTargets(db: Database, actor: Actor, fields: Record<str
   return { ok: true };
 }
 
-/** Milliseconds of Monday-to-Friday time between two instants, weekdays read in StrataPT's time zone. */
-export function businessMsBetween(start: Date, end: Date, timeZone = VENDOR_TIME_ZONE): number {
+/**
+ * Milliseconds of Monday-to-Friday time between two instants, weekdays read in StrataPT's time zone.
+ * With `enough`, stops counting once the total passes it (a queue row only asks "past target?", and a
+ * thread may have waited for months).
+ */
+export function businessMsBetween(start: Date, end: Date, timeZone = VENDOR_TIME_ZONE, enough = Infinity): number {
   let total = 0;
   let cursor = start.getTime();
   const stop = end.getTime();
-  while (cursor < stop) {
+  while (cursor < stop && total <= enough) {
     const local = new TZDate(cursor, timeZone);
     const nextMidnight = new TZDate(local.getFullYear(), local.getMonth(), local.getDate() + 1, timeZone).getTime();
     const segmentEnd = Math.min(stop, nextMidnight);
@@ -72,6 +76,6 @@ export function businessMsBetween(start: Date, end: Date, timeZone = VENDOR_TIME
 
 /** Where a thread waiting on StrataPT stands against its department's target. */
 export function targetStanding(waitingSince: Date, now: Date, targetHours: number): { past: boolean; businessMs: number } {
-  const businessMs = businessMsBetween(waitingSince, now);
+  const businessMs = businessMsBetween(waitingSince, now, VENDOR_TIME_ZONE, targetHours * 3_600_000);
   return { past: businessMs > targetHours * 3_600_000, businessMs };
 }
