@@ -56,6 +56,10 @@ describe('first-response targets', () => {
     expect(businessMsBetween(new Date('2026-11-21T18:00:00Z'), new Date('2026-11-22T18:00:00Z'))).toBe(0);
     // Across the change from daylight time (Sunday 2026-11-01): Friday 9 AM CDT to Monday 9 AM CST = 24 h.
     expect(businessMsBetween(new Date('2026-10-30T14:00:00Z'), new Date('2026-11-02T15:00:00Z')) / 3_600_000).toBe(24);
+    // A queue row only asks "past target?": counting stops soon after the target, not after months of days.
+    const stopped = businessMsBetween(new Date('2025-01-01T00:00:00Z'), new Date('2026-11-23T15:00:00Z'), 'America/Chicago', 24 * 3_600_000);
+    expect(stopped).toBeGreaterThan(24 * 3_600_000);
+    expect(stopped).toBeLessThanOrEqual(48 * 3_600_000);
   });
 
   it('a vendor admin sets targets (422 with a message at the field), and the queue marks rows past target', async () => {
