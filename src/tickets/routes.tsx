@@ -10,11 +10,13 @@ import { recordAudit } from '../audit/audit.ts';
 import { clientIp } from '../web/http.ts';
 import { findPracticePatient, searchPatients, type PatientMatch } from '../patients/search.ts';
 import { createTicket, loadCreateFormContext, type CreateFormContext } from './create.ts';
-import { listTickets } from './list.ts';
+import { countTicketsByFilter, listTickets, withCountdowns } from './list.ts';
+import { LIST_FILTERS, type ListFilter } from './labels.ts';
 import { findVisibleTicket } from './visibility.ts';
 import { loadConversation, markTicketRead } from './conversation.ts';
 import { replyToTicket } from './replies.ts';
 import { findOverdueBlock } from './overdue.ts';
+import { deadlineCountdown } from './countdown.ts';
 import { findSimilarTickets, searchTickets } from './search.ts';
 import { listColleagues, parseVisibleTo, previewAudience } from './visible-to.ts';
 import { contentDisposition, findVisibleAttachment } from './attachments.ts';
@@ -38,12 +40,17 @@ export function ticketRoutes(deps: AppDeps) {
     const now = clock.now();
     const q = (c.req.query('q') ?? '').trim().slice(0, 200);
     const page = pageNumber(c.req.query('page'));
-    const [result, block] = await Promise.all([
-      q ? searchTickets(db, actor, q, { page }) : listTickets(db, actor, { page }),
+    const filter = listFilter(c.req.query('show'));
+    const [result, counts, block] = await Promise.all([
+      q ? searchTickets(db, actor, q, { page }).then((r) => ({ ...r, rows: withCountdowns(r.rows, now) })) : listTickets(db, actor, { page, filter, now }),
+      countTicketsByFilter(db, actor),
       findOverdueBlock(db, actor, now),
     ]);
     const created = Number(c.req.query('created')) || null;
-    return renderPage(c, <GetHelpPage ctx={ctx} rows={result.rows} hasMore={result.hasMore} page={page} q={q} block={block} now={now} created={created} />);
+    return renderPage(
+      c,
+      <GetHelpPage ctx={ctx} rows={result.rows} hasMore={result.hasMore} page={page} q={q} filter={filter} counts={counts} block={block} now={now} created={created} />,
+    );
   });
 
   app.use('*', requireCapability('tickets.use'));
@@ -92,7 +99,7 @@ export function ticketRoutes(deps: AppDeps) {
     const ticket = await findVisibleTicket(db, actor, id);
     const messages = await loadConversation(db, actor, ticket);
     await markTicketRead(db, actor, ticket, now);
-    return renderPage(c, <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} values={{}} errors={{}} />);
+    return renderPage(c, <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} countdown={deadlineCountdown(ticket.response_due_at, now)} values={{}} errors={{}} />);
   });
 
   app.post('/:id/messages', async (c) => {
@@ -104,7 +111,7 @@ export function ticketRoutes(deps: AppDeps) {
       const now = clock.now();
       const ticket = await findVisibleTicket(db, actor, id);
       const messages = await loadConversation(db, actor, ticket);
-      return renderPage(c, <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} values={fields} errors={result.errors} />, 422);
+      return renderPage(c, <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} countdown={deadlineCountdown(ticket.response_due_at, now)} values={fields} errors={result.errors} />, 422);
     }
     return redirectAfterPost(c, `/tickets/${id}#reply-heading`);
   });
@@ -143,6 +150,10 @@ export function ticketRoutes(deps: AppDeps) {
   }
 
   return app;
+}
+
+function listFilter(raw: string | undefined): ListFilter {
+  return LIST_FILTERS.find((f) => f === raw) ?? 'all';
 }
 
 /** The dropdown's options: matches of the search, keeping the chosen account listed. */

@@ -5,6 +5,7 @@ import { viewContext } from './context.ts';
 import { requireStaff, requireCapability } from './guards.ts';
 import { can } from '../auth/permissions.ts';
 import { findOverdueBlock } from '../tickets/overdue.ts';
+import { listThreadsNeedingReply } from '../tickets/list.ts';
 import { DashboardPage } from '../../views/dashboard/dashboard.tsx';
 import { SettingsIndexPage } from '../../views/settings/index.tsx';
 
@@ -13,8 +14,12 @@ export function homeRoutes(deps: AppDeps) {
   app.get('/', (c) => c.redirect(currentActor(c).kind === 'vendor' ? '/vendor' : '/dashboard'));
   app.get('/dashboard', requireStaff, async (c) => {
     const actor = currentActor(c);
-    const ticketBlock = can(actor, 'tickets.use') ? await findOverdueBlock(deps.db, actor, deps.clock.now()) : null;
-    return renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} ticketBlock={ticketBlock} />);
+    const now = deps.clock.now();
+    const usesTickets = can(actor, 'tickets.use');
+    const [ticketBlock, needsReply] = usesTickets
+      ? await Promise.all([findOverdueBlock(deps.db, actor, now), listThreadsNeedingReply(deps.db, actor, now)])
+      : [null, null];
+    return renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} ticketBlock={ticketBlock} needsReply={needsReply} />);
   });
   app.get('/settings', requireStaff, requireCapability('settings.view'), async (c) =>
     renderPage(c, <SettingsIndexPage ctx={await viewContext(c, deps)} />),

@@ -7,13 +7,15 @@ import type { TicketDetail } from '../../src/tickets/visibility.ts';
 import { ROLE_CHOICES, ACCEPT_ATTRIBUTE } from '../../src/tickets/labels.ts';
 import { isOverdue } from '../../src/tickets/overdue.ts';
 import { patientLabel } from '../patients/format.ts';
-import { formatLocal, OverdueBadge, SUPPORT_PHONE } from './parts.tsx';
+import { DeadlineCountdown, formatLocal, OverdueBadge, SUPPORT_PHONE } from './parts.tsx';
+import type { Countdown } from '../../src/tickets/countdown.ts';
 
 export function ThreadPage(props: {
   ctx: ViewContext;
   ticket: TicketDetail;
   messages: ConversationMessage[];
   now: Date;
+  countdown: Countdown | null;
   values: Record<string, string | undefined>;
   errors: FieldErrors;
 }) {
@@ -66,7 +68,7 @@ export function ThreadPage(props: {
           <div>
             <dt>Response required by</dt>
             <dd class={overdue ? 'due overdue-text' : 'due'}>
-              {formatLocal(ticket.response_due_at, tz)} {overdue ? <span class="overdue">Overdue</span> : null}
+              {formatLocal(ticket.response_due_at, tz)} {props.countdown ? <DeadlineCountdown countdown={props.countdown} timeZone={tz} /> : null}
             </dd>
           </div>
         ) : null}
