@@ -15,6 +15,7 @@ import { LIST_FILTERS, type ListFilter } from './labels.ts';
 import { findVisibleTicket } from './visibility.ts';
 import { loadConversation, markTicketRead } from './conversation.ts';
 import { replyToTicket } from './replies.ts';
+import { closeThread, reopenThread } from './closing.ts';
 import { findOverdueBlock } from './overdue.ts';
 import { deadlineCountdown } from './countdown.ts';
 import { findSimilarTickets, searchTickets } from './search.ts';
@@ -107,14 +108,13 @@ export function ticketRoutes(deps: AppDeps) {
     const id = idParam(c.req.param('id'));
     const { fields, files } = await readForm(c);
     const result = await replyToTicket(db, actor, id, { fields, files, now: clock.now(), publicUrl: config.publicUrl });
-    if (!result.ok) {
-      const now = clock.now();
-      const ticket = await findVisibleTicket(db, actor, id);
-      const messages = await loadConversation(db, actor, ticket);
-      return renderPage(c, <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} countdown={deadlineCountdown(ticket.response_due_at, now)} values={fields} errors={result.errors} />, 422);
-    }
+    if (!result.ok) return renderThread(c, id, fields, result.errors, 422);
     return redirectAfterPost(c, `/tickets/${id}#reply-heading`);
   });
+
+  // Marking a thread resolved is its closure; reopening deletes the closure (forms post to /delete).
+  app.post('/:id/closure', async (c) => closureAction(c, closeThread));
+  app.post('/:id/closure/delete', async (c) => closureAction(c, reopenThread));
 
   app.get('/:id/attachments/:attachmentId', async (c) => {
     const actor = currentActor(c);
@@ -135,6 +135,24 @@ export function ticketRoutes(deps: AppDeps) {
     c.header('Cache-Control', 'private, no-store');
     return c.body(new Uint8Array(file.data));
   });
+
+  async function closureAction(c: Context<AppEnv>, act: typeof closeThread) {
+    const actor = currentActor(c);
+    const id = idParam(c.req.param('id'));
+    const now = clock.now();
+    const result = await act(db, actor, id, now);
+    if (!result.ok) return renderThread(c, id, {}, result.errors, 409);
+    return redirectAfterPost(c, `/tickets/${id}`);
+  }
+
+  async function renderThread(c: Context<AppEnv>, id: number, values: Record<string, string | undefined>, errors: Record<string, string>, status: 200 | 409 | 422) {
+    const actor = currentActor(c);
+    const now = clock.now();
+    const ticket = await findVisibleTicket(db, actor, id);
+    const messages = await loadConversation(db, actor, ticket);
+    const page = <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} countdown={deadlineCountdown(ticket.response_due_at, now)} values={values} errors={errors} />;
+    return renderPage(c, page, status);
+  }
 
   async function renderNewThread(c: Context<AppEnv>, status: 200 | 409 | 422, values: Record<string, string | undefined>, errors: Record<string, string>) {
     const actor = currentActor(c);

@@ -80,6 +80,8 @@ export function ThreadPage(props: {
         </p>
       ) : null}
 
+      <ClosureControls ctx={ctx} ticket={ticket} error={errors.closure} timeZone={tz} />
+
       <h2>Conversation</h2>
       <ol class="messages">
         {messages.map((m) => (
@@ -108,7 +110,7 @@ export function ThreadPage(props: {
 
       <h2 id="reply-heading">Reply</h2>
       {ticket.status === 'closed' ? <p class="muted">This thread is closed. Replying reopens it.</p> : null}
-      <FormErrorSummary errors={errors} />
+      <FormErrorSummary errors={{ ...errors, closure: undefined }} />
       <Form csrf={ctx.csrf} action={`/tickets/${ticket.id}/messages`} enctype="multipart/form-data" class="stack" aria-labelledby="reply-heading">
         <TextArea label="Your reply" name="message" value={values.message} error={errors.message} required rows={6} maxlength={20000} />
         <div class={errors.files ? 'field has-error' : 'field'}>
@@ -123,6 +125,33 @@ export function ThreadPage(props: {
       </Form>
       <p class="muted">StrataPT support is also available by phone at {SUPPORT_PHONE}.</p>
     </AppLayout>
+  );
+}
+
+/** Mark resolved / Reopen: whoever may reply may do either; a required response is answered first. */
+function ClosureControls(props: { ctx: ViewContext; ticket: TicketDetail; error?: string; timeZone: string }) {
+  const { ctx, ticket } = props;
+  const base = `/tickets/${ticket.id}/closure`;
+  return (
+    <div class="closure" id="closure">
+      {props.error ? (
+        <p class="field-error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+      {ticket.status === 'closed' ? (
+        <Form csrf={ctx.csrf} action={`${base}/delete`} class="inline">
+          <span>Closed{ticket.closed_at ? ` ${formatLocal(ticket.closed_at, props.timeZone)}` : ''}.</span>{' '}
+          <button type="submit">Reopen thread</button>
+        </Form>
+      ) : ticket.response_due_at ? (
+        <p class="muted">StrataPT asked for a response: reply below before marking this thread resolved.</p>
+      ) : (
+        <Form csrf={ctx.csrf} action={base} class="inline">
+          <button type="submit">Mark resolved</button> <span class="meta">Closes the thread for both sides; you can reopen it.</span>
+        </Form>
+      )}
+    </div>
   );
 }
 
