@@ -23,7 +23,9 @@ import { listColleagues, parseVisibleTo, previewAudience } from './visible-to.ts
 import { contentDisposition, findVisibleAttachment } from './attachments.ts';
 import { GetHelpPage, LimitedMessagingPage } from '../../views/tickets/list.tsx';
 import { AudiencePanel, NewThreadPage, PatientPicker, SimilarThreads } from '../../views/tickets/form.tsx';
-import { ThreadPage } from '../../views/tickets/thread.tsx';
+import { Conversation, ThreadPage } from '../../views/tickets/thread.tsx';
+import { UnreadBadge } from '../../views/components/live.tsx';
+import { countUnreadTickets } from './unread.ts';
 import { idParam } from '../web/params.ts';
 
 const PICKER_LIMIT = 30;
@@ -55,6 +57,9 @@ export function ticketRoutes(deps: AppDeps) {
   });
 
   app.use('*', requireCapability('tickets.use'));
+
+  // Live parts of the pages (docs/rules.md, "Live updates"): each re-fetched with the user's own session.
+  app.get('/unread-badge', async (c) => renderFragment(c, <UnreadBadge count={await countUnreadTickets(db, currentActor(c))} />));
 
   app.get('/new', async (c) => {
     const values = { visible_to: 'anyone' };
@@ -101,6 +106,14 @@ export function ticketRoutes(deps: AppDeps) {
     const messages = await loadConversation(db, actor, ticket);
     await markTicketRead(db, actor, ticket, now);
     return renderPage(c, <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} countdown={deadlineCountdown(ticket.response_due_at, now)} values={{}} errors={{}} />);
+  });
+
+  app.get('/:id/conversation', async (c) => {
+    const actor = currentActor(c);
+    const ticket = await findVisibleTicket(db, actor, idParam(c.req.param('id')));
+    const messages = await loadConversation(db, actor, ticket);
+    await markTicketRead(db, actor, ticket, clock.now());
+    return renderFragment(c, <Conversation ticket={ticket} messages={messages} timeZone={ticket.time_zone} />);
   });
 
   app.post('/:id/messages', async (c) => {

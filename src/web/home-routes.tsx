@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from './types.ts';
-import { currentActor, renderPage } from './http.ts';
+import { currentActor, renderFragment, renderPage } from './http.ts';
 import { viewContext } from './context.ts';
 import { requireStaff, requireCapability } from './guards.ts';
 import { can } from '../auth/permissions.ts';
 import { findOverdueBlock } from '../tickets/overdue.ts';
 import { listThreadsNeedingReply } from '../tickets/list.ts';
-import { DashboardPage } from '../../views/dashboard/dashboard.tsx';
+import { DashboardPage, NeedsReplyPanel } from '../../views/dashboard/dashboard.tsx';
 import { SettingsIndexPage } from '../../views/settings/index.tsx';
 
 export function homeRoutes(deps: AppDeps) {
@@ -20,6 +20,12 @@ export function homeRoutes(deps: AppDeps) {
       ? await Promise.all([findOverdueBlock(deps.db, actor, now), listThreadsNeedingReply(deps.db, actor, now)])
       : [null, null];
     return renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} ticketBlock={ticketBlock} needsReply={needsReply} />);
+  });
+  // The panel alone, for live updates and polling (views/components/live.tsx).
+  app.get('/dashboard/needs-reply', requireStaff, requireCapability('tickets.use'), async (c) => {
+    const actor = currentActor(c);
+    const ctx = await viewContext(c, deps);
+    return renderFragment(c, <NeedsReplyPanel threads={await listThreadsNeedingReply(deps.db, actor, deps.clock.now())} timeZone={ctx.practice?.time_zone ?? 'UTC'} />);
   });
   app.get('/settings', requireStaff, requireCapability('settings.view'), async (c) =>
     renderPage(c, <SettingsIndexPage ctx={await viewContext(c, deps)} />),

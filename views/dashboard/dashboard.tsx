@@ -5,6 +5,7 @@ import type { OverdueBlock } from '../../src/tickets/overdue.ts';
 import type { ListedTicket } from '../../src/tickets/list.ts';
 import { STATUS_LABEL } from '../../src/tickets/labels.ts';
 import { DeadlineCountdown, OverdueBlockPanel } from '../tickets/parts.tsx';
+import { liveAttributes } from '../components/live.tsx';
 
 export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBlock | null; needsReply?: ListedTicket[] | null }) {
   const { ctx } = props;
@@ -51,7 +52,7 @@ export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBl
 export function NeedsReplyPanel(props: { threads: ListedTicket[]; timeZone: string }) {
   const { threads } = props;
   return (
-    <section class="card needs-reply" id="needs-reply" aria-labelledby="needs-reply-heading">
+    <section class="card needs-reply" id="needs-reply" aria-labelledby="needs-reply-heading" {...liveAttributes('/dashboard/needs-reply')}>
       <h2 id="needs-reply-heading">
         Needs your reply {threads.length ? <span class="count">{threads.length}</span> : null}
       </h2>

@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import { Base } from './base.tsx';
+import { LiveConnection, UnreadBadge } from '../components/live.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import { can, ROLES, DEPARTMENTS } from '../../src/auth/permissions.ts';
 
@@ -27,6 +28,8 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
           { href: '/vendor/print-batches', label: 'Print Batches', show: can(actor, 'statements.print') },
           { href: '/vendor/audit', label: 'Audit', show: can(actor, 'vendor.admin') },
         ];
+  // Staff who use tickets get live updates (docs/rules.md, "Live updates").
+  const live = actor.kind === 'staff' && can(actor, 'tickets.use');
   const who =
     actor.kind === 'staff'
       ? `${actor.name} · ${ROLES[actor.role as 1] ?? ''}`
@@ -45,7 +48,9 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
                 <li>
                   <a href={i.href} aria-current={ctx.path === i.href || ctx.path.startsWith(i.href + '/') ? 'page' : undefined}>
                     {i.label}
-                    {i.badge ? (
+                    {i.href === '/tickets' && live ? (
+                      <UnreadBadge count={i.badge ?? 0} />
+                    ) : i.badge ? (
                       <span class="badge" aria-label={`${i.badge} unread`}>
                         {i.badge}
                       </span>
@@ -66,6 +71,7 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
       <main id="main" class={props.wide ? 'wide' : undefined}>
         {props.children}
       </main>
+      {live ? <LiveConnection /> : null}
     </Base>
   );
 }

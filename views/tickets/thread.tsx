@@ -7,6 +7,7 @@ import type { TicketDetail } from '../../src/tickets/visibility.ts';
 import { ROLE_CHOICES, ACCEPT_ATTRIBUTE } from '../../src/tickets/labels.ts';
 import { isOverdue } from '../../src/tickets/overdue.ts';
 import { patientLabel } from '../patients/format.ts';
+import { liveAttributes } from '../components/live.tsx';
 import { DeadlineCountdown, formatLocal, OverdueBadge, SUPPORT_PHONE } from './parts.tsx';
 import type { Countdown } from '../../src/tickets/countdown.ts';
 
@@ -83,30 +84,7 @@ export function ThreadPage(props: {
       <ClosureControls ctx={ctx} ticket={ticket} error={errors.closure} timeZone={tz} />
 
       <h2>Conversation</h2>
-      <ol class="messages">
-        {messages.map((m) => (
-          <li class={m.author_side} id={`message-${m.id}`}>
-            <p class="meta">
-              <strong>{m.author_side === 'vendor' ? `${m.author_name} (StrataPT)` : m.author_name}</strong> · {formatLocal(m.created_at, tz)}
-              {m.response_window_hours ? ` · response requested within ${windowLabel(m.response_window_hours)}` : ''}
-            </p>
-            <div class="body">
-              {m.body.split(/\n{2,}/).map((para) => (
-                <p class="pre-line">{para}</p>
-              ))}
-            </div>
-            {m.attachments.length ? (
-              <ul class="attachments">
-                {m.attachments.map((a) => (
-                  <li>
-                    <a href={`/tickets/${ticket.id}/attachments/${a.id}`}>{a.filename}</a> <span class="meta">({formatSize(a.size_bytes)})</span>
-                  </li>
-                ))}
-              </ul>
-            ) : null}
-          </li>
-        ))}
-      </ol>
+      <Conversation ticket={ticket} messages={messages} timeZone={tz} />
 
       <h2 id="reply-heading">Reply</h2>
       {ticket.status === 'closed' ? <p class="muted">This thread is closed. Replying reopens it.</p> : null}
@@ -125,6 +103,37 @@ export function ThreadPage(props: {
       </Form>
       <p class="muted">StrataPT support is also available by phone at {SUPPORT_PHONE}.</p>
     </AppLayout>
+  );
+}
+
+/** The messages, oldest first; the fragment live updates swap in when someone replies. */
+export function Conversation(props: { ticket: { id: number }; messages: ConversationMessage[]; timeZone: string }) {
+  const { ticket, messages, timeZone: tz } = props;
+  return (
+    <ol class="messages" id="conversation" {...liveAttributes(`/tickets/${ticket.id}/conversation`)}>
+      {messages.map((m) => (
+        <li class={m.author_side} id={`message-${m.id}`}>
+          <p class="meta">
+            <strong>{m.author_side === 'vendor' ? `${m.author_name} (StrataPT)` : m.author_name}</strong> · {formatLocal(m.created_at, tz)}
+            {m.response_window_hours ? ` · response requested within ${windowLabel(m.response_window_hours)}` : ''}
+          </p>
+          <div class="body">
+            {m.body.split(/\n{2,}/).map((para) => (
+              <p class="pre-line">{para}</p>
+            ))}
+          </div>
+          {m.attachments.length ? (
+            <ul class="attachments">
+              {m.attachments.map((a) => (
+                <li>
+                  <a href={`/tickets/${ticket.id}/attachments/${a.id}`}>{a.filename}</a> <span class="meta">({formatSize(a.size_bytes)})</span>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </li>
+      ))}
+    </ol>
   );
 }
 
