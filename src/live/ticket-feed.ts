@@ -40,6 +40,7 @@ export async function startTicketFeed(source: { url: string } | { pglite: PGlite
       const c = new pg.Client({ connectionString: source.url, application_name: 'strata-live' });
       c.on('notification', (n) => deliver(n.payload));
       c.on('error', (err) => {
+        if (client !== c) return; // a failed connect is retried below
         logger.warn({ err: { message: err.message } }, 'live updates: listener connection lost');
         client = null;
         void c.end().catch(() => {});

@@ -78,5 +78,5 @@ describe('The ticket feed on embedded PGlite', () => {
       await feed.close();
       await opened.close();
     }
-  });
+  }, 120_000); // a fresh embedded database takes a while on a busy machine
 });
