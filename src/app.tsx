@@ -1,3 +1,4 @@
+import { liveRoutes } from './live/routes.ts';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { csrf } from 'hono/csrf';
@@ -166,6 +167,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', homeRoutes(deps));
   app.route('/settings/staff', staffRoutes(deps));
   app.route('/tickets', ticketRoutes(deps));
+  app.route('/', liveRoutes(deps));
   app.route('/settings/patient-engagement', engagementSettingsRoutes(deps));
   app.route('/', engagementRoutes(deps));
   app.route('/', webhookRoutes(deps));

@@ -175,6 +175,7 @@ export interface TicketsTable {
   response_required_by_user_id: number | null;
   overdue_warning_sent_at: Date | null;
   overdue_recorded_at: Date | null;
+  final_warning_sent_at: Date | null;
   last_public_message_at: Timestamp;
   last_public_author_id: number | null;
   waiting_since: Timestamp;

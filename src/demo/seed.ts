@@ -194,7 +194,7 @@ async function seedTicketDemo(db: Database, now: Date, world: DemoWorld) {
   type Seed = {
     practice: number; by: string; subject: string; department: TicketDepartment; visibility: Visibility; person?: string;
     adminLevel?: boolean; patient?: string; hoursAgo: number; messages: [side: 'practice' | 'vendor', who: string, body: string, hoursAgo: number][];
-    dueInHours?: number;
+    dueInHours?: number; windowHours?: number; closedHoursAgo?: number;
     /** Files on the first message, so the console shows something to download. */
     attachments?: { filename: string; contentType: string; text: string }[];
   };
@@ -231,6 +231,34 @@ async function seedTicketDemo(db: Database, now: Date, world: DemoWorld) {
       messages: [['practice', 'director@riverside.example', 'The schedule view stops responding when I switch between providers quickly.', 4]],
     },
     {
+      practice: world.riverside, by: 'owner@riverside.example', subject: 'Payer list for the new clinic location',
+      department: 'billing', visibility: 'anyone', hoursAgo: 30, dueInHours: 333, windowHours: 336,
+      messages: [
+        ['practice', 'owner@riverside.example', 'We open a second clinic next quarter. Which payers need new enrollment?', 30],
+        ['vendor', 'billing@stratapt.example', 'Please send us the list of payers you bill most, and we will mark which need a new enrollment.', 3],
+      ],
+    },
+    {
+      practice: world.riverside, by: 'owner@riverside.example', subject: 'Superbill printer margins',
+      department: 'technical', visibility: 'anyone', hoursAgo: 96, closedHoursAgo: 24,
+      messages: [
+        ['practice', 'owner@riverside.example', 'Superbills print with the right margin cut off.', 96],
+        ['vendor', 'support@stratapt.example', 'Set the page scaling to "Fit to page" in the print dialog; it keeps the margins.', 72],
+        ['practice', 'owner@riverside.example', 'That fixed it, thank you. Closing this.', 24],
+      ],
+    },
+    // Deadlines in every list (docs/rules.md): Summit, already blocked by the overdue EOB thread, also has
+    // one due in under four hours (amber); Riverside, the practice most demo logins belong to, has one
+    // due in two weeks, one waiting on StrataPT and one closed, and can still create threads.
+    {
+      practice: world.summit, by: 'pt@summit.example', subject: 'Fax cover sheet still shows the old logo',
+      department: 'success', visibility: 'anyone', hoursAgo: 26, dueInHours: 3.5, windowHours: 8,
+      messages: [
+        ['practice', 'pt@summit.example', 'Our fax cover sheet still prints the logo we replaced last month.', 26],
+        ['vendor', 'success@stratapt.example', 'We can switch it today. Which of the two logos on file should we use, the blue or the grey one?', 4.5],
+      ],
+    },
+    {
       practice: world.summit, by: 'admin@summit.example', subject: 'EOB submission for October remittance',
       department: 'billing', visibility: 'anyone', hoursAgo: 120, dueInHours: -3,
       messages: [
@@ -259,8 +287,10 @@ async function seedTicketDemo(db: Database, now: Date, world: DemoWorld) {
         visibility: s.visibility,
         visible_user_id: s.person ? users[s.person] : null,
         admin_level: !!s.adminLevel,
-        status: last[0] === 'vendor' ? 'waiting_practice' : 'waiting_vendor',
+        status: s.closedHoursAgo !== undefined ? 'closed' : last[0] === 'vendor' ? 'waiting_practice' : 'waiting_vendor',
+        closed_at: s.closedHoursAgo === undefined ? null : new Date(now.getTime() - s.closedHoursAgo * 3_600_000),
         response_due_at: s.dueInHours === undefined ? null : new Date(now.getTime() + s.dueInHours * 3_600_000),
+        response_required_at: s.dueInHours === undefined ? null : new Date(now.getTime() + (s.dueInHours - (s.windowHours ?? 48)) * 3_600_000),
         response_required_by_user_id: s.dueInHours === undefined ? null : users[last[1]],
         last_public_message_at: lastAt,
         last_public_author_id: users[last[1]],
@@ -275,7 +305,7 @@ async function seedTicketDemo(db: Database, now: Date, world: DemoWorld) {
         .insertInto('ticket_messages')
         .values({
           ticket_id: ticket.id, practice_id: s.practice, author_user_id: users[who], author_side: side, body,
-          response_window_hours: side === 'vendor' && s.dueInHours !== undefined ? 48 : null,
+          response_window_hours: side === 'vendor' && s.dueInHours !== undefined && hoursAgo === last[3] ? (s.windowHours ?? 48) : null,
           created_at: at,
         })
         .returning('id')

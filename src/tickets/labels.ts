@@ -19,6 +19,16 @@ export const STATUS_LABEL: Record<TicketStatus, string> = {
   closed: 'Closed',
 };
 
+/** Get Help's filters, in the order they are offered. */
+export const LIST_FILTERS = ['needs_reply', 'waiting', 'closed', 'all'] as const;
+export type ListFilter = (typeof LIST_FILTERS)[number];
+export const LIST_FILTER_LABEL: Record<ListFilter, string> = {
+  needs_reply: 'Needs our reply',
+  waiting: 'Waiting on StrataPT',
+  closed: 'Closed',
+  all: 'All',
+};
+
 /** The departments with a queue in the console, and their names there. */
 export const QUEUE_DEPARTMENTS: TicketDepartment[] = ['billing', 'success', 'technical'];
 export const QUEUE_LABEL: Record<TicketDepartment, string> = {

@@ -125,9 +125,9 @@ export async function recordReply(
       last_public_message_at: now,
       last_public_author_id: actor.id,
       ...(ticket.status === waitsOn ? {} : { waiting_since: now }),
-      ...(side === 'practice' ? { response_due_at: null, response_required_by_user_id: null, overdue_warning_sent_at: null } : {}),
+      ...(side === 'practice' ? { response_due_at: null, response_required_by_user_id: null, overdue_warning_sent_at: null, final_warning_sent_at: null } : {}),
       ...(dueAt
-        ? { response_due_at: dueAt, response_required_at: now, response_required_by_user_id: actor.id, overdue_warning_sent_at: null, overdue_recorded_at: null }
+        ? { response_due_at: dueAt, response_required_at: now, response_required_by_user_id: actor.id, overdue_warning_sent_at: null, final_warning_sent_at: null, overdue_recorded_at: null }
         : {}),
     })
     .where('id', '=', ticket.id)

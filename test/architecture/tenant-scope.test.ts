@@ -62,6 +62,7 @@ const EXCEPTIONS = [
   'src/statements/statements.ts#generateStatement',
   'src/tickets/deadlines.ts#recordOverdueThreads',
   'src/tickets/deadlines.ts#sendDeadlineWarnings',
+  'src/tickets/deadlines.ts#sendFinalDeadlineWarnings',
   'src/tickets/notify.ts#notifyTicket',
   'src/portal/sessions.ts#deleteExpiredPortalSessions',
   'src/payments/settings.ts#allGateways',

@@ -1,3 +1,4 @@
+import { TransactionalOnlyGuidance } from '../components/transactional-only.tsx';
 import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextField, TextArea, SelectField, Checkbox, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
@@ -31,6 +32,7 @@ export function EmergencyPage(props: EmergencyPageProps) {
         Tell patients whose appointments fall in an affected window that the clinic is closed. Only patients with a scheduled appointment in
         the window who are subscribed to emergency notifications receive it; there is no way to message all patients.
       </p>
+      <TransactionalOnlyGuidance />
       <FormErrorSummary errors={errors} />
       {errors.form ? (
         <div class="blocked" role="alert">

@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import { Base } from './base.tsx';
+import { LiveConnection, UnreadBadge } from '../components/live.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import { can, ROLES, DEPARTMENTS } from '../../src/auth/permissions.ts';
 import { COUNT_CAP } from '../../src/tickets/labels.ts';
@@ -30,6 +31,8 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
         ];
   // Name and role stack in two small lines, so the Menu Bar stays one row at 1280 px for every role.
   const role = actor.kind === 'staff' ? (ROLES[actor.role as 1] ?? '') : `StrataPT ${actor.vendor_admin ? 'admin' : actor.departments.map((d) => DEPARTMENTS[d]).join(', ')}`;
+  // Staff who use tickets get live updates (docs/rules.md, "Live updates").
+  const live = actor.kind === 'staff' && can(actor, 'tickets.use');
   return (
     <Base title={props.title} csrf={ctx.csrf} bodyClass={actor.kind === 'vendor' ? 'vendor' : 'practice'}>
       {/* The side's colour is on the header itself: boosted navigation swaps the body's content but keeps its class. */}
@@ -45,7 +48,9 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
                 <li>
                   <a href={i.href} aria-current={ctx.path === i.href || ctx.path.startsWith(i.href + '/') ? 'page' : undefined}>
                     {i.label}
-                    {i.badge ? (
+                    {i.href === '/tickets' && live ? (
+                      <UnreadBadge count={i.badge ?? 0} />
+                    ) : i.badge ? (
                       <span class="badge" aria-label={`${badgeText(i.badge)} unread`}>
                         {badgeText(i.badge)}
                       </span>
@@ -68,6 +73,7 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
       <main id="main" class={props.wide ? 'wide' : undefined}>
         {props.children}
       </main>
+      {live ? <LiveConnection /> : null}
     </Base>
   );
 }
