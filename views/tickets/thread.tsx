@@ -126,7 +126,7 @@ export function Conversation(props: { ticket: { id: number }; messages: Conversa
             <ul class="attachments">
               {m.attachments.map((a) => (
                 <li>
-                  <a href={`/tickets/${ticket.id}/attachments/${a.id}`}>{a.filename}</a> <span class="meta">({formatSize(a.size_bytes)})</span>
+                  <a href={`/tickets/${ticket.id}/attachments/${a.id}`} hx-boost="false">{a.filename}</a> <span class="meta">({formatSize(a.size_bytes)})</span>
                 </li>
               ))}
             </ul>
