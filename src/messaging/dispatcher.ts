@@ -37,7 +37,7 @@ const BACKOFF_MAX_MS = 6 * 3_600_000;
 /** Texts the carriers require even after STOP: the opt-out confirmation and the HELP answer. */
 export const OPT_OUT_EXEMPT_KINDS = new Set(['sms_stop_confirmation', 'sms_help']);
 /** Answers to a text the patient just sent go at once, whatever the hour. */
-export const REPLY_KINDS = new Set(['sms_stop_confirmation', 'sms_help', 'sms_start_confirmation']);
+export const REPLY_KINDS = new Set(['sms_stop_confirmation', 'sms_help', 'sms_start_confirmation', 'sms_reply']);
 const FALLBACK_TIME_ZONE = 'America/New_York';
 /** Unique per process, also across hosts whose pids collide. */
 export const PROCESS_WORKER_ID = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;

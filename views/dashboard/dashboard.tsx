@@ -3,8 +3,10 @@ import type { ViewContext } from '../../src/web/context.ts';
 import { can } from '../../src/auth/permissions.ts';
 import type { OverdueBlock } from '../../src/tickets/overdue.ts';
 import { OverdueBlockPanel } from '../tickets/parts.tsx';
+import type { AppointmentChange } from '../../src/reminders/day-list.ts';
+import { AppointmentChangesPanel } from './appointment-changes.tsx';
 
-export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBlock | null }) {
+export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBlock | null; appointmentChanges?: AppointmentChange[] }) {
   const { ctx } = props;
   return (
     <AppLayout ctx={ctx} title="Dashboard">
@@ -32,6 +34,7 @@ export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBl
         )}
         <p class="muted">Or call StrataPT support at 866-281-7636.</p>
       </section>
+      {props.appointmentChanges ? <AppointmentChangesPanel changes={props.appointmentChanges} timeZone={ctx.practice?.time_zone ?? 'UTC'} /> : null}
       {can(ctx.actor, 'emergency.send') ? (
         <section class="card" aria-labelledby="closure-heading">
           <h2 id="closure-heading">Closing unexpectedly?</h2>
