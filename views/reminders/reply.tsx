@@ -52,7 +52,7 @@ export function ReplyPage(props: ReplyPageState) {
   const confirmed = props.answer === 'confirmed';
   return (
     <PortalLayout title={confirmed ? 'Appointment confirmed' : 'Reschedule requested'} practiceName={props.practiceName}>
-      <h1 role="status">{confirmed ? 'Your appointment is confirmed' : 'The office knows you need to reschedule'}</h1>
+      <h1>{confirmed ? 'Your appointment is confirmed' : 'The office knows you need to reschedule'}</h1>
       {props.state === 'used' ? <p>This link was already used: it works once.</p> : null}
       <p>
         {confirmed
