@@ -194,6 +194,8 @@ export function routeTable(i: Ids): Record<string, RouteRule> {
     // Portal forms carry the portal session's own token; the matrix posts none, so even the patient is refused.
     'POST /portal/payments': { portal: true, path: '/portal/payments', okStatus: 403 },
     'GET /portal/payments/:ref': { portal: true, path: '/portal/payments/not-a-ref', okStatus: 404 },
+    'GET /portal/notifications': { portal: true, path: '/portal/notifications' },
+    'POST /portal/notifications': { portal: true, path: '/portal/notifications', okStatus: 403 },
     'POST /portal/sign-out': { portal: true, path: '/portal/sign-out', okStatus: 403 },
     'GET /set-password/:token': { public: true, expect: 404, path: '/set-password/not-a-real-token' },
     'POST /set-password/:token': { public: true, expect: 404, path: '/set-password/not-a-real-token' },
