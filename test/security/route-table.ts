@@ -105,6 +105,8 @@ export function routeTable(i: Ids): Record<string, RouteRule> {
     'GET /settings/staff/:id': { staff: 'staff.manage', path: `/settings/staff/${i.staffMember}`, tenant: true },
     'POST /settings/staff/:id': { staff: 'staff.manage', path: `/settings/staff/${i.staffMember}`, tenant: true },
     'GET /emergency': { staff: 'emergency.send', path: '/emergency' },
+    'POST /emergency/final-text': { staff: 'emergency.send', path: '/emergency/final-text' },
+    'POST /emergency/starting-text': { staff: 'emergency.send', path: '/emergency/starting-text' },
     'GET /appointments/tomorrow': { staff: 'patients.view', path: '/appointments/tomorrow' },
     'POST /appointments/tomorrow/emails': { staff: 'patients.view', path: '/appointments/tomorrow/emails' },
     'POST /emergency': { staff: 'emergency.send', path: '/emergency' },
