@@ -9,6 +9,7 @@ import { nextTextWindow } from './quiet-hours.ts';
 import { capturedTransport, type Envelope, type SendResult, type Transports } from './transports.ts';
 import { unsubscribeUrl } from './unsubscribe-token.ts';
 import { withPortalLinkToken } from './portal-link-token.ts';
+import { withPublicUrl } from './public-url.ts';
 
 // Sends what the outbox holds. Rows are claimed in one short statement (FOR UPDATE SKIP LOCKED,
 // status 'sending' under a lease), sent outside any transaction, and the result recorded only by
@@ -194,8 +195,9 @@ export async function reasonToCancel(db: Database, m: OutboxMessage, now: Date):
 /** What goes to the provider: patient emails gain the one-click unsubscribe headers and link. */
 function envelopeFor(m: OutboxMessage, transports: Transports): Envelope {
   const headers: Record<string, string> = { ...(m.headers ?? {}) };
-  let body = m.body;
-  let html = m.html;
+  const publicUrl = transports.publicUrl ?? transports.unsubscribe?.publicUrl;
+  let body = withPublicUrl(m.body, publicUrl);
+  let html = withPublicUrl(m.html, publicUrl);
   if (m.channel === 'email' && m.patient_id != null && transports.unsubscribe && !headers['List-Unsubscribe']) {
     const url = unsubscribeUrl(transports.unsubscribe.publicUrl, transports.unsubscribe.secret, { patientId: m.patient_id, kind: m.kind, email: m.recipient });
     headers['List-Unsubscribe'] = `<${url}>`;

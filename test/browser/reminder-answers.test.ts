@@ -46,7 +46,7 @@ describe('answering a reminder email in a browser', () => {
   it('confirms by link on a phone without a date of birth, once; the link then says it was used', async () => {
     // Monday 9:00 CST now; the appointment is Tuesday 8:00 AM CST, inside the 24-hour lead.
     h.t.clock.set('2026-11-23T15:00:00Z');
-    const r = await remindedEmail('R-1005', '2026-11-24T14:00:00Z');
+    const r = await remindedEmail('R-1016', '2026-11-24T14:00:00Z');
     expect(r.confirm).toMatch(new RegExp(`^${h.baseUrl}/appointment-replies/[A-Za-z0-9_-]{40,}/confirm$`));
 
     const page = await h.newPage({ width: 390, height: 844 });
@@ -82,13 +82,13 @@ describe('answering a reminder email in a browser', () => {
     await staff.goto(`/patients/${r.patientId}`);
     expect(await staff.locator('section[aria-labelledby="appointments-heading"] tr', { hasText: 'Nov 24, 2026, 8:00 AM' }).innerText()).toContain('Confirmed');
     await staff.goto('/appointments/tomorrow');
-    expect(await staff.locator('tr', { hasText: 'Nguyen, Ava' }).filter({ hasText: '8:00 AM' }).innerText()).toContain('Confirmed');
+    expect(await staff.locator('tr', { hasText: 'Anderson, Ethan' }).filter({ hasText: '8:00 AM' }).innerText()).toContain('Confirmed');
     await expectAccessible(staff);
   });
 
   it('asks to reschedule by link: the appointment stays, the Dashboard lists it, the link expires when the appointment starts', async () => {
     h.t.clock.set('2026-11-23T15:00:00Z');
-    const r = await remindedEmail('R-1006', '2026-11-24T14:30:00Z');
+    const r = await remindedEmail('R-1018', '2026-11-24T14:30:00Z');
     const page = await h.newPage({ width: 390, height: 844 });
     await page.goto(r.reschedule);
     await expect.poll(() => page.getByRole('heading', { name: 'Need to reschedule?' }).count()).toBe(1);
@@ -103,14 +103,14 @@ describe('answering a reminder email in a browser', () => {
     await h.signIn(staff, 'frontdesk@riverside.example');
     await staff.goto('/dashboard');
     const changes = staff.locator('section[aria-labelledby="appointment-changes-heading"]');
-    expect(await changes.innerText()).toMatch(/Patel, Noah asked to reschedule Tue, Nov 24, 8:30 AM \(by email link/);
-    await changes.getByRole('link', { name: 'Patel, Noah' }).click();
+    expect(await changes.innerText()).toMatch(/Jackson, Logan asked to reschedule Tue, Nov 24, 8:30 AM \(by email link/);
+    await changes.getByRole('link', { name: 'Jackson, Logan' }).click();
     expect(await staff.locator('section[aria-labelledby="appointments-heading"] tr', { hasText: 'Nov 24, 2026, 8:30 AM' }).innerText()).toContain('Asked to reschedule');
     await staff.goto('/appointments/tomorrow');
-    expect(await staff.locator('tr', { hasText: 'Patel, Noah' }).filter({ hasText: '8:30 AM' }).innerText()).toContain('Asked to reschedule');
+    expect(await staff.locator('tr', { hasText: 'Jackson, Logan' }).filter({ hasText: '8:30 AM' }).innerText()).toContain('Asked to reschedule');
 
     // Another reminder's link after its appointment started: a clear page, nothing recorded.
-    const late = await remindedEmail('R-1007', '2026-11-24T14:45:00Z');
+    const late = await remindedEmail('R-1019', '2026-11-24T14:45:00Z');
     h.t.clock.set('2026-11-24T14:45:00Z');
     await page.goto(late.confirm);
     await expect.poll(() => page.getByRole('heading', { name: 'This link is no longer valid' }).count()).toBe(1);
