@@ -42,5 +42,5 @@ describe('emergency notice preview in a browser', () => {
     await expect.poll(() => page.getByTestId('final-email').count()).toBe(0);
     expect(await page.getByTestId('final-sms').count()).toBe(1);
     await expectAccessible(page);
-  });
+  }, 120_000);
 });

@@ -73,7 +73,7 @@ describe('balance alerts from the portal', () => {
       [true, shown],
       [false, `Stop sending balance alerts by email to ${patient.email}.`],
     ]);
-  });
+  }, 120_000);
 
   it('cannot turn on texts for a patient without a mobile number on file: it says to call the office', async () => {
     const { page, patient } = await openPortal('R-1011');
@@ -89,5 +89,5 @@ describe('balance alerts from the portal', () => {
     const res = await page.request.post('/portal/notifications', { form: { _csrf: csrf, channel: 'sms', subscribed: 'on' }, headers: { Origin: h.baseUrl } });
     expect(res.status()).toBe(422);
     expect(await h.t.db.selectFrom('consent_events').select('id').where('patient_id', '=', patient.id).where('channel', '=', 'sms').where('source', '=', 'portal').execute()).toEqual([]);
-  });
+  }, 120_000);
 });

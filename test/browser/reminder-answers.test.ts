@@ -69,6 +69,11 @@ describe('answering a reminder email in a browser', () => {
     await expect.poll(() => page.getByText('This link was already used').count()).toBe(1);
     await expectAccessible(page);
     expect(await h.t.db.selectFrom('appointment_answers').select('id').where('appointment_id', '=', r.appointmentId).execute()).toHaveLength(1);
+    // A link that is not one: a clear page, nothing else.
+    const bad = await page.goto(`${h.baseUrl}/appointment-replies/not-a-real-token-at-all/confirm`);
+    expect(bad!.status()).toBe(404);
+    await expect.poll(() => page.getByRole('heading', { name: 'This link does not work' }).count()).toBe(1);
+    await expectAccessible(page);
     // It also works with JavaScript off: a plain form post.
     const noJs = await h.browser.newContext({ baseURL: h.baseUrl, javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
     const plain = await noJs.newPage();
@@ -84,7 +89,7 @@ describe('answering a reminder email in a browser', () => {
     await staff.goto('/appointments/tomorrow');
     expect(await staff.locator('tr', { hasText: 'Anderson, Ethan' }).filter({ hasText: '8:00 AM' }).innerText()).toContain('Confirmed');
     await expectAccessible(staff);
-  });
+  }, 120_000);
 
   it('asks to reschedule by link: the appointment stays, the Dashboard lists it, the link expires when the appointment starts', async () => {
     h.t.clock.set('2026-11-23T15:00:00Z');
@@ -118,5 +123,5 @@ describe('answering a reminder email in a browser', () => {
     const res = await page.request.post(late.confirm, { headers: { Origin: h.baseUrl } });
     expect(res.status()).toBe(409);
     expect(await h.t.db.selectFrom('appointment_answers').select('id').where('appointment_id', '=', late.appointmentId).execute()).toEqual([]);
-  });
+  }, 120_000);
 });

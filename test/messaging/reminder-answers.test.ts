@@ -4,6 +4,7 @@ import { FakeTwilio } from '../support/fake-twilio.ts';
 import { createTransports, type Transports } from '../../src/messaging/transports.ts';
 import { dispatchDue } from '../../src/messaging/dispatcher.ts';
 import { runAppointmentReminders } from '../../src/reminders/reminders.ts';
+import { reminderAnswerOf } from '../../src/reminders/replies.ts';
 import { makeAppointment, makePatient, makePractice, makeStaff } from '../reminders/fixtures.ts';
 
 // Two-way reminders by text (docs/rules.md, "Appointment reminders"): signed inbound webhooks as
@@ -61,6 +62,14 @@ const text = async (body: string, o: { authToken?: string } = {}) => {
 };
 const answers = (appointmentId: number) => t.db.selectFrom('appointment_answers').select(['answer', 'via']).where('appointment_id', '=', appointmentId).orderBy('id').execute();
 const lastText = () => twilio.messages.at(-1)!;
+
+describe('reading an answer', () => {
+  it('reads the whole message, case, accents, punctuation and spaces aside', () => {
+    for (const w of ['C', 'c', ' c. ', 'Y', 'yes', 'YES!', 'Confirm', 'si', 'Sí', 'SÍ']) expect(reminderAnswerOf(w)).toBe('confirmed');
+    for (const w of ['R', 'r', 'Reschedule', 'reschedule?']) expect(reminderAnswerOf(w)).toBe('reschedule');
+    for (const w of ['C R', 'yes please', 'confirmed', 'see you then', 'STOP', 'CC', '']) expect(reminderAnswerOf(w)).toBeNull();
+  });
+});
 
 describe('answering a reminder by text', () => {
   it('refuses an unsigned answer and changes nothing', async () => {
