@@ -15,7 +15,8 @@ export { selectDueBalanceAlerts, dueBalanceAlertsQuery, runBalanceAlerts };
 class RollBack extends Error {}
 
 /**
- * One full run of the job (selection, a portal link and an outbox row per due patient and channel),
+ * One full run of the job (an outbox row per due patient and channel, written set-based with its template;
+ * the portal link is made when each alert is sent),
  * rolled back so the dataset stays as built; the selection alone is timed too, and its plan summarised.
  */
 export async function measure(db: Database): Promise<{ ms: number; rows: number; note: string }> {
@@ -44,7 +45,7 @@ export async function measure(db: Database): Promise<{ ms: number; rows: number;
     .catch((e) => {
       if (!(e instanceof RollBack)) throw e;
     });
-  return { ms, rows, note: `selection alone ${selectionMs.toFixed(0)} ms for ${due.length} due (patient, channel) pairs; the full run writes a portal link and an outbox row for each (rolled back)${refreshed ? `; one-time balance-summary backfill of ${refreshed} accounts took ${refreshMs.toFixed(0)} ms` : ''}` };
+  return { ms, rows, note: `selection alone ${selectionMs.toFixed(0)} ms for ${due.length} due (patient, channel) pairs; the full run queues an outbox row for each, set-based (rolled back)${refreshed ? `; one-time balance-summary backfill of ${refreshed} accounts took ${refreshMs.toFixed(0)} ms` : ''}` };
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of the selection, as text. */

@@ -303,8 +303,12 @@ export interface OutboxMessagesTable {
   channel: Channel;
   recipient: string;
   subject: string | null;
-  body: string;
+  /** Null until a templated row is first sent (src/messaging/templates.ts). */
+  body: string | null;
   html: string | null;
+  /** A template key and its parameters, for rows written set-based; rendered when sent. */
+  template: string | null;
+  template_params: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   headers: Json<Record<string, string>>;
   /** What caused the message, for the send-time re-check: { ticketId }, { appointmentId }, ... */
   reason: Json;

@@ -10,6 +10,7 @@ import { capturedTransport, type Envelope, type SendResult, type Transports } fr
 import { unsubscribeUrl } from './unsubscribe-token.ts';
 import { withPortalLinkToken } from './portal-link-token.ts';
 import { withPublicUrl } from './public-url.ts';
+import { templateFor } from './templates.ts';
 
 // Sends what the outbox holds. Rows are claimed in one short statement (FOR UPDATE SKIP LOCKED,
 // status 'sending' under a lease), sent outside any transaction, and the result recorded only by
@@ -92,6 +93,13 @@ export async function claimDueMessages(db: Database, now: Date, o: { batch: numb
 
 type Outcome = 'sent' | 'retried' | 'failed' | 'cancelled' | 'deferred';
 
+/** A row with its words (every row but a templated one before its first send). */
+type ReadyMessage = OutboxMessage & { body: string };
+
+function hasWords(m: OutboxMessage): m is ReadyMessage {
+  return m.body != null;
+}
+
 type SentRecord = { id: number; status: 'sent' | 'delivered'; transport: string; providerMessageId: string; body: string | null; headers: string | null };
 
 async function dispatchOne(db: Database, now: Date, transports: Transports, m: OutboxMessage, zones: Map<number, string>, o: DispatchOptions & { workerId: string }, sentRows: SentRecord[]): Promise<Outcome> {
@@ -108,6 +116,15 @@ async function dispatchOne(db: Database, now: Date, transports: Transports, m: O
     return 'cancelled';
   }
 
+  const ready = hasWords(m) ? m : await renderTemplate(db, now, m, o.workerId);
+  if (!ready) {
+    await release(db, m, o.workerId, { status: 'failed', last_error: `Unknown message template ${m.template ?? '(none)'}`, updated_at: now });
+    return 'failed';
+  }
+  return send(db, now, transports, ready, o, sentRows);
+}
+
+async function send(db: Database, now: Date, transports: Transports, m: ReadyMessage, o: DispatchOptions & { workerId: string }, sentRows: SentRecord[]): Promise<Outcome> {
   const envelope = envelopeFor(m, transports);
   const transport = (m.channel === 'email' ? transports.email : transports.sms) ?? capturedTransport;
   // The portal link's token goes only into what leaves; the row keeps the placeholder, except when
@@ -157,6 +174,22 @@ async function dispatchOne(db: Database, now: Date, transports: Transports, m: O
   return 'retried';
 }
 
+/**
+ * A templated row's first send: its words are rendered (templates.ts), what they point to is made
+ * (a portal link), and both are stored on the row, so a retry sends the same words and link and
+ * staff read what went. Returns null when the template is unknown.
+ */
+async function renderTemplate(db: Database, now: Date, m: OutboxMessage, workerId: string): Promise<ReadyMessage | null> {
+  const template = m.template ? templateFor(m.template) : undefined;
+  if (!template) return null;
+  const words = template.words(m.template_params ?? {}, m.channel);
+  const prepared = (await template.prepare?.(db, now, m)) ?? {};
+  const reason = { ...((m.reason as Record<string, unknown>) ?? {}), ...prepared.reason };
+  const changes = { subject: words.subject, body: words.body, html: words.html, portal_link_token: prepared.portalLinkToken ?? m.portal_link_token, reason: JSON.stringify(reason) };
+  await db.updateTable('outbox_messages').set(changes).where('id', '=', m.id).where('leased_by', '=', workerId).execute();
+  return { ...m, ...changes, reason };
+}
+
 /** Exponential backoff with full jitter: attempt n waits a random time up to base·2^(n-1), capped. */
 export function backoffMs(attempt: number, random: () => number): number {
   const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1));
@@ -193,7 +226,7 @@ export async function reasonToCancel(db: Database, m: OutboxMessage, now: Date):
 }
 
 /** What goes to the provider: patient emails gain the one-click unsubscribe headers and link. */
-function envelopeFor(m: OutboxMessage, transports: Transports): Envelope {
+function envelopeFor(m: ReadyMessage, transports: Transports): Envelope {
   const headers: Record<string, string> = { ...(m.headers ?? {}) };
   const publicUrl = transports.publicUrl ?? transports.unsubscribe?.publicUrl;
   let body = withPublicUrl(m.body, publicUrl);

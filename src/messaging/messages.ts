@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { Channel, OutboxStatus } from '../db/schema.ts';
 import { practiceMessages, type Actor } from '../auth/permissions.ts';
 import { escapeLike } from '../db/like.ts';
+import { storedWords } from './templates.ts';
 
 // Reading the outbox: a patient's messages, the vendor's Sent Messages page, counts for the Jobs page.
 // Every query starts from practiceMessages(db, actor): a practice's staff read their practice's,
@@ -37,12 +38,22 @@ function baseQuery(db: Database, actor: Actor) {
     .select([
       'm.id', 'm.practice_id', 'p.name as practice_name', 'm.patient_id', 'm.kind', 'm.channel', 'm.recipient', 'm.subject', 'm.body', 'm.status',
       'm.attempts', 'm.transport', 'm.last_error', 'm.cancel_reason', 'm.created_at', 'm.sent_at', 'm.delivered_at', 'm.next_attempt_at',
+      'm.template', 'm.template_params',
     ]);
+}
+
+/** Rows as pages show them: a templated message still waiting shows the words it will send. */
+function withWords(rows: Awaited<ReturnType<ReturnType<typeof baseQuery>['execute']>>): MessageRow[] {
+  return rows.map(({ template, template_params, ...r }) => {
+    if (r.body != null) return { ...r, body: r.body };
+    const words = storedWords({ ...r, template, template_params });
+    return { ...r, subject: words.subject, body: words.body };
+  });
 }
 
 /** A patient's messages, newest first. */
 export async function listPatientMessages(db: Database, actor: Actor, patientId: number, limit = 50): Promise<MessageRow[]> {
-  return baseQuery(db, actor).where('m.patient_id', '=', patientId).orderBy('m.created_at', 'desc').orderBy('m.id', 'desc').limit(limit).execute();
+  return withWords(await baseQuery(db, actor).where('m.patient_id', '=', patientId).orderBy('m.created_at', 'desc').orderBy('m.id', 'desc').limit(limit).execute());
 }
 
 export type MessageFilters = { status?: OutboxStatus; channel?: Channel; transport?: string; kind?: string; practiceId?: number; recipient?: string };
@@ -56,7 +67,7 @@ export async function searchMessages(db: Database, actor: Actor, f: MessageFilte
   if (f.kind) q = q.where('m.kind', '=', f.kind);
   if (f.practiceId) q = q.where('m.practice_id', '=', f.practiceId);
   if (f.recipient) q = q.where(sql<string>`lower(m.recipient)`, 'like', `%${escapeLike(f.recipient.toLowerCase())}%`);
-  const rows = await q.orderBy('m.created_at', 'desc').orderBy('m.id', 'desc').limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE).execute();
+  const rows = withWords(await q.orderBy('m.created_at', 'desc').orderBy('m.id', 'desc').limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE).execute());
   return { rows: rows.slice(0, PAGE_SIZE), hasMore: rows.length > PAGE_SIZE };
 }
 
@@ -73,7 +84,7 @@ export async function outboxCounts(db: Database, actor: Actor): Promise<Record<O
 }
 
 export async function listFailedMessages(db: Database, actor: Actor, limit = 50): Promise<MessageRow[]> {
-  return baseQuery(db, actor).where('m.status', '=', 'failed').orderBy('m.updated_at', 'desc').limit(limit).execute();
+  return withWords(await baseQuery(db, actor).where('m.status', '=', 'failed').orderBy('m.updated_at', 'desc').limit(limit).execute());
 }
 
 /** Puts a failed message back in the queue for another round of attempts. */

@@ -53,6 +53,7 @@ describe('tenant queries', () => {
 const EXCEPTIONS = [
   // System jobs and the outbox (no user: the scheduler, the dispatcher, import workers)
   'src/balance-alerts/alerts.ts#balanceAlertCancelReason',
+  'src/balance-alerts/alerts.ts#runBalanceAlerts',
   'src/reminders/reminders.ts#appointmentReminderCancelReason',
   'src/messaging/dispatcher.ts#reasonToCancel',
   'src/messaging/outbox.ts#enqueueMessage',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { balanceAlertCancelReason, runBalanceAlerts, selectDueBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
 import { drainOutbox } from '../../src/messaging/dispatcher.ts';
-import { capturedTransports } from '../../src/messaging/transports.ts';
+import { capturedTransports, type Envelope } from '../../src/messaging/transports.ts';
 import { hashPortalToken } from '../../src/portal/links.ts';
 import { alertDates, makePatient, post, riversideId, setFrequency, subscribe } from './fixtures.ts';
 
@@ -259,30 +259,48 @@ describe('the messages', () => {
     await subscribe(t, p, 'email');
     await post(t, p, 'responsibility', 12_345);
     await runBalanceAlerts(t.db, t.clock.now(), URL);
+    // Queued set-based: a template key and its parameters, one row per channel and cycle.
+    const queued = await t.db.selectFrom('outbox_messages').selectAll().where('patient_id', '=', p.patientId).orderBy('channel').execute();
+    expect(queued.map((r) => [r.channel, r.template, r.body, r.status])).toEqual([
+      ['email', 'balance_alert', null, 'queued'],
+      ['sms', 'balance_alert', null, 'queued'],
+    ]);
+    for (const r of queued) expect(r.dedupe_key).toBe(`balance-alert:${p.patientId}:${r.channel}:2026-11-23`);
+    expect(await t.db.selectFrom('portal_links').select('id').where('patient_id', '=', p.patientId).execute()).toEqual([]);
+
+    // Sent through a provider: the words are rendered and stored, and the link is issued, at that moment.
+    t.clock.advanceMinutes(5);
+    const payloads: Envelope[] = [];
+    const provider = { name: 'recording', send: async (e: Envelope) => (payloads.push(e), { ok: true as const, providerMessageId: `r-${e.id}` }) };
+    await drainOutbox(t.db, t.clock.now(), { email: provider, sms: provider });
     const rows = await t.db.selectFrom('outbox_messages').selectAll().where('patient_id', '=', p.patientId).orderBy('channel').execute();
     const email = rows.find((r) => r.channel === 'email')!;
     const sms = rows.find((r) => r.channel === 'sms')!;
-    // The stored text holds a placeholder for the link's token; the token waits beside it until the send.
+    // The stored text holds a placeholder for the link's token; only the payload carried the token.
     expect(sms.body).toBe('Riverside Physical Therapy: you have a balance due. View and pay securely: http://localhost:3000/portal/{portal-link-token}. Reply STOP to opt out.');
-    expect(sms.portal_link_token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     expect(sms.subject).toBeNull();
     expect(email.subject).toBe('A message from Riverside Physical Therapy');
     expect(email.body).toContain('you have a balance due');
     expect(email.body).toContain('(555) 010-2000');
     for (const r of rows) {
+      expect(r.status).toBe('sent');
       expect(r.body).not.toMatch(/123\.45|\$|Test case|Patient\d/);
       expect(r.html ?? '').not.toMatch(/123\.45|\$/);
-      expect(r.dedupe_key).toBe(`balance-alert:${p.patientId}:${r.channel}:2026-11-23`);
+      expect(r.portal_link_token).toBeNull();
     }
-    // Each message has its own fresh portal link.
-    expect(new Set(rows.map((r) => r.portal_link_token)).size).toBe(2);
+    // Each message has its own fresh portal link, 30 days from the send.
+    const mine = payloads.filter((e) => rows.some((r) => r.id === e.id));
+    expect(mine).toHaveLength(2);
+    const tokens = mine.map((e) => e.body.match(/\/portal\/([\w-]{40,})/)![1]!);
+    expect(new Set(tokens).size).toBe(2);
     const links = await t.db.selectFrom('portal_links').select(['id', 'token_hash', 'expires_at', 'purpose']).where('patient_id', '=', p.patientId).execute();
     expect(links).toHaveLength(2);
-    for (const r of rows) {
-      const link = links.find((l) => l.token_hash === hashPortalToken(r.portal_link_token!))!;
-      expect(link).toMatchObject({ purpose: 'balance', id: (r.reason as { portalLinkId: number }).portalLinkId });
-      expect(link.expires_at.toISOString()).toBe('2026-12-23T15:00:00.000Z');
-      expect(r.status).toBe('queued');
+    for (const e of mine) {
+      const token = e.body.match(/\/portal\/([\w-]{40,})/)![1]!;
+      const link = links.find((l) => l.token_hash === hashPortalToken(token))!;
+      const row = rows.find((r) => r.id === e.id)!;
+      expect(link).toMatchObject({ purpose: 'balance', id: (row.reason as { portalLinkId: number }).portalLinkId });
+      expect(link.expires_at.toISOString()).toBe('2026-12-23T15:05:00.000Z');
     }
   });
 

@@ -37,8 +37,8 @@ async function remindedEmail(account: string, startsAt: string) {
     .execute();
   const email = emails.find((e) => (e.reason as { appointmentId: number }).appointmentId === appt.id);
   if (!email) throw new Error(`no reminder email for ${account}: ${JSON.stringify(emails)}`);
-  const confirm = email.body.match(/Confirm: (\S+)/)![1]!;
-  const reschedule = email.body.match(/Need to reschedule\? (\S+)/)![1]!;
+  const confirm = email.body!.match(/Confirm: (\S+)/)![1]!;
+  const reschedule = email.body!.match(/Need to reschedule\? (\S+)/)![1]!;
   return { appointmentId: appt.id, patientId: patient.id, confirm, reschedule };
 }
 

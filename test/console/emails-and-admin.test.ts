@@ -70,7 +70,7 @@ describe('practices and their first Practice Administrator', () => {
     const admin = await t.db.selectFrom('users').selectAll().where('email', '=', 'lena@lakeside.example').executeTakeFirstOrThrow();
     expect(admin).toMatchObject({ practice_id: practice.id, role: 4, password_hash: null });
     const mail = await t.db.selectFrom('outbox_messages').selectAll().where('kind', '=', 'staff_invite').where('recipient', '=', 'lena@lakeside.example').executeTakeFirstOrThrow();
-    const token = mail.body.match(/\/set-password\/([a-z2-7]+)/)![1];
+    const token = mail.body!.match(/\/set-password\/([a-z2-7]+)/)![1];
     const stored = await t.db.selectFrom('password_tokens').selectAll().where('user_id', '=', admin.id).executeTakeFirstOrThrow();
     expect(stored.token_hash).not.toContain(token);
 
@@ -99,7 +99,7 @@ describe('practices and their first Practice Administrator', () => {
     const depts = await t.db.selectFrom('vendor_departments').select('department').where('user_id', '=', nina.id).orderBy('department').execute();
     expect(depts.map((d) => d.department)).toEqual(['billing', 'technical']);
     const mail = await t.db.selectFrom('outbox_messages').selectAll().where('recipient', '=', 'nina@stratapt.example').executeTakeFirstOrThrow();
-    const token = mail.body.match(/\/set-password\/([a-z2-7]+)/)![1];
+    const token = mail.body!.match(/\/set-password\/([a-z2-7]+)/)![1];
     t.clock.advanceDays(3);
     t.clock.advanceMinutes(1);
     expect((await t.anonymous().get(`/set-password/${token}`)).status).toBe(404);

@@ -83,7 +83,7 @@ describe('exactly once', () => {
     // The dead worker claimed 25 rows and never recorded a result; it had already reached the provider for 10.
     const claimed = await claimDueMessages(t.db, now, { batch: 25, leaseMs: 30_000, workerId: 'dead' });
     expect(claimed.length).toBe(25);
-    for (const m of claimed.slice(0, 10)) await transports.email.send({ id: m.id, channel: 'email', recipient: m.recipient, subject: m.subject, body: m.body, html: null, headers: {}, dedupeKey: m.dedupe_key });
+    for (const m of claimed.slice(0, 10)) await transports.email.send({ id: m.id, channel: 'email', recipient: m.recipient, subject: m.subject, body: m.body!, html: null, headers: {}, dedupeKey: m.dedupe_key });
 
     const early = await drain(t.db, now, 'alive');
     expect(early.sent).toBe(35);

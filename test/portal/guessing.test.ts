@@ -4,6 +4,8 @@ import { PortalClient, dobForm, issueLink } from './helpers.ts';
 import { makePatient, post, riversideId, setFrequency, subscribe } from '../balance-alerts/fixtures.ts';
 import { runBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
 import { hashPortalToken } from '../../src/portal/links.ts';
+import { drainOutbox } from '../../src/messaging/dispatcher.ts';
+import { capturedTransports } from '../../src/messaging/transports.ts';
 
 // Issue 12, item 1: a portal link cannot be guessed at forever. Ten wrong dates over its life end it
 // for good; twenty wrong dates in 24 hours across a patient's links lock all of them for 24 hours.
@@ -25,9 +27,11 @@ async function patientWithBalance() {
 }
 
 /** The token of the newest balance alert queued for the patient. */
+/** The link in the patient's latest alert, as delivered (the captured transport keeps the live link in the row). */
 async function alertToken(patientId: number): Promise<string> {
-  const row = await t.db.selectFrom('outbox_messages').select('portal_link_token').where('patient_id', '=', patientId).where('kind', '=', 'balance_alert').orderBy('id', 'desc').executeTakeFirstOrThrow();
-  return row.portal_link_token!;
+  await drainOutbox(t.db, t.clock.now(), capturedTransports);
+  const row = await t.db.selectFrom('outbox_messages').select('body').where('patient_id', '=', patientId).where('kind', '=', 'balance_alert').orderBy('id', 'desc').executeTakeFirstOrThrow();
+  return row.body!.match(/\/portal\/([\w-]{40,})/)![1]!;
 }
 
 const linkRow = (token: string) =>

@@ -17,8 +17,8 @@ afterAll(() => t.close());
 
 describe('the demo world', () => {
   it('writes no localhost address at seed time; links resolve to PUBLIC_URL when shown and when sent', async () => {
-    const stored = await t.db.selectFrom('outbox_messages').select(['id', 'body', 'kind']).execute();
-    expect(stored.filter((m) => /localhost/.test(m.body))).toEqual([]);
+    const stored = await t.db.selectFrom('outbox_messages').select(['id', 'body', 'kind', 'template_params']).execute();
+    expect(stored.filter((m) => /localhost/.test(`${m.body ?? ''} ${JSON.stringify(m.template_params ?? {})}`))).toEqual([]);
     const statements = await t.db.selectFrom('statements').select('content').execute();
     expect(statements.filter((s) => /localhost/.test(JSON.stringify(s.content)))).toEqual([]);
 
@@ -61,7 +61,7 @@ describe('the demo world', () => {
     expect(dashboard.text).toMatch(/Patel, Noah<\/a> asked to reschedule/);
     // Emma's reminder email carries working links to try.
     const email = await t.db.selectFrom('outbox_messages').select('body').where('kind', '=', 'appointment_reminder').where('recipient', '=', 'emma.johnson@example.com').executeTakeFirstOrThrow();
-    const confirm = email.body.match(/Confirm: \{public-url\}(\S+)/)![1]!;
+    const confirm = email.body!.match(/Confirm: \{public-url\}(\S+)/)![1]!;
     const open = await t.anonymous().get(confirm);
     expect(open.status).toBe(200);
     expect(open.text).toContain('Confirm my appointment');

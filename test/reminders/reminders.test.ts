@@ -158,7 +158,7 @@ describe('appointment reminders: which appointments and channels', () => {
     const text = rows.find((r) => r.channel === 'sms')!;
     const email = rows.find((r) => r.channel === 'email')!;
     expect(text.body).toBe('Summit Sports Rehab: reminder of your appointment Wed, Nov 25 at 9:30 AM, Main Clinic, 1 River Road. Reply C to confirm, R to reschedule. Reply STOP to opt out.');
-    expect(smsSegments(text.body)).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+    expect(smsSegments(text.body!)).toMatchObject({ encoding: 'GSM-7', segments: 1 });
     expect(email.subject).toBe('Appointment reminder from Summit Sports Rehab');
     expect(email.body).toContain('Wednesday, November 25, 2026 at 9:30 AM MST');
     // The answer links carry the placeholder; the token waits beside the row, stored only as its hash.
