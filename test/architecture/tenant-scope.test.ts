@@ -87,6 +87,8 @@ const EXCEPTIONS = [
   'src/portal/documents.ts#portalStatementPdf',
   'src/portal/documents.ts#portalStatements',
   'src/portal/links.ts#issuePortalLink',
+  'src/portal/consent.ts#portalBalanceAlerts',
+  'src/portal/consent.ts#setPortalBalanceAlert',
   'src/portal/sessions.ts#createPortalSession',
   'src/portal/sessions.ts#deletePortalSession',
   'src/portal/sessions.ts#validatePortalSession',
