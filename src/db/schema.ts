@@ -403,6 +403,8 @@ export interface DB {
   payment_refunds: PaymentRefundsTable;
   password_tokens: PasswordTokensTable;
   feedback_ideas: FeedbackIdeasTable;
+  department_targets: DepartmentTargetsTable;
+  ticket_macros: TicketMacrosTable;
   feedback_votes: FeedbackVotesTable;
   feedback_comments: FeedbackCommentsTable;
   feedback_status_changes: FeedbackStatusChangesTable;
@@ -638,4 +640,23 @@ export interface FeedbackStatusChangesTable {
   note: string | null;
   changed_by_user_id: number;
   at: Timestamp;
+}
+
+/** A department's first-response target (migrations/20261203_0200_vendor_service.ts). */
+export interface DepartmentTargetsTable {
+  department: TicketDepartment;
+  first_response_hours: number;
+  updated_at: Timestamp;
+  updated_by_user_id: number | null;
+}
+
+/** A department's canned reply (migrations/20261203_0200_vendor_service.ts). */
+export interface TicketMacrosTable {
+  id: Generated<number>;
+  department: TicketDepartment;
+  title: string;
+  body: string;
+  created_by_user_id: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }

@@ -204,6 +204,8 @@ async function seedTicketDemo(db: Database, now: Date, world: DemoWorld) {
     practice: number; by: string; subject: string; department: TicketDepartment; visibility: Visibility; person?: string;
     adminLevel?: boolean; patient?: string; hoursAgo: number; messages: [side: 'practice' | 'vendor', who: string, body: string, hoursAgo: number][];
     dueInHours?: number;
+    /** Files on the first message, so the console shows something to download. */
+    attachments?: { filename: string; contentType: string; text: string }[];
   };
   const seeds: Seed[] = [
     {
@@ -218,11 +220,19 @@ async function seedTicketDemo(db: Database, now: Date, world: DemoWorld) {
       practice: world.riverside, by: 'pt@riverside.example', subject: 'Daily note template for ACL protocol',
       department: 'success', visibility: 'clinical', hoursAgo: 20,
       messages: [['practice', 'pt@riverside.example', 'Could we get a daily note template that follows our ACL protocol phases?', 20]],
+      attachments: [
+        {
+          filename: 'acl-protocol-phases.txt',
+          contentType: 'text/plain; charset=utf-8',
+          text: 'Phase 1 (weeks 0-2): protect the graft, full extension.\nPhase 2 (weeks 2-6): normal gait, flexion to 120.\nPhase 3 (weeks 6-12): strength.\n',
+        },
+      ],
     },
     {
       practice: world.riverside, by: 'admin@riverside.example', subject: 'Change of billing contract owner',
       department: 'billing', visibility: 'admins', adminLevel: true, hoursAgo: 70,
       messages: [['practice', 'admin@riverside.example', 'Our contract owner is changing next month. What do you need from us?', 70]],
+      attachments: [{ filename: 'contract-contacts.csv', contentType: 'text/csv; charset=utf-8', text: 'role,name,starts\ncontract owner,Dana Whitfield,2027-01-01\n' }],
     },
     {
       practice: world.riverside, by: 'director@riverside.example', subject: 'Schedule view freezes when switching providers',
@@ -268,16 +278,47 @@ async function seedTicketDemo(db: Database, now: Date, world: DemoWorld) {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    for (const [side, who, body, hoursAgo] of s.messages) {
-      await db
+    for (const [index, [side, who, body, hoursAgo]] of s.messages.entries()) {
+      const at = new Date(now.getTime() - hoursAgo * 3_600_000);
+      const message = await db
         .insertInto('ticket_messages')
         .values({
           ticket_id: ticket.id, practice_id: s.practice, author_user_id: users[who], author_side: side, body,
           response_window_hours: side === 'vendor' && s.dueInHours !== undefined ? 48 : null,
-          created_at: new Date(now.getTime() - hoursAgo * 3_600_000),
+          created_at: at,
         })
-        .execute();
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      for (const f of index === 0 ? (s.attachments ?? []) : []) {
+        const data = Buffer.from(f.text, 'utf8');
+        await db
+          .insertInto('ticket_attachments')
+          .values({ ticket_id: ticket.id, message_id: message.id, practice_id: s.practice, filename: f.filename, content_type: f.contentType, size_bytes: data.length, data, created_at: at })
+          .execute();
+      }
     }
+  }
+  await seedServiceDemo(db, now, world);
+}
+
+/** First-response targets and a few canned replies per department (docs/rules.md). */
+async function seedServiceDemo(db: Database, now: Date, world: DemoWorld) {
+  const admin = world.users['root@stratapt.example'] ?? null;
+  const targets: [TicketDepartment, number][] = [['billing', 24], ['success', 8], ['technical', 4]];
+  for (const [department, hours] of targets) {
+    await db.insertInto('department_targets').values({ department, first_response_hours: hours, updated_at: now, updated_by_user_id: admin }).execute();
+  }
+  const macros: [TicketDepartment, string, string][] = [
+    ['billing', 'Send the EOB', 'Hi {first_name},\n\nPlease attach the EOB to this thread (PDF or a photo is fine) and we will post it for {practice} within one business day.'],
+    ['billing', 'Claim resubmitted', 'Hi {first_name},\n\nWe corrected the claim and resubmitted it today. We will let {practice} know when the payer responds.'],
+    ['billing', 'Need the authorization number', 'Hi {first_name},\n\nCould you confirm the authorization number on the patient account? We will resubmit as soon as it is there.'],
+    ['success', 'Training sessions', 'Hi {first_name},\n\nOur weekly onboarding session is on Tuesdays at 11 AM Central. Reply here with the names of the people from {practice} who will join.'],
+    ['success', 'Template request received', 'Hi {first_name},\n\nThanks for the details. We are building the template and will share it in this thread for {practice} to review.'],
+    ['technical', 'Browser and steps', 'Hi {first_name},\n\nSorry about the trouble. Which browser are you using, and what were the last steps before it happened? A screenshot helps.'],
+    ['technical', 'Fix released', 'Hi {first_name},\n\nA fix is live now. Please reload the page and let us know if {practice} still sees the problem.'],
+  ];
+  for (const [department, title, body] of macros) {
+    await db.insertInto('ticket_macros').values({ department, title, body, created_by_user_id: admin, created_at: now, updated_at: now }).execute();
   }
 }
 

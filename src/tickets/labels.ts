@@ -53,6 +53,21 @@ export const ROLE_CHOICES: { value: Exclude<Visibility, 'only_me' | 'person'>; l
   { value: 'admins', label: 'Admins Only' },
 ];
 
+/** First-response targets a vendor admin may choose, in business hours (docs/rules.md, "First-response targets"). */
+export const TARGET_CHOICES: { hours: number; label: string }[] = [
+  { hours: 2, label: '2 business hours' },
+  { hours: 4, label: '4 business hours' },
+  { hours: 8, label: '8 business hours' },
+  { hours: 24, label: '1 business day' },
+  { hours: 48, label: '2 business days' },
+  { hours: 72, label: '3 business days' },
+  { hours: 120, label: '5 business days' },
+];
+
+export function targetLabel(hours: number): string {
+  return TARGET_CHOICES.find((c) => c.hours === hours)?.label ?? `${hours} business hours`;
+}
+
 export const ACCEPT_ATTRIBUTE = '.pdf,.png,.jpg,.jpeg,.gif,.webp,.csv,.txt,application/pdf,image/png,image/jpeg,image/gif,image/webp,text/csv,text/plain';
 
 export const QUEUE_FILTERS = ['vendor', 'practice', 'overdue', 'mine', 'open', 'closed'] as const;

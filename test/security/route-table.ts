@@ -45,6 +45,8 @@ export type Ids = {
   idea: number;
   staffMember: number;
   vendorUser: number;
+  /** A demo canned reply (the route test deletes it last). */
+  macro: number;
   practice: number;
   notice: number | null;
   outbox: number | null;
@@ -182,6 +184,18 @@ export function routeTable(i: Ids): Record<string, RouteRule> {
     'POST /vendor/tickets/:id/notes': { vendor: true, path: `/vendor/tickets/${t}/notes` },
     'GET /vendor/tickets/:id/patient': { vendor: true, path: `/vendor/tickets/${t}/patient` },
     'POST /vendor/tickets/:id/replies': { vendor: true, path: `/vendor/tickets/${t}/replies` },
+    'POST /vendor/tickets/:id/reply-box': { vendor: true, path: `/vendor/tickets/${t}/reply-box` },
+    'GET /vendor/tickets/:id/attachments/:attachmentId': { vendor: true, path: `/vendor/tickets/${t}/attachments/${i.attachment ?? 999999}`, okStatus: i.attachment ? 200 : 404 },
+    'GET /vendor/service-report': { vendor: 'vendor.admin', path: '/vendor/service-report' },
+    'GET /vendor/service-report.csv': { vendor: 'vendor.admin', path: '/vendor/service-report.csv' },
+    'GET /vendor/settings': { vendor: 'vendor.admin', path: '/vendor/settings' },
+    'POST /vendor/settings': { vendor: 'vendor.admin', path: '/vendor/settings' },
+    'GET /vendor/macros': { vendor: 'vendor.admin', path: '/vendor/macros' },
+    'GET /vendor/macros/new': { vendor: 'vendor.admin', path: '/vendor/macros/new' },
+    'POST /vendor/macros': { vendor: 'vendor.admin', path: '/vendor/macros' },
+    'GET /vendor/macros/:id': { vendor: 'vendor.admin', path: `/vendor/macros/${i.macro}` },
+    'POST /vendor/macros/:id': { vendor: 'vendor.admin', path: `/vendor/macros/${i.macro}` },
+    'POST /vendor/macros/:id/delete': { vendor: 'vendor.admin', path: `/vendor/macros/${i.macro}/delete` },
     'POST /vendor/tickets/:id/response-requirement/delete': { vendor: true, path: `/vendor/tickets/${t}/response-requirement/delete` },
     'GET /portal/:token': { public: true, expect: 404, path: '/portal/not-a-real-token' },
     'POST /portal/:token': { public: true, expect: (role) => (role === 'portal' ? [403, 404] : 404), path: '/portal/not-a-real-token' },
@@ -234,6 +248,7 @@ export async function resolveIds(db: Database): Promise<Ids> {
     idea: idea.id,
     staffMember: (await user('frontdesk@riverside.example')).id,
     vendorUser: (await user('support@stratapt.example')).id,
+    macro: (await db.selectFrom('ticket_macros').select('id').orderBy('id').executeTakeFirstOrThrow()).id,
     practice: riverside,
     notice: null,
     outbox: null,
