@@ -52,6 +52,8 @@ export interface UsersTable {
   active: Generated<boolean>;
   vendor_admin: Generated<boolean>;
   notify_email: Generated<boolean>;
+  /** Emailed when a patient asks to reschedule (docs/rules.md, Appointment reminders). */
+  notify_appointment_changes: boolean | null;
   password_changed_at: Date | null;
   created_at: DefaultTimestamp;
 }
@@ -156,6 +158,32 @@ export interface AppointmentsTable {
   external_ref: string | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+}
+
+export type AppointmentAnswer = 'confirmed' | 'reschedule';
+
+export interface AppointmentAnswersTable {
+  id: Generated<number>;
+  practice_id: number;
+  patient_id: number;
+  appointment_id: number;
+  starts_at: Timestamp;
+  answer: AppointmentAnswer;
+  via: 'sms' | 'email_link';
+  at: Timestamp;
+}
+
+export interface AppointmentReplyLinksTable {
+  id: Generated<number>;
+  practice_id: number;
+  patient_id: number;
+  appointment_id: number;
+  token_hash: string;
+  starts_at: Timestamp;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Date | null;
+  used_answer: AppointmentAnswer | null;
 }
 
 export interface TicketsTable {
@@ -349,6 +377,8 @@ export interface DB {
   cases: CasesTable;
   ledger_entries: LedgerEntriesTable;
   appointments: AppointmentsTable;
+  appointment_answers: AppointmentAnswersTable;
+  appointment_reply_links: AppointmentReplyLinksTable;
   tickets: TicketsTable;
   ticket_messages: TicketMessagesTable;
   ticket_attachments: TicketAttachmentsTable;

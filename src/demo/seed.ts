@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { TZDate } from '@date-fns/tz';
 import type { Database } from '../db/database.ts';
 import type { TicketDepartment, Visibility } from '../db/schema.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -7,6 +8,7 @@ import { seedPatientsDemo } from '../patients/demo.ts';
 import { seedPaymentsDemo } from '../payments/demo.ts';
 import { seedEngagementDemo } from '../engagement/demo.ts';
 import { seedStatementsDemo } from '../statements/demo.ts';
+import { seedRemindersDemo } from '../reminders/demo.ts';
 import { DEMO_STAFF, DEMO_VENDORS } from './people.ts';
 
 // The demo world the README's tour describes, placed relative to "now" so it always looks current.
@@ -38,6 +40,7 @@ export async function seedDemo(db: Database, now: Date): Promise<boolean> {
     await seedPaymentsDemo(trx, now, world);
     await seedEngagementDemo(trx, now, world);
     await seedStatementsDemo(trx, now, world);
+    await seedRemindersDemo(trx, now, world);
     return true;
   });
 }
@@ -120,7 +123,7 @@ export async function seedCoreDemo(db: Database, now: Date): Promise<DemoWorld> 
     const n = 1005 + i;
     await add(`riverside-${n}`, riverside, {
       account: `R-${n}`, first: firsts[i], last: lasts[i], dob: `19${50 + ((i * 7) % 50)}-${pad(1 + (i % 12))}-${pad(1 + ((i * 3) % 28))}`,
-      phone: `+1555010${2000 + i}`, email: `${firsts[i].toLowerCase()}.${lasts[i].toLowerCase()}@example.com`,
+      phone: `+1555010${2100 + i}`, email: `${firsts[i].toLowerCase()}.${lasts[i].toLowerCase()}@example.com`,
       status: i % 9 === 8 ? 'inactive' : 'active', createdDaysAgo: 10 + i * 9,
     });
   }
@@ -170,20 +173,26 @@ export async function seedCoreDemo(db: Database, now: Date): Promise<DemoWorld> 
     if (i % 6 === 0) await ledger(key, practiceId, 'payment', 2500, 5 + i * 3, 'Paid at the desk');
     i++;
   }
-  const appointment = async (key: string, practiceId: number, inHours: number, provider: string, location: string, status: 'scheduled' | 'cancelled' | 'completed' = 'scheduled') => {
+  // Appointments in office hours in each practice's zone: `days` from today, at a local time.
+  const zones: Record<number, string> = { [riverside]: 'America/Chicago', [summit]: 'America/Denver' };
+  const appointment = async (key: string, practiceId: number, days: number, at: [hour: number, minute: number], provider: string, location: string, status: 'scheduled' | 'cancelled' | 'completed' = 'scheduled') => {
+    const local = new TZDate(now.getTime(), zones[practiceId]!);
+    const startsAt = new TZDate(local.getFullYear(), local.getMonth(), local.getDate() + days, at[0], at[1], 0, zones[practiceId]!);
     await db
       .insertInto('appointments')
-      .values({ practice_id: practiceId, patient_id: patients[key], starts_at: new Date(now.getTime() + inHours * 3_600_000), provider_name: provider, location, status })
+      .values({ practice_id: practiceId, patient_id: patients[key], starts_at: new Date(startsAt.getTime()), provider_name: provider, location, status })
       .execute();
   };
-  await appointment('maria-knee', riverside, 26, 'Paul Torres', 'Riverside Main Clinic');
-  await appointment('maria-knee', riverside, -7 * 24, 'Paul Torres', 'Riverside Main Clinic', 'completed');
-  await appointment('james', riverside, 50, 'Diana Diaz', 'Riverside Main Clinic');
-  await appointment('james', riverside, -5 * 24, 'Diana Diaz', 'Riverside Main Clinic', 'completed');
+  await appointment('maria-knee', riverside, 1, [10, 30], 'Paul Torres', 'Riverside Main Clinic');
+  await appointment('maria-knee', riverside, -7, [9, 0], 'Paul Torres', 'Riverside Main Clinic', 'completed');
+  await appointment('james', riverside, 2, [11, 0], 'Diana Diaz', 'Riverside Main Clinic');
+  await appointment('james', riverside, -5, [14, 0], 'Diana Diaz', 'Riverside Main Clinic', 'completed');
   i = 0;
   for (const key of Object.keys(patients).filter((k) => k.startsWith('riverside-') || k.startsWith('summit-'))) {
     const practiceId = key.startsWith('summit-') ? summit : riverside;
-    await appointment(key, practiceId, 20 + i * 7, practiceId === summit ? 'Sara Stone' : 'Paul Torres', practiceId === summit ? 'Summit Downtown' : 'Riverside Main Clinic', i % 8 === 7 ? 'cancelled' : 'scheduled');
+    // Five a day from tomorrow, between 8:00 and 16:30.
+    const slot: [number, number] = [8 + ((i * 2) % 9), (i % 2) * 30];
+    await appointment(key, practiceId, 1 + Math.floor(i / 5), slot, practiceId === summit ? 'Sara Stone' : 'Paul Torres', practiceId === summit ? 'Summit Downtown' : 'Riverside Main Clinic', i % 8 === 7 ? 'cancelled' : 'scheduled');
     i++;
   }
   return { riverside, summit, users, patients };

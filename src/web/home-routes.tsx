@@ -6,6 +6,7 @@ import { requireStaff, requireCapability } from './guards.ts';
 import { can } from '../auth/permissions.ts';
 import { findOverdueBlock } from '../tickets/overdue.ts';
 import { listThreadsNeedingReply } from '../tickets/list.ts';
+import { appointmentChanges } from '../reminders/day-list.ts';
 import { DashboardPage, NeedsReplyPanel } from '../../views/dashboard/dashboard.tsx';
 import { SettingsIndexPage } from '../../views/settings/index.tsx';
 
@@ -16,10 +17,12 @@ export function homeRoutes(deps: AppDeps) {
     const actor = currentActor(c);
     const now = deps.clock.now();
     const usesTickets = can(actor, 'tickets.use');
-    const [ticketBlock, needsReply] = usesTickets
-      ? await Promise.all([findOverdueBlock(deps.db, actor, now), listThreadsNeedingReply(deps.db, actor, now)])
-      : [null, null];
-    return renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} ticketBlock={ticketBlock} needsReply={needsReply} />);
+    const [ticketBlock, needsReply, changes] = await Promise.all([
+      usesTickets ? findOverdueBlock(deps.db, actor, now) : null,
+      usesTickets ? listThreadsNeedingReply(deps.db, actor, now) : null,
+      appointmentChanges(deps.db, actor, now),
+    ]);
+    return renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} ticketBlock={ticketBlock} needsReply={needsReply} appointmentChanges={changes} />);
   });
   // The panel alone, for live updates and polling (views/components/live.tsx).
   app.get('/dashboard/needs-reply', requireStaff, requireCapability('tickets.use'), async (c) => {

@@ -6,8 +6,10 @@ import type { ListedTicket } from '../../src/tickets/list.ts';
 import { STATUS_LABEL } from '../../src/tickets/labels.ts';
 import { DeadlineCountdown, OverdueBlockPanel } from '../tickets/parts.tsx';
 import { liveAttributes } from '../components/live.tsx';
+import type { AppointmentChange } from '../../src/reminders/day-list.ts';
+import { AppointmentChangesPanel } from './appointment-changes.tsx';
 
-export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBlock | null; needsReply?: ListedTicket[] | null }) {
+export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBlock | null; needsReply?: ListedTicket[] | null; appointmentChanges?: AppointmentChange[] }) {
   const { ctx } = props;
   return (
     <AppLayout ctx={ctx} title="Dashboard">
@@ -36,6 +38,7 @@ export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBl
         )}
         <p class="muted">Or call StrataPT support at 866-281-7636.</p>
       </section>
+      {props.appointmentChanges ? <AppointmentChangesPanel changes={props.appointmentChanges} timeZone={ctx.practice?.time_zone ?? 'UTC'} /> : null}
       {can(ctx.actor, 'emergency.send') ? (
         <section class="card" aria-labelledby="closure-heading">
           <h2 id="closure-heading">Closing unexpectedly?</h2>

@@ -154,5 +154,5 @@ function ToggleForm(props: { ctx: ViewContext; patientId: number; t: Toggle; unu
 }
 
 function sourceLabel(source: string): string {
-  return ({ sms_stop: 'texted STOP', sms_start: 'texted START', unsubscribe_link: 'unsubscribe link' } as Record<string, string>)[source] ?? source;
+  return ({ sms_stop: 'texted STOP', sms_start: 'texted START', unsubscribe_link: 'unsubscribe link', portal: 'through the portal' } as Record<string, string>)[source] ?? source;
 }
