@@ -16,6 +16,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { openPostgres, type Database } from '../src/db/database.ts';
+import { countQueueUnread } from '../src/tickets/queues.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createSession, SESSION_COOKIE, validateSessionToken } from '../src/auth/sessions.ts';
 import { loadActor, type Actor } from '../src/auth/permissions.ts';
@@ -219,6 +220,8 @@ async function makeWorld(db: Database, params: DatasetParams, origin: string): P
       if (actor.kind === 'staff') {
         await db.selectFrom('practices').select(['id', 'name', 'phone', 'time_zone']).where('id', '=', actor.practice_id!).executeTakeFirstOrThrow();
         await countUnreadTickets(db, actor);
+      } else {
+        await countQueueUnread(db, actor); // the console menu's badge (src/web/context.ts)
       }
       return actor;
     },

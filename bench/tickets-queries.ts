@@ -1,6 +1,6 @@
 import type { Database } from '../src/db/database.ts';
 import type { Actor } from '../src/auth/permissions.ts';
-import { listTickets } from '../src/tickets/list.ts';
+import { countTicketsByFilter, listTickets } from '../src/tickets/list.ts';
 import { searchTickets } from '../src/tickets/search.ts';
 import { findOverdueBlock } from '../src/tickets/overdue.ts';
 import { PRACTICE_ADMIN, type BenchScenario } from './scenarios.ts';
@@ -8,9 +8,9 @@ import { PRACTICE_ADMIN, type BenchScenario } from './scenarios.ts';
 // The Get Help page's own queries, through the same domain functions the route calls, so the
 // benchmark times exactly what a user waits for (besides the page overhead: session, menu count).
 
-/** Get Help, first page: the newest 25 visible threads and the Overdue block check. */
+/** Get Help, first page: 25 visible threads (deadlines first), the filter counts and the Overdue block check. */
 export async function getHelpFirstPage(db: Database, actor: Actor, now: Date) {
-  return Promise.all([listTickets(db, actor, { page: 1 }), findOverdueBlock(db, actor, now)]);
+  return Promise.all([listTickets(db, actor, { page: 1, now }), countTicketsByFilter(db, actor), findOverdueBlock(db, actor, now)]);
 }
 
 /** Get Help with a subject search (typo-tolerant and substring), first page, plus the block check. */

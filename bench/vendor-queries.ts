@@ -1,6 +1,7 @@
 import type { Database } from '../src/db/database.ts';
 import type { Actor } from '../src/auth/permissions.ts';
 import { loadQueue } from '../src/tickets/queues.ts';
+import { loadServiceReport } from '../src/tickets/service-report.ts';
 import type { BenchScenario } from './scenarios.ts';
 
 // The vendor console's queue page, through the same domain function the route calls: counts per
@@ -13,6 +14,20 @@ export async function customerSuccessQueue(db: Database, actor: Actor, now: Date
 }
 
 export const scenarios: BenchScenario[] = [
+  {
+    // The bound: the service report over 1M threads in ≤ 1 s (eight weeks, every department).
+    id: 'service-report',
+    name: 'Service report (vendor admin, 8 weeks, SQL percentile_cont)',
+    target: 'p95 ≤ 1000 ms',
+    async prepare(w) {
+      const userId = w.ids.vendor.admin;
+      return {
+        path: '/vendor/service-report',
+        headers: { cookie: await w.cookieFor(userId) },
+        sql: async () => loadServiceReport(w.db, await w.actorFor(userId), new Date()),
+      };
+    },
+  },
   {
     id: 'vendor-cs-queue',
     name: 'Customer Success queue + counts (department member)',

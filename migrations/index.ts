@@ -12,6 +12,9 @@ import * as m1201 from './20261202_0100_security_hardening.ts';
 import * as m1202_1600 from './20261202_1600_durable_imports.ts';
 import * as m1202_1700 from './20261202_1700_instance_heartbeats.ts';
 import * as m1202_1800 from './20261202_1800_refunds.ts';
+import * as m1203_0100 from './20261203_0100_deadline_warnings.ts';
+import * as m1203_0200 from './20261203_0200_vendor_service.ts';
+import * as m1203_0300 from './20261203_0300_reminder_replies.ts';
 import * as m1203_0400 from './20261203_0400_message_templates.ts';
 
 // Forward-only, in name order. Add each new migration file here.
@@ -29,5 +32,8 @@ export const migrations: Record<string, Migration> = {
   '20261202_1600_durable_imports': m1202_1600,
   '20261202_1700_instance_heartbeats': m1202_1700,
   '20261202_1800_refunds': m1202_1800,
+  '20261203_0100_deadline_warnings': m1203_0100,
+  '20261203_0200_vendor_service': m1203_0200,
+  '20261203_0300_reminder_replies': m1203_0300,
   '20261203_0400_message_templates': m1203_0400,
 };

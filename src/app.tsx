@@ -1,3 +1,4 @@
+import { liveRoutes } from './live/routes.ts';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { csrf } from 'hono/csrf';
@@ -37,6 +38,7 @@ import { engagementSettingsRoutes } from './engagement-settings/routes.tsx';
 import { engagementRoutes } from './engagement/routes.tsx';
 import { webhookRoutes } from './messaging/webhook-routes.tsx';
 import { sentMessagesRoutes, jobsRoutes } from './messaging/routes.tsx';
+import { appointmentReplyRoutes, dayListRoutes } from './reminders/routes.tsx';
 
 /** The largest request body accepted anywhere: five 10 MB attachments would not fit, a 20 MB import does. */
 export const MAX_REQUEST_BYTES = 30 * 1024 * 1024;
@@ -166,6 +168,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', homeRoutes(deps));
   app.route('/settings/staff', staffRoutes(deps));
   app.route('/tickets', ticketRoutes(deps));
+  app.route('/', liveRoutes(deps));
   app.route('/settings/patient-engagement', engagementSettingsRoutes(deps));
   app.route('/', engagementRoutes(deps));
   app.route('/', webhookRoutes(deps));
@@ -183,6 +186,8 @@ export function createApp(deps: AppDeps) {
   app.route('/settings/payments', paymentSettingsRoutes(deps));
   app.route('/webhooks/authorize-net', authorizeNetWebhookRoutes(deps));
   app.route('/emergency', emergencyRoutes(deps));
+  app.route('/appointment-replies', appointmentReplyRoutes(deps));
+  app.route('/appointments', dayListRoutes(deps));
   app.route('/reports', reportRoutes(deps));
   app.route('/patients', patientStatementRoutes(deps));
   app.route('/vendor/print-batches', printBatchRoutes(deps));

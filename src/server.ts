@@ -11,6 +11,8 @@ import { jobs } from './jobs/index.ts';
 import { createTransports } from './messaging/transports.ts';
 import { signalShutdown } from './jobs/instance.ts';
 import { startInstanceHeartbeat } from './jobs/heartbeat.ts';
+import { startTicketFeed } from './live/ticket-feed.ts';
+import type { PGlite } from '@electric-sql/pglite';
 
 async function main() {
   let config;
@@ -27,11 +29,13 @@ async function main() {
   }
   const logger = createLogger(config);
   const t0 = performance.now();
-  const { db, dialect, close, poolStats } = await openConfiguredDatabase(config);
+  const opened = await openConfiguredDatabase(config);
+  const { db, dialect, close, poolStats } = opened;
   await migrateToLatest(db);
   if (config.demo && (await seedDemo(db, systemClock.now()))) logger.info('demo data loaded');
   const transports = createTransports(config);
-  const deps = { db, dialect, poolStats, clock: systemClock, config, logger, transports };
+  const ticketFeed = await startTicketFeed('pglite' in opened ? { pglite: opened.pglite as PGlite } : { url: config.databaseUrl! }, logger);
+  const deps = { db, dialect, poolStats, clock: systemClock, config, logger, transports, ticketFeed };
   const scheduler = startScheduler({ db, clock: systemClock, logger, transports, publicUrl: config.publicUrl }, scheduledJobs, { autostart: config.scheduler });
   const app = createApp({ ...deps, scheduler });
   const heartbeat = startInstanceHeartbeat(db, systemClock, logger);
@@ -49,6 +53,7 @@ async function main() {
     heartbeat.stop();
     signalShutdown(); // an import in progress hands its claim back after its current batch
     await scheduler.stop();
+    await ticketFeed.close(); // ends the open event streams, or server.close() would wait for them
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await close();
     process.exit(0);

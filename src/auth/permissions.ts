@@ -226,6 +226,11 @@ export async function findPatient(db: Database, actor: Actor, id: number): Promi
   return row;
 }
 
+/** The actor's practice's appointments. */
+export function practiceAppointments(db: Database, actor: Actor) {
+  return db.selectFrom('appointments as a').where('a.practice_id', '=', practiceIdOf(actor));
+}
+
 /** The actor's practice's ledger entries. */
 export function practiceLedger(db: Database, actor: Actor) {
   return db.selectFrom('ledger_entries').where('ledger_entries.practice_id', '=', practiceIdOf(actor));

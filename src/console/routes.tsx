@@ -1,9 +1,9 @@
 import { Hono, type Context } from 'hono';
 import type { AppDeps, AppEnv } from '../web/types.ts';
-import { clientIp, currentActor, formFields, pageNumber, redirectAfterPost, renderPage } from '../web/http.ts';
+import { clientIp, currentActor, formFields, pageNumber, redirectAfterPost, renderFragment, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireVendor, requireCapability } from '../web/guards.ts';
-import { loadQueue, queueDepartmentsOf } from '../tickets/queues.ts';
+import { landingQueue, loadQueue, type QueueDepartment } from '../tickets/queues.ts';
 import { findConsoleThread, setAdminLevel } from '../tickets/visibility.ts';
 import { loadConversation, loadTicketEvents, markTicketRead } from '../tickets/conversation.ts';
 import { addInternalNote, replyAsVendor } from '../tickets/replies.ts';
@@ -12,6 +12,11 @@ import { closeThread, reopenThread } from '../tickets/closing.ts';
 import { liftResponseRequirement } from '../tickets/deadlines.ts';
 import { outreachChoices, startThread } from '../tickets/create.ts';
 import { openLinkedPatientSummary } from '../tickets/linked-patient.ts';
+import { contentDisposition, openConsoleAttachment } from '../tickets/attachments.ts';
+import { createMacro, deleteMacro, findMacro, insertMacro, listMacros, macrosForThread, updateMacro } from '../tickets/macros.ts';
+import { loadTargets, saveTargets } from '../tickets/service-levels.ts';
+import { loadServiceReport, serviceReportCsv } from '../tickets/service-report.ts';
+import { ServiceReportPage } from '../../views/console/report.tsx';
 import type { TicketResult } from '../tickets/labels.ts';
 import {
   createPractice,
@@ -25,11 +30,13 @@ import {
   updateTeamMember,
 } from './practices.ts';
 import { NoQueuePage, QueuePageView } from '../../views/console/queue.tsx';
-import { VendorThreadPage, type ThreadEvent } from '../../views/console/thread.tsx';
+import { ReplyBox, VendorThreadPage, type ThreadEvent } from '../../views/console/thread.tsx';
 import { OutreachPage } from '../../views/console/outreach.tsx';
 import { PatientSummaryPage } from '../../views/console/patient.tsx';
 import { PracticeFormPage, PracticesPage, TeamFormPage, TeamPage } from '../../views/console/admin.tsx';
+import { MacroFormPage, MacrosPage, TargetsPage } from '../../views/console/service.tsx';
 import { idParam } from '../web/params.ts';
+import { formatPhone } from '../messaging/phone.ts';
 
 const NOTICES: Record<string, string> = {
   reply: 'Reply sent.',
@@ -44,6 +51,7 @@ const NOTICES: Record<string, string> = {
   started: 'Thread started.',
   saved: 'Saved.',
   invited: 'Saved. A set-password link was emailed.',
+  deleted: 'Deleted.',
 };
 
 /** The StrataPT console: queues, threads, outreach, practices and the team. Vendor users only. */
@@ -52,21 +60,21 @@ export function consoleRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.use('*', requireVendor);
 
+  // Landing: a member's own department's queue, a vendor admin's All open across departments.
   app.get('/', async (c) => {
-    const actor = currentActor(c);
-    const departments = queueDepartmentsOf(actor);
-    if (!departments.length) return renderPage(c, <NoQueuePage ctx={await viewContext(c, deps)} />);
-    return renderQueue(c, departments[0]);
+    const landing = landingQueue(currentActor(c));
+    if (!landing) return renderPage(c, <NoQueuePage ctx={await viewContext(c, deps)} />);
+    return renderQueue(c, landing.department, landing.filter);
   });
   app.get('/queues/:department', (c) => renderQueue(c, c.req.param('department')));
 
-  async function renderQueue(c: Context<AppEnv>, department: string) {
+  async function renderQueue(c: Context<AppEnv>, department: QueueDepartment | string, defaultFilter?: string) {
     const now = clock.now();
     const practice = Number(c.req.query('practice'));
     const queue = await loadQueue(
       db,
       currentActor(c),
-      { department, filter: c.req.query('filter'), practiceId: Number.isSafeInteger(practice) && practice > 0 ? practice : null, page: pageNumber(c.req.query('page')) },
+      { department, filter: c.req.query('filter') ?? defaultFilter, practiceId: Number.isSafeInteger(practice) && practice > 0 ? practice : null, page: pageNumber(c.req.query('page')) },
       now,
     );
     return renderPage(c, <QueuePageView ctx={await viewContext(c, deps)} queue={queue} now={now} notice={NOTICES[c.req.query('done') ?? '']} />);
@@ -98,7 +106,12 @@ export function consoleRoutes(deps: AppDeps) {
     const actor = currentActor(c);
     const now = clock.now();
     const thread = await findConsoleThread(db, actor, id, now);
-    const [messages, events, assignees] = await Promise.all([loadConversation(db, actor, thread), loadTicketEvents(db, thread), listAssignees(db, thread)]);
+    const [messages, events, assignees, macros] = await Promise.all([
+      loadConversation(db, actor, thread),
+      loadTicketEvents(db, thread),
+      listAssignees(db, thread),
+      macrosForThread(db, actor, thread),
+    ]);
     if (o.markRead) await markTicketRead(db, actor, thread, now);
     return renderPage(
       c,
@@ -108,6 +121,7 @@ export function consoleRoutes(deps: AppDeps) {
         messages={messages}
         events={events as ThreadEvent[]}
         assignees={assignees}
+        macros={macros}
         now={now}
         values={o.values}
         errors={o.errors}
@@ -130,7 +144,25 @@ export function consoleRoutes(deps: AppDeps) {
     };
   const now = () => clock.now();
 
-  app.post('/tickets/:id/replies', action((c, id, f) => replyAsVendor(db, currentActor(c), id, { fields: f, now: now(), publicUrl: config.publicUrl }), (_r, f) => (f.response_window ? 'required' : 'reply')));
+  // A canned reply into the reply box: the box alone for htmx, else the page with what was typed.
+  app.post('/tickets/:id/reply-box', async (c) => {
+    const form = await formFields(c);
+    const thread = await findConsoleThread(db, currentActor(c), idParam(c.req.param('id')), clock.now());
+    const result = await insertMacro(db, currentActor(c), thread, form.macro, form.message ?? '');
+    return renderFragment(c, <ReplyBox message={result.message} error={result.ok ? undefined : result.error} />, result.ok ? 200 : 422);
+  });
+  app.post('/tickets/:id/replies', async (c, next) => {
+    const form = await formFields(c);
+    if (form.intent !== 'insert_macro') return next();
+    const id = idParam(c.req.param('id'));
+    const thread = await findConsoleThread(db, currentActor(c), id, clock.now());
+    const result = await insertMacro(db, currentActor(c), thread, form.macro, form.message ?? '');
+    return renderThread(c, id, { values: { ...form, message: result.message }, errors: result.ok ? undefined : { macro: result.error }, status: result.ok ? 200 : 422 });
+  });
+  app.post(
+    '/tickets/:id/replies',
+    action(async (c, id, f) => replyAsVendor(db, currentActor(c), id, { fields: f, files: await formFiles(c), now: now(), publicUrl: config.publicUrl }), (_r, f) => (f.response_window ? 'required' : 'reply')),
+  );
   app.post('/tickets/:id/notes', action((c, id, f) => addInternalNote(db, currentActor(c), id, { fields: f, now: now() }), 'note'));
   app.post('/tickets/:id/assignment', action((c, id, f) => assignThread(db, currentActor(c), id, { fields: f, now: now() }), 'assigned'));
   app.post('/tickets/:id/department', action((c, id, f) => moveThread(db, currentActor(c), id, { fields: f, now: now(), publicUrl: config.publicUrl }), 'moved'));
@@ -139,6 +171,19 @@ export function consoleRoutes(deps: AppDeps) {
   app.post('/tickets/:id/admin-level', action((c, id) => setAdminLevel(db, currentActor(c), id, { adminLevel: true, now: now() }), 'admin'));
   app.post('/tickets/:id/admin-level/delete', action((c, id) => setAdminLevel(db, currentActor(c), id, { adminLevel: false, now: now() }), 'admin'));
   app.post('/tickets/:id/response-requirement/delete', action((c, id) => liftResponseRequirement(db, currentActor(c), id, now()), 'lifted'));
+
+  app.get('/tickets/:id/attachments/:attachmentId', async (c) => {
+    const file = await openConsoleAttachment(db, currentActor(c), idParam(c.req.param('id')), idParam(c.req.param('attachmentId')), {
+      now: clock.now(),
+      ip: clientIp(c, config.trustProxy),
+    });
+    c.header('Content-Type', file.content_type);
+    c.header('Content-Disposition', contentDisposition(file.filename, file.content_type));
+    c.header('Content-Length', String(file.data.length));
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Cache-Control', 'private, no-store');
+    return c.body(new Uint8Array(file.data));
+  });
 
   app.get('/tickets/:id/patient', async (c) => {
     const summary = await openLinkedPatientSummary(db, currentActor(c), idParam(c.req.param('id')), clock.now(), clientIp(c, config.trustProxy));
@@ -161,7 +206,7 @@ export function consoleRoutes(deps: AppDeps) {
   });
   app.get('/practices/:id', admin, async (c) => {
     const p = await findPractice(db, currentActor(c), idParam(c.req.param('id')));
-    const values = { name: p.name, phone: p.phone, time_zone: p.time_zone, go_live_on: p.go_live_on, hypercare_days: String(p.hypercare_days), account_manager_id: p.account_manager_id ? String(p.account_manager_id) : '' };
+    const values = { name: p.name, phone: formatPhone(p.phone), time_zone: p.time_zone, go_live_on: p.go_live_on, hypercare_days: String(p.hypercare_days), account_manager_id: p.account_manager_id ? String(p.account_manager_id) : '' };
     return renderPage(c, <PracticeFormPage ctx={await viewContext(c, deps)} practiceId={p.id} managers={await listAccountManagers(db)} values={values} errors={{}} />);
   });
   app.post('/practices/:id', admin, async (c) => {
@@ -193,7 +238,62 @@ export function consoleRoutes(deps: AppDeps) {
     return redirectAfterPost(c, '/vendor/team?done=saved');
   });
 
+  // ---- Service levels: first-response targets and canned replies (vendor admins) ----
+  app.get('/settings', admin, async (c) => renderPage(c, <TargetsPage ctx={await viewContext(c, deps)} values={targetValues(await loadTargets(db))} errors={{}} notice={NOTICES[c.req.query('done') ?? '']} />));
+  app.post('/settings', admin, async (c) => {
+    const form = await formFields(c);
+    const result = await saveTargets(db, currentActor(c), form, clock.now());
+    if (!result.ok) return renderPage(c, <TargetsPage ctx={await viewContext(c, deps)} values={form} errors={result.errors} />, 422);
+    return redirectAfterPost(c, '/vendor/settings?done=saved');
+  });
+  app.get('/macros', admin, async (c) => renderPage(c, <MacrosPage ctx={await viewContext(c, deps)} macros={await listMacros(db, currentActor(c))} notice={NOTICES[c.req.query('done') ?? '']} />));
+  app.get('/macros/new', admin, async (c) => renderPage(c, <MacroFormPage ctx={await viewContext(c, deps)} values={{ department: c.req.query('department') ?? '' }} errors={{}} />));
+  app.post('/macros', admin, async (c) => {
+    const form = await formFields(c);
+    const result = await createMacro(db, currentActor(c), form, clock.now());
+    if (!result.ok) return renderPage(c, <MacroFormPage ctx={await viewContext(c, deps)} values={form} errors={result.errors} />, 422);
+    return redirectAfterPost(c, '/vendor/macros?done=saved');
+  });
+  app.get('/macros/:id', admin, async (c) => {
+    const m = await findMacro(db, currentActor(c), idParam(c.req.param('id')));
+    return renderPage(c, <MacroFormPage ctx={await viewContext(c, deps)} macroId={m.id} values={{ department: m.department, title: m.title, body: m.body }} errors={{}} />);
+  });
+  app.post('/macros/:id', admin, async (c) => {
+    const id = idParam(c.req.param('id'));
+    const form = await formFields(c);
+    const result = await updateMacro(db, currentActor(c), id, form, clock.now());
+    if (!result.ok) return renderPage(c, <MacroFormPage ctx={await viewContext(c, deps)} macroId={id} values={form} errors={result.errors} />, 422);
+    return redirectAfterPost(c, '/vendor/macros?done=saved');
+  });
+  app.post('/macros/:id/delete', admin, async (c) => {
+    await deleteMacro(db, currentActor(c), idParam(c.req.param('id')));
+    return redirectAfterPost(c, '/vendor/macros?done=deleted');
+  });
+
+  app.get('/service-report', admin, async (c) => {
+    const report = await loadServiceReport(db, currentActor(c), clock.now());
+    return renderPage(c, <ServiceReportPage ctx={await viewContext(c, deps)} weeks={report.weeks} rows={report.rows} />);
+  });
+  app.get('/service-report.csv', admin, async (c) => {
+    const report = await loadServiceReport(db, currentActor(c), clock.now());
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', `attachment; filename="service-report-${report.weeks[0]}.csv"`);
+    c.header('Cache-Control', 'private, no-store');
+    return c.body(serviceReportCsv(report.rows));
+  });
+
   return app;
+}
+
+function targetValues(targets: Awaited<ReturnType<typeof loadTargets>>): Record<string, string> {
+  return Object.fromEntries(Object.values(targets).map((t) => [t.department, String(t.hours)]));
+}
+
+/** The files of "files[]" in a multipart form (none in an urlencoded one). */
+async function formFiles(c: Context<AppEnv>): Promise<unknown[]> {
+  const body = await c.req.parseBody({ all: true });
+  const raw = body['files[]'] ?? body['files'];
+  return raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
 }
 
 async function teamForm(c: Context<AppEnv>) {

@@ -52,6 +52,8 @@ export interface UsersTable {
   active: Generated<boolean>;
   vendor_admin: Generated<boolean>;
   notify_email: Generated<boolean>;
+  /** Emailed when a patient asks to reschedule (docs/rules.md, Appointment reminders). */
+  notify_appointment_changes: boolean | null;
   password_changed_at: Date | null;
   created_at: DefaultTimestamp;
 }
@@ -158,6 +160,32 @@ export interface AppointmentsTable {
   updated_at: DefaultTimestamp;
 }
 
+export type AppointmentAnswer = 'confirmed' | 'reschedule';
+
+export interface AppointmentAnswersTable {
+  id: Generated<number>;
+  practice_id: number;
+  patient_id: number;
+  appointment_id: number;
+  starts_at: Timestamp;
+  answer: AppointmentAnswer;
+  via: 'sms' | 'email_link';
+  at: Timestamp;
+}
+
+export interface AppointmentReplyLinksTable {
+  id: Generated<number>;
+  practice_id: number;
+  patient_id: number;
+  appointment_id: number;
+  token_hash: string;
+  starts_at: Timestamp;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Date | null;
+  used_answer: AppointmentAnswer | null;
+}
+
 export interface TicketsTable {
   id: Generated<number>;
   practice_id: number;
@@ -175,6 +203,7 @@ export interface TicketsTable {
   response_required_by_user_id: number | null;
   overdue_warning_sent_at: Date | null;
   overdue_recorded_at: Date | null;
+  final_warning_sent_at: Date | null;
   last_public_message_at: Timestamp;
   last_public_author_id: number | null;
   waiting_since: Timestamp;
@@ -348,6 +377,8 @@ export interface DB {
   cases: CasesTable;
   ledger_entries: LedgerEntriesTable;
   appointments: AppointmentsTable;
+  appointment_answers: AppointmentAnswersTable;
+  appointment_reply_links: AppointmentReplyLinksTable;
   tickets: TicketsTable;
   ticket_messages: TicketMessagesTable;
   ticket_attachments: TicketAttachmentsTable;
@@ -373,6 +404,8 @@ export interface DB {
   payment_refunds: PaymentRefundsTable;
   password_tokens: PasswordTokensTable;
   feedback_ideas: FeedbackIdeasTable;
+  department_targets: DepartmentTargetsTable;
+  ticket_macros: TicketMacrosTable;
   feedback_votes: FeedbackVotesTable;
   feedback_comments: FeedbackCommentsTable;
   feedback_status_changes: FeedbackStatusChangesTable;
@@ -608,4 +641,23 @@ export interface FeedbackStatusChangesTable {
   note: string | null;
   changed_by_user_id: number;
   at: Timestamp;
+}
+
+/** A department's first-response target (migrations/20261203_0200_vendor_service.ts). */
+export interface DepartmentTargetsTable {
+  department: TicketDepartment;
+  first_response_hours: number;
+  updated_at: Timestamp;
+  updated_by_user_id: number | null;
+}
+
+/** A department's canned reply (migrations/20261203_0200_vendor_service.ts). */
+export interface TicketMacrosTable {
+  id: Generated<number>;
+  department: TicketDepartment;
+  title: string;
+  body: string;
+  created_by_user_id: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }

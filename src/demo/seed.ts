@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { TZDate } from '@date-fns/tz';
 import type { Database } from '../db/database.ts';
 import type { TicketDepartment, Visibility } from '../db/schema.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -7,6 +8,7 @@ import { seedPatientsDemo } from '../patients/demo.ts';
 import { seedPaymentsDemo } from '../payments/demo.ts';
 import { seedEngagementDemo } from '../engagement/demo.ts';
 import { seedStatementsDemo } from '../statements/demo.ts';
+import { seedRemindersDemo } from '../reminders/demo.ts';
 import { DEMO_STAFF, DEMO_VENDORS } from './people.ts';
 
 // The demo world the README's tour describes, placed relative to "now" so it always looks current.
@@ -38,6 +40,7 @@ export async function seedDemo(db: Database, now: Date): Promise<boolean> {
     await seedPaymentsDemo(trx, now, world);
     await seedEngagementDemo(trx, now, world);
     await seedStatementsDemo(trx, now, world);
+    await seedRemindersDemo(trx, now, world);
     return true;
   });
 }
@@ -120,7 +123,7 @@ export async function seedCoreDemo(db: Database, now: Date): Promise<DemoWorld> 
     const n = 1005 + i;
     await add(`riverside-${n}`, riverside, {
       account: `R-${n}`, first: firsts[i], last: lasts[i], dob: `19${50 + ((i * 7) % 50)}-${pad(1 + (i % 12))}-${pad(1 + ((i * 3) % 28))}`,
-      phone: `+1555010${2000 + i}`, email: `${firsts[i].toLowerCase()}.${lasts[i].toLowerCase()}@example.com`,
+      phone: `+1555010${2100 + i}`, email: `${firsts[i].toLowerCase()}.${lasts[i].toLowerCase()}@example.com`,
       status: i % 9 === 8 ? 'inactive' : 'active', createdDaysAgo: 10 + i * 9,
     });
   }
@@ -170,20 +173,26 @@ export async function seedCoreDemo(db: Database, now: Date): Promise<DemoWorld> 
     if (i % 6 === 0) await ledger(key, practiceId, 'payment', 2500, 5 + i * 3, 'Paid at the desk');
     i++;
   }
-  const appointment = async (key: string, practiceId: number, inHours: number, provider: string, location: string, status: 'scheduled' | 'cancelled' | 'completed' = 'scheduled') => {
+  // Appointments in office hours in each practice's zone: `days` from today, at a local time.
+  const zones: Record<number, string> = { [riverside]: 'America/Chicago', [summit]: 'America/Denver' };
+  const appointment = async (key: string, practiceId: number, days: number, at: [hour: number, minute: number], provider: string, location: string, status: 'scheduled' | 'cancelled' | 'completed' = 'scheduled') => {
+    const local = new TZDate(now.getTime(), zones[practiceId]!);
+    const startsAt = new TZDate(local.getFullYear(), local.getMonth(), local.getDate() + days, at[0], at[1], 0, zones[practiceId]!);
     await db
       .insertInto('appointments')
-      .values({ practice_id: practiceId, patient_id: patients[key], starts_at: new Date(now.getTime() + inHours * 3_600_000), provider_name: provider, location, status })
+      .values({ practice_id: practiceId, patient_id: patients[key], starts_at: new Date(startsAt.getTime()), provider_name: provider, location, status })
       .execute();
   };
-  await appointment('maria-knee', riverside, 26, 'Paul Torres', 'Riverside Main Clinic');
-  await appointment('maria-knee', riverside, -7 * 24, 'Paul Torres', 'Riverside Main Clinic', 'completed');
-  await appointment('james', riverside, 50, 'Diana Diaz', 'Riverside Main Clinic');
-  await appointment('james', riverside, -5 * 24, 'Diana Diaz', 'Riverside Main Clinic', 'completed');
+  await appointment('maria-knee', riverside, 1, [10, 30], 'Paul Torres', 'Riverside Main Clinic');
+  await appointment('maria-knee', riverside, -7, [9, 0], 'Paul Torres', 'Riverside Main Clinic', 'completed');
+  await appointment('james', riverside, 2, [11, 0], 'Diana Diaz', 'Riverside Main Clinic');
+  await appointment('james', riverside, -5, [14, 0], 'Diana Diaz', 'Riverside Main Clinic', 'completed');
   i = 0;
   for (const key of Object.keys(patients).filter((k) => k.startsWith('riverside-') || k.startsWith('summit-'))) {
     const practiceId = key.startsWith('summit-') ? summit : riverside;
-    await appointment(key, practiceId, 20 + i * 7, practiceId === summit ? 'Sara Stone' : 'Paul Torres', practiceId === summit ? 'Summit Downtown' : 'Riverside Main Clinic', i % 8 === 7 ? 'cancelled' : 'scheduled');
+    // Five a day from tomorrow, between 8:00 and 16:30.
+    const slot: [number, number] = [8 + ((i * 2) % 9), (i % 2) * 30];
+    await appointment(key, practiceId, 1 + Math.floor(i / 5), slot, practiceId === summit ? 'Sara Stone' : 'Paul Torres', practiceId === summit ? 'Summit Downtown' : 'Riverside Main Clinic', i % 8 === 7 ? 'cancelled' : 'scheduled');
     i++;
   }
   return { riverside, summit, users, patients };
@@ -194,7 +203,9 @@ async function seedTicketDemo(db: Database, now: Date, world: DemoWorld) {
   type Seed = {
     practice: number; by: string; subject: string; department: TicketDepartment; visibility: Visibility; person?: string;
     adminLevel?: boolean; patient?: string; hoursAgo: number; messages: [side: 'practice' | 'vendor', who: string, body: string, hoursAgo: number][];
-    dueInHours?: number;
+    dueInHours?: number; windowHours?: number; closedHoursAgo?: number;
+    /** Files on the first message, so the console shows something to download. */
+    attachments?: { filename: string; contentType: string; text: string }[];
   };
   const seeds: Seed[] = [
     {
@@ -209,16 +220,52 @@ async function seedTicketDemo(db: Database, now: Date, world: DemoWorld) {
       practice: world.riverside, by: 'pt@riverside.example', subject: 'Daily note template for ACL protocol',
       department: 'success', visibility: 'clinical', hoursAgo: 20,
       messages: [['practice', 'pt@riverside.example', 'Could we get a daily note template that follows our ACL protocol phases?', 20]],
+      attachments: [
+        {
+          filename: 'acl-protocol-phases.txt',
+          contentType: 'text/plain; charset=utf-8',
+          text: 'Phase 1 (weeks 0-2): protect the graft, full extension.\nPhase 2 (weeks 2-6): normal gait, flexion to 120.\nPhase 3 (weeks 6-12): strength.\n',
+        },
+      ],
     },
     {
       practice: world.riverside, by: 'admin@riverside.example', subject: 'Change of billing contract owner',
       department: 'billing', visibility: 'admins', adminLevel: true, hoursAgo: 70,
       messages: [['practice', 'admin@riverside.example', 'Our contract owner is changing next month. What do you need from us?', 70]],
+      attachments: [{ filename: 'contract-contacts.csv', contentType: 'text/csv; charset=utf-8', text: 'role,name,starts\ncontract owner,Dana Whitfield,2027-01-01\n' }],
     },
     {
       practice: world.riverside, by: 'director@riverside.example', subject: 'Schedule view freezes when switching providers',
       department: 'technical', visibility: 'only_me', hoursAgo: 4,
       messages: [['practice', 'director@riverside.example', 'The schedule view stops responding when I switch between providers quickly.', 4]],
+    },
+    {
+      practice: world.riverside, by: 'owner@riverside.example', subject: 'Payer list for the new clinic location',
+      department: 'billing', visibility: 'anyone', hoursAgo: 30, dueInHours: 333, windowHours: 336,
+      messages: [
+        ['practice', 'owner@riverside.example', 'We open a second clinic next quarter. Which payers need new enrollment?', 30],
+        ['vendor', 'billing@stratapt.example', 'Please send us the list of payers you bill most, and we will mark which need a new enrollment.', 3],
+      ],
+    },
+    {
+      practice: world.riverside, by: 'owner@riverside.example', subject: 'Superbill printer margins',
+      department: 'technical', visibility: 'anyone', hoursAgo: 96, closedHoursAgo: 24,
+      messages: [
+        ['practice', 'owner@riverside.example', 'Superbills print with the right margin cut off.', 96],
+        ['vendor', 'support@stratapt.example', 'Set the page scaling to "Fit to page" in the print dialog; it keeps the margins.', 72],
+        ['practice', 'owner@riverside.example', 'That fixed it, thank you. Closing this.', 24],
+      ],
+    },
+    // Deadlines in every list (docs/rules.md): Summit, already blocked by the overdue EOB thread, also has
+    // one due in under four hours (amber); Riverside, the practice most demo logins belong to, has one
+    // due in two weeks, one waiting on StrataPT and one closed, and can still create threads.
+    {
+      practice: world.summit, by: 'pt@summit.example', subject: 'Fax cover sheet still shows the old logo',
+      department: 'success', visibility: 'anyone', hoursAgo: 26, dueInHours: 3.5, windowHours: 8,
+      messages: [
+        ['practice', 'pt@summit.example', 'Our fax cover sheet still prints the logo we replaced last month.', 26],
+        ['vendor', 'success@stratapt.example', 'We can switch it today. Which of the two logos on file should we use, the blue or the grey one?', 4.5],
+      ],
     },
     {
       practice: world.summit, by: 'admin@summit.example', subject: 'EOB submission for October remittance',
@@ -249,8 +296,10 @@ async function seedTicketDemo(db: Database, now: Date, world: DemoWorld) {
         visibility: s.visibility,
         visible_user_id: s.person ? users[s.person] : null,
         admin_level: !!s.adminLevel,
-        status: last[0] === 'vendor' ? 'waiting_practice' : 'waiting_vendor',
+        status: s.closedHoursAgo !== undefined ? 'closed' : last[0] === 'vendor' ? 'waiting_practice' : 'waiting_vendor',
+        closed_at: s.closedHoursAgo === undefined ? null : new Date(now.getTime() - s.closedHoursAgo * 3_600_000),
         response_due_at: s.dueInHours === undefined ? null : new Date(now.getTime() + s.dueInHours * 3_600_000),
+        response_required_at: s.dueInHours === undefined ? null : new Date(now.getTime() + (s.dueInHours - (s.windowHours ?? 48)) * 3_600_000),
         response_required_by_user_id: s.dueInHours === undefined ? null : users[last[1]],
         last_public_message_at: lastAt,
         last_public_author_id: users[last[1]],
@@ -259,16 +308,47 @@ async function seedTicketDemo(db: Database, now: Date, world: DemoWorld) {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    for (const [side, who, body, hoursAgo] of s.messages) {
-      await db
+    for (const [index, [side, who, body, hoursAgo]] of s.messages.entries()) {
+      const at = new Date(now.getTime() - hoursAgo * 3_600_000);
+      const message = await db
         .insertInto('ticket_messages')
         .values({
           ticket_id: ticket.id, practice_id: s.practice, author_user_id: users[who], author_side: side, body,
-          response_window_hours: side === 'vendor' && s.dueInHours !== undefined ? 48 : null,
-          created_at: new Date(now.getTime() - hoursAgo * 3_600_000),
+          response_window_hours: side === 'vendor' && s.dueInHours !== undefined && hoursAgo === last[3] ? (s.windowHours ?? 48) : null,
+          created_at: at,
         })
-        .execute();
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      for (const f of index === 0 ? (s.attachments ?? []) : []) {
+        const data = Buffer.from(f.text, 'utf8');
+        await db
+          .insertInto('ticket_attachments')
+          .values({ ticket_id: ticket.id, message_id: message.id, practice_id: s.practice, filename: f.filename, content_type: f.contentType, size_bytes: data.length, data, created_at: at })
+          .execute();
+      }
     }
+  }
+  await seedServiceDemo(db, now, world);
+}
+
+/** First-response targets and a few canned replies per department (docs/rules.md). */
+async function seedServiceDemo(db: Database, now: Date, world: DemoWorld) {
+  const admin = world.users['root@stratapt.example'] ?? null;
+  const targets: [TicketDepartment, number][] = [['billing', 24], ['success', 8], ['technical', 4]];
+  for (const [department, hours] of targets) {
+    await db.insertInto('department_targets').values({ department, first_response_hours: hours, updated_at: now, updated_by_user_id: admin }).execute();
+  }
+  const macros: [TicketDepartment, string, string][] = [
+    ['billing', 'Send the EOB', 'Hi {first_name},\n\nPlease attach the EOB to this thread (PDF or a photo is fine) and we will post it for {practice} within one business day.'],
+    ['billing', 'Claim resubmitted', 'Hi {first_name},\n\nWe corrected the claim and resubmitted it today. We will let {practice} know when the payer responds.'],
+    ['billing', 'Need the authorization number', 'Hi {first_name},\n\nCould you confirm the authorization number on the patient account? We will resubmit as soon as it is there.'],
+    ['success', 'Training sessions', 'Hi {first_name},\n\nOur weekly onboarding session is on Tuesdays at 11 AM Central. Reply here with the names of the people from {practice} who will join.'],
+    ['success', 'Template request received', 'Hi {first_name},\n\nThanks for the details. We are building the template and will share it in this thread for {practice} to review.'],
+    ['technical', 'Browser and steps', 'Hi {first_name},\n\nSorry about the trouble. Which browser are you using, and what were the last steps before it happened? A screenshot helps.'],
+    ['technical', 'Fix released', 'Hi {first_name},\n\nA fix is live now. Please reload the page and let us know if {practice} still sees the problem.'],
+  ];
+  for (const [department, title, body] of macros) {
+    await db.insertInto('ticket_macros').values({ department, title, body, created_by_user_id: admin, created_at: now, updated_at: now }).execute();
   }
 }
 

@@ -12,6 +12,7 @@ import { CHANNELS, reachableOn } from '../reminders/audience.ts';
 import { NotFound } from '../web/errors.ts';
 import { dateTimeFormat } from '../intl.ts';
 import { fieldErrors } from '../web/field-errors.ts';
+import { smsSegments, type SmsCount } from '../messaging/sms-segments.ts';
 
 // Emergency (closure) notifications, docs/rules.md, Emergency notifications: a Therapy Director or above tells the
 // patients whose appointments fall in an affected window that the clinic is closed. There is no
@@ -74,19 +75,59 @@ export function parseNoticeInput(input: NoticeInput, timeZone: string, now: Date
     promotional = guard.matches;
     errors.message ??= `This reads as marketing: ${describeMatches(guard.matches)}. Emergency notifications may only tell patients about the closure.`;
   }
-  if (!parsed.success || promotional) return { ok: false, errors, promotional };
-  const v = parsed.data;
-  const windowStart = localToInstant(v.window_start, timeZone);
-  const windowEnd = localToInstant(v.window_end, timeZone);
-  if (!windowStart) errors.window_start = 'Enter a valid start date and time.';
-  if (!windowEnd) errors.window_end = 'Enter a valid end date and time.';
+  // Every field is checked even when another failed, so the form shows all its errors at once.
+  const windowStart = errors.window_start ? null : localToInstant(raw.window_start ?? '', timeZone);
+  const windowEnd = errors.window_end ? null : localToInstant(raw.window_end ?? '', timeZone);
+  if (!errors.window_start && !windowStart) errors.window_start = 'Enter a valid start date and time.';
+  if (!errors.window_end && !windowEnd) errors.window_end = 'Enter a valid end date and time.';
   if (windowStart && windowEnd) {
     if (windowEnd <= windowStart) errors.window_end = 'The end must be after the start.';
     else if (windowEnd.getTime() - windowStart.getTime() > WINDOW_MAX_DAYS * 86_400_000) errors.window_end = `The window can be at most ${WINDOW_MAX_DAYS} days long.`;
     else if (windowEnd <= now) errors.window_end = 'This window has already ended.';
   }
-  if (Object.keys(errors).length) return { ok: false, errors };
+  if (!parsed.success || Object.keys(errors).length) return { ok: false, errors, promotional };
+  const v = parsed.data;
   return { ok: true, draft: { reason: v.reason, windowStart: windowStart!, windowEnd: windowEnd!, message: v.message, channels: v.channels } };
+}
+
+/**
+ * Starting texts per reason, for staff to pick and then edit: what is closed and how to
+ * reschedule, nothing else (they pass the promotional guard; test/emergency).
+ */
+export function startingText(reason: string, windowStartLocal: string | undefined, timeZone: string): string {
+  const start = windowStartLocal ? localToInstant(windowStartLocal, timeZone) : null;
+  const when = start ? `on ${dateTimeFormat('en-US', { timeZone, weekday: 'long', month: 'short', day: 'numeric' }).format(start)}` : 'today';
+  switch (reason) {
+    case 'weather':
+      return `Due to severe weather, the clinic is closed ${when}. Your appointment is cancelled; please call us to reschedule.`;
+    case 'power':
+      return `Due to a power outage, the clinic is closed ${when}. Your appointment is cancelled; please call us to reschedule.`;
+    case 'illness':
+      return `Due to staff illness, appointments ${when} are cancelled. Please call us to reschedule.`;
+    default:
+      return `The clinic is closed ${when}. Your appointment is cancelled; please call us to reschedule.`;
+  }
+}
+
+export type FinalTexts = {
+  sms: { text: string; count: SmsCount } | null;
+  email: { subject: string; body: string } | null;
+};
+
+/**
+ * What each chosen channel will carry, exactly as sent (the email's personal unsubscribe link,
+ * added by the dispatcher, shown as a placeholder), with the text's SMS segment count.
+ */
+export function finalTexts(practice: { name: string; phone: string; time_zone: string }, values: { message?: string; window_start?: string; window_end?: string; channels?: string[] }): FinalTexts {
+  const message = (values.message ?? '').replace(/\r\n/g, '\n').trim();
+  const start = values.window_start ? localToInstant(values.window_start, practice.time_zone) : null;
+  const end = values.window_end ? localToInstant(values.window_end, practice.time_zone) : null;
+  const content = noticeContent(practice, { message, windowStart: start, windowEnd: end });
+  const channels = values.channels ?? [];
+  return {
+    sms: channels.includes('sms') ? { text: content.text, count: smsSegments(content.text) } : null,
+    email: channels.includes('email') ? { subject: content.subject, body: `${content.email}\nUnsubscribe: (a personal link for each patient)` } : null,
+  };
 }
 
 export type Recipient = {
@@ -239,13 +280,13 @@ export async function findNotice(db: Database, actor: Actor, id: number) {
   return { notice, messages };
 }
 
-/** The words patients receive: the practice, the staff member's message, the phone, how to stop. */
-export function noticeContent(practice: { name: string; phone: string; time_zone: string }, draft: Pick<NoticeDraft, 'message' | 'windowStart' | 'windowEnd'>) {
-  const window = formatWindow(draft.windowStart, draft.windowEnd, practice.time_zone);
+/** The words patients receive: the practice first, the staff member's message, the phone, how to stop last. */
+export function noticeContent(practice: { name: string; phone: string; time_zone: string }, draft: { message: string; windowStart: Date | null; windowEnd: Date | null }) {
+  const window = draft.windowStart && draft.windowEnd ? formatWindow(draft.windowStart, draft.windowEnd, practice.time_zone) : '(the affected window)';
   return {
     text: `${practice.name}: ${draft.message} Questions: ${practice.phone}. Reply STOP to opt out.`,
     subject: `Important: ${practice.name} closure notice`,
-    email: `${draft.message}\n\nAffected: ${window}\n\nQuestions or to reschedule, call ${practice.phone}.\n\n${practice.name}\n`,
+    email: `${practice.name}\n\n${draft.message}\n\nAffected: ${window}\n\nQuestions or to reschedule, call ${practice.phone}.\n`,
   };
 }
 

@@ -1,11 +1,11 @@
 import { Hono, type Context } from 'hono';
 import type { AppDeps, AppEnv } from '../web/types.ts';
-import { currentActor, redirectAfterPost, renderPage } from '../web/http.ts';
+import { currentActor, redirectAfterPost, renderFragment, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireStaff, requireCapability } from '../web/guards.ts';
 import { idParam } from '../web/params.ts';
-import { findNotice, instantToLocal, listNotices, newRequestKey, parseNoticeInput, previewRecipients, sendEmergencyNotice, type NoticeInput } from './notices.ts';
-import { EmergencyPage, NoticePage, type ComposeValues } from '../../views/emergency/emergency.tsx';
+import { finalTexts, findNotice, instantToLocal, listNotices, newRequestKey, parseNoticeInput, previewRecipients, sendEmergencyNotice, startingText, type NoticeInput } from './notices.ts';
+import { EmergencyPage, FinalTextPreview, NoticePage, type ComposeValues } from '../../views/emergency/emergency.tsx';
 
 export function emergencyRoutes(deps: AppDeps) {
   const { db, clock } = deps;
@@ -19,7 +19,23 @@ export function emergencyRoutes(deps: AppDeps) {
     // A sensible start: from now until the end of the local day.
     const start = instantToLocal(now, tz);
     const values: ComposeValues = { window_start: start, window_end: `${start.slice(0, 10)}T23:59`, channels: ['sms', 'email'] };
-    return renderPage(c, <EmergencyPage ctx={ctx} values={values} errors={{}} notices={await listNotices(db, currentActor(c))} />);
+    return renderPage(c, <EmergencyPage ctx={ctx} values={values} errors={{}} notices={await listNotices(db, currentActor(c))} finalTexts={finalTexts(ctx.practice!, values)} />);
+  });
+
+  // The exact texts as the staff member types (htmx); the same part the full page renders.
+  app.post('/final-text', async (c) => {
+    const ctx = await viewContext(c, deps);
+    return renderFragment(c, <FinalTextPreview texts={finalTexts(ctx.practice!, composeValues(await noticeFields(c)))} />);
+  });
+
+  // A reason's starting text in place of the message, the rest of the form as typed.
+  app.post('/starting-text', async (c) => {
+    const ctx = await viewContext(c, deps);
+    const values = composeValues(await noticeFields(c));
+    const errors = values.reason ? {} : { reason: 'Choose a reason to start from its text.' };
+    if (values.reason) values.message = startingText(values.reason, values.window_start, ctx.practice!.time_zone);
+    const page = <EmergencyPage ctx={ctx} values={values} errors={errors} notices={await listNotices(db, currentActor(c))} finalTexts={finalTexts(ctx.practice!, values)} />;
+    return renderPage(c, page, values.reason ? 200 : 422);
   });
 
   app.post('/preview', async (c) => {
@@ -31,10 +47,10 @@ export function emergencyRoutes(deps: AppDeps) {
     const values = composeValues(input);
     const notices = await listNotices(db, actor);
     if (!parsed.ok) {
-      return renderPage(c, <EmergencyPage ctx={ctx} values={values} errors={parsed.errors} promotional={parsed.promotional} notices={notices} />, 422);
+      return renderPage(c, <EmergencyPage ctx={ctx} values={values} errors={parsed.errors} promotional={parsed.promotional} notices={notices} finalTexts={finalTexts(ctx.practice!, values)} />, 422);
     }
     const result = await previewRecipients(db, actor, parsed.draft, now);
-    return renderPage(c, <EmergencyPage ctx={ctx} values={values} errors={{}} preview={{ result, requestKey: newRequestKey() }} notices={notices} />);
+    return renderPage(c, <EmergencyPage ctx={ctx} values={values} errors={{}} preview={{ result, requestKey: newRequestKey() }} notices={notices} finalTexts={finalTexts(ctx.practice!, values)} />);
   });
 
   app.post('/', async (c) => {
@@ -45,7 +61,14 @@ export function emergencyRoutes(deps: AppDeps) {
       const ctx = await viewContext(c, deps);
       return renderPage(
         c,
-        <EmergencyPage ctx={ctx} values={composeValues(input)} errors={result.errors} promotional={result.promotional} notices={await listNotices(db, actor)} />,
+        <EmergencyPage
+          ctx={ctx}
+          values={composeValues(input)}
+          errors={result.errors}
+          promotional={result.promotional}
+          notices={await listNotices(db, actor)}
+          finalTexts={finalTexts(ctx.practice!, composeValues(input))}
+        />,
         422,
       );
     }

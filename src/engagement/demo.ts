@@ -3,6 +3,7 @@ import type { DemoWorld } from '../demo/seed.ts';
 import type { Channel, MessageKind } from '../db/schema.ts';
 import { issuePortalLink } from '../portal/links.ts';
 import { consentWording } from './subscriptions.ts';
+import { PUBLIC_URL_PLACEHOLDER } from '../messaging/public-url.ts';
 
 const DAY = 86_400_000;
 
@@ -10,7 +11,7 @@ const DAY = 86_400_000;
  * James Carter subscribed to balance alerts by text and email (recorded by Adam Alvarez, with the
  * wording shown), and a few captured messages so Sent Messages and his engagement screen show something.
  */
-export async function seedEngagementDemo(db: Database, now: Date, world: DemoWorld, publicUrl = 'http://localhost:3000'): Promise<void> {
+export async function seedEngagementDemo(db: Database, now: Date, world: DemoWorld, publicUrl = PUBLIC_URL_PLACEHOLDER): Promise<void> {
   const james = world.patients['james'];
   const admin = world.users['admin@riverside.example'];
   if (!james || !admin) return;

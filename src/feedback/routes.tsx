@@ -3,7 +3,7 @@ import type { AppDeps, AppEnv } from '../web/types.ts';
 import { currentActor, formFields, isHtmx, pageNumber, redirectAfterPost, renderFragment, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireCapability } from '../web/guards.ts';
-import { commentOnIdea, findIdea, findSimilarIdeas, listIdeas, postIdea, setIdeaStatus, voteForIdea, withdrawVote, type FeedbackResult } from './ideas.ts';
+import { DESCRIPTION_MAX, TITLE_MAX, commentOnIdea, findIdea, findSimilarIdeas, listIdeas, postIdea, setIdeaStatus, voteForIdea, withdrawVote, type FeedbackResult } from './ideas.ts';
 import { IdeaListPage, IdeaPage, NewIdeaPage, SimilarIdeas, VoteButton } from '../../views/feedback/ideas.tsx';
 import { idParam } from '../web/params.ts';
 
@@ -20,6 +20,13 @@ export function feedbackRoutes(deps: AppDeps) {
     return renderPage(c, <IdeaListPage ctx={await viewContext(c, deps)} list={list} />);
   });
   app.get('/new', async (c) => renderPage(c, <NewIdeaPage ctx={await viewContext(c, deps)} values={{ title: c.req.query('title') ?? '' }} errors={{}} similar={[]} />));
+  // From Get Help's create form, "Product Feedback" chosen: the typed subject and message become the idea's draft.
+  app.post('/new', async (c) => {
+    const form = await formFields(c);
+    const values = { title: (form.title ?? form.subject ?? '').slice(0, TITLE_MAX), description: (form.description ?? form.message ?? '').slice(0, DESCRIPTION_MAX) };
+    const similar = values.title ? await findSimilarIdeas(db, currentActor(c), values.title) : [];
+    return renderPage(c, <NewIdeaPage ctx={await viewContext(c, deps)} values={values} errors={{}} similar={similar} />);
+  });
   app.get('/similar', async (c) => renderFragment(c, <SimilarIdeas ideas={await findSimilarIdeas(db, currentActor(c), c.req.query('title') ?? '')} />));
   app.post('/', async (c) => {
     const actor = currentActor(c);

@@ -40,7 +40,7 @@ export const jobs: JobDefinition[] = [
     name: 'appointment-reminders',
     description: 'Queues appointment reminders at the practice’s lead time (texts moved before quiet hours)',
     schedule: '30 * * * * *',
-    run: ({ db, clock }) => runAppointmentReminders(db, clock.now()),
+    run: ({ db, clock, publicUrl, transports }) => runAppointmentReminders(db, clock.now(), publicUrl ?? transports?.unsubscribe?.publicUrl ?? 'http://localhost:3000'),
   },
   {
     name: 'statements',

@@ -9,6 +9,7 @@ import { nextTextWindow } from './quiet-hours.ts';
 import { capturedTransport, type Envelope, type SendResult, type Transports } from './transports.ts';
 import { unsubscribeUrl } from './unsubscribe-token.ts';
 import { withPortalLinkToken } from './portal-link-token.ts';
+import { withPublicUrl } from './public-url.ts';
 import { templateFor } from './templates.ts';
 
 // Sends what the outbox holds. Rows are claimed in one short statement (FOR UPDATE SKIP LOCKED,
@@ -38,7 +39,7 @@ const BACKOFF_MAX_MS = 6 * 3_600_000;
 /** Texts the carriers require even after STOP: the opt-out confirmation and the HELP answer. */
 export const OPT_OUT_EXEMPT_KINDS = new Set(['sms_stop_confirmation', 'sms_help']);
 /** Answers to a text the patient just sent go at once, whatever the hour. */
-export const REPLY_KINDS = new Set(['sms_stop_confirmation', 'sms_help', 'sms_start_confirmation']);
+export const REPLY_KINDS = new Set(['sms_stop_confirmation', 'sms_help', 'sms_start_confirmation', 'sms_reply']);
 const FALLBACK_TIME_ZONE = 'America/New_York';
 /** Unique per process, also across hosts whose pids collide. */
 export const PROCESS_WORKER_ID = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -227,8 +228,9 @@ export async function reasonToCancel(db: Database, m: OutboxMessage, now: Date):
 /** What goes to the provider: patient emails gain the one-click unsubscribe headers and link. */
 function envelopeFor(m: ReadyMessage, transports: Transports): Envelope {
   const headers: Record<string, string> = { ...(m.headers ?? {}) };
-  let body = m.body;
-  let html = m.html;
+  const publicUrl = transports.publicUrl ?? transports.unsubscribe?.publicUrl;
+  let body = withPublicUrl(m.body, publicUrl);
+  let html = withPublicUrl(m.html, publicUrl);
   if (m.channel === 'email' && m.patient_id != null && transports.unsubscribe && !headers['List-Unsubscribe']) {
     const url = unsubscribeUrl(transports.unsubscribe.publicUrl, transports.unsubscribe.secret, { patientId: m.patient_id, kind: m.kind, email: m.recipient });
     headers['List-Unsubscribe'] = `<${url}>`;

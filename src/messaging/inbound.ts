@@ -2,9 +2,13 @@ import type { Database } from '../db/database.ts';
 import { KINDS } from '../engagement/kinds.ts';
 import { enqueueMessage } from './outbox.ts';
 import { normalizePhone } from './phone.ts';
+import { answerReminderByText, reminderAnswerOf } from '../reminders/replies.ts';
 
 // Texts patients send back: STOP and its synonyms opt the number out at once, HELP answers with
-// the practice's name and phone, START opts back in. Anything else is ignored.
+// the practice's name and phone, START opts back in. Anything else answers the latest appointment
+// reminder sent to the number (C confirms, R asks to reschedule, other words get the practice's
+// phone once): src/reminders/replies.ts. YES is both: it confirms when there is a reminder to
+// confirm and the number has not texted STOP, else it is START.
 
 export const STOP_WORDS = ['STOP', 'STOPALL', 'QUIT', 'END', 'REVOKE', 'OPT OUT', 'OPTOUT', 'CANCEL', 'UNSUBSCRIBE', 'PARAR', 'ALTO', 'DETENER', 'CANCELAR', 'BAJA'];
 export const START_WORDS = ['START', 'UNSTOP', 'YES', 'SUBSCRIBE'];
@@ -26,13 +30,20 @@ export function keywordOf(body: string): InboundKeyword {
   return null;
 }
 
-export type InboundSms = { from: string; to: string; body: string; messageSid: string };
-export type InboundResult = { keyword: InboundKeyword; practices: number[]; cancelled: number };
+export type InboundSms = { from: string; to: string; body: string; messageSid: string; /** For links in staff emails it causes. */ publicUrl?: string };
+export type InboundResult = { keyword: InboundKeyword | 'confirmed' | 'reschedule' | 'other'; practices: number[]; cancelled: number };
 
 export async function handleInboundSms(db: Database, now: Date, sms: InboundSms): Promise<InboundResult> {
   const keyword = keywordOf(sms.body);
   const phone = normalizePhone(sms.from);
-  if (!keyword || !phone) return { keyword, practices: [], cancelled: 0 };
+  if (!phone) return { keyword, practices: [], cancelled: 0 };
+  if (!keyword || (keyword === 'start' && reminderAnswerOf(sms.body) && !(await isOptedOut(db, phone)))) {
+    const answered = await db.transaction().execute((trx) =>
+      answerReminderByText(trx, now, { phone, body: sms.body, messageSid: sms.messageSid, publicUrl: sms.publicUrl ?? '', onlyIfAnswerable: keyword === 'start' }),
+    );
+    if (answered) return { keyword: answered.answer, practices: [answered.practiceId], cancelled: 0 };
+    if (!keyword) return { keyword, practices: [], cancelled: 0 };
+  }
   return db.transaction().execute(async (trx) => {
     // One sending number serves every practice: the reply concerns each practice where the number is a patient's mobile.
     const patients = await trx.selectFrom('patients').select(['id', 'practice_id']).where('mobile_phone', '=', phone).execute();
@@ -92,6 +103,10 @@ export async function handleInboundSms(db: Database, now: Date, sms: InboundSms)
     }
     return { keyword, practices: practiceIds, cancelled };
   });
+}
+
+async function isOptedOut(db: Database, phone: string): Promise<boolean> {
+  return !!(await db.selectFrom('sms_opt_outs').select('phone').where('phone', '=', phone).limit(1).executeTakeFirst());
 }
 
 /** A STOP or START covers every kind texted to that number: one consent row per patient and kind. */

@@ -12,6 +12,7 @@ import { OUTBOX_STATUSES, listFailedMessages, messageKinds, outboxCounts, retryF
 import { SentMessagesPage } from '../../views/messaging/sent-messages.tsx';
 import { JobsPage } from '../../views/messaging/jobs.tsx';
 import type { OutboxStatus } from '../db/schema.ts';
+import { withPublicUrl } from './public-url.ts';
 import { idParam } from '../web/params.ts';
 
 /** Sent Messages, mounted at /vendor/messages: vendor admins read every outbox row and retry failed ones. */
@@ -38,7 +39,8 @@ export function sentMessagesRoutes(deps: AppDeps) {
     ]);
     const query = new URL(c.req.url).searchParams;
     query.delete('page');
-    return renderPage(c, <SentMessagesPage ctx={await viewContext(c, deps)} filters={filters} rows={rows} page={page} hasMore={hasMore} kinds={kinds} practices={practices} query={query.toString()} />);
+    const shown = rows.map((r) => ({ ...r, body: withPublicUrl(r.body, deps.config.publicUrl) }));
+    return renderPage(c, <SentMessagesPage ctx={await viewContext(c, deps)} filters={filters} rows={shown} page={page} hasMore={hasMore} kinds={kinds} practices={practices} query={query.toString()} />);
   });
 
   app.post('/:id/retry', async (c) => {

@@ -34,6 +34,8 @@ export type Transports = {
   sms: Transport;
   /** Where patient emails' one-click unsubscribe links point, and the key that signs them. */
   unsubscribe?: { publicUrl: string; secret: string };
+  /** Replaces the public-URL placeholder of stored bodies (public-url.ts). */
+  publicUrl?: string;
 };
 
 export const SEND_TIMEOUT_MS = 10_000;
@@ -51,6 +53,7 @@ export function createTransports(config: Config): Transports {
     email: config.resend ? resendTransport({ apiKey: config.resend.apiKey, baseUrl: config.resend.baseUrl, from: config.emailFrom }) : capturedTransport,
     sms: config.twilio ? twilioTransport({ ...config.twilio, statusCallback: `${config.publicUrl}/webhooks/twilio/status` }) : capturedTransport,
     unsubscribe: config.appSecret ? { publicUrl: config.publicUrl, secret: config.appSecret } : undefined,
+    publicUrl: config.publicUrl,
   };
 }
 

@@ -10,7 +10,7 @@ import { verifySvixSignature, verifyTwilioSignature } from './signatures.ts';
 // passes the request in and the answer out. A bad signature changes nothing and is logged.
 
 export type WebhookAnswer = { status: 200 | 204 | 401 | 409; body: string | null; contentType?: string };
-export type WebhookContext = { config: Pick<Config, 'resend' | 'twilio'>; logger: Logger; requestId?: string; now: Date };
+export type WebhookContext = { config: Pick<Config, 'resend' | 'twilio'> & { publicUrl?: string }; logger: Logger; requestId?: string; now: Date };
 
 /** A Resend delivery event (svix-signed). An event for a send not recorded yet asks for a retry (409) while it is recent. */
 export async function handleResendWebhook(
@@ -57,7 +57,7 @@ export async function handleTwilioInboundWebhook(db: Database, request: TwilioRe
   if (!params) return refuse(ctx, 'twilio', ctx.config.twilio ? 'bad signature' : 'twilio not configured');
   const sid = params.MessageSid ?? params.SmsSid ?? '';
   if (sid && (await claimEvent(db, 'twilio-inbound', sid, ctx.now))) {
-    const result = await handleInboundSms(db, ctx.now, { from: params.From ?? '', to: params.To ?? '', body: params.Body ?? '', messageSid: sid });
+    const result = await handleInboundSms(db, ctx.now, { from: params.From ?? '', to: params.To ?? '', body: params.Body ?? '', messageSid: sid, publicUrl: ctx.config.publicUrl });
     ctx.logger.info({ reqId: ctx.requestId, provider: 'twilio', keyword: result.keyword, practices: result.practices.length, cancelled: result.cancelled }, 'inbound text');
   }
   return { status: 200, body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>', contentType: 'text/xml' };

@@ -10,6 +10,8 @@ import { patientLedger, type PatientLedger } from '../ledger/ledger.ts';
 import { escapeLike } from '../db/like.ts';
 import { parseDateOfBirth } from './date-of-birth.ts';
 import { fieldErrors } from '../web/field-errors.ts';
+import { answerStateOf } from '../reminders/day-list.ts';
+import type { ReminderAnswerState } from '../reminders/labels.ts';
 import { paymentActions, type PaymentActions } from '../payments/refunds.ts';
 
 // Patient accounts: the Patients page's search and the account page. Every query is scoped to the
@@ -73,7 +75,7 @@ export async function listPatients(db: Database, actor: Actor, query: PatientLis
   };
 }
 
-export type AppointmentRow = { id: number; starts_at: Date; provider_name: string; location: string; status: string };
+export type AppointmentRow = { id: number; starts_at: Date; provider_name: string; location: string; status: string; answer: ReminderAnswerState };
 
 export type PatientAccount = {
   patient: Patient;
@@ -90,11 +92,12 @@ export async function viewPatientAccount(db: Database, actor: Actor, id: number,
   const [ledger, appointments] = await Promise.all([
     patientLedger(db, patient.practice_id, patient.id),
     db
-      .selectFrom('appointments')
-      .select(['id', 'starts_at', 'provider_name', 'location', 'status'])
-      .where('practice_id', '=', patient.practice_id)
-      .where('patient_id', '=', patient.id)
-      .orderBy('starts_at', 'desc')
+      .selectFrom('appointments as a')
+      .select(['a.id', 'a.starts_at', 'a.provider_name', 'a.location', 'a.status'])
+      .select(answerStateOf('a').as('answer'))
+      .where('a.practice_id', '=', patient.practice_id)
+      .where('a.patient_id', '=', patient.id)
+      .orderBy('a.starts_at', 'desc')
       .limit(50)
       .execute(),
   ]);

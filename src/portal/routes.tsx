@@ -9,6 +9,8 @@ import { cancelPaymentRequest, createPaymentRequest, findPaymentRequest, hostedP
 import { confirmReturn } from '../payments/posting.ts';
 import { portalCaseDetail, portalReceipt, portalStatementPdf, renderReceiptPdf } from './documents.ts';
 import { CaseDetailPage, ReceiptPage } from '../../views/portal/documents.tsx';
+import { PortalNotificationsPage } from '../../views/portal/notifications.tsx';
+import { portalBalanceAlerts, setPortalBalanceAlert } from './consent.ts';
 import { practiceClient } from '../payments/settings.ts';
 import {
   AccountPage,
@@ -100,6 +102,29 @@ export function portalRoutes(deps: AppDeps) {
     const detail = await portalCaseDetail(db, s, Number(c.req.param('id')), clock.now(), ip(c));
     if (!detail) return renderPage(c, <InvalidLinkPage />, 404);
     return renderPage(c, <CaseDetailPage detail={detail} practice={await practiceContact(db, s.practiceId)} csrf={portalCsrf(s)} />);
+  });
+
+  // The patient's own balance alerts (consent.ts).
+  app.get('/notifications', async (c) => {
+    const s = await sessionOr(c);
+    if (!s) return ended(c);
+    const alerts = await portalBalanceAlerts(db, s);
+    return renderPage(c, <PortalNotificationsPage {...alerts} csrf={portalCsrf(s)} notice={c.req.query('saved') ? 'Saved.' : undefined} />);
+  });
+
+  app.post('/notifications', async (c) => {
+    const s = await sessionOr(c);
+    if (!s) return ended(c);
+    const form = await formFields(c);
+    const channel = form.channel === 'sms' || form.channel === 'email' ? form.channel : null;
+    if (!channel || !['on', 'off'].includes(form.subscribed ?? '')) return renderPage(c, <InvalidLinkPage />, 404);
+    const result = await setPortalBalanceAlert(db, s, { channel, subscribed: form.subscribed === 'on' }, clock.now());
+    if (!result.ok) {
+      const alerts = await portalBalanceAlerts(db, s);
+      return renderPage(c, <PortalNotificationsPage {...alerts} csrf={portalCsrf(s)} error={{ channel, text: result.error }} />, 422);
+    }
+    if (result.changed) logger.info({ reqId: c.get('requestId'), channel, subscribed: form.subscribed === 'on' }, 'balance alerts changed from the portal');
+    return redirectAfterPost(c, '/portal/notifications?saved=1');
   });
 
   app.post('/payments', async (c) => {

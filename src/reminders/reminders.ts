@@ -6,6 +6,8 @@ import { enqueueMessages, type OutgoingMessage } from '../messaging/outbox.ts';
 import { registerSendCheck } from '../messaging/checks.ts';
 import { CHANNELS, reachableOn } from './audience.ts';
 import { dateTimeFormat } from '../intl.ts';
+import { PORTAL_TOKEN_PLACEHOLDER } from '../messaging/portal-link-token.ts';
+import { insertReplyLinks, newReplyLink } from './replies.ts';
 
 // Appointment reminders (docs/rules.md, Appointment reminders): one per appointment and subscribed channel, the
 // practice's lead time (24, 48 or 72 hours) before it starts.
@@ -29,14 +31,23 @@ export const MIN_NOTICE_MS = 60 * 60_000;
 // The backward shift moves a text at most ~13 hours earlier (07:59 → 20:55 the evening before).
 const MAX_SHIFT_HOURS = 13;
 
-/** One pass of the 'appointment-reminders' job; returns how many reminders it queued. */
-export async function runAppointmentReminders(db: Database, now: Date): Promise<number> {
+/**
+ * One pass of the 'appointment-reminders' job; returns how many reminders it queued. An email
+ * carries "Confirm" and "Need to reschedule?" links (src/reminders/replies.ts): one token per email,
+ * kept beside the row like a portal link's, never in the stored body. A link row whose message was
+ * not queued (its dedupe key existed) is never sent and expires with the appointment.
+ */
+export async function runAppointmentReminders(db: Database, now: Date, publicUrl: string): Promise<number> {
   const candidates = await findReminderCandidates(db, now);
   const messages: OutgoingMessage[] = [];
+  const links: ReturnType<typeof newReplyLink>['row'][] = [];
+  const replyUrl = `${publicUrl}/appointment-replies/${PORTAL_TOKEN_PLACEHOLDER}`;
   for (const c of candidates) {
     const sendAt = reminderSendTime(c.starts_at, c.reminder_lead_hours, c.channel, c.time_zone);
     if (sendAt.getTime() > now.getTime() + ENQUEUE_AHEAD_MS) continue;
-    const content = reminderContent(c);
+    const content = reminderContent(c, replyUrl);
+    const link = c.channel === 'email' ? newReplyLink(now, { practiceId: c.practice_id, patientId: c.patient_id, appointmentId: c.id, startsAt: c.starts_at }) : null;
+    if (link) links.push(link.row);
     messages.push({
       practiceId: c.practice_id,
       patientId: c.patient_id,
@@ -45,11 +56,13 @@ export async function runAppointmentReminders(db: Database, now: Date): Promise<
       recipient: c.recipient,
       subject: c.channel === 'email' ? content.subject : null,
       body: c.channel === 'email' ? content.email : content.text,
+      portalLinkToken: link?.token ?? null,
       reason: { appointmentId: c.id, startsAt: c.starts_at.toISOString() },
       dedupeKey: reminderDedupeKey(c.id, c.channel, c.starts_at),
       sendAfter: sendAt,
     });
   }
+  await insertReplyLinks(db, links);
   return (await enqueueMessages(db, now, messages)).length;
 }
 
@@ -113,19 +126,25 @@ async function findReminderCandidates(db: Database, now: Date): Promise<Candidat
   return result.rows.map((r) => ({ ...r, starts_at: new Date(r.starts_at) }));
 }
 
-/** The words of a reminder: practice, date and time in its zone, location, phone. Nothing clinical. */
-export function reminderContent(a: { starts_at: Date; location: string; practice_name: string; practice_phone: string; time_zone: string }) {
+/**
+ * The words of a reminder: practice, date and time in its zone, location, how to answer. Nothing
+ * clinical. The text stays within two SMS segments for usual names and locations; the email adds
+ * the phone and the two answer links (`replyUrl` ends in the token's placeholder).
+ */
+export function reminderContent(a: { starts_at: Date; location: string; practice_name: string; practice_phone: string; time_zone: string }, replyUrl: string) {
   const day = dateTimeFormat('en-US', { timeZone: a.time_zone, weekday: 'short', month: 'short', day: 'numeric' }).format(a.starts_at);
   const longDay = dateTimeFormat('en-US', { timeZone: a.time_zone, weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' }).format(a.starts_at);
   const time = dateTimeFormat('en-US', { timeZone: a.time_zone, hour: 'numeric', minute: '2-digit' }).format(a.starts_at);
   const zoned = dateTimeFormat('en-US', { timeZone: a.time_zone, hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(a.starts_at);
   return {
-    text: `${a.practice_name}: reminder of your appointment on ${day} at ${time} at ${a.location}. To reschedule, call ${a.practice_phone}. Reply STOP to opt out.`,
+    text: `${a.practice_name}: reminder of your appointment ${day} at ${time}, ${a.location}. Reply C to confirm, R to reschedule. Reply STOP to opt out.`,
     subject: `Appointment reminder from ${a.practice_name}`,
     email:
       `This is a reminder of your appointment with ${a.practice_name}:\n\n` +
       `${longDay} at ${zoned}\n${a.location}\n\n` +
-      `To reschedule or cancel, please call ${a.practice_phone}.\n\n${a.practice_name}\n`,
+      `Confirm: ${replyUrl}/confirm\n` +
+      `Need to reschedule? ${replyUrl}/reschedule\n\n` +
+      `Questions, or to cancel, please call ${a.practice_phone}.\n\n${a.practice_name}\n`,
   };
 }
 

@@ -1,5 +1,7 @@
 import type { Database } from '../db/database.ts';
-import { visibleTickets, type Actor } from '../auth/permissions.ts';
+import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { NotFound } from '../web/errors.ts';
 
 // Attachments on a message: PDF, images, CSV and plain text, up to 10 MB each, stored in Postgres.
 // The type is decided here from the file's name and its first bytes, never taken from the browser.
@@ -53,6 +55,35 @@ export async function findVisibleAttachment(db: Database, actor: Actor, ticketId
     .where('ticket_attachments.id', '=', attachmentId)
     .where('ticket_messages.internal', '=', false)
     .executeTakeFirst();
+}
+
+/**
+ * The console's download of a practice's attachment: only on a thread the vendor user can work,
+ * never from an internal note, and every download is written to the audit trail with the
+ * practice it belongs to (the same record the practice side writes).
+ */
+export async function openConsoleAttachment(db: Database, actor: Actor, ticketId: number, attachmentId: number, at: { now: Date; ip: string | null }) {
+  assertCan(actor, 'vendor.console');
+  const file = await visibleTickets(db, actor)
+    .innerJoin('ticket_attachments', 'ticket_attachments.ticket_id', 'tickets.id')
+    .innerJoin('ticket_messages', 'ticket_messages.id', 'ticket_attachments.message_id')
+    .select(['ticket_attachments.id', 'tickets.practice_id', 'ticket_attachments.filename', 'ticket_attachments.content_type', 'ticket_attachments.size_bytes', 'ticket_attachments.data'])
+    .where('tickets.id', '=', ticketId)
+    .where('ticket_attachments.id', '=', attachmentId)
+    .where('ticket_messages.internal', '=', false)
+    .executeTakeFirst();
+  if (!file) throw new NotFound();
+  await recordAudit(db, {
+    at: at.now,
+    actor,
+    action: 'ticket.attachment.downloaded',
+    practiceId: file.practice_id,
+    recordType: 'ticket_attachment',
+    recordId: file.id,
+    ip: at.ip,
+    details: { ticketId },
+  });
+  return file;
 }
 
 /** Content-Disposition: images open in the browser, everything else downloads. */

@@ -6,9 +6,11 @@ import { recordTicketEvents } from './events.ts';
 import { findConsoleThread, lockTicket } from './visibility.ts';
 import type { TicketResult } from './labels.ts';
 
-// Response deadlines (docs/rules.md "Overdue"). Overdue itself is exact on read
-// (response_due_at <= now, src/tickets/overdue.ts); the scheduler only sends the warning before a
-// deadline and records, once, that a thread went overdue, telling both sides. A vendor reply sets
+// Response deadlines (docs/rules.md "Overdue", "Deadline warnings"). Overdue itself is exact on read
+// (response_due_at <= now, src/tickets/overdue.ts); the scheduler only sends the two warnings before
+// a deadline (4 hours before, or half-way through a shorter window; then 1 hour before, which also
+// goes to the practice's administrators and owners) and records, once, that a thread went overdue,
+// telling both sides. A vendor reply sets
 // a deadline (src/tickets/replies.ts); a practice reply, a closure or lifting it here ends it.
 //
 // Exactly once across instances: each pass claims its rows with FOR UPDATE SKIP LOCKED inside a
@@ -17,6 +19,8 @@ import type { TicketResult } from './labels.ts';
 // deadline itself, so even a replayed pass adds no second email.
 
 const WARNING_LEAD_MS = 4 * 3_600_000;
+/** The last warning goes this long before the deadline. */
+export const FINAL_WARNING_LEAD_MS = 3_600_000;
 const BATCH = 100;
 
 /** The warning goes 4 hours before the deadline, or half-way through a window shorter than 8 hours. */
@@ -27,6 +31,13 @@ export function warningLeadMs(requiredAt: Date | null, dueAt: Date): number {
 
 export async function runTicketDeadlines(db: Database, now: Date, publicUrl: string): Promise<number> {
   let handled = 0;
+  // The last warning first: a thread already within its last hour (the scheduler was down, or the
+  // first warning's time and the last one's fall in one pass) gets only the last warning.
+  for (;;) {
+    const n = await sendFinalDeadlineWarnings(db, now, publicUrl);
+    handled += n;
+    if (n < BATCH) break;
+  }
   for (;;) {
     const n = await sendDeadlineWarnings(db, now, publicUrl);
     handled += n;
@@ -40,7 +51,40 @@ export async function runTicketDeadlines(db: Database, now: Date, publicUrl: str
   return handled;
 }
 
-/** Warns the practice of deadlines now within their warning lead; returns how many threads were warned. */
+/**
+ * The last warning, one hour before the deadline: everyone who can see the thread, and the
+ * practice's administrators and owners. Returns how many threads were warned.
+ */
+export async function sendFinalDeadlineWarnings(db: Database, now: Date, publicUrl: string): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const due = await trx
+      .selectFrom('tickets')
+      .select(['id', 'practice_id', 'response_due_at'])
+      .where('response_due_at', 'is not', null)
+      .where('final_warning_sent_at', 'is', null)
+      .where('status', '<>', 'closed')
+      .where('response_due_at', '>', now)
+      .where('response_due_at', '<=', new Date(now.getTime() + FINAL_WARNING_LEAD_MS))
+      .orderBy('response_due_at')
+      .limit(BATCH)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    for (const t of due) {
+      const dueAt = t.response_due_at!;
+      await trx
+        .updateTable('tickets')
+        .set({ final_warning_sent_at: now, overdue_warning_sent_at: sql`coalesce(overdue_warning_sent_at, ${now})` })
+        .where('id', '=', t.id)
+        .execute();
+      await recordTicketEvents(trx, t, [['deadline_warning_sent', { due_at: dueAt.toISOString(), last: true }]], { actorUserId: null, now });
+      await notifyTicket(trx, now, publicUrl, { ticketId: t.id, notice: 'deadline_final_warning', eventKey: dueAt.toISOString(), sides: ['practice'], alsoPracticeAdmins: true });
+    }
+    return due.length;
+  });
+}
+
+/** Warns the practice of deadlines now within their first warning lead; returns how many threads were warned. */
 export async function sendDeadlineWarnings(db: Database, now: Date, publicUrl: string): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const due = await trx

@@ -1,6 +1,11 @@
+import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 
-// The thread's history: who did what, when. The only writer of ticket_events.
+// The thread's history: who did what, when. The only writer of ticket_events. Every change of a
+// thread passes here, so here it is announced for live updates (docs/rules.md, "Live updates"):
+// a Postgres NOTIFY, delivered to every instance when the transaction commits, carrying only ids.
+
+export const TICKET_CHANGES_CHANNEL = 'ticket_changes';
 
 export type TicketEvent = [kind: string, details: Record<string, unknown>];
 
@@ -17,5 +22,6 @@ export async function recordTicketEvents(
     .values(events.map(([kind, details]) => ({ ticket_id: ticket.id, practice_id: ticket.practice_id, actor_user_id: actorUserId, kind, details: JSON.stringify(details), at: now })))
     .returning('id')
     .execute();
+  await sql`select pg_notify(${TICKET_CHANGES_CHANNEL}, ${`${ticket.practice_id}:${ticket.id}`})`.execute(trx);
   return rows[rows.length - 1].id;
 }

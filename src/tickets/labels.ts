@@ -19,6 +19,16 @@ export const STATUS_LABEL: Record<TicketStatus, string> = {
   closed: 'Closed',
 };
 
+/** Get Help's filters, in the order they are offered. */
+export const LIST_FILTERS = ['needs_reply', 'waiting', 'closed', 'all'] as const;
+export type ListFilter = (typeof LIST_FILTERS)[number];
+export const LIST_FILTER_LABEL: Record<ListFilter, string> = {
+  needs_reply: 'Needs our reply',
+  waiting: 'Waiting on StrataPT',
+  closed: 'Closed',
+  all: 'All',
+};
+
 /** The departments with a queue in the console, and their names there. */
 export const QUEUE_DEPARTMENTS: TicketDepartment[] = ['billing', 'success', 'technical'];
 export const QUEUE_LABEL: Record<TicketDepartment, string> = {
@@ -52,6 +62,21 @@ export const ROLE_CHOICES: { value: Exclude<Visibility, 'only_me' | 'person'>; l
   { value: 'clinical', label: 'Clinical Only' },
   { value: 'admins', label: 'Admins Only' },
 ];
+
+/** First-response targets a vendor admin may choose, in business hours (docs/rules.md, "First-response targets"). */
+export const TARGET_CHOICES: { hours: number; label: string }[] = [
+  { hours: 2, label: '2 business hours' },
+  { hours: 4, label: '4 business hours' },
+  { hours: 8, label: '8 business hours' },
+  { hours: 24, label: '1 business day' },
+  { hours: 48, label: '2 business days' },
+  { hours: 72, label: '3 business days' },
+  { hours: 120, label: '5 business days' },
+];
+
+export function targetLabel(hours: number): string {
+  return TARGET_CHOICES.find((c) => c.hours === hours)?.label ?? `${hours} business hours`;
+}
 
 export const ACCEPT_ATTRIBUTE = '.pdf,.png,.jpg,.jpeg,.gif,.webp,.csv,.txt,application/pdf,image/png,image/jpeg,image/gif,image/webp,text/csv,text/plain';
 

@@ -2,6 +2,8 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
 import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
+import { deadlineCountdown, type Countdown } from './countdown.ts';
+import { LIST_FILTERS, type ListFilter } from './labels.ts';
 
 // Get Help: the practice's list of the threads this user may see.
 
@@ -49,16 +51,66 @@ export function unreadSql(actor: Actor) {
         and coalesce(ticket_reads.last_read_at, '-infinity'::timestamptz) < tickets.last_public_message_at)`;
 }
 
-/** Get Help: the visible threads, newest activity first, one page at a time. */
-export async function listTickets(db: Database, actor: Actor, options: { page?: number; pageSize?: number } = {}) {
+/** A list row with its deadline as a countdown from the clock's now. */
+export type ListedTicket = TicketRow & { countdown: Countdown | null };
+
+export function withCountdowns(rows: TicketRow[], now: Date): ListedTicket[] {
+  return rows.map((r) => ({ ...r, countdown: deadlineCountdown(r.response_due_at, now) }));
+}
+
+/**
+ * Get Help: the visible threads of one filter, those with a response deadline first (soonest
+ * first), then newest activity first; one page at a time.
+ */
+export async function listTickets(
+  db: Database,
+  actor: Actor,
+  options: { now: Date; page?: number; pageSize?: number; filter?: ListFilter },
+): Promise<{ rows: ListedTicket[]; hasMore: boolean }> {
   assertCan(actor, 'tickets.use');
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const page = options.page ?? 1;
-  const rows = await ticketListColumns(visibleTickets(db, actor), actor)
+  const rows = await filtered(ticketListColumns(visibleTickets(db, actor), actor), options.filter ?? 'all')
+    .orderBy(sql`tickets.response_due_at asc nulls last`)
     .orderBy('tickets.last_public_message_at', 'desc')
     .orderBy('tickets.id', 'desc')
     .limit(pageSize + 1)
     .offset((page - 1) * pageSize)
     .execute();
-  return { rows: rows.slice(0, pageSize) as TicketRow[], hasMore: rows.length > pageSize };
+  return { rows: withCountdowns(rows.slice(0, pageSize) as TicketRow[], options.now), hasMore: rows.length > pageSize };
+}
+
+/** How many visible threads each Get Help filter holds. */
+export async function countTicketsByFilter(db: Database, actor: Actor): Promise<Record<ListFilter, number>> {
+  assertCan(actor, 'tickets.use');
+  const row = await visibleTickets(db, actor)
+    .select([
+      sql<number>`count(*) filter (where tickets.status = 'waiting_practice')`.as('needs_reply'),
+      sql<number>`count(*) filter (where tickets.status = 'waiting_vendor')`.as('waiting'),
+      sql<number>`count(*) filter (where tickets.status = 'closed')`.as('closed'),
+      sql<number>`count(*)`.as('all'),
+    ])
+    .executeTakeFirstOrThrow();
+  return Object.fromEntries(LIST_FILTERS.map((f) => [f, Number(row[f])])) as Record<ListFilter, number>;
+}
+
+/**
+ * The Dashboard's "Needs your reply": every visible thread waiting on the practice, the soonest
+ * deadline first (threads without one after them, oldest wait first).
+ */
+export async function listThreadsNeedingReply(db: Database, actor: Actor, now: Date): Promise<ListedTicket[]> {
+  assertCan(actor, 'tickets.use');
+  const rows = await filtered(ticketListColumns(visibleTickets(db, actor), actor), 'needs_reply')
+    .orderBy(sql`tickets.response_due_at asc nulls last`)
+    .orderBy('tickets.waiting_since', 'asc')
+    .orderBy('tickets.id', 'asc')
+    .execute();
+  return withCountdowns(rows as TicketRow[], now);
+}
+
+function filtered<O>(query: SelectQueryBuilder<DB, 'tickets' | 'patients' | 'ticket_reads', O>, filter: ListFilter) {
+  if (filter === 'needs_reply') return query.where('tickets.status', '=', 'waiting_practice');
+  if (filter === 'waiting') return query.where('tickets.status', '=', 'waiting_vendor');
+  if (filter === 'closed') return query.where('tickets.status', '=', 'closed');
+  return query;
 }

@@ -6,10 +6,12 @@ import { NotFound } from '../web/errors.ts';
 import { COUNT_CAP, QUEUE_DEPARTMENTS, QUEUE_FILTERS, type QueueFilter } from './labels.ts';
 import { hypercareSql } from './hypercare.ts';
 import { unreadSql } from './list.ts';
+import { loadTargets, targetStanding, type DepartmentTarget } from './service-levels.ts';
 
 // The console's department queues. Every row comes through visibleTickets(db, actor): a department's
 // members see its threads, an account manager sees their practices' threads in every department,
-// a vendor admin sees everything.
+// a vendor admin sees everything. "All departments" (QueueDepartment 'all') is every queue this user
+// may open, read as one page per department and merged, so each read stays on the department index.
 
 export const QUEUE_PAGE_SIZE = 50;
 
@@ -23,15 +25,23 @@ export type QueueRow = {
   admin_level: boolean;
   response_due_at: Date | null;
   waiting_since: Date;
+  /** The practice's last message, for threads waiting on StrataPT (the last public message is theirs). */
+  last_public_message_at: Date;
   closed_at: Date | null;
+  department: TicketDepartment;
+  /** Waiting on StrataPT longer than the department's first-response target; null when not waiting on StrataPT. */
+  past_target: boolean | null;
   assigned_name: string | null;
   has_patient: boolean;
   hypercare: boolean;
   unread: boolean;
 };
 
+/** A department's queue, or all of this user's queues at once. */
+export type QueueDepartment = TicketDepartment | 'all';
+
 export type QueuePage = {
-  department: TicketDepartment;
+  department: QueueDepartment;
   filter: QueueFilter;
   practiceId: number | null;
   counts: Record<QueueFilter, number>;
@@ -40,6 +50,7 @@ export type QueuePage = {
   hasMore: boolean;
   departments: TicketDepartment[];
   practices: { id: number; name: string; hypercare: boolean }[];
+  targets: Record<TicketDepartment, DepartmentTarget>;
 };
 
 /** The queues this vendor user may open: their departments; all three for admins and account managers. */
@@ -49,8 +60,21 @@ export function queueDepartmentsOf(actor: Actor): TicketDepartment[] {
   return QUEUE_DEPARTMENTS.filter((d) => actor.departments.includes(d));
 }
 
-export function parseFilter(raw: string | undefined): QueueFilter {
-  return (QUEUE_FILTERS as readonly string[]).includes(raw ?? '') ? (raw as QueueFilter) : 'vendor';
+/**
+ * Where this user lands on /vendor: a vendor admin on All open across every department; anyone
+ * else on their own department's queue (the first, in queue order), or all their queues when they
+ * have none of their own (an account manager in Product).
+ */
+export function landingQueue(actor: Actor): { department: QueueDepartment; filter: QueueFilter } | null {
+  const departments = queueDepartmentsOf(actor);
+  if (!departments.length) return null;
+  if (actor.vendor_admin) return { department: 'all', filter: 'open' };
+  const own = departments.find((d) => actor.departments.includes(d));
+  return own ? { department: own, filter: 'vendor' } : { department: 'all', filter: 'vendor' };
+}
+
+export function parseFilter(raw: string | undefined, fallback: QueueFilter = 'vendor'): QueueFilter {
+  return (QUEUE_FILTERS as readonly string[]).includes(raw ?? '') ? (raw as QueueFilter) : fallback;
 }
 
 /**
@@ -65,18 +89,61 @@ export async function loadQueue(
 ): Promise<QueuePage> {
   assertCan(actor, 'vendor.console');
   const departments = queueDepartmentsOf(actor);
-  const department = input.department as TicketDepartment;
-  if (!departments.includes(department)) throw new NotFound();
-  const filter = parseFilter(input.filter);
+  const department = input.department as QueueDepartment;
+  if (department !== 'all' && !departments.includes(department)) throw new NotFound();
+  if (!departments.length) throw new NotFound();
+  const filter = parseFilter(input.filter, department === 'all' ? 'open' : 'vendor');
   const page = input.page ?? 1;
   const practiceId = input.practiceId ?? null;
-  const [counts, practices] = await Promise.all([
-    countQueue(db, actor, department, practiceId, now),
+  const scope = department === 'all' ? departments : [department];
+  const [counts, practices, targets] = await Promise.all([
+    countQueue(db, actor, scope, practiceId, now),
     queuePractices(db, actor, now),
+    loadTargets(db),
   ]);
   const hypercareIds = department === 'success' ? practices.filter((p) => p.hypercare).map((p) => p.id) : [];
-  const { rows, hasMore } = await queueRows(db, actor, { department, filter, practiceId, page, hypercareIds }, now);
-  return { department, filter, practiceId, counts, rows, page, hasMore, departments, practices };
+  let result: { rows: QueueRow[]; hasMore: boolean };
+  if (department !== 'all') {
+    result = await queueRows(db, actor, { department, filter, practiceId, page, hypercareIds }, now);
+  } else {
+    // Each department's first page-and-a-bit, merged in queue order: one index range per department.
+    const offset = (page - 1) * QUEUE_PAGE_SIZE;
+    const parts = await Promise.all(
+      scope.map((d) => queueRows(db, actor, { department: d, filter, practiceId, page: 1, hypercareIds: [], limit: offset + QUEUE_PAGE_SIZE + 1 }, now)),
+    );
+    const merged = parts.flatMap((p) => p.rows).sort(queueOrder(filter));
+    result = { rows: merged.slice(offset, offset + QUEUE_PAGE_SIZE), hasMore: merged.length > offset + QUEUE_PAGE_SIZE };
+  }
+  for (const r of result.rows) {
+    r.past_target = r.status === 'waiting_vendor' ? targetStanding(r.waiting_since, now, targets[r.department].hours).past : null;
+  }
+  return { department, filter, practiceId, counts, rows: result.rows, page, hasMore: result.hasMore, departments, practices, targets };
+}
+
+/** The order of queueRows, for merging departments: closed newest first on Closed, then oldest waiting. */
+function queueOrder(filter: QueueFilter) {
+  return (a: QueueRow, b: QueueRow) =>
+    (filter === 'closed' ? (b.closed_at?.getTime() ?? 0) - (a.closed_at?.getTime() ?? 0) : 0) ||
+    a.waiting_since.getTime() - b.waiting_since.getTime() ||
+    a.id - b.id;
+}
+
+/**
+ * Unread threads in this vendor user's queues (open threads of their departments with a practice
+ * message since they last read them), capped like the queue counts: the console menu's badge.
+ */
+export async function countQueueUnread(db: Database, actor: Actor): Promise<number> {
+  const departments = queueDepartmentsOf(actor);
+  if (!departments.length) return 0;
+  const inner = visibleTickets(db, actor)
+    .leftJoin('ticket_reads', (j) => j.onRef('ticket_reads.ticket_id', '=', 'tickets.id').on('ticket_reads.user_id', '=', actor.id))
+    .where('tickets.department', 'in', departments)
+    .where('tickets.status', '<>', 'closed')
+    .where(unreadSql(actor))
+    .select(sql`1`.as('x'))
+    .limit(COUNT_CAP + 1);
+  const row = await db.selectFrom(inner.as('capped')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 
@@ -84,11 +151,12 @@ export async function loadQueue(
  * Counts per filter, each capped at COUNT_CAP so the page costs the same with a thousand or a
  * million threads in the department (each count reads at most COUNT_CAP + 1 index entries).
  */
-export async function countQueue(db: Database, actor: Actor, department: TicketDepartment, practiceId: number | null, now: Date) {
+export async function countQueue(db: Database, actor: Actor, departments: TicketDepartment[], practiceId: number | null, now: Date) {
   const counts = await Promise.all(
     QUEUE_FILTERS.map(async (filter) => {
       const inner = visibleTickets(db, actor)
-        .where('tickets.department', '=', department)
+        .$if(departments.length === 1, (q) => q.where('tickets.department', '=', departments[0]))
+        .$if(departments.length > 1, (q) => q.where('tickets.department', 'in', departments))
         .where(filterCondition(filter, actor, now))
         .$if(practiceId !== null, (q) => q.where('tickets.practice_id', '=', practiceId!))
         .select(sql`1`.as('x'))
@@ -126,10 +194,10 @@ function filterCondition(filter: QueueFilter, actor: Actor, now: Date) {
 async function queueRows(
   db: Database,
   actor: Actor,
-  q: { department: TicketDepartment; filter: QueueFilter; practiceId: number | null; page: number; hypercareIds: number[] },
+  q: { department: TicketDepartment; filter: QueueFilter; practiceId: number | null; page: number; hypercareIds: number[]; limit?: number },
   now: Date,
 ): Promise<{ rows: QueueRow[]; hasMore: boolean }> {
-  const limit = QUEUE_PAGE_SIZE + 1;
+  const limit = q.limit ?? QUEUE_PAGE_SIZE + 1;
   const offset = (q.page - 1) * QUEUE_PAGE_SIZE;
   const base = (part: 'hypercare' | 'rest' | 'all'): SelectQueryBuilder<DB, 'tickets', {}> =>
     visibleTickets(db, actor)
@@ -162,7 +230,8 @@ async function queueRows(
     }
   }
   const hc = new Set(q.hypercareIds);
-  const shaped = rows.map((r) => ({ ...r, hypercare: hc.has(r.practice_id), has_patient: r.patient_id !== null })) as (QueueRow & { patient_id: unknown })[];
+  const shaped = rows.map((r) => ({ ...r, hypercare: hc.has(r.practice_id), has_patient: r.patient_id !== null, past_target: null })) as (QueueRow & { patient_id: unknown })[];
+  if (q.limit) return { rows: shaped, hasMore: false };
   return { rows: shaped.slice(0, QUEUE_PAGE_SIZE), hasMore: shaped.length > QUEUE_PAGE_SIZE };
 }
 
@@ -181,6 +250,8 @@ function withRowColumns(query: SelectQueryBuilder<DB, 'tickets', {}>, actor: Act
       'tickets.admin_level',
       'tickets.response_due_at',
       'tickets.waiting_since',
+      'tickets.last_public_message_at',
+      'tickets.department',
       'tickets.closed_at',
       'tickets.patient_id',
       'assignee.name as assigned_name',

@@ -57,22 +57,27 @@ export async function replyToTicket(
 }
 
 /**
- * A reply to the practice from the console: the thread waits on the practice, and with a window the
- * practice must answer by now + window (docs/rules.md "Overdue").
+ * A reply to the practice from the console, with any attachments (the practice's type and size
+ * checks): the thread waits on the practice, and with a window the practice must answer by
+ * now + window (docs/rules.md "Overdue").
  */
 export async function replyAsVendor(
   db: Database,
   actor: Actor,
   ticketId: number,
-  reply: { fields: TicketFields; now: Date; publicUrl: string },
+  reply: { fields: TicketFields; files?: unknown[]; now: Date; publicUrl: string },
 ): Promise<TicketResult> {
   await findConsoleThread(db, actor, ticketId, reply.now);
+  const errors: Record<string, string> = {};
   const parsed = vendorReplySchema.safeParse(reply.fields);
-  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
+  if (!parsed.success) Object.assign(errors, fieldErrors(parsed.error));
+  const uploads = await readAttachments(reply.files ?? []);
+  if (!uploads.ok) errors.files = uploads.error;
+  if (!parsed.success || !uploads.ok) return { ok: false, errors };
   const windowHours = parsed.data.response_window ? Number(parsed.data.response_window) : null;
   return db.transaction().execute(async (trx) => {
     const ticket = await lockTicket(trx, actor, ticketId);
-    await recordReply(trx, actor, ticket, { body: parsed.data.message, files: [], windowHours, now: reply.now, publicUrl: reply.publicUrl });
+    await recordReply(trx, actor, ticket, { body: parsed.data.message, files: uploads.files, windowHours, now: reply.now, publicUrl: reply.publicUrl });
     return { ok: true, id: ticket.id, notice: windowHours ? 'Reply sent. A response is now required.' : 'Reply sent.' } as TicketResult;
   });
 }
@@ -120,9 +125,9 @@ export async function recordReply(
       last_public_message_at: now,
       last_public_author_id: actor.id,
       ...(ticket.status === waitsOn ? {} : { waiting_since: now }),
-      ...(side === 'practice' ? { response_due_at: null, response_required_by_user_id: null, overdue_warning_sent_at: null } : {}),
+      ...(side === 'practice' ? { response_due_at: null, response_required_by_user_id: null, overdue_warning_sent_at: null, final_warning_sent_at: null } : {}),
       ...(dueAt
-        ? { response_due_at: dueAt, response_required_at: now, response_required_by_user_id: actor.id, overdue_warning_sent_at: null, overdue_recorded_at: null }
+        ? { response_due_at: dueAt, response_required_at: now, response_required_by_user_id: actor.id, overdue_warning_sent_at: null, final_warning_sent_at: null, overdue_recorded_at: null }
         : {}),
     })
     .where('id', '=', ticket.id)
@@ -138,7 +143,7 @@ export async function recordReply(
     }
     if (ticket.status === 'closed') events.push(['reopened', { message_id: messageId }]);
   } else {
-    events.push(['vendor_reply', { message_id: messageId }]);
+    events.push(['vendor_reply', { message_id: messageId, attachments: reply.files.length }]);
     if (ticket.status === 'closed') events.push(['reopened', { message_id: messageId }]);
     if (dueAt) events.push(['response_required', { message_id: messageId, window_hours: reply.windowHours, due_at: dueAt.toISOString() }]);
   }

@@ -10,17 +10,22 @@ import { recordAudit } from '../audit/audit.ts';
 import { clientIp } from '../web/http.ts';
 import { findPracticePatient, searchPatients, type PatientMatch } from '../patients/search.ts';
 import { createTicket, loadCreateFormContext, type CreateFormContext } from './create.ts';
-import { listTickets } from './list.ts';
+import { countTicketsByFilter, listTickets, withCountdowns } from './list.ts';
+import { LIST_FILTERS, type ListFilter } from './labels.ts';
 import { findVisibleTicket } from './visibility.ts';
 import { loadConversation, markTicketRead } from './conversation.ts';
 import { replyToTicket } from './replies.ts';
+import { closeThread, reopenThread } from './closing.ts';
 import { findOverdueBlock } from './overdue.ts';
+import { deadlineCountdown } from './countdown.ts';
 import { findSimilarTickets, searchTickets } from './search.ts';
 import { listColleagues, parseVisibleTo, previewAudience } from './visible-to.ts';
 import { contentDisposition, findVisibleAttachment } from './attachments.ts';
 import { GetHelpPage, LimitedMessagingPage } from '../../views/tickets/list.tsx';
 import { AudiencePanel, NewThreadPage, PatientPicker, SimilarThreads } from '../../views/tickets/form.tsx';
-import { ThreadPage } from '../../views/tickets/thread.tsx';
+import { Conversation, ThreadPage } from '../../views/tickets/thread.tsx';
+import { UnreadBadge } from '../../views/components/live.tsx';
+import { countUnreadTickets } from './unread.ts';
 import { idParam } from '../web/params.ts';
 
 const PICKER_LIMIT = 30;
@@ -38,15 +43,23 @@ export function ticketRoutes(deps: AppDeps) {
     const now = clock.now();
     const q = (c.req.query('q') ?? '').trim().slice(0, 200);
     const page = pageNumber(c.req.query('page'));
-    const [result, block] = await Promise.all([
-      q ? searchTickets(db, actor, q, { page }) : listTickets(db, actor, { page }),
+    const filter = listFilter(c.req.query('show'));
+    const [result, counts, block] = await Promise.all([
+      q ? searchTickets(db, actor, q, { page }).then((r) => ({ ...r, rows: withCountdowns(r.rows, now) })) : listTickets(db, actor, { page, filter, now }),
+      countTicketsByFilter(db, actor),
       findOverdueBlock(db, actor, now),
     ]);
     const created = Number(c.req.query('created')) || null;
-    return renderPage(c, <GetHelpPage ctx={ctx} rows={result.rows} hasMore={result.hasMore} page={page} q={q} block={block} now={now} created={created} />);
+    return renderPage(
+      c,
+      <GetHelpPage ctx={ctx} rows={result.rows} hasMore={result.hasMore} page={page} q={q} filter={filter} counts={counts} block={block} now={now} created={created} />,
+    );
   });
 
   app.use('*', requireCapability('tickets.use'));
+
+  // Live parts of the pages (docs/rules.md, "Live updates"): each re-fetched with the user's own session.
+  app.get('/unread-badge', async (c) => renderFragment(c, <UnreadBadge count={await countUnreadTickets(db, currentActor(c))} />));
 
   app.get('/new', async (c) => {
     const values = { visible_to: 'anyone' };
@@ -92,7 +105,15 @@ export function ticketRoutes(deps: AppDeps) {
     const ticket = await findVisibleTicket(db, actor, id);
     const messages = await loadConversation(db, actor, ticket);
     await markTicketRead(db, actor, ticket, now);
-    return renderPage(c, <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} values={{}} errors={{}} />);
+    return renderPage(c, <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} countdown={deadlineCountdown(ticket.response_due_at, now)} values={{}} errors={{}} />);
+  });
+
+  app.get('/:id/conversation', async (c) => {
+    const actor = currentActor(c);
+    const ticket = await findVisibleTicket(db, actor, idParam(c.req.param('id')));
+    const messages = await loadConversation(db, actor, ticket);
+    await markTicketRead(db, actor, ticket, clock.now());
+    return renderFragment(c, <Conversation ticket={ticket} messages={messages} timeZone={ticket.time_zone} />);
   });
 
   app.post('/:id/messages', async (c) => {
@@ -100,14 +121,13 @@ export function ticketRoutes(deps: AppDeps) {
     const id = idParam(c.req.param('id'));
     const { fields, files } = await readForm(c);
     const result = await replyToTicket(db, actor, id, { fields, files, now: clock.now(), publicUrl: config.publicUrl });
-    if (!result.ok) {
-      const now = clock.now();
-      const ticket = await findVisibleTicket(db, actor, id);
-      const messages = await loadConversation(db, actor, ticket);
-      return renderPage(c, <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} values={fields} errors={result.errors} />, 422);
-    }
+    if (!result.ok) return renderThread(c, id, fields, result.errors, 422);
     return redirectAfterPost(c, `/tickets/${id}#reply-heading`);
   });
+
+  // Marking a thread resolved is its closure; reopening deletes the closure (forms post to /delete).
+  app.post('/:id/closure', async (c) => closureAction(c, closeThread));
+  app.post('/:id/closure/delete', async (c) => closureAction(c, reopenThread));
 
   app.get('/:id/attachments/:attachmentId', async (c) => {
     const actor = currentActor(c);
@@ -129,6 +149,24 @@ export function ticketRoutes(deps: AppDeps) {
     return c.body(new Uint8Array(file.data));
   });
 
+  async function closureAction(c: Context<AppEnv>, act: typeof closeThread) {
+    const actor = currentActor(c);
+    const id = idParam(c.req.param('id'));
+    const now = clock.now();
+    const result = await act(db, actor, id, now);
+    if (!result.ok) return renderThread(c, id, {}, result.errors, 409);
+    return redirectAfterPost(c, `/tickets/${id}`);
+  }
+
+  async function renderThread(c: Context<AppEnv>, id: number, values: Record<string, string | undefined>, errors: Record<string, string>, status: 200 | 409 | 422) {
+    const actor = currentActor(c);
+    const now = clock.now();
+    const ticket = await findVisibleTicket(db, actor, id);
+    const messages = await loadConversation(db, actor, ticket);
+    const page = <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} countdown={deadlineCountdown(ticket.response_due_at, now)} values={values} errors={errors} />;
+    return renderPage(c, page, status);
+  }
+
   async function renderNewThread(c: Context<AppEnv>, status: 200 | 409 | 422, values: Record<string, string | undefined>, errors: Record<string, string>) {
     const actor = currentActor(c);
     const form: CreateFormContext = await loadCreateFormContext(db, actor, clock.now());
@@ -143,6 +181,10 @@ export function ticketRoutes(deps: AppDeps) {
   }
 
   return app;
+}
+
+function listFilter(raw: string | undefined): ListFilter {
+  return LIST_FILTERS.find((f) => f === raw) ?? 'all';
 }
 
 /** The dropdown's options: matches of the search, keeping the chosen account listed. */

@@ -18,6 +18,7 @@ export const PUBLIC_PATH_PREFIXES = [
   '/webhooks/',
   '/unsubscribe',
   '/set-password',
+  '/appointment-replies',
 ];
 
 export function isPublicPath(path: string): boolean {

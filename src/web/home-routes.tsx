@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from './types.ts';
-import { currentActor, renderPage } from './http.ts';
+import { currentActor, renderFragment, renderPage } from './http.ts';
 import { viewContext } from './context.ts';
 import { requireStaff, requireCapability } from './guards.ts';
 import { can } from '../auth/permissions.ts';
 import { findOverdueBlock } from '../tickets/overdue.ts';
-import { DashboardPage } from '../../views/dashboard/dashboard.tsx';
+import { listThreadsNeedingReply } from '../tickets/list.ts';
+import { appointmentChanges } from '../reminders/day-list.ts';
+import { DashboardPage, NeedsReplyPanel } from '../../views/dashboard/dashboard.tsx';
 import { SettingsIndexPage } from '../../views/settings/index.tsx';
 
 export function homeRoutes(deps: AppDeps) {
@@ -13,8 +15,20 @@ export function homeRoutes(deps: AppDeps) {
   app.get('/', (c) => c.redirect(currentActor(c).kind === 'vendor' ? '/vendor' : '/dashboard'));
   app.get('/dashboard', requireStaff, async (c) => {
     const actor = currentActor(c);
-    const ticketBlock = can(actor, 'tickets.use') ? await findOverdueBlock(deps.db, actor, deps.clock.now()) : null;
-    return renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} ticketBlock={ticketBlock} />);
+    const now = deps.clock.now();
+    const usesTickets = can(actor, 'tickets.use');
+    const [ticketBlock, needsReply, changes] = await Promise.all([
+      usesTickets ? findOverdueBlock(deps.db, actor, now) : null,
+      usesTickets ? listThreadsNeedingReply(deps.db, actor, now) : null,
+      appointmentChanges(deps.db, actor, now),
+    ]);
+    return renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} ticketBlock={ticketBlock} needsReply={needsReply} appointmentChanges={changes} />);
+  });
+  // The panel alone, for live updates and polling (views/components/live.tsx).
+  app.get('/dashboard/needs-reply', requireStaff, requireCapability('tickets.use'), async (c) => {
+    const actor = currentActor(c);
+    const ctx = await viewContext(c, deps);
+    return renderFragment(c, <NeedsReplyPanel threads={await listThreadsNeedingReply(deps.db, actor, deps.clock.now())} timeZone={ctx.practice?.time_zone ?? 'UTC'} />);
   });
   app.get('/settings', requireStaff, requireCapability('settings.view'), async (c) =>
     renderPage(c, <SettingsIndexPage ctx={await viewContext(c, deps)} />),

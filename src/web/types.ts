@@ -1,3 +1,4 @@
+import type { TicketFeed } from '../live/ticket-feed.ts';
 import type { Config } from '../config.ts';
 import type { Clock } from '../clock.ts';
 import type { Database, PoolStats } from '../db/database.ts';
@@ -18,6 +19,8 @@ export type AppDeps = {
   logger: Logger;
   /** Present when the process runs scheduled jobs (the Jobs page's "Run now"). */
   scheduler?: Scheduler;
+  /** Live updates: this instance's LISTEN on ticket changes; absent means pages only poll. */
+  ticketFeed?: TicketFeed;
   /** How emails and texts leave (built from Config); absent means captured into the database. */
   transports?: Transports;
 };

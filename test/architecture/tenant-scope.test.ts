@@ -12,7 +12,7 @@ const root = resolve(import.meta.dirname, '../..');
 const TENANT_TABLES = [
   'users', 'audit_log', 'patients', 'cases', 'ledger_entries', 'appointments', 'tickets', 'ticket_messages', 'ticket_attachments', 'ticket_reads',
   'ticket_events', 'subscriptions', 'consent_events', 'sms_opt_outs', 'email_suppressions', 'outbox_messages', 'portal_links', 'emergency_notices',
-  'print_batches', 'statements', 'imports', 'portal_sessions', 'payment_settings', 'payment_requests',
+  'print_batches', 'statements', 'imports', 'portal_sessions', 'payment_settings', 'payment_requests', 'appointment_answers', 'appointment_reply_links',
 ];
 
 function files(dir: string): string[] {
@@ -62,6 +62,7 @@ const EXCEPTIONS = [
   'src/statements/statements.ts#generateStatement',
   'src/tickets/deadlines.ts#recordOverdueThreads',
   'src/tickets/deadlines.ts#sendDeadlineWarnings',
+  'src/tickets/deadlines.ts#sendFinalDeadlineWarnings',
   'src/tickets/notify.ts#notifyTicket',
   'src/portal/sessions.ts#deleteExpiredPortalSessions',
   'src/payments/settings.ts#allGateways',
@@ -69,6 +70,9 @@ const EXCEPTIONS = [
   'src/messaging/delivery.ts#applyResendEvent',
   'src/messaging/delivery.ts#applyTwilioStatus',
   'src/messaging/inbound.ts#handleInboundSms',
+  // A reminder email's answer links (the token is the proof, like a portal link) and the job that writes them
+  'src/reminders/replies.ts#answerReminderByLink',
+  'src/reminders/replies.ts#insertReplyLinks',
   'src/engagement/subscriptions.ts#unsubscribeByLink',
   'src/engagement/subscriptions.ts#unsubscribeLinkPractice',
   'src/payments/posting.ts#confirmReturn',
@@ -84,6 +88,8 @@ const EXCEPTIONS = [
   'src/portal/documents.ts#portalStatementPdf',
   'src/portal/documents.ts#portalStatements',
   'src/portal/links.ts#issuePortalLink',
+  'src/portal/consent.ts#portalBalanceAlerts',
+  'src/portal/consent.ts#setPortalBalanceAlert',
   'src/portal/sessions.ts#createPortalSession',
   'src/portal/sessions.ts#deletePortalSession',
   'src/portal/sessions.ts#validatePortalSession',

@@ -84,7 +84,8 @@ describe('Ticket platform in a browser', () => {
     await expect.poll(() => page.getByText('New threads are blocked.').count()).toBe(1);
     expect(await page.getByRole('button', { name: 'Create Thread' }).isDisabled()).toBe(true);
     await expectAccessible(page);
-    await page.getByRole('link', { name: 'EOB submission for October remittance' }).click();
+    // The block links it, and so does the Dashboard's Needs your reply: open it from the block.
+    await page.locator('#overdue-block').getByRole('link', { name: 'EOB submission for October remittance' }).click();
     await page.waitForURL((u) => /^\/tickets\/\d+$/.test(u.pathname));
     expect(await page.locator('h1 .overdue').textContent()).toBe('Overdue');
     await expectAccessible(page);

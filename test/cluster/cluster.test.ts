@@ -168,7 +168,7 @@ describe.skipIf(!onPostgres)(`three instances against one database ${POSTGRES_ON
     const reminders = await t.db.selectFrom('outbox_messages').select(['channel', 'reason']).where('kind', '=', 'appointment_reminder').execute();
     expect(reminders.length).toBeGreaterThan(0);
     expect(duplicates(reminders.map((r) => `${(r.reason as { appointmentId: number }).appointmentId}:${r.channel}`))).toEqual([]);
-    expect(await runAppointmentReminders(t.db, now)).toBe(0);
+    expect(await runAppointmentReminders(t.db, now, t.config.publicUrl)).toBe(0);
 
     // Statements: one per patient, balance and cycle, each delivered once.
     const statements = await t.db.selectFrom('statements').select(['id', 'patient_id', 'anchor_entry_id', 'cycle']).execute();

@@ -15,8 +15,9 @@ const URL = 'http://localhost:3000';
 beforeAll(async () => {
   t = await createTestContext();
   thread = (await t.db.selectFrom('tickets').select('id').where('subject', '=', 'Claim denied for knee visit (CO-197 authorization)').executeTakeFirstOrThrow()).id;
-  // The seeded Summit thread is already overdue: record it now so each test starts quiet.
-  await runTicketDeadlines(t.db, t.clock.now(), URL);
+  // The seeded deadlines (Summit's overdue and amber threads, Riverside's two-week one): warn and
+  // record them all now, as if a month had passed, so each test starts quiet.
+  await runTicketDeadlines(t.db, new Date(t.clock.now().getTime() + 30 * 24 * 3_600_000), URL);
 });
 afterAll(() => t.close());
 
@@ -61,6 +62,12 @@ describe('ticket deadlines', () => {
     expect(await run()).toBe(0);
     expect((await mails('deadline_warning')).length).toBe(5);
 
+    // The last warning, one hour before (docs/rules.md, "Deadline warnings"), once.
+    t.clock.set(new Date(due.getTime() - 3_600_000 - 1000));
+    expect(await run()).toBe(0);
+    t.clock.set(new Date(due.getTime() - 3_600_000));
+    expect(await run()).toBe(1);
+    expect((await mails('deadline_final_warning')).length).toBe(5);
     t.clock.set(new Date(due.getTime() - 1000));
     expect(await run()).toBe(0);
     expect((await (await t.as('frontdesk@riverside.example')).get(`/tickets/${thread}`)).text).not.toContain('class="overdue"');
@@ -83,7 +90,7 @@ describe('ticket deadlines', () => {
     expect(await run()).toBe(0);
     expect((await mails('overdue')).length).toBe(overdue.length);
     const kinds = (await t.db.selectFrom('ticket_events').select('kind').where('ticket_id', '=', thread).execute()).map((e) => e.kind);
-    expect(kinds.filter((k) => k === 'deadline_warning_sent')).toHaveLength(1);
+    expect(kinds.filter((k) => k === 'deadline_warning_sent')).toHaveLength(2);
     expect(kinds.filter((k) => k === 'went_overdue')).toHaveLength(1);
 
     // The practice answers: Overdue clears at once.

@@ -16,13 +16,14 @@ describe('ticket emails', () => {
     await (await t.as('billing@stratapt.example')).post(`/vendor/tickets/${id}/replies`, { message: secret, response_window: '8' });
     await (await t.as('frontdesk@riverside.example')).post(`/tickets/${id}/messages`, { message: `Reply about ${secret}` });
     await (await t.as('billing@stratapt.example')).post(`/vendor/tickets/${id}/replies`, { message: secret, response_window: '4' });
-    t.clock.advanceHours(3);
-    await runTicketDeadlines(t.db, t.clock.now(), t.config.publicUrl);
-    t.clock.advanceHours(2);
-    await runTicketDeadlines(t.db, t.clock.now(), t.config.publicUrl);
+    // The first warning (half-way through 4 h), the last one (1 h before), then Overdue.
+    for (const hours of [2.5, 1, 1.5]) {
+      t.clock.advanceHours(hours);
+      await runTicketDeadlines(t.db, t.clock.now(), t.config.publicUrl);
+    }
     const mails = await t.db.selectFrom('outbox_messages').selectAll().where('kind', '=', 'ticket_notification').execute();
     const notices = new Set(mails.map((m) => (m.reason as { notice: string }).notice));
-    for (const n of ['vendor_reply', 'practice_reply', 'deadline_warning', 'overdue']) expect(notices).toContain(n);
+    for (const n of ['vendor_reply', 'practice_reply', 'deadline_warning', 'deadline_final_warning', 'overdue']) expect(notices).toContain(n);
     for (const m of mails) {
       const text = `${m.subject}\n${m.body}\n${m.html ?? ''}`;
       for (const forbidden of ['Claim denied', 'CO-197', 'Authorization 77', 'Maria', 'Gonzalez', '1980-04-12', 'EOB', 'knee']) {

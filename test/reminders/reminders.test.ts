@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { openPostgres } from '../../src/db/database.ts';
+import { hashPortalToken } from '../../src/portal/links.ts';
+import { smsSegments } from '../../src/messaging/sms-segments.ts';
 import { appointmentReminderCancelReason, reminderSendTime, runAppointmentReminders } from '../../src/reminders/reminders.ts';
 import { reasonToCancel } from '../../src/messaging/dispatcher.ts';
 import { makeAppointment, makePatient, makePractice, outboxFor } from './fixtures.ts';
@@ -32,17 +34,17 @@ describe('appointment reminders: when they go', () => {
     const due = new Date(startsAt.getTime() - lead * 3_600_000);
 
     t.clock.set(new Date(due.getTime() - 16 * 60_000));
-    expect(await runAppointmentReminders(t.db, t.clock.now())).toBe(0);
+    expect(await runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl)).toBe(0);
     expect(await reminders()).toHaveLength(0);
 
     t.clock.set(new Date(due.getTime() - 10 * 60_000));
-    expect(await runAppointmentReminders(t.db, t.clock.now())).toBe(2);
+    expect(await runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl)).toBe(2);
     const rows = await reminders();
     expect(rows.map((r) => [r.channel, r.next])).toEqual([
       ['email', iso(due)],
       ['sms', iso(due)],
     ]);
-    expect(await runAppointmentReminders(t.db, t.clock.now())).toBe(0);
+    expect(await runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl)).toBe(0);
   });
 
   it('keeps texts out of quiet hours by moving them back to the evening before, in each practice’s zone', async () => {
@@ -56,7 +58,7 @@ describe('appointment reminders: when they go', () => {
     // The job runs every minute; these are the runs that find something.
     for (const at of ['2026-11-25T02:00:00Z', '2026-11-25T02:45:00Z', '2026-11-25T03:45:00Z', '2026-11-25T13:20:00Z', '2026-11-25T14:20:00Z']) {
       t.clock.set(at);
-      await runAppointmentReminders(t.db, t.clock.now());
+      await runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl);
     }
     const rows = await reminders();
     const at = (patientId: number, channel: string) => rows.find((r) => r.patient_id === patientId && r.channel === channel)?.next;
@@ -89,7 +91,7 @@ describe('appointment reminders: which appointments and channels', () => {
     await makeAppointment(t.db, practice, p, '2026-11-24T14:00:00Z', { status: 'cancelled' });
     await makeAppointment(t.db, practice, p, '2026-11-23T14:00:00Z');
     await makeAppointment(t.db, practice, p, '2026-11-23T15:30:00Z');
-    expect(await runAppointmentReminders(t.db, t.clock.now())).toBe(0);
+    expect(await runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl)).toBe(0);
   });
 
   it('cancels a queued reminder at send time when the appointment is cancelled', async () => {
@@ -97,7 +99,7 @@ describe('appointment reminders: which appointments and channels', () => {
     const p = await makePatient(t.db, practice, { phone: null });
     const id = await makeAppointment(t.db, practice, p, '2026-11-25T16:00:00Z');
     t.clock.set('2026-11-24T16:00:00Z');
-    expect(await runAppointmentReminders(t.db, t.clock.now())).toBe(1);
+    expect(await runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl)).toBe(1);
     const [row] = await reminders();
     expect(await appointmentReminderCancelReason(t.db, row.reason as Record<string, unknown>, t.clock.now())).toBeNull();
     await t.db.updateTable('appointments').set({ status: 'cancelled' }).where('id', '=', id).execute();
@@ -111,17 +113,17 @@ describe('appointment reminders: which appointments and channels', () => {
     const p = await makePatient(t.db, practice, { email: null });
     const id = await makeAppointment(t.db, practice, p, '2026-11-25T16:00:00Z');
     t.clock.set('2026-11-24T16:00:00Z');
-    expect(await runAppointmentReminders(t.db, t.clock.now())).toBe(1);
+    expect(await runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl)).toBe(1);
     await t.db.updateTable('appointments').set({ location: 'Annex, 3 River Road' }).where('id', '=', id).execute();
     t.clock.advanceMinutes(5);
-    expect(await runAppointmentReminders(t.db, t.clock.now())).toBe(0);
+    expect(await runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl)).toBe(0);
 
     await t.db.updateTable('appointments').set({ starts_at: new Date('2026-11-26T17:00:00Z') }).where('id', '=', id).execute();
     const [old] = await reminders();
     expect(await appointmentReminderCancelReason(t.db, old.reason as Record<string, unknown>, t.clock.now())).toBe('appointment rescheduled');
-    expect(await runAppointmentReminders(t.db, t.clock.now())).toBe(0); // not due yet
+    expect(await runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl)).toBe(0); // not due yet
     t.clock.set('2026-11-25T17:00:00Z');
-    expect(await runAppointmentReminders(t.db, t.clock.now())).toBe(1);
+    expect(await runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl)).toBe(1);
     const rows = await reminders();
     expect(rows).toHaveLength(2);
     expect(rows[1].next).toBe('2026-11-25T17:00:00.000Z');
@@ -141,7 +143,7 @@ describe('appointment reminders: which appointments and channels', () => {
     await t.db.insertInto('sms_opt_outs').values({ practice_id: practice, phone: stoppedPhone, opted_out_at: t.clock.now() }).execute();
     for (const p of [unsubscribedText, stopped, noContacts]) await makeAppointment(t.db, practice, p, '2026-11-25T16:00:00Z');
     t.clock.set('2026-11-24T16:00:00Z');
-    expect(await runAppointmentReminders(t.db, t.clock.now())).toBe(1);
+    expect(await runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl)).toBe(1);
     const rows = await reminders();
     expect(rows.map((r) => [r.patient_id, r.channel])).toEqual([[unsubscribedText, 'email']]);
   });
@@ -151,13 +153,21 @@ describe('appointment reminders: which appointments and channels', () => {
     const p = await makePatient(t.db, practice);
     await makeAppointment(t.db, practice, p, '2026-11-25T16:30:00Z');
     t.clock.set('2026-11-24T16:30:00Z');
-    await runAppointmentReminders(t.db, t.clock.now());
+    await runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl);
     const rows = await reminders();
     const text = rows.find((r) => r.channel === 'sms')!;
     const email = rows.find((r) => r.channel === 'email')!;
-    expect(text.body).toBe('Summit Sports Rehab: reminder of your appointment on Wed, Nov 25 at 9:30 AM at Main Clinic, 1 River Road. To reschedule, call (555) 010-3000. Reply STOP to opt out.');
+    expect(text.body).toBe('Summit Sports Rehab: reminder of your appointment Wed, Nov 25 at 9:30 AM, Main Clinic, 1 River Road. Reply C to confirm, R to reschedule. Reply STOP to opt out.');
+    expect(smsSegments(text.body!)).toMatchObject({ encoding: 'GSM-7', segments: 1 });
     expect(email.subject).toBe('Appointment reminder from Summit Sports Rehab');
     expect(email.body).toContain('Wednesday, November 25, 2026 at 9:30 AM MST');
+    // The answer links carry the placeholder; the token waits beside the row, stored only as its hash.
+    expect(email.body).toContain(`Confirm: ${t.config.publicUrl}/appointment-replies/{portal-link-token}/confirm`);
+    expect(email.body).toContain(`Need to reschedule? ${t.config.publicUrl}/appointment-replies/{portal-link-token}/reschedule`);
+    expect(email.portal_link_token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    const link = await t.db.selectFrom('appointment_reply_links').selectAll().where('token_hash', '=', hashPortalToken(email.portal_link_token!)).executeTakeFirstOrThrow();
+    expect(link).toMatchObject({ patient_id: p, used_at: null });
+    expect(new Date(link.expires_at).toISOString()).toBe('2026-11-25T16:30:00.000Z');
     for (const r of rows) {
       expect(r.body).not.toMatch(/Pat Provider|pelvic|DPT/);
       expect(r.reason).toMatchObject({ startsAt: '2026-11-25T16:30:00.000Z' });
@@ -177,9 +187,9 @@ describe('appointment reminders: several scheduler instances', () => {
     const second = t.url ? await openPostgres(t.url, 4) : null;
     try {
       const results = await Promise.all([
-        runAppointmentReminders(t.db, t.clock.now()),
-        runAppointmentReminders(second?.db ?? t.db, t.clock.now()),
-        runAppointmentReminders(t.db, t.clock.now()),
+        runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl),
+        runAppointmentReminders(second?.db ?? t.db, t.clock.now(), t.config.publicUrl),
+        runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl),
       ]);
       expect(results.reduce((a, b) => a + b, 0)).toBe(80);
     } finally {

@@ -330,6 +330,9 @@ describe('conversation', () => {
       ['auth letter.pdf', 'application/pdf'],
       ['codes.csv', 'text/csv; charset=utf-8'],
     ]);
+    // The thread links each file for the browser to download, not for htmx's boosted navigation to swap in.
+    const thread = await fd.get(`/tickets/${claim.id}`);
+    expect(thread.text).toContain(`<a href="/tickets/${claim.id}/attachments/${files[0].id}" hx-boost="false">auth letter.pdf</a>`);
     const pdf = await fd.get(`/tickets/${claim.id}/attachments/${files[0].id}`);
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');

@@ -128,9 +128,9 @@ describe('Visible To matrix: list, unread count, search and suggestions', () => 
       const sorted = (xs: number[]) => xs.filter((id) => matrixIds.has(id)).sort((a, b) => a - b);
 
       if (viewer.limit_messaging || !viewer.active) {
-        await expect(listTickets(t.db, viewer, { pageSize: 500 })).rejects.toThrow();
+        await expect(listTickets(t.db, viewer, { pageSize: 500, now: t.clock.now() })).rejects.toThrow();
       } else {
-        const list = await listTickets(t.db, viewer, { pageSize: 500 });
+        const list = await listTickets(t.db, viewer, { pageSize: 500, now: t.clock.now() });
         expect(sorted(list.rows.map((r) => r.id))).toEqual(expected);
       }
 

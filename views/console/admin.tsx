@@ -4,6 +4,7 @@ import type { ViewContext } from '../../src/web/context.ts';
 import { DEPARTMENTS } from '../../src/auth/permissions.ts';
 import { TEAM_DEPARTMENTS, US_TIME_ZONES } from '../../src/console/practices.ts';
 import type { Department } from '../../src/db/schema.ts';
+import { formatPhone } from '../../src/messaging/phone.ts';
 
 type PracticeRow = { id: number; name: string; phone: string; time_zone: string; go_live_on: string; hypercare_days: number; account_manager: string | null };
 
@@ -24,7 +25,7 @@ export function PracticesPage(props: { ctx: ViewContext; practices: PracticeRow[
           {props.practices.map((p) => (
             <tr>
               <td><a href={`/vendor/practices/${p.id}`}>{p.name}</a></td>
-              <td>{p.phone}</td>
+              <td>{formatPhone(p.phone)}</td>
               <td>{p.time_zone}</td>
               <td>{p.go_live_on}</td>
               <td>{p.hypercare_days} days</td>

@@ -2,6 +2,8 @@ import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { openLinkedPatientSummary } from '../../src/tickets/linked-patient.ts';
 import { formatCents } from '../../src/intl.ts';
+import { formatPhone } from '../../src/messaging/phone.ts';
+import { formatDob } from '../patients/format.ts';
 
 type Summary = Awaited<ReturnType<typeof openLinkedPatientSummary>>;
 const KIND: Record<string, string> = { balance_alert: 'Balance alerts', appointment_reminder: 'Appointment reminders', emergency: 'Emergency notifications' };
@@ -22,9 +24,9 @@ export function PatientSummaryPage(props: { ctx: ViewContext; summary: Summary }
       <p class="warning">Read-only. This view was recorded in the audit trail (you, now, this account, ticket #{thread.id}).</p>
       <dl class="ticket-facts">
         <div><dt>Practice</dt><dd>{thread.practice_name}</dd></div>
-        <div><dt>Date of birth</dt><dd>{p.date_of_birth}</dd></div>
+        <div><dt>Date of birth</dt><dd>{formatDob(p.date_of_birth)}</dd></div>
         <div><dt>Status</dt><dd>{p.status === 'active' ? 'Active' : 'Inactive'}</dd></div>
-        <div><dt>Mobile phone</dt><dd>{p.mobile_phone ?? '—'}</dd></div>
+        <div><dt>Mobile phone</dt><dd>{p.mobile_phone ? formatPhone(p.mobile_phone) : '—'}</dd></div>
         <div><dt>Email</dt><dd>{p.email ?? '—'}</dd></div>
         <div><dt>Address</dt><dd>{address || '—'}</dd></div>
         <div><dt>Alternate statement address</dt><dd>{alt || 'None'}</dd></div>
@@ -37,7 +39,7 @@ export function PatientSummaryPage(props: { ctx: ViewContext; summary: Summary }
           <thead><tr><th scope="col">Case</th><th scope="col">Opened</th><th scope="col">Closed</th><th scope="col">Balance</th></tr></thead>
           <tbody>
             {cases.map((c) => (
-              <tr><td>{c.title}</td><td>{c.opened_on}</td><td>{c.closed_on ?? '—'}</td><td>{formatCents(c.balance_cents)}</td></tr>
+              <tr><td>{c.title}</td><td>{formatDob(c.opened_on)}</td><td>{c.closed_on ? formatDob(c.closed_on) : '—'}</td><td>{formatCents(c.balance_cents)}</td></tr>
             ))}
           </tbody>
         </table>

@@ -8,6 +8,9 @@ import { TableScroll } from '../components/table-scroll.tsx';
 
 const STATUS: Record<string, string> = { waiting_vendor: 'Waiting on StrataPT', waiting_practice: 'Waiting on practice', closed: 'Closed' };
 
+const ALL_LABEL = 'All departments';
+const queueName = (d: QueuePage['department']) => (d === 'all' ? ALL_LABEL : `${QUEUE_LABEL[d]} queue`);
+
 export function queueHref(q: { department: string; filter: QueueFilter; practiceId: number | null; page?: number }) {
   const params = new URLSearchParams({ filter: q.filter });
   if (q.practiceId) params.set('practice', String(q.practiceId));
@@ -19,14 +22,21 @@ export function queueHref(q: { department: string; filter: QueueFilter; practice
 export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: Date; notice?: string }) {
   const { ctx, queue, now } = props;
   return (
-    <AppLayout ctx={ctx} title={`${QUEUE_LABEL[queue.department]} queue`} wide>
+    <AppLayout ctx={ctx} title={queueName(queue.department)} wide>
       <div class="row">
-        <h1 class="grow">{QUEUE_LABEL[queue.department]} queue</h1>
+        <h1 class="grow">{queueName(queue.department)}</h1>
         <a class="button primary" href="/vendor/tickets/new">Start a thread</a>
       </div>
       {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
       <nav aria-label="Departments" class="tabs">
         <ul>
+          {queue.departments.length > 1 ? (
+            <li>
+              <a href={queueHref({ department: 'all', filter: queue.filter, practiceId: queue.practiceId })} aria-current={queue.department === 'all' ? 'page' : undefined}>
+                {ALL_LABEL}
+              </a>
+            </li>
+          ) : null}
           {queue.departments.map((d) => (
             <li>
               <a href={queueHref({ department: d, filter: queue.filter, practiceId: queue.practiceId })} aria-current={d === queue.department ? 'page' : undefined}>
@@ -36,6 +46,13 @@ export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: 
           ))}
         </ul>
       </nav>
+      <p class="meta targets">
+        First-response targets (business hours, Monday to Friday):{' '}
+        {queue.departments
+          .filter((d) => queue.department === 'all' || d === queue.department)
+          .map((d) => `${QUEUE_LABEL[d]} ${queue.targets[d].label}`)
+          .join(' · ')}
+      </p>
       <nav aria-label="Filters" class="queue-filters">
         <ul>
           {QUEUE_FILTERS.map((f) => (
@@ -70,7 +87,7 @@ export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: 
         <TableScroll>
           <table class="list queue">
             <caption class="visually-hidden">
-              {FILTER_LABEL[queue.filter]} in {QUEUE_LABEL[queue.department]}
+              {FILTER_LABEL[queue.filter]} in {queue.department === 'all' ? ALL_LABEL : QUEUE_LABEL[queue.department]}
               {queue.department === 'success' ? ', hypercare practices first, then oldest waiting' : ', oldest waiting first'}
             </caption>
             <thead>
@@ -79,15 +96,18 @@ export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: 
                 <th scope="col">Practice</th>
                 <th scope="col">Status</th>
                 <th scope="col">Waiting since</th>
+                <th scope="col">Practice's last message</th>
+                <th scope="col">First response</th>
                 <th scope="col">Response due</th>
                 <th scope="col">Assigned</th>
               </tr>
             </thead>
             <tbody>
               {queue.rows.map((r) => (
-                <tr class={r.unread ? 'unread' : undefined}>
+                <tr class={[r.unread ? 'unread' : '', r.past_target ? 'past-target' : ''].filter(Boolean).join(' ') || undefined}>
                   <td>
                     <a href={`/vendor/tickets/${r.id}`}>{r.subject}</a> <span class="meta">#{r.id}</span>
+                    {queue.department === 'all' ? <span class="tag">{QUEUE_LABEL[r.department]}</span> : null}
                     {r.unread ? <span class="tag">New</span> : null}
                     {r.admin_level ? <span class="tag">Admin-level</span> : null}
                     {r.has_patient ? <span class="tag">Patient linked</span> : null}
@@ -99,6 +119,24 @@ export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: 
                   <td>{STATUS[r.status]}</td>
                   <td>
                     <time datetime={r.waiting_since.toISOString()} title={formatLocal(r.waiting_since, r.time_zone)}>{waited(r.waiting_since, now)}</time>
+                  </td>
+                  <td>
+                    {r.status === 'waiting_vendor' ? (
+                      <time datetime={r.last_public_message_at.toISOString()} title={formatLocal(r.last_public_message_at, r.time_zone)}>
+                        {waited(r.last_public_message_at, now)} ago
+                      </time>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                  <td>
+                    {r.past_target === null ? (
+                      <span class="meta">{queue.targets[r.department].label}</span>
+                    ) : r.past_target ? (
+                      <span class="past-target-tag">Past target ({queue.targets[r.department].label})</span>
+                    ) : (
+                      <span>Within {queue.targets[r.department].label}</span>
+                    )}
                   </td>
                   <td>
                     {r.response_due_at ? formatLocal(r.response_due_at, r.time_zone) : '—'}{' '}

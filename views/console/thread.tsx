@@ -3,7 +3,10 @@ import { Form, TextArea, SelectField, TextField, FormErrorSummary, type FieldErr
 import type { ViewContext } from '../../src/web/context.ts';
 import type { ConsoleThread } from '../../src/tickets/visibility.ts';
 import type { ConversationMessage } from '../../src/tickets/conversation.ts';
-import { QUEUE_DEPARTMENTS, QUEUE_LABEL, RESPONSE_WINDOWS } from '../../src/tickets/labels.ts';
+import { ACCEPT_ATTRIBUTE, QUEUE_DEPARTMENTS, QUEUE_LABEL, RESPONSE_WINDOWS } from '../../src/tickets/labels.ts';
+import type { FilledMacro } from '../../src/tickets/macros.ts';
+import { FieldError } from '../components/form.tsx';
+import { formatPhone } from '../../src/messaging/phone.ts';
 import { isOverdue } from '../../src/tickets/overdue.ts';
 import { formatLocal } from '../tickets/parts.tsx';
 
@@ -43,6 +46,7 @@ export function VendorThreadPage(props: {
   messages: ConversationMessage[];
   events: ThreadEvent[];
   assignees: { id: number; name: string }[];
+  macros: FilledMacro[];
   now: Date;
   values?: Record<string, string | undefined>;
   errors?: FieldErrors;
@@ -70,7 +74,7 @@ export function VendorThreadPage(props: {
             <div>
               <dt>Practice</dt>
               <dd>
-                {t.practice_name} · {t.practice_phone} {t.hypercare ? <span class="tag hypercare">Hypercare</span> : null}
+                {t.practice_name} · {formatPhone(t.practice_phone)} {t.hypercare ? <span class="tag hypercare">Hypercare</span> : null}
               </dd>
             </div>
             <div>
@@ -136,7 +140,10 @@ export function VendorThreadPage(props: {
                   <ul class="attachments">
                     {m.attachments.map((a) => (
                       <li>
-                        {a.filename} <span class="meta">({Math.ceil(a.size_bytes / 1024)} KB)</span>
+                        {/* Not boosted: the browser itself downloads the file (or shows an image). */}
+                        <a href={`${base}/attachments/${a.id}`} hx-boost="false">
+                          {a.filename}
+                        </a> <span class="meta">({Math.ceil(a.size_bytes / 1024)} KB; downloads are audit-logged)</span>
                       </li>
                     ))}
                   </ul>
@@ -146,8 +153,31 @@ export function VendorThreadPage(props: {
           </ol>
 
           <h2 id="reply-heading">Reply to the practice</h2>
-          <Form csrf={ctx.csrf} action={`${base}/replies`} class="stack" aria-labelledby="reply-heading">
-            <TextArea label="Reply" name="message" value={values.message} error={errors.message} required maxlength={20000} hint="The practice is emailed that there is a reply; the email never contains its text." />
+          <Form csrf={ctx.csrf} action={`${base}/replies`} enctype="multipart/form-data" class="stack" aria-labelledby="reply-heading">
+            {props.macros.length ? (
+              <div class="row macro-picker">
+                <label for="macro">Canned reply</label>
+                <select id="macro" name="macro" aria-describedby={errors.macro ? 'macro-error' : undefined}>
+                  {props.macros.map((m) => (
+                    <option value={String(m.id)}>{m.title}</option>
+                  ))}
+                </select>
+                {/* Without JavaScript the whole form comes back with the text added; with htmx only the reply box is replaced. */}
+                <button type="submit" name="intent" value="insert_macro" formnovalidate hx-post={`${base}/reply-box`} hx-target="#reply-box" hx-swap="innerHTML">
+                  Insert
+                </button>
+                <FieldError name="macro" error={errors.macro} />
+              </div>
+            ) : null}
+            <div id="reply-box">
+              <ReplyBox message={values.message} error={errors.message} />
+            </div>
+            <div class={errors.files ? 'field has-error' : 'field'}>
+              <label for="files">Attachments (optional)</label>
+              <p class="hint" id="files-hint">PDF, images, CSV or text files, up to 10 MB each, at most 5.{errors.files ? ' Attach the files again.' : ''}</p>
+              <input id="files" name="files[]" type="file" multiple accept={ACCEPT_ATTRIBUTE} aria-describedby={errors.files ? 'files-hint files-error' : 'files-hint'} />
+              <FieldError name="files" error={errors.files} />
+            </div>
             <SelectField
               label="Require a response within"
               name="response_window"
@@ -221,4 +251,9 @@ export function VendorThreadPage(props: {
       </div>
     </AppLayout>
   );
+}
+
+/** The reply text area: on the page, and alone after a canned reply is inserted (htmx). */
+export function ReplyBox(props: { message?: string; error?: string }) {
+  return <TextArea label="Reply" name="message" value={props.message} error={props.error} required maxlength={20000} hint="The practice is emailed that there is a reply; the email never contains its text." />;
 }

@@ -2,14 +2,20 @@ import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import { can } from '../../src/auth/permissions.ts';
 import type { OverdueBlock } from '../../src/tickets/overdue.ts';
-import { OverdueBlockPanel } from '../tickets/parts.tsx';
+import type { ListedTicket } from '../../src/tickets/list.ts';
+import { STATUS_LABEL } from '../../src/tickets/labels.ts';
+import { DeadlineCountdown, OverdueBlockPanel } from '../tickets/parts.tsx';
+import { liveAttributes } from '../components/live.tsx';
+import type { AppointmentChange } from '../../src/reminders/day-list.ts';
+import { AppointmentChangesPanel } from './appointment-changes.tsx';
 
-export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBlock | null }) {
+export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBlock | null; needsReply?: ListedTicket[] | null; appointmentChanges?: AppointmentChange[] }) {
   const { ctx } = props;
   return (
     <AppLayout ctx={ctx} title="Dashboard">
       <h1>Dashboard</h1>
       <p>Welcome, {ctx.actor.name}.</p>
+      {props.needsReply ? <NeedsReplyPanel threads={props.needsReply} timeZone={ctx.practice?.time_zone ?? 'UTC'} /> : null}
       <section class="card" aria-labelledby="help-heading">
         <h2 id="help-heading">Need help from StrataPT?</h2>
         {can(ctx.actor, 'tickets.use') && props.ticketBlock ? (
@@ -32,6 +38,7 @@ export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBl
         )}
         <p class="muted">Or call StrataPT support at 866-281-7636.</p>
       </section>
+      {props.appointmentChanges ? <AppointmentChangesPanel changes={props.appointmentChanges} timeZone={ctx.practice?.time_zone ?? 'UTC'} /> : null}
       {can(ctx.actor, 'emergency.send') ? (
         <section class="card" aria-labelledby="closure-heading">
           <h2 id="closure-heading">Closing unexpectedly?</h2>
@@ -41,5 +48,35 @@ export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBl
         </section>
       ) : null}
     </AppLayout>
+  );
+}
+
+/** Every thread this user can see that waits on the practice, the soonest deadline first. The fragment live updates swap in. */
+export function NeedsReplyPanel(props: { threads: ListedTicket[]; timeZone: string }) {
+  const { threads } = props;
+  return (
+    <section class="card needs-reply" id="needs-reply" aria-labelledby="needs-reply-heading" {...liveAttributes('/dashboard/needs-reply')}>
+      <h2 id="needs-reply-heading">
+        Needs your reply {threads.length ? <span class="count">{threads.length}</span> : null}
+      </h2>
+      {threads.length ? (
+        <>
+          <ul class="needs-reply-list">
+            {threads.map((t) => (
+              <li data-ticket-id={t.id}>
+                <a href={`/tickets/${t.id}`}>{t.subject}</a> <span class="meta">#{t.id}</span>{' '}
+                {t.unread ? <span class="badge unread-dot">New<span class="visually-hidden"> (unread)</span></span> : null}{' '}
+                {t.countdown ? <DeadlineCountdown countdown={t.countdown} timeZone={props.timeZone} /> : <span class="meta">{STATUS_LABEL[t.status]}, no deadline</span>}
+              </li>
+            ))}
+          </ul>
+          <p>
+            <a href="/tickets?show=needs_reply">All threads that need your practice's reply</a>
+          </p>
+        </>
+      ) : (
+        <p class="empty">Nothing needs your reply: StrataPT is not waiting on your practice in any thread you can see.</p>
+      )}
+    </section>
   );
 }

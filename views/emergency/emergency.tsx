@@ -1,9 +1,10 @@
+import { TransactionalOnlyGuidance } from '../components/transactional-only.tsx';
 import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextField, TextArea, SelectField, Checkbox, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { PromotionalMatch } from '../../src/engagement/promotional-guard.ts';
 import { PROMOTIONAL_REFUSAL, PATIENT_EMAIL_REPORT_PATH } from '../../src/engagement/promotional-guard.ts';
-import { MESSAGE_MAX, REASONS, formatWindow, type NoticeSummary, type RecipientPreview } from '../../src/emergency/notices.ts';
+import { MESSAGE_MAX, REASONS, formatWindow, type FinalTexts, type NoticeSummary, type RecipientPreview } from '../../src/emergency/notices.ts';
 import { dateTimeFormat } from '../../src/intl.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 
@@ -16,6 +17,8 @@ export type EmergencyPageProps = {
   promotional?: PromotionalMatch[];
   preview?: { result: RecipientPreview; requestKey: string };
   notices: NoticeSummary[];
+  /** The exact texts for the values in the form, per chosen channel. */
+  finalTexts: FinalTexts;
 };
 
 const CHANNEL_LABEL: Record<string, string> = { sms: 'Text', email: 'Email' };
@@ -31,6 +34,7 @@ export function EmergencyPage(props: EmergencyPageProps) {
         Tell patients whose appointments fall in an affected window that the clinic is closed. Only patients with a scheduled appointment in
         the window who are subscribed to emergency notifications receive it; there is no way to message all patients.
       </p>
+      <TransactionalOnlyGuidance />
       <FormErrorSummary errors={errors} />
       {errors.form ? (
         <div class="blocked" role="alert">
@@ -46,6 +50,12 @@ export function EmergencyPage(props: EmergencyPageProps) {
           error={errors.reason}
           options={[{ value: '', label: 'Choose…' }, ...Object.entries(REASONS).map(([value, label]) => ({ value, label }))]}
         />
+        <p>
+          <button type="submit" formaction="/emergency/starting-text" formnovalidate>
+            Use the starting text for this reason
+          </button>
+          <span class="hint"> Replaces the message below with a starting text to edit.</span>
+        </p>
         <fieldset>
           <legend>Affected window</legend>
           <p class="hint">Times in the practice’s time zone ({tz}).</p>
@@ -62,23 +72,66 @@ export function EmergencyPage(props: EmergencyPageProps) {
           rows={4}
           maxlength={MESSAGE_MAX}
           required
+          {...LIVE_PREVIEW}
+          hx-trigger="input changed delay:300ms"
           hint={`Up to ${MESSAGE_MAX} characters. Say what is closed and how to reschedule; promotional wording is refused. The practice name goes first and the opt-out text last.`}
         />
         <fieldset class={errors.channels ? 'has-error' : undefined} aria-describedby={errors.channels ? 'channels-error' : undefined}>
           <legend>Send by</legend>
-          <Checkbox label="Text" name="channels" value="sms" checked={channels.includes('sms')} hint="Texts sent between 9 PM and 8 AM wait until 8 AM." />
-          <Checkbox label="Email" name="channels" value="email" checked={channels.includes('email')} />
+          <Checkbox label="Text" name="channels" value="sms" checked={channels.includes('sms')} hint="Texts sent between 9 PM and 8 AM wait until 8 AM." {...LIVE_PREVIEW} hx-trigger="change" />
+          <Checkbox label="Email" name="channels" value="email" checked={channels.includes('email')} {...LIVE_PREVIEW} hx-trigger="change" />
           {errors.channels ? (
             <p class="field-error" id="channels-error">
               {errors.channels}
             </p>
           ) : null}
         </fieldset>
+        <FinalTextPreview texts={props.finalTexts} />
         <button type="submit">Preview recipients</button>
       </Form>
       {preview ? <RecipientsPreview preview={preview.result} requestKey={preview.requestKey} values={values} tz={tz} csrf={ctx.csrf} /> : null}
       <NoticeHistory notices={props.notices} tz={tz} />
     </AppLayout>
+  );
+}
+
+// With JavaScript, the exact texts follow the typing (htmx re-renders the part below from the
+// server's one counter); without it, "Preview recipients" renders them with the recipients.
+const LIVE_PREVIEW = { 'hx-post': '/emergency/final-text', 'hx-target': '#final-text', 'hx-swap': 'outerHTML' };
+
+/** What each chosen channel will carry, word for word, with the text's characters and SMS segments. */
+export function FinalTextPreview(props: { texts: FinalTexts }) {
+  const { sms, email } = props.texts;
+  return (
+    <section id="final-text" class="final-text" aria-labelledby="final-text-heading">
+      <h2 id="final-text-heading">What patients receive</h2>
+      {!sms && !email ? <p class="muted">Choose text, email or both to see the exact messages.</p> : null}
+      {sms ? (
+        <div class="final-text-channel">
+          <h3>Text message</h3>
+          <pre class="message-text" data-testid="final-sms">{sms.text}</pre>
+          <p class="counter" data-testid="sms-counter">
+            {sms.count.characters} characters · {sms.count.segments} SMS {sms.count.segments === 1 ? 'segment' : 'segments'} ({sms.count.encoding}, up to{' '}
+            {sms.count.perSegment} per segment)
+          </p>
+          {sms.count.encoding === 'UCS-2' ? (
+            <p class="warning">
+              {sms.count.nonGsm.map((c) => `“${c}”`).join(' ')} {sms.count.nonGsm.length === 1 ? 'is' : 'are'} not in the basic text alphabet, so each segment holds 70
+              characters instead of 160. Replacing {sms.count.nonGsm.length === 1 ? 'it' : 'them'} (for example a curly ’ with a straight ') keeps the text shorter.
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+      {email ? (
+        <div class="final-text-channel">
+          <h3>Email</h3>
+          <p>
+            Subject: <strong data-testid="final-email-subject">{email.subject}</strong>
+          </p>
+          <pre class="message-text" data-testid="final-email">{email.body}</pre>
+        </div>
+      ) : null}
+    </section>
   );
 }
 

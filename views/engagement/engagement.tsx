@@ -1,3 +1,4 @@
+import { TransactionalOnlyGuidance } from '../components/transactional-only.tsx';
 import { AppLayout } from '../layouts/app.tsx';
 import { PatientMenu } from '../patients/menu.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
@@ -26,6 +27,7 @@ export function EngagementPage(props: {
         {name} <span class="muted">{e.patient.account_number}</span>
       </h1>
       <PatientMenu patientId={e.patient.id} active="engagement" />
+      <TransactionalOnlyGuidance />
       <EngagementPanel ctx={props.ctx} e={e} error={props.error} />
       {props.disabledLinks?.length ? (
         <>
@@ -152,5 +154,5 @@ function ToggleForm(props: { ctx: ViewContext; patientId: number; t: Toggle; unu
 }
 
 function sourceLabel(source: string): string {
-  return ({ sms_stop: 'texted STOP', sms_start: 'texted START', unsubscribe_link: 'unsubscribe link' } as Record<string, string>)[source] ?? source;
+  return ({ sms_stop: 'texted STOP', sms_start: 'texted START', unsubscribe_link: 'unsubscribe link', portal: 'through the portal' } as Record<string, string>)[source] ?? source;
 }

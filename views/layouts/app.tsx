@@ -1,7 +1,9 @@
 import type { Child } from 'hono/jsx';
 import { Base } from './base.tsx';
+import { LiveConnection, UnreadBadge } from '../components/live.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import { can, ROLES, DEPARTMENTS } from '../../src/auth/permissions.ts';
+import { COUNT_CAP } from '../../src/tickets/labels.ts';
 
 type NavItem = { href: string; label: string; badge?: number; show: boolean };
 
@@ -19,7 +21,7 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
           { href: '/settings', label: 'Settings', show: can(actor, 'settings.view') },
         ]
       : [
-          { href: '/vendor', label: 'Queues', show: true },
+          { href: '/vendor', label: 'Queues', badge: ctx.unreadTickets, show: true },
           { href: '/feedback', label: 'Feedback', show: true },
           { href: '/vendor/practices', label: 'Practices', show: can(actor, 'vendor.admin') },
           { href: '/vendor/jobs', label: 'Jobs', show: can(actor, 'vendor.admin') },
@@ -27,13 +29,14 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
           { href: '/vendor/print-batches', label: 'Print Batches', show: can(actor, 'statements.print') },
           { href: '/vendor/audit', label: 'Audit', show: can(actor, 'vendor.admin') },
         ];
-  const who =
-    actor.kind === 'staff'
-      ? `${actor.name} · ${ROLES[actor.role as 1] ?? ''}`
-      : `${actor.name} · StrataPT ${actor.vendor_admin ? 'admin' : actor.departments.map((d) => DEPARTMENTS[d]).join(', ')}`;
+  // Name and role stack in two small lines, so the Menu Bar stays one row at 1280 px for every role.
+  const role = actor.kind === 'staff' ? (ROLES[actor.role as 1] ?? '') : `StrataPT ${actor.vendor_admin ? 'admin' : actor.departments.map((d) => DEPARTMENTS[d]).join(', ')}`;
+  // Staff who use tickets get live updates (docs/rules.md, "Live updates").
+  const live = actor.kind === 'staff' && can(actor, 'tickets.use');
   return (
     <Base title={props.title} csrf={ctx.csrf} bodyClass={actor.kind === 'vendor' ? 'vendor' : 'practice'}>
-      <header class="menu-bar">
+      {/* The side's colour is on the header itself: boosted navigation swaps the body's content but keeps its class. */}
+      <header class={actor.kind === 'vendor' ? 'menu-bar vendor' : 'menu-bar practice'}>
         <div class="brand">
           {actor.kind === 'staff' ? <span>StrataEMR · {ctx.practice?.name}</span> : <span>StrataPT console</span>}
         </div>
@@ -45,9 +48,11 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
                 <li>
                   <a href={i.href} aria-current={ctx.path === i.href || ctx.path.startsWith(i.href + '/') ? 'page' : undefined}>
                     {i.label}
-                    {i.badge ? (
-                      <span class="badge" aria-label={`${i.badge} unread`}>
-                        {i.badge}
+                    {i.href === '/tickets' && live ? (
+                      <UnreadBadge count={i.badge ?? 0} />
+                    ) : i.badge ? (
+                      <span class="badge" aria-label={`${badgeText(i.badge)} unread`}>
+                        {badgeText(i.badge)}
                       </span>
                     ) : null}
                   </a>
@@ -56,7 +61,9 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
           </ul>
         </nav>
         <div class="account">
-          <a href="/account" class="who">{who}</a>
+          <a href="/account" class="who">
+            <span class="who-name">{actor.name}</span> <span class="who-role">{role}</span>
+          </a>
           <form method="post" action="/logout">
             <input type="hidden" name="_csrf" value={ctx.csrf} />
             <button type="submit" class="link">Sign out</button>
@@ -66,6 +73,12 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
       <main id="main" class={props.wide ? 'wide' : undefined}>
         {props.children}
       </main>
+      {live ? <LiveConnection /> : null}
     </Base>
   );
+}
+
+/** Counts are capped (COUNT_CAP): "1,000+" rather than a census. */
+function badgeText(n: number): string {
+  return n > COUNT_CAP ? `${COUNT_CAP.toLocaleString('en-US')}+` : String(n);
 }

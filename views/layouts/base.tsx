@@ -12,6 +12,7 @@ export function Base(props: { title: string; csrf?: string; children: Child; bod
         <title>{props.title} · StrataEMR</title>
         <link rel="stylesheet" href="/static/app.css" />
         <script src="/static/htmx.min.js" defer></script>
+        <script src="/static/hx-sse.min.js" defer></script>
         <script src="/static/app.js" defer></script>
       </head>
       <body class={props.bodyClass} hx-boost:inherited="true" {...(hxHeaders ? { 'hx-headers:inherited': hxHeaders } : {})}>

@@ -8,6 +8,7 @@ import type { Patient } from '../../src/db/schema.ts';
 import { DESK_KINDS, LEDGER_KINDS, type CaseLedger } from '../../src/ledger/ledger.ts';
 import { formatCents } from '../../src/intl.ts';
 import { formatPhone } from '../../src/messaging/phone.ts';
+import { REMINDER_ANSWER_LABELS } from '../../src/reminders/labels.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 
 const APPOINTMENT_STATUS: Record<string, string> = { scheduled: 'Scheduled', cancelled: 'Cancelled', completed: 'Completed', no_show: 'No show' };
@@ -136,6 +137,7 @@ export function PatientAccountPage(props: {
                   <th scope="col">Provider</th>
                   <th scope="col">Location</th>
                   <th scope="col">Status</th>
+                  <th scope="col">Reminder answer</th>
                 </tr>
               </thead>
               <tbody>
@@ -145,6 +147,7 @@ export function PatientAccountPage(props: {
                     <td>{a.provider_name}</td>
                     <td>{a.location}</td>
                     <td>{APPOINTMENT_STATUS[a.status] ?? a.status}</td>
+                    <td>{a.status === 'scheduled' ? REMINDER_ANSWER_LABELS[a.answer] : ''}</td>
                   </tr>
                 ))}
               </tbody>

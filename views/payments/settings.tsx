@@ -21,8 +21,8 @@ export function PaymentSettingsPage(props: {
   const masked = (v: string | undefined) => (v ? `Stored, ending in ${v}. Leave blank to keep it.` : undefined);
   return (
     <AppLayout ctx={ctx} title="Credit Card Processing">
-      <p>
-        <a href="/settings">Settings</a> ›
+      <p class="breadcrumb">
+        <a href="/settings">Settings</a> › Credit Card Processing
       </p>
       <h1>Credit Card Processing</h1>
       {props.notice ? (

@@ -277,6 +277,9 @@ export function AccountPage(props: {
           <p class="muted">No statements yet.</p>
         )}
       </section>
+      <p>
+        <a href="/portal/notifications">Balance alerts by text or email</a>
+      </p>
       <p class="muted">
         Questions about your bill? Call {practice.name} at <PhoneLink phone={practice.phone} />.
       </p>

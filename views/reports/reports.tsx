@@ -1,3 +1,4 @@
+import { TransactionalOnlyGuidance } from '../components/transactional-only.tsx';
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { ExportRecord, ReportFilter } from '../../src/reports/patient-email.ts';
@@ -27,11 +28,8 @@ export function PatientEmailReportPage(props: { ctx: ViewContext; filter: Report
         <a href="/reports">← Reports</a>
       </p>
       <h1>Patient Email Report</h1>
-      <p>
-        StrataEMR’s patient engagement tools send transactional messages only. For marketing, download this report and import it into a
-        dedicated marketing platform (such as Mailchimp or Constant Contact), which handles bulk outreach and opt-out compliance. Keep your
-        marketing and transactional channels separate, so appointment reminders and balance notices keep reaching patients.
-      </p>
+      <TransactionalOnlyGuidance />
+      <p>For marketing, download this report and import it into that platform.</p>
       <p>
         Columns: {REPORT_COLUMNS.join(', ')}. Respect “Unsubscribed From Email”: those patients asked not to receive email, or their address
         bounced.

@@ -70,11 +70,10 @@ export function NewThreadPage(props: NewThreadProps) {
                 ))}
               </select>
               <FieldError name="type" error={errors.type} />
-              {values.type === 'feedback' ? (
-                <p>
-                  <a href="/feedback">Go to the Feedback portal</a>
-                </p>
-              ) : null}
+              <p class={values.type === 'feedback' ? 'feedback-note shown' : 'feedback-note'}>
+                Ideas for future additions go to the <a href="/feedback">Feedback portal</a>, not a ticket. “Continue in the Feedback portal” at the end
+                of this form takes your subject and message there.
+              </p>
             </div>
             <TextArea label="Message" name="message" value={values.message} error={errors.message} required rows={8} maxlength={20000} />
           </div>
@@ -214,6 +213,15 @@ export function NewThreadPage(props: NewThreadProps) {
         <div class="actions">
           <button type="submit" class="primary" name="intent" value="create" disabled={!!form.block} aria-describedby={form.block ? 'overdue-block' : undefined}>
             Create Thread
+          </button>{' '}
+          <button
+            type="submit"
+            class={values.type === 'feedback' ? 'primary feedback-handoff shown' : 'primary feedback-handoff'}
+            formaction="/feedback/new"
+            formenctype="application/x-www-form-urlencoded"
+            formnovalidate
+          >
+            Continue in the Feedback portal
           </button>{' '}
           <button type="submit" name="intent" value="preview" formnovalidate>
             Check who can see it

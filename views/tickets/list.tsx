@@ -1,24 +1,26 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { OverdueBlock } from '../../src/tickets/overdue.ts';
-import { DEPARTMENT_LABEL, STATUS_LABEL } from '../../src/tickets/labels.ts';
-import type { TicketRow } from '../../src/tickets/list.ts';
-import { OverdueBadge, OverdueBlockPanel, SUPPORT_PHONE, formatLocal } from './parts.tsx';
+import { DEPARTMENT_LABEL, LIST_FILTERS, LIST_FILTER_LABEL, STATUS_LABEL, type ListFilter } from '../../src/tickets/labels.ts';
+import type { ListedTicket } from '../../src/tickets/list.ts';
+import { DeadlineCountdown, OverdueBlockPanel, SUPPORT_PHONE, formatLocal } from './parts.tsx';
 import { TableScroll } from '../components/table-scroll.tsx';
 
 export function GetHelpPage(props: {
   ctx: ViewContext;
-  rows: TicketRow[];
+  rows: ListedTicket[];
   page: number;
   hasMore: boolean;
   q: string;
+  filter: ListFilter;
+  counts: Record<ListFilter, number>;
   block: OverdueBlock | null;
   now: Date;
   created?: number | null;
 }) {
-  const { ctx, rows, page, hasMore, q, block, now } = props;
+  const { ctx, rows, page, hasMore, q, filter, counts, block } = props;
   const tz = ctx.practice?.time_zone ?? 'UTC';
-  const pageHref = (p: number) => `/tickets?${new URLSearchParams({ ...(q ? { q } : {}), page: String(p) })}`;
+  const pageHref = (p: number) => `/tickets?${new URLSearchParams({ ...(q ? { q } : { show: filter }), page: String(p) })}`;
   return (
     <AppLayout ctx={ctx} title="Get Help">
       <h1>Get Help</h1>
@@ -49,28 +51,38 @@ export function GetHelpPage(props: {
         {q ? <a href="/tickets">Clear search</a> : null}
       </form>
       <p class="muted">Before creating a new message thread, search existing threads to see if the question has already been addressed.</p>
+      {q ? null : <ListFilters filter={filter} counts={counts} />}
       {rows.length ? (
         <TableScroll>
           <table class="list tickets">
-            <caption class="visually-hidden">{q ? `Threads whose subject matches “${q}”` : 'Your message threads, newest activity first'}</caption>
+            <caption class="visually-hidden">
+              {q ? `Threads whose subject matches “${q}”` : `${LIST_FILTER_LABEL[filter]}: threads with a response deadline first, soonest first; then newest activity first`}
+            </caption>
             <thead>
               <tr>
                 <th scope="col">Subject</th>
+                <th scope="col">Status</th>
+                <th scope="col">Response</th>
+                <th scope="col">Last activity</th>
                 <th scope="col">Type</th>
                 <th scope="col">Patient</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last activity</th>
               </tr>
             </thead>
             <tbody>
               {rows.map((t) => (
-                <TicketListRow row={t} now={now} timeZone={tz} />
+                <TicketListRow row={t} timeZone={tz} />
               ))}
             </tbody>
           </table>
         </TableScroll>
       ) : (
-        <p class="empty">{q ? `No thread you can see has a subject like “${q}”.` : 'There are no threads you can see yet.'}</p>
+        <p class="empty">
+          {q
+            ? `No thread you can see has a subject like “${q}”.`
+            : filter === 'all'
+              ? 'There are no threads you can see yet.'
+              : `No thread you can see is in “${LIST_FILTER_LABEL[filter]}”.`}
+        </p>
       )}
       {page > 1 || hasMore ? (
         <nav class="pager" aria-label="Pages">
@@ -83,7 +95,25 @@ export function GetHelpPage(props: {
   );
 }
 
-export function TicketListRow(props: { row: TicketRow; now: Date; timeZone: string }) {
+/** The filters as links with their counts: they work without JavaScript. */
+function ListFilters(props: { filter: ListFilter; counts: Record<ListFilter, number> }) {
+  return (
+    <nav class="list-filters" aria-label="Filter threads">
+      <ul>
+        {LIST_FILTERS.map((f) => (
+          <li>
+            <a href={`/tickets?show=${f}`} aria-current={f === props.filter ? 'page' : undefined}>
+              {LIST_FILTER_LABEL[f]} <span class="count">{props.counts[f]}</span>
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+/** One thread in Get Help; on narrow screens its cells stack, each with its column's name. */
+export function TicketListRow(props: { row: ListedTicket; timeZone: string }) {
   const t = props.row;
   return (
     <tr class={t.unread ? 'unread' : undefined} data-ticket-id={t.id}>
@@ -92,12 +122,11 @@ export function TicketListRow(props: { row: TicketRow; now: Date; timeZone: stri
         <a href={`/tickets/${t.id}`}>{t.subject}</a> <span class="meta">#{t.id}</span>
         {t.admin_level ? <span class="meta"> · admin-level</span> : null}
       </td>
-      <td>{DEPARTMENT_LABEL[t.department]}</td>
-      <td>{t.patient_id ? `${t.patient_last_name}, ${t.patient_first_name} (${t.patient_account_number})` : '—'}</td>
-      <td>
-        {STATUS_LABEL[t.status]} <OverdueBadge dueAt={t.response_due_at} now={props.now} />
-      </td>
-      <td>{formatLocal(t.last_public_message_at, props.timeZone)}</td>
+      <td data-label="Status">{STATUS_LABEL[t.status]}</td>
+      <td data-label="Response">{t.countdown ? <DeadlineCountdown countdown={t.countdown} timeZone={props.timeZone} /> : <span class="meta">—</span>}</td>
+      <td data-label="Last activity">{formatLocal(t.last_public_message_at, props.timeZone)}</td>
+      <td data-label="Type">{DEPARTMENT_LABEL[t.department]}</td>
+      <td data-label="Patient">{t.patient_id ? `${t.patient_last_name}, ${t.patient_first_name} (${t.patient_account_number})` : '—'}</td>
     </tr>
   );
 }

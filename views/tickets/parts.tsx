@@ -1,6 +1,7 @@
 import type { OverdueBlock } from '../../src/tickets/overdue.ts';
 import { isOverdue } from '../../src/tickets/overdue.ts';
 import { dateTimeFormat } from '../../src/intl.ts';
+import type { Countdown } from '../../src/tickets/countdown.ts';
 
 export const SUPPORT_PHONE = '866-281-7636';
 
@@ -20,6 +21,19 @@ export function formatLocal(at: Date, timeZone: string): string {
 
 export function OverdueBadge(props: { dueAt: Date | null; now: Date }) {
   return isOverdue(props.dueAt, props.now) ? <span class="overdue">Overdue</span> : null;
+}
+
+/** "reply within 3 h 20 min" (amber under four hours) or a red Overdue; the exact time on hover and for screen readers. */
+export function DeadlineCountdown(props: { countdown: Countdown; timeZone: string }) {
+  const { countdown } = props;
+  const exact = formatLocal(countdown.dueAt, props.timeZone);
+  const title = countdown.tone === 'overdue' ? `Response was due ${exact}` : `Response due ${exact}`;
+  return (
+    <time class={`countdown ${countdown.tone === 'overdue' ? 'overdue' : countdown.tone}`} datetime={countdown.dueAt.toISOString()} title={title}>
+      {countdown.text}
+      <span class="visually-hidden"> ({title})</span>
+    </time>
+  );
 }
 
 /** Why nobody at the practice can start a thread right now, and what to do about it. */

@@ -7,13 +7,16 @@ import type { TicketDetail } from '../../src/tickets/visibility.ts';
 import { ROLE_CHOICES, ACCEPT_ATTRIBUTE } from '../../src/tickets/labels.ts';
 import { isOverdue } from '../../src/tickets/overdue.ts';
 import { patientLabel } from '../patients/format.ts';
-import { formatLocal, OverdueBadge, SUPPORT_PHONE } from './parts.tsx';
+import { liveAttributes } from '../components/live.tsx';
+import { DeadlineCountdown, formatLocal, OverdueBadge, SUPPORT_PHONE } from './parts.tsx';
+import type { Countdown } from '../../src/tickets/countdown.ts';
 
 export function ThreadPage(props: {
   ctx: ViewContext;
   ticket: TicketDetail;
   messages: ConversationMessage[];
   now: Date;
+  countdown: Countdown | null;
   values: Record<string, string | undefined>;
   errors: FieldErrors;
 }) {
@@ -66,7 +69,7 @@ export function ThreadPage(props: {
           <div>
             <dt>Response required by</dt>
             <dd class={overdue ? 'due overdue-text' : 'due'}>
-              {formatLocal(ticket.response_due_at, tz)} {overdue ? <span class="overdue">Overdue</span> : null}
+              {formatLocal(ticket.response_due_at, tz)} {props.countdown ? <DeadlineCountdown countdown={props.countdown} timeZone={tz} /> : null}
             </dd>
           </div>
         ) : null}
@@ -78,35 +81,14 @@ export function ThreadPage(props: {
         </p>
       ) : null}
 
+      <ClosureControls ctx={ctx} ticket={ticket} error={errors.closure} timeZone={tz} />
+
       <h2>Conversation</h2>
-      <ol class="messages">
-        {messages.map((m) => (
-          <li class={m.author_side} id={`message-${m.id}`}>
-            <p class="meta">
-              <strong>{m.author_side === 'vendor' ? `${m.author_name} (StrataPT)` : m.author_name}</strong> · {formatLocal(m.created_at, tz)}
-              {m.response_window_hours ? ` · response requested within ${windowLabel(m.response_window_hours)}` : ''}
-            </p>
-            <div class="body">
-              {m.body.split(/\n{2,}/).map((para) => (
-                <p class="pre-line">{para}</p>
-              ))}
-            </div>
-            {m.attachments.length ? (
-              <ul class="attachments">
-                {m.attachments.map((a) => (
-                  <li>
-                    <a href={`/tickets/${ticket.id}/attachments/${a.id}`}>{a.filename}</a> <span class="meta">({formatSize(a.size_bytes)})</span>
-                  </li>
-                ))}
-              </ul>
-            ) : null}
-          </li>
-        ))}
-      </ol>
+      <Conversation ticket={ticket} messages={messages} timeZone={tz} />
 
       <h2 id="reply-heading">Reply</h2>
       {ticket.status === 'closed' ? <p class="muted">This thread is closed. Replying reopens it.</p> : null}
-      <FormErrorSummary errors={errors} />
+      <FormErrorSummary errors={{ ...errors, closure: undefined }} />
       <Form csrf={ctx.csrf} action={`/tickets/${ticket.id}/messages`} enctype="multipart/form-data" class="stack" aria-labelledby="reply-heading">
         <TextArea label="Your reply" name="message" value={values.message} error={errors.message} required rows={6} maxlength={20000} />
         <div class={errors.files ? 'field has-error' : 'field'}>
@@ -121,6 +103,64 @@ export function ThreadPage(props: {
       </Form>
       <p class="muted">StrataPT support is also available by phone at {SUPPORT_PHONE}.</p>
     </AppLayout>
+  );
+}
+
+/** The messages, oldest first; the fragment live updates swap in when someone replies. */
+export function Conversation(props: { ticket: { id: number }; messages: ConversationMessage[]; timeZone: string }) {
+  const { ticket, messages, timeZone: tz } = props;
+  return (
+    <ol class="messages" id="conversation" {...liveAttributes(`/tickets/${ticket.id}/conversation`)}>
+      {messages.map((m) => (
+        <li class={m.author_side} id={`message-${m.id}`}>
+          <p class="meta">
+            <strong>{m.author_side === 'vendor' ? `${m.author_name} (StrataPT)` : m.author_name}</strong> · {formatLocal(m.created_at, tz)}
+            {m.response_window_hours ? ` · response requested within ${windowLabel(m.response_window_hours)}` : ''}
+          </p>
+          <div class="body">
+            {m.body.split(/\n{2,}/).map((para) => (
+              <p class="pre-line">{para}</p>
+            ))}
+          </div>
+          {m.attachments.length ? (
+            <ul class="attachments">
+              {m.attachments.map((a) => (
+                <li>
+                  <a href={`/tickets/${ticket.id}/attachments/${a.id}`} hx-boost="false">{a.filename}</a> <span class="meta">({formatSize(a.size_bytes)})</span>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** Mark resolved / Reopen: whoever may reply may do either; a required response is answered first. */
+function ClosureControls(props: { ctx: ViewContext; ticket: TicketDetail; error?: string; timeZone: string }) {
+  const { ctx, ticket } = props;
+  const base = `/tickets/${ticket.id}/closure`;
+  return (
+    <div class="closure" id="closure">
+      {props.error ? (
+        <p class="field-error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+      {ticket.status === 'closed' ? (
+        <Form csrf={ctx.csrf} action={`${base}/delete`} class="inline">
+          <span>Closed{ticket.closed_at ? ` ${formatLocal(ticket.closed_at, props.timeZone)}` : ''}.</span>{' '}
+          <button type="submit">Reopen thread</button>
+        </Form>
+      ) : ticket.response_due_at ? (
+        <p class="muted">StrataPT asked for a response: reply below before marking this thread resolved.</p>
+      ) : (
+        <Form csrf={ctx.csrf} action={base} class="inline">
+          <button type="submit">Mark resolved</button> <span class="meta">Closes the thread for both sides; you can reopen it.</span>
+        </Form>
+      )}
+    </div>
   );
 }
 
