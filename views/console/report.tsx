@@ -120,7 +120,7 @@ function Chart(props: { weeks: string[]; rows: ReportRow[] }) {
       <figcaption class="chart-legend">
         {QUEUE_DEPARTMENTS.map((d) => (
           <span>
-            <span class="swatch" style={`background:${COLORS[d]}`} aria-hidden="true" /> {QUEUE_LABEL[d]} ({PATTERN_LABEL[d]})
+            <svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect width="10" height="10" fill={COLORS[d]} /></svg> {QUEUE_LABEL[d]} ({PATTERN_LABEL[d]})
           </span>
         ))}
       </figcaption>
