@@ -23,6 +23,8 @@ const GLOBAL_TABLES: Record<string, string> = {
   password_tokens: 'set-password links belong to a user, like sessions',
   print_batches: 'mail-house batches gather statements of many practices',
   bench_meta: 'benchmark bookkeeping (bench database only)',
+  department_targets: "the vendor team's first-response target per department (console settings)",
+  ticket_macros: "the vendor team's canned replies per department (console settings)",
 };
 
 let t: TestContext;
