@@ -10,12 +10,13 @@ export async function riversideId(t: TestContext): Promise<number> {
   return row.id;
 }
 
-export async function makePatient(t: TestContext, o: { practiceId?: number; phone?: string | null; email?: string | null } = {}) {
+export async function makePatient(t: TestContext, o: { practiceId?: number; phone?: string | null; email?: string | null; id?: number } = {}) {
   const practiceId = o.practiceId ?? (await riversideId(t));
   counter++;
   const patient = await t.db
     .insertInto('patients')
     .values({
+      ...(o.id === undefined ? {} : { id: o.id }),
       practice_id: practiceId,
       account_number: `T-${process.pid}-${counter}`,
       first_name: 'Test',
