@@ -240,3 +240,66 @@ describe('HELP', () => {
     expect((await message(queued)).status).toBe('queued');
   });
 });
+
+describe('a reply to a texted reminder (docs/rules.md, Appointment reminders)', () => {
+  // A reminder as the reminder run leaves it once sent: an appointment_reminder text to the number, naming the appointment.
+  async function texted(practiceId: number, phone: string, startsAt: string) {
+    const patientId = await patient(practiceId, phone);
+    const appointmentId = (await t.db
+      .insertInto('appointments')
+      .values({ practice_id: practiceId, patient_id: patientId, starts_at: new Date(startsAt), provider_name: 'Pat Provider, DPT', location: 'Main Clinic', status: 'scheduled' })
+      .returning('id')
+      .executeTakeFirstOrThrow()).id;
+    const id = (await enqueueMessage(t.db, t.clock.now(), {
+      practiceId,
+      patientId,
+      kind: 'appointment_reminder',
+      channel: 'sms',
+      recipient: phone,
+      body: 'Reminder. Reply C to confirm, R to reschedule. Reply STOP to opt out.',
+      dedupeKey: `inbound-rules:reminder:${++n}`,
+      reason: { appointmentId, startsAt: new Date(startsAt).toISOString() },
+    }))!;
+    await t.db.updateTable('outbox_messages').set({ status: 'sent', sent_at: t.clock.now() }).where('id', '=', id).execute();
+    return { patientId, appointmentId };
+  }
+  const answersTo = (appointmentId: number) => t.db.selectFrom('appointment_answers').select('answer').where('appointment_id', '=', appointmentId).execute();
+  const reply = (phone: string, body: string, sid: string) => handleInboundSms(t.db, t.clock.now(), { from: phone, to: '+15550109999', body, messageSid: sid });
+
+  it('C answers the reminder and says which practice; STOP after a reminder is still STOP', async () => {
+    const phone = '+15550195101';
+    const { appointmentId } = await texted(riverside, phone, '2026-11-25T16:00:00Z');
+    expect(await reply(phone, 'C', 'SMrem1')).toEqual({ keyword: 'confirmed', practices: [riverside], cancelled: 0 });
+    expect(await answersTo(appointmentId)).toEqual([{ answer: 'confirmed' }]);
+    expect((await reply(phone, 'STOP', 'SMrem2')).keyword).toBe('stop');
+    expect(await optOuts(phone)).toHaveLength(1);
+  });
+
+  it('YES confirms while the number is subscribed, but is START once it has opted out', async () => {
+    const phone = '+15550195102';
+    const { patientId, appointmentId } = await texted(summit, phone, '2026-11-25T18:00:00Z');
+    expect(await reply(phone, 'Yes', 'SMrem3')).toEqual({ keyword: 'confirmed', practices: [summit], cancelled: 0 });
+    expect(await answersTo(appointmentId)).toEqual([{ answer: 'confirmed' }]);
+    expect(await consent(patientId)).toEqual([]);
+
+    await t.db.insertInto('sms_opt_outs').values({ practice_id: summit, phone, opted_out_at: t.clock.now() }).execute();
+    expect(await reply(phone, 'YES', 'SMrem4')).toEqual({ keyword: 'start', practices: [summit], cancelled: 0 });
+    expect(await optOuts(phone)).toEqual([]);
+    expect(await answersTo(appointmentId)).toHaveLength(1);
+    expect((await consent(patientId)).every((c) => c.subscribed && c.source === 'sms_start')).toBe(true);
+  });
+
+  it('YES when the reminded appointment has started is START: no automatic answer, consent recorded', async () => {
+    const phone = '+15550195103';
+    const { patientId, appointmentId } = await texted(third, phone, '2026-11-24T15:00:00Z'); // an hour ago
+    expect(await reply(phone, 'YES', 'SMrem5')).toEqual({ keyword: 'start', practices: [third], cancelled: 0 });
+    expect(await answersTo(appointmentId)).toEqual([]);
+    expect((await consent(patientId)).length).toBeGreaterThan(0);
+    expect((await replies(phone)).map((m) => m.kind)).toEqual(['sms_start_confirmation']);
+  });
+
+  it('a text that is no keyword, from a number nobody has texted and no patient has: nothing to answer', async () => {
+    expect(await reply('+15550195104', 'Who is this?', 'SMrem6')).toEqual({ keyword: null, practices: [], cancelled: 0 });
+    expect(await replies('+15550195104')).toEqual([]);
+  });
+});
