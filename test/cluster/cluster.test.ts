@@ -157,11 +157,20 @@ describe.skipIf(!onPostgres)(`three instances against one database ${POSTGRES_ON
     expect(failed).toEqual([]);
 
     // Balance alerts: one per due patient and channel, each with its own portal link, and nobody left due.
-    const alerts = await t.db.selectFrom('outbox_messages').select(['patient_id', 'channel', 'reason']).where('kind', '=', 'balance_alert').where('id', '>', seeded.outbox).execute();
+    // The link is made when the alert is sent; a text held for quiet hours (the instances read the real clock,
+    // so this depends on the time of day in the practice's zone) has none yet and must still be waiting.
+    const alerts = await t.db.selectFrom('outbox_messages').select(['patient_id', 'channel', 'reason', 'status', 'next_attempt_at']).where('kind', '=', 'balance_alert').where('id', '>', seeded.outbox).execute();
     expect(alerts.length).toBeGreaterThan(0);
     expect(duplicates(alerts.map((a) => `${a.patient_id}:${a.channel}`))).toEqual([]);
+    const linkOf = (a: (typeof alerts)[number]) => (a.reason as { portalLinkId?: number }).portalLinkId;
+    const prepared = alerts.filter((a) => linkOf(a) !== undefined);
+    expect(prepared.length).toBeGreaterThan(0);
+    for (const held of alerts.filter((a) => linkOf(a) === undefined)) {
+      // 'sending' for the moment a dispatcher holds it, only to put it back until the window opens.
+      expect({ channel: held.channel, waiting: ['queued', 'sending'].includes(held.status) }, JSON.stringify(held)).toEqual({ channel: 'sms', waiting: true });
+    }
     const links = await t.db.selectFrom('portal_links').select('id').where('purpose', '=', 'balance').where('id', '>', seeded.links).execute();
-    expect(links.map((l) => l.id).sort()).toEqual(alerts.map((a) => (a.reason as { portalLinkId: number }).portalLinkId).sort());
+    expect(links.map((l) => l.id).sort()).toEqual(prepared.map(linkOf).sort());
     expect(await selectDueBalanceAlerts(t.db, now)).toEqual([]);
 
     // Reminders: one per appointment and channel, and a pass now finds nothing left to queue.
