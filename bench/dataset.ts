@@ -151,7 +151,7 @@ export async function ensureDataset(db: Kysely<any>, params: DatasetParams, log:
     await step('threads', `
       insert into tickets (id, practice_id, created_by_user_id, created_by_side, subject, department, patient_id, visibility,
                            admin_level, status, assigned_to_user_id, response_due_at, last_public_message_at, last_public_author_id,
-                           waiting_since, closed_at, created_at)
+                           waiting_since, closed_at, created_at, first_vendor_response_at)
       select 1000 + t, pr, (pr - 1) * 5 + 1 + t % 5, 'practice',
              (array['Claim denied','Cannot print','Template missing','Authorization','Training request','Login problem','Statement wrong','Credentialing hold','Schedule sync','Report slow','Payment posting','Eligibility check','Fax not sent','Documentation question','Unexpected error'])[1 + t % 15]
                || ' ' || (array['for patient','after update','on Monday','in billing','again','since upgrade','for new therapist','with insurer','on claims page','in reports'])[1 + (t / 15) % 10]
@@ -165,7 +165,10 @@ export async function ensureDataset(db: Kysely<any>, params: DatasetParams, log:
              case when t % 10 between 4 and 6 and t % 20 = 4 then now() + ((((t * 31) % 400) - 100) || ' hours')::interval else null end,
              ts, (pr - 1) * 5 + 1 + t % 5, ts,
              case when t % 10 >= 7 then ts else null end,
-             ts - interval '4 hours'
+             ts - interval '4 hours',
+             -- StrataPT first public reply (tickets.first_vendor_response_at): message 2 below (odd
+             -- messages are the practice ones, message 4 is an internal note), written at ts - (M - 2) hours.
+             case when ${params.messagesPerThread} >= 2 then ts - ((${params.messagesPerThread} - 2) || ' hours')::interval else null end
         from (select t, 1 + (t - 1) % ${P} as pr,
                      now() - ((((t::bigint * 7919) % 525600)) || ' minutes')::interval as ts
                 from generate_series(1, ${T}) t) g`);

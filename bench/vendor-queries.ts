@@ -15,10 +15,11 @@ export async function customerSuccessQueue(db: Database, actor: Actor, now: Date
 
 export const scenarios: BenchScenario[] = [
   {
-    // The issue's bound: the service report over 1M threads in ≤ 1 s (eight weeks, every department).
-    id: 'service-report',
-    name: 'Service report (vendor admin, 8 weeks, SQL percentile_cont)',
-    target: 'p95 ≤ 1000 ms',
+    // The page under 50 connections. The issue's bound (the report's SQL over 1M threads in ≤ 1 s, one
+    // call at a time) is the `service-report` entry: bench/service-report.ts.
+    id: 'service-report-page',
+    name: 'Service report page (vendor admin, 8 weeks, SQL percentile_cont)',
+    target: 'none under load (bound: service-report)',
     async prepare(w) {
       const userId = w.ids.vendor.admin;
       return {

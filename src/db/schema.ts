@@ -211,6 +211,11 @@ export interface TicketsTable {
   created_at: Timestamp;
   /** When the current response requirement was set (migrations/20261123_0300_vendor.ts). */
   response_required_at: Date | null;
+  /**
+   * StrataPT's first public reply (internal notes do not count): set by insertTicketMessage and never
+   * moved later (migrations/20261203_0500_first_vendor_response.ts); the service report reads it.
+   */
+  first_vendor_response_at: Date | null;
 }
 
 export interface TicketMessagesTable {

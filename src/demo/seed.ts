@@ -285,6 +285,9 @@ async function seedTicketDemo(db: Database, now: Date, world: DemoWorld) {
     const created = new Date(now.getTime() - s.hoursAgo * 3_600_000);
     const last = s.messages[s.messages.length - 1];
     const lastAt = new Date(now.getTime() - last[3] * 3_600_000);
+    // StrataPT's first public reply, as insertTicketMessage keeps it (the seed's messages are all public).
+    const vendorHoursAgo = s.messages.filter((m) => m[0] === 'vendor').map((m) => m[3]);
+    const firstVendorAt = vendorHoursAgo.length ? new Date(now.getTime() - Math.max(...vendorHoursAgo) * 3_600_000) : null;
     const ticket = await db
       .insertInto('tickets')
       .values({
@@ -304,6 +307,7 @@ async function seedTicketDemo(db: Database, now: Date, world: DemoWorld) {
         last_public_message_at: lastAt,
         last_public_author_id: users[last[1]],
         waiting_since: lastAt,
+        first_vendor_response_at: firstVendorAt,
         created_at: created,
       })
       .returning('id')

@@ -153,7 +153,12 @@ export async function recordReply(
   return messageId;
 }
 
-/** Writes one message and its attachments in the caller's transaction; returns the message id. */
+/**
+ * Writes one message and its attachments in the caller's transaction; returns the message id. The
+ * first public vendor message (internal notes do not count) also sets the thread's
+ * first_vendor_response_at, which the service report reads; a later one never changes it (the
+ * condition keeps it the earliest such message even if messages arrive out of clock order).
+ */
 export async function insertTicketMessage(
   trx: Database,
   ticket: { id: number; practice_id: number },
@@ -174,6 +179,15 @@ export async function insertTicketMessage(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  if (message.side === 'vendor' && !message.internal) {
+    await trx
+      .updateTable('tickets')
+      .set({ first_vendor_response_at: now })
+      .where('id', '=', ticket.id)
+      .where('practice_id', '=', ticket.practice_id)
+      .where((eb) => eb.or([eb('first_vendor_response_at', 'is', null), eb('first_vendor_response_at', '>', now)]))
+      .execute();
+  }
   for (const f of message.files) {
     await trx
       .insertInto('ticket_attachments')
