@@ -354,7 +354,7 @@ async function runJobBenchmarks(db: Database, url: string, params: DatasetParams
       out.push({ name: 'service report', status: 'unavailable', note: `failed: ${(err as Error).message}` });
     }
   }
-  if (want('reminder-selection')) out.push(await reminderSelection(db).catch((err) => ({ name: 'reminder selection', status: 'unavailable' as const, note: `failed: ${(err as Error).message}` })));
+  if (want('reminder-run') || want('reminder-selection')) out.push(await optionalJob('reminder-run.ts', 'reminder run (every appointment in the next 85 h; rolled back)', db, world, ''));
   if (want('stall')) {
     try {
       const { measureStall } = await import('./stall.ts');
@@ -394,31 +394,6 @@ async function optionalJobUnguarded(file: string, name: string, db: Database, wo
   log(`- ${name}: ${r.rows} rows in ${r.ms.toFixed(0)} ms`);
   return { name, status: 'ok', ms: round(r.ms), rows: r.rows, note: r.note, target };
 }
-
-/** One pass of the reminder job over every appointment, rolled back so the dataset stays as built. */
-async function reminderSelection(db: Database): Promise<JobResult> {
-  const name = 'reminder selection';
-  const modPath = path.join(root, 'src/reminders/reminders.ts');
-  if (!existsSync(modPath)) return { name, status: 'unavailable', note: 'src/reminders not present' };
-  const { runAppointmentReminders } = (await import(modPath)) as { runAppointmentReminders: (db: Database, now: Date) => Promise<number> };
-  let rows = 0;
-  let ms = 0;
-  await db
-    .transaction()
-    .execute(async (trx) => {
-      const t = performance.now();
-      rows = await runAppointmentReminders(trx, new Date());
-      ms = performance.now() - t;
-      throw new RollBack();
-    })
-    .catch((e) => {
-      if (!(e instanceof RollBack)) throw e;
-    });
-  log(`- ${name}: ${rows} reminders queued in ${ms.toFixed(0)} ms (rolled back)`);
-  return { name, status: 'ok', ms: round(ms), rows };
-}
-
-class RollBack extends Error {}
 
 /**
  * Dispatcher throughput: bench/dispatch.ts (the messaging work's own script) queues N emails in a

@@ -127,7 +127,7 @@ export async function issueReplyLink(db: Database, now: Date, a: ReplyLinkFor): 
 
 type ReplyLinkFor = { practiceId: number; patientId: number; appointmentId: number; startsAt: Date };
 
-/** A token and its row, valid until the appointment starts; written with insertReplyLinks (many at once for the job). */
+/** A token and its row, valid until the appointment starts; written with insertReplyLinks. */
 export function newReplyLink(now: Date, a: ReplyLinkFor) {
   const bytes = new Uint8Array(32);
   crypto.getRandomValues(bytes);

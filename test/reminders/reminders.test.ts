@@ -4,7 +4,9 @@ import { openPostgres } from '../../src/db/database.ts';
 import { hashPortalToken } from '../../src/portal/links.ts';
 import { smsSegments } from '../../src/messaging/sms-segments.ts';
 import { appointmentReminderCancelReason, reminderSendTime, runAppointmentReminders } from '../../src/reminders/reminders.ts';
-import { reasonToCancel } from '../../src/messaging/dispatcher.ts';
+import { drainOutbox, reasonToCancel } from '../../src/messaging/dispatcher.ts';
+import { storedWords } from '../../src/messaging/templates.ts';
+import type { Envelope, Transport } from '../../src/messaging/transports.ts';
 import { makeAppointment, makePatient, makePractice, outboxFor } from './fixtures.ts';
 
 let t: TestContext;
@@ -127,7 +129,8 @@ describe('appointment reminders: which appointments and channels', () => {
     const rows = await reminders();
     expect(rows).toHaveLength(2);
     expect(rows[1].next).toBe('2026-11-25T17:00:00.000Z');
-    expect(rows[1].body).toContain('Annex, 3 River Road');
+    // Written when it is sent, from the appointment as it is when queued.
+    expect(storedWords(rows[1]).body).toContain('Annex, 3 River Road');
     expect(await appointmentReminderCancelReason(t.db, rows[1].reason as Record<string, unknown>, t.clock.now())).toBeNull();
   });
 
@@ -154,6 +157,14 @@ describe('appointment reminders: which appointments and channels', () => {
     await makeAppointment(t.db, practice, p, '2026-11-25T16:30:00Z');
     t.clock.set('2026-11-24T16:30:00Z');
     await runAppointmentReminders(t.db, t.clock.now(), t.config.publicUrl);
+    // Queued as the template and its parameters; the words exist once it is sent.
+    expect((await reminders()).map((r) => [r.channel, r.template, r.body])).toEqual([
+      ['email', 'appointment_reminder', null],
+      ['sms', 'appointment_reminder', null],
+    ]);
+    const sent: Envelope[] = [];
+    const provider: Transport = { name: 'provider', send: async (m) => (sent.push(m), { ok: true, providerMessageId: `p-${m.id}` }) };
+    await drainOutbox(t.db, t.clock.now(), { email: provider, sms: provider });
     const rows = await reminders();
     const text = rows.find((r) => r.channel === 'sms')!;
     const email = rows.find((r) => r.channel === 'email')!;
@@ -161,11 +172,13 @@ describe('appointment reminders: which appointments and channels', () => {
     expect(smsSegments(text.body!)).toMatchObject({ encoding: 'GSM-7', segments: 1 });
     expect(email.subject).toBe('Appointment reminder from Summit Sports Rehab');
     expect(email.body).toContain('Wednesday, November 25, 2026 at 9:30 AM MST');
-    // The answer links carry the placeholder; the token waits beside the row, stored only as its hash.
+    // The stored answer links carry the placeholder; the token went only to the provider, and is stored only as its hash.
     expect(email.body).toContain(`Confirm: ${t.config.publicUrl}/appointment-replies/{portal-link-token}/confirm`);
     expect(email.body).toContain(`Need to reschedule? ${t.config.publicUrl}/appointment-replies/{portal-link-token}/reschedule`);
-    expect(email.portal_link_token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
-    const link = await t.db.selectFrom('appointment_reply_links').selectAll().where('token_hash', '=', hashPortalToken(email.portal_link_token!)).executeTakeFirstOrThrow();
+    expect(email.portal_link_token).toBeNull();
+    const token = sent.find((m) => m.channel === 'email')!.body.match(/appointment-replies\/([A-Za-z0-9_-]+)\/confirm/)![1]!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    const link = await t.db.selectFrom('appointment_reply_links').selectAll().where('token_hash', '=', hashPortalToken(token)).executeTakeFirstOrThrow();
     expect(link).toMatchObject({ patient_id: p, used_at: null });
     expect(new Date(link.expires_at).toISOString()).toBe('2026-11-25T16:30:00.000Z');
     for (const r of rows) {
