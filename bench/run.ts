@@ -342,7 +342,18 @@ type JobResult = { name: string; status: 'ok' | 'unavailable'; ms?: number; rows
 async function runJobBenchmarks(db: Database, url: string, params: DatasetParams, world: ScenarioWorld, only: Set<string> | null): Promise<JobResult[]> {
   const out: JobResult[] = [];
   const want = (n: string) => !only || only.has(n);
-  if (want('alert-selection')) out.push(await optionalJob('alert-selection.ts', 'balance-alert run (selection + queueing)', db, world, '≤ 3,000 ms over 1M accounts'));
+  if (want('alert-selection')) {
+    try {
+      const { measure } = await import('./alert-selection.ts');
+      const r = await measure(db);
+      log(`- balance-alert run: ${r.rows} alerts in ${r.ms.toFixed(0)} ms; the next day's: ${r.steady.rows} in ${r.steady.ms.toFixed(0)} ms`);
+      out.push({ name: 'balance-alert run, first (every due pair queued; rolled back)', status: 'ok', ms: round(r.ms), rows: r.rows, note: r.note, target: `≤ 15,000 ms: ${r.ms <= 15_000 ? 'met' : 'missed'}` });
+      out.push({ name: 'balance-alert run, steady (the next day, over every account)', status: 'ok', ms: round(r.steady.ms), rows: r.steady.rows, target: `≤ 3,000 ms: ${r.steady.ms <= 3_000 ? 'met' : 'missed'}` });
+    } catch (err) {
+      log(`- balance-alert run: failed: ${(err as Error).message}`);
+      out.push({ name: 'balance-alert run', status: 'unavailable', note: `failed: ${(err as Error).message}` });
+    }
+  }
   if (want('service-report')) {
     try {
       const { measure } = await import('./service-report.ts');
@@ -360,8 +371,9 @@ async function runJobBenchmarks(db: Database, url: string, params: DatasetParams
       const { measureStall } = await import('./stall.ts');
       const r = await measureStall(db, world, Number(args.scale ?? 1), APP_SECRET, log);
       const note = `${r.importRows} imported, ${r.alertsQueued} alerts, ${r.printStatements} statements printed, ${r.reportRows} report rows in ${r.ms.total} ms (import ${r.ms.import}, alerts ${r.ms.alerts}, print ${r.ms.print}, reports ${r.ms.reports})`;
-      out.push({ name: 'stall: /healthz worst while the heavy work runs', status: 'ok', ms: r.healthz.worstMs, rows: r.healthz.checks, note, target: '≤ 100 ms' });
-      out.push({ name: 'stall: signed-in page (/dashboard) p99 meanwhile', status: 'ok', ms: r.page.p99Ms, rows: r.page.requests, note: `p50 ${r.page.p50Ms} ms`, target: '≤ 500 ms' });
+      out.push({ name: 'stall: /healthz worst while the heavy work runs', status: 'ok', ms: r.healthz.worstMs, rows: r.healthz.checks, note, target: `≤ 100 ms: ${r.healthz.worstMs <= 100 ? 'met' : 'missed'}` });
+      out.push({ name: 'stall: signed-in page (/dashboard) p99 meanwhile', status: 'ok', ms: r.page.p99Ms, rows: r.page.requests, note: `p50 ${r.page.p50Ms} ms`, target: `≤ 500 ms: ${r.page.p99Ms <= 500 ? 'met' : 'missed'}` });
+      out.push({ name: `stall: the app's event-loop delay, largest (worst 10-s p99 ${r.eventLoop.worstP99Ms} ms; load average ${r.loadAverage.toFixed(1)})`, status: 'ok', ms: r.eventLoop.maxMs });
     } catch (err) {
       log(`- stall: failed: ${(err as Error).message}`);
       out.push({ name: 'stall budget', status: 'unavailable', note: `failed: ${(err as Error).message}` });

@@ -3,6 +3,7 @@
 // /healthz is asked every 20 ms and a signed-in page is loaded by 4 clients in a loop. Budget on
 // PostgreSQL: /healthz worst ≤ 100 ms, the signed-in page p99 ≤ 500 ms. Whatever the run writes
 // (imported patients, alerts, portal links, the print batch) is deleted afterwards.
+import os from 'node:os';
 import { sql } from 'kysely';
 import type { Database } from '../src/db/database.ts';
 import { createSession, SESSION_COOKIE } from '../src/auth/sessions.ts';
@@ -19,6 +20,10 @@ export type StallResult = {
   ms: { import: number; alerts: number; print: number; reports: number; total: number };
   healthz: { worstMs: number; p99Ms: number; checks: number };
   page: { p99Ms: number; p50Ms: number; requests: number };
+  /** The worst 10-second interval's p99 and the largest single delay of the app's event loop. */
+  eventLoop: { worstP99Ms: number; maxMs: number };
+  /** The machine's 1-minute load average when the run ended (2 cores: above 2, every process waits). */
+  loadAverage: number;
 };
 
 const pct = (xs: number[], p: number) => {
@@ -37,6 +42,8 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
     const { token, session } = await createSession(db, new Date(), policy, userId);
     return { cookie: `${SESSION_COOKIE}=${token}`, csrf: csrfTokenFor(appSecret, session.id) };
   };
+  // An interrupted earlier run may have left its work behind: remove it before measuring.
+  await removeStallWork(db, log);
   // The generated dataset is loaded with triggers off: bring the balance summaries the alert run reads up to date once.
   if (await refreshPatientBalances(db)) await sql`analyze patients`.execute(db);
   const practiceId = world.practiceId;
@@ -59,7 +66,7 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
     cases: [{ title: 'General', entries: Array.from({ length: 6 }, (_, i) => ({ date: '2026-10-0' + (i + 1), description: 'Visit', chargeCents: 5_000, creditCents: i % 2 ? 2_000 : 0 })), subtotalCents: 24_000 }],
     balanceCents: 24_000,
   };
-  const batch = await db.insertInto('print_batches').values({ practice_id: practiceId, batch_date: '2099-01-01', created_at: startedAt }).returning('id').executeTakeFirstOrThrow();
+  const batch = await db.insertInto('print_batches').values({ practice_id: practiceId, batch_date: STALL_BATCH_DATE, created_at: startedAt }).returning('id').executeTakeFirstOrThrow();
   await sql`
     insert into statements (practice_id, patient_id, anchor_entry_id, anchor_at, cycle, statement_date, balance_cents, delivery, address_kind, print_batch_id, content, generated_at)
     select p.practice_id, p.id, l.id, l.posted_at, 90, current_date, 24000, 'mail', 'demographic', ${batch.id}, ${JSON.stringify(content)}::jsonb, now()
@@ -148,15 +155,11 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
   stop = true;
   await Promise.all([healthProbe, ...pageProbes]);
 
-  // Leave the dataset as it was.
-  await db.transaction().execute(async (trx) => {
-    await sql`delete from statements where print_batch_id = ${batch.id}`.execute(trx);
-    await sql`delete from print_batches where id = ${batch.id}`.execute(trx);
-    await sql`delete from outbox_messages where kind = 'balance_alert' and created_at >= ${startedAt}`.execute(trx);
-    await sql`delete from portal_links where created_at >= ${startedAt}`.execute(trx);
-    await sql`delete from patients where account_number like ${stamp + '-%'}`.execute(trx);
-  });
-
+  // The app's own event-loop delay over the run, from its heartbeats (every 10 s): what the loop did,
+  // apart from the probes' own scheduling on a loaded machine.
+  const loop = (await sql<{ p99: number | null; max: number | null }>`
+    select max(event_loop_p99_ms) as p99, max(event_loop_max_ms) as max from instance_heartbeats
+     where at > ${startedAt} and at <= ${new Date(Date.now() + 10_000)}`.execute(db)).rows[0];
   const r: StallResult = {
     scale,
     importRows,
@@ -166,7 +169,42 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
     ms: { import: Math.round(importMs), alerts: Math.round(alertsMs), print: Math.round(printMs), reports: Math.round(reportsMs), total: Math.round(totalMs) },
     healthz: { worstMs: Math.round(Math.max(...health)), p99Ms: pct(health, 99), checks: health.length },
     page: { p99Ms: pct(page, 99), p50Ms: pct(page, 50), requests: page.length },
+    eventLoop: { worstP99Ms: Math.round(Number(loop?.p99 ?? NaN)), maxMs: Math.round(Number(loop?.max ?? NaN)) },
+    loadAverage: os.loadavg()[0],
   };
   log(`- stall: ${JSON.stringify(r)}`);
+  await removeStallWork(db, log);
   return r;
+}
+
+/** Stall runs mark themselves by a print batch dated 2099-01-01 and imported accounts named S<stamp>-<n>. */
+const STALL_BATCH_DATE = '2099-01-01';
+
+/**
+ * Leaves the dataset as it was built: the print batch and its statements, the alerts and portal links
+ * written since the run began, the import and the imported accounts. tickets.patient_id has no index
+ * (the app never deletes a patient), so each deleted account's foreign-key check would read all
+ * 1M threads (120,000 × 1M: it ran for 17 minutes before it was cancelled); a temporary index makes
+ * each check a probe, and is dropped again so the page benchmarks see the dataset's own indexes.
+ */
+async function removeStallWork(db: Database, log: (m: string) => void) {
+  const marks = await db.selectFrom('print_batches').select(['id', 'created_at']).where('batch_date', '=', STALL_BATCH_DATE).execute();
+  if (!marks.length) return;
+  const since = new Date(Math.min(...marks.map((m) => new Date(m.created_at).getTime())));
+  const t = performance.now();
+  await sql`create index if not exists bench_stall_tickets_patient_idx on tickets (patient_id) where patient_id is not null`.execute(db);
+  try {
+    await db.transaction().execute(async (trx) => {
+      const ids = marks.map((m) => m.id);
+      await sql`delete from statements where print_batch_id = any(${ids})`.execute(trx);
+      await sql`delete from print_batches where id = any(${ids})`.execute(trx);
+      await sql`delete from outbox_messages where kind = 'balance_alert' and created_at >= ${since}`.execute(trx);
+      await sql`delete from portal_links where created_at >= ${since}`.execute(trx);
+      await sql`delete from imports where filename = 'stall.csv' and created_at >= ${since}`.execute(trx);
+      await sql`delete from patients where account_number ~ '^S[0-9a-z]+-[0-9]+$'`.execute(trx);
+    });
+  } finally {
+    await sql`drop index if exists bench_stall_tickets_patient_idx`.execute(db);
+  }
+  log(`- stall: removed the run's work in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
