@@ -5,21 +5,7 @@ import { NotFound } from '../web/errors.ts';
 
 // Who may do what, and which rows they may see: the one place these rules live.
 
-export const ROLES: Record<Role, string> = {
-  1: 'Front Desk',
-  2: 'Clinician',
-  3: 'Therapy Director',
-  4: 'Practice Administrator',
-  5: 'Business Owner',
-};
 export const FRONT_DESK = 1, CLINICIAN = 2, THERAPY_DIRECTOR = 3, PRACTICE_ADMIN = 4, BUSINESS_OWNER = 5;
-
-export const DEPARTMENTS: Record<Department, string> = {
-  billing: 'Billing/Patient',
-  success: 'Customer Success',
-  technical: 'Technical Support',
-  product: 'Product',
-};
 
 /** A signed-in person: practice staff or a member of the vendor's team. */
 export type Actor = Pick<
@@ -32,25 +18,27 @@ export type Actor = Pick<
   managedPracticeIds: number[];
 };
 
-export type Capability =
-  | 'tickets.use'
-  | 'tickets.createAdminLevel'
-  | 'feedback.use'
-  | 'patients.view'
-  | 'patients.import'
-  | 'staff.manage'
-  | 'settings.view'
-  | 'engagement.configure'
-  | 'emergency.send'
-  | 'payments.configure'
-  | 'payments.refund'
-  | 'reports.run'
-  | 'audit.view'
-  | 'deliverability.view'
-  | 'vendor.console'
-  | 'vendor.admin'
-  | 'feedback.setStatus'
-  | 'statements.print';
+export const CAPABILITIES = [
+  'tickets.use',
+  'tickets.createAdminLevel',
+  'feedback.use',
+  'patients.view',
+  'patients.import',
+  'staff.manage',
+  'settings.view',
+  'engagement.configure',
+  'emergency.send',
+  'payments.configure',
+  'payments.refund',
+  'reports.run',
+  'audit.view',
+  'deliverability.view',
+  'vendor.console',
+  'vendor.admin',
+  'feedback.setStatus',
+  'statements.print',
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
 
 export function can(actor: Actor, capability: Capability): boolean {
   if (!actor.active) return false;
@@ -96,6 +84,11 @@ export function can(actor: Actor, capability: Capability): boolean {
     default:
       return false;
   }
+}
+
+/** Every capability as a yes or no: what pages read (`ctx.may`) instead of asking the rule themselves. */
+export function capabilitiesOf(actor: Actor): Record<Capability, boolean> {
+  return Object.fromEntries(CAPABILITIES.map((c) => [c, can(actor, c)])) as Record<Capability, boolean>;
 }
 
 export class Forbidden extends Error {}

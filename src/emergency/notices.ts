@@ -13,6 +13,7 @@ import { NotFound } from '../web/errors.ts';
 import { dateTimeFormat } from '../intl.ts';
 import { fieldErrors } from '../web/field-errors.ts';
 import { smsSegments, type SmsCount } from '../messaging/sms-segments.ts';
+import { MESSAGE_MAX, formatWindow } from './labels.ts';
 
 // Emergency (closure) notifications, docs/rules.md, Emergency notifications: a Therapy Director or above tells the
 // patients whose appointments fall in an affected window that the clinic is closed. There is no
@@ -21,14 +22,7 @@ import { smsSegments, type SmsCount } from '../messaging/sms-segments.ts';
 // rows in one transaction, once per patient and channel; the preview's one-time key makes a
 // double-clicked Send land on the same notice.
 
-export const MESSAGE_MAX = 300;
 export const WINDOW_MAX_DAYS = 14;
-export const REASONS: Record<EmergencyReason, string> = {
-  weather: 'Weather',
-  power: 'Power outage',
-  illness: 'Illness',
-  other: 'Other',
-};
 
 export type NoticeInput = Record<string, string | string[] | undefined>;
 export type NoticeDraft = {
@@ -288,12 +282,6 @@ export function noticeContent(practice: { name: string; phone: string; time_zone
     subject: `Important: ${practice.name} closure notice`,
     email: `${practice.name}\n\n${draft.message}\n\nAffected: ${window}\n\nQuestions or to reschedule, call ${practice.phone}.\n`,
   };
-}
-
-export function formatWindow(start: Date, end: Date, timeZone: string): string {
-  const f = dateTimeFormat('en-US', { timeZone, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
-  const zone = dateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(end).find((p) => p.type === 'timeZoneName')?.value ?? '';
-  return `${f.format(start)} – ${f.format(end)} ${zone}`.trim();
 }
 
 /** 'YYYY-MM-DDTHH:mm' (a datetime-local field) read in the practice's zone. */

@@ -4,16 +4,10 @@ import type { BalanceAlertFrequency } from '../db/schema.ts';
 import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { fieldErrors } from '../web/field-errors.ts';
+import { LEAD_HOURS } from './labels.ts';
 
 // Settings → Patient Engagement: the practice-wide balance alert frequency and the appointment
 // reminder lead time. Therapy Director and above; the page does not exist for anyone else.
-
-export const FREQUENCIES: Record<BalanceAlertFrequency, string> = {
-  biweekly: 'Every two weeks',
-  monthly: 'Every Month',
-  off: 'Don’t Send',
-};
-export const LEAD_HOURS = [24, 48, 72] as const;
 
 export type EngagementSettings = {
   balance_alert_frequency: BalanceAlertFrequency;

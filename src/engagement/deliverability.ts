@@ -50,8 +50,3 @@ export async function deliverabilityReport(db: Database, actor: Actor, now: Date
   const rows = [...byKey.values()].sort((a, b) => (a.channel === b.channel ? b.month.localeCompare(a.month) : a.channel === 'sms' ? -1 : 1));
   return { timeZone: tz, rows };
 }
-
-/** A share of sent, as a percentage with one decimal; null when nothing was sent. */
-export function rate(part: number, sent: number): string | null {
-  return sent > 0 ? `${((part / sent) * 100).toFixed(1)}%` : null;
-}

@@ -4,13 +4,11 @@ import type { Channel, MessageKind } from '../db/schema.ts';
 import { findPatient, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
-import { CHANNELS, KINDS, channelLabel, defaultSubscribed, kindLabel } from './kinds.ts';
+import { defaultSubscribed } from './kinds.ts';
+import { CHANNELS, EMAIL_NOT_ENCRYPTED_WARNING, KINDS, channelLabel, kindLabel } from './labels.ts';
 
 // Subscriptions per patient, kind and channel, and the consent history that records every change
 // with the exact words shown. Any staff member may change them (docs/rules.md, Consent and subscriptions).
-
-export const EMAIL_NOT_ENCRYPTED_WARNING =
-  'Email is not encrypted. Messages hold only the practice name, that something is waiting, a secure link and our phone number — never amounts or clinical details.';
 
 /** The exact consent wording shown next to a toggle; what is stored in consent history when it is used. */
 export function consentWording(kind: MessageKind, channel: Channel, practiceName: string, address: string | null, subscribed: boolean): string {

@@ -13,33 +13,13 @@ import { parseDateOfBirth } from '../patients/patients.ts';
 import { sql } from 'kysely';
 import { importRows, importRowsPerSecond } from '../web/metrics.ts';
 import { yieldToEventLoop } from '../jobs/yield.ts';
+import { IMPORT_COLUMNS, IMPORT_KINDS } from './labels.ts';
 
 // CSV import of patients, ledger entries and appointments, worked as a durable job: the upload is
 // stored and answered at once; an instance claims it (lease + heartbeat), checks every row, and
 // only if none is rejected saves the rows in committed batches (a successor resumes after the last). The same bytes uploaded again add nothing (the
 // file's hash is unique per practice and kind), and rows already present by account number or
 // external reference are counted as existing, not inserted twice.
-
-export const IMPORT_KINDS: Record<ImportKind, string> = {
-  patients: 'Patients',
-  ledger: 'Ledger entries',
-  appointments: 'Appointments',
-};
-
-export const IMPORT_COLUMNS: Record<ImportKind, { required: string[]; optional: string[] }> = {
-  patients: {
-    required: ['account_number', 'first_name', 'last_name', 'date_of_birth'],
-    optional: ['status', 'mobile_phone', 'email', 'address_line1', 'address_line2', 'city', 'state', 'postal_code', 'alt_address_line1', 'alt_address_line2', 'alt_city', 'alt_state', 'alt_postal_code', 'statement_delivery'],
-  },
-  ledger: {
-    required: ['external_ref', 'account_number', 'kind', 'amount', 'posted_at'],
-    optional: ['case', 'note'],
-  },
-  appointments: {
-    required: ['external_ref', 'account_number', 'starts_at', 'provider', 'location'],
-    optional: ['status'],
-  },
-};
 
 export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 /** Rejections kept for the report; the count is always exact. */

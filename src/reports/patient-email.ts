@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts';
 import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { dateTimeFormat } from '../intl.ts';
+import { REPORT_COLUMNS } from './labels.ts';
 
 // The Patient Email Report (docs/rules.md, Patient Email Report): every patient's contact information, for
 // import into a marketing platform outside StrataEMR. It is the way out for marketing, so it is
@@ -17,7 +18,6 @@ import { dateTimeFormat } from '../intl.ts';
 
 /** Rows per query: small enough that one page on the embedded database (same thread) holds the stall budget. */
 export const PAGE_SIZE = 500;
-export const REPORT_COLUMNS = ['First Name', 'Last Name', 'Email', 'Mobile Phone', 'Account Number', 'Status', 'Unsubscribed From Email'] as const;
 export type ReportFilter = 'active' | 'all';
 
 export function parseReportFilter(raw: string | undefined): ReportFilter | null {

@@ -6,7 +6,7 @@ import { registerSendCheck } from '../messaging/checks.ts';
 import { issuePortalLink } from '../portal/links.ts';
 import { dateTimeFormat } from '../intl.ts';
 import { balanceDelta, signedAmount } from '../ledger/signed-amount.ts';
-import { LEDGER_KINDS } from '../ledger/ledger.ts';
+import { LEDGER_KINDS } from '../ledger/labels.ts';
 
 // Patient statements (docs/rules.md, Statements): generated at 30, 60 and 90 days after the first
 // patient responsibility of the current unpaid balance, while the balance is above zero, once each.
