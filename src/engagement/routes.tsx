@@ -4,7 +4,6 @@ import { clientIp, currentActor, isHtmx, redirectAfterPost, renderFragment, rend
 import { viewContext } from '../web/context.ts';
 import { requireStaff, requireCapability } from '../web/guards.ts';
 import { NotFound } from '../web/errors.ts';
-import { practiceIdOf } from '../auth/permissions.ts';
 import { isChannel, isMessageKind } from './kinds.ts';
 import { loadEngagement, setSubscription } from './subscriptions.ts';
 import { deliverabilityReport } from './deliverability.ts';
@@ -54,6 +53,6 @@ async function renderEngagement(c: Context<AppEnv>, deps: AppDeps, patientId: nu
   const e = await loadEngagement(deps.db, actor, patientId);
   // The Engagement tab hides every portal link, live ones included (docs/rules.md, Portal access).
   const messages = (await listPatientMessages(deps.db, actor, patientId)).map((m) => shownMessage(m, deps.config.publicUrl, true));
-  const disabledLinks = await disabledPortalLinks(deps.db, practiceIdOf(actor), e.patient.id);
+  const disabledLinks = await disabledPortalLinks(deps.db, actor, e.patient.id);
   return renderPage(c, <EngagementPage ctx={await viewContext(c, deps)} e={e} messages={messages} disabledLinks={disabledLinks} error={error} />, error ? 422 : 200);
 }

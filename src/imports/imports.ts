@@ -4,7 +4,7 @@ import { TZDate } from '@date-fns/tz';
 import type { Database } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { ImportKind, ImportRejection, ImportStatus } from '../db/schema.ts';
-import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { assertCan, practiceIdOf, practiceImports, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
 import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
@@ -107,8 +107,7 @@ export async function startImport(db: Database, actor: Actor, input: { kind: str
 
 export async function findImport(db: Database, actor: Actor, id: number): Promise<ImportRow> {
   assertCan(actor, 'patients.import');
-  const row = await db
-    .selectFrom('imports')
+  const row = await practiceImports(db, actor)
     .leftJoin('users', 'users.id', 'imports.created_by_user_id')
     .select([
       'imports.id', 'imports.kind', 'imports.filename', 'imports.size_bytes', 'imports.status', 'imports.total_rows', 'imports.processed_rows',
@@ -116,7 +115,6 @@ export async function findImport(db: Database, actor: Actor, id: number): Promis
       'users.name as created_by_name', 'imports.leased_by', 'imports.accepted_rows', 'imports.saved_rows',
     ])
     .where('imports.id', '=', id)
-    .where('imports.practice_id', '=', practiceIdOf(actor))
     .executeTakeFirst();
   if (!row) throw new NotFound();
   return row;
@@ -124,15 +122,13 @@ export async function findImport(db: Database, actor: Actor, id: number): Promis
 
 export async function recentImports(db: Database, actor: Actor): Promise<ImportRow[]> {
   assertCan(actor, 'patients.import');
-  const rows = await db
-    .selectFrom('imports')
+  const rows = await practiceImports(db, actor)
     .leftJoin('users', 'users.id', 'imports.created_by_user_id')
     .select([
       'imports.id', 'imports.kind', 'imports.filename', 'imports.size_bytes', 'imports.status', 'imports.total_rows', 'imports.processed_rows',
       'imports.inserted_rows', 'imports.existing_rows', 'imports.rejected_rows', 'imports.created_at', 'imports.finished_at',
       'users.name as created_by_name', 'imports.leased_by', 'imports.accepted_rows', 'imports.saved_rows',
     ])
-    .where('imports.practice_id', '=', practiceIdOf(actor))
     .orderBy('imports.created_at', 'desc')
     .orderBy('imports.id', 'desc')
     .limit(20)
