@@ -140,6 +140,7 @@ const EXCEPTIONS = [
   'src/tickets/assignment.ts#listAssignees',
   'src/engagement/subscriptions.ts#channelStates',
   'src/engagement/subscriptions.ts#consentHistory',
+  'src/engagement/subscriptions.ts#recordSubscriptionChange',
   'src/ledger/ledger.ts#patientLedger',
   'src/ledger/ledger.ts#balanceOfPatient',
   'src/patients/search.ts#latestCaseTitle',
