@@ -1,4 +1,5 @@
 import { TZDate } from '@date-fns/tz';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
 // Intl formatters cost a tenth of a millisecond or more to build and nothing to reuse: a list of
 // fifty threads that built one per date spent most of its time here. One per locale and options.
@@ -26,4 +27,16 @@ export function formatCents(cents: number): string {
 export function localDate(at: Date, timeZone: string): string {
   const t = new TZDate(at.getTime(), timeZone);
   return `${t.getFullYear()}-${String(t.getMonth() + 1).padStart(2, '0')}-${String(t.getDate()).padStart(2, '0')}`;
+}
+
+/** A display form for a stored E.164 number: (555) 010-0104 for US numbers. */
+export function formatPhone(e164: string): string {
+  const parsed = parsePhoneNumberFromString(e164);
+  if (!parsed) return e164;
+  return parsed.country === 'US' || parsed.countryCallingCode === '1' ? parsed.formatNational() : parsed.formatInternational();
+}
+
+/** A share of sent, as a percentage with one decimal; null when nothing was sent. */
+export function formatRate(part: number, sent: number): string | null {
+  return sent > 0 ? `${((part / sent) * 100).toFixed(1)}%` : null;
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { TZDate } from '@date-fns/tz';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
-import { assertCan, practiceIdOf, visibleTickets, type Actor } from '../auth/permissions.ts';
+import { assertCan, ownPractice, practiceAuditLog, visibleTickets, type Actor } from '../auth/permissions.ts';
 import { escapeLike } from '../db/like.ts';
 
 // Searching the audit trail: Practice Administrators and above see their practice's entries,
@@ -80,8 +80,7 @@ export function parseAuditFilters(query: Record<string, string | undefined>): Pa
 export async function searchAuditLog(db: Database, actor: Actor, filters: AuditFilters, page: number): Promise<AuditPage> {
   assertCan(actor, 'audit.view');
   let timeZone = 'UTC';
-  let q = db
-    .selectFrom('audit_log')
+  let q = practiceAuditLog(db, actor)
     .leftJoin('users', 'users.id', 'audit_log.actor_user_id')
     .leftJoin('practices', 'practices.id', 'audit_log.practice_id')
     .select([
@@ -100,8 +99,6 @@ export async function searchAuditLog(db: Database, actor: Actor, filters: AuditF
       'audit_log.details',
     ]);
   if (actor.kind === 'staff') {
-    const practiceId = practiceIdOf(actor);
-    q = q.where('audit_log.practice_id', '=', practiceId);
     // A ticket's record (ticket.*) is shown only to those who may see the thread: an Only Me thread's
     // existence, creator and linked patient stay with the people it is visible to.
     q = q.where((eb) =>
@@ -125,7 +122,7 @@ export async function searchAuditLog(db: Database, actor: Actor, filters: AuditF
         ]),
       ]),
     );
-    const practice = await db.selectFrom('practices').select('time_zone').where('id', '=', practiceId).executeTakeFirstOrThrow();
+    const practice = await ownPractice(db, actor).select('time_zone').executeTakeFirstOrThrow();
     timeZone = practice.time_zone;
   } else if (filters.practice) {
     q = q.where('audit_log.practice_id', '=', Number(filters.practice));
@@ -157,9 +154,7 @@ export async function searchAuditLog(db: Database, actor: Actor, filters: AuditF
 /** The distinct actions recorded so far, for the filter's suggestions. */
 export async function listAuditActions(db: Database, actor: Actor): Promise<string[]> {
   assertCan(actor, 'audit.view');
-  let q = db.selectFrom('audit_log').select('action').distinct();
-  if (actor.kind === 'staff') q = q.where('practice_id', '=', practiceIdOf(actor));
-  const rows = await q.orderBy('action').limit(200).execute();
+  const rows = await practiceAuditLog(db, actor).select('action').distinct().orderBy('action').limit(200).execute();
   return rows.map((r) => r.action);
 }
 

@@ -5,21 +5,7 @@ import { NotFound } from '../web/errors.ts';
 
 // Who may do what, and which rows they may see: the one place these rules live.
 
-export const ROLES: Record<Role, string> = {
-  1: 'Front Desk',
-  2: 'Clinician',
-  3: 'Therapy Director',
-  4: 'Practice Administrator',
-  5: 'Business Owner',
-};
 export const FRONT_DESK = 1, CLINICIAN = 2, THERAPY_DIRECTOR = 3, PRACTICE_ADMIN = 4, BUSINESS_OWNER = 5;
-
-export const DEPARTMENTS: Record<Department, string> = {
-  billing: 'Billing/Patient',
-  success: 'Customer Success',
-  technical: 'Technical Support',
-  product: 'Product',
-};
 
 /** A signed-in person: practice staff or a member of the vendor's team. */
 export type Actor = Pick<
@@ -32,25 +18,27 @@ export type Actor = Pick<
   managedPracticeIds: number[];
 };
 
-export type Capability =
-  | 'tickets.use'
-  | 'tickets.createAdminLevel'
-  | 'feedback.use'
-  | 'patients.view'
-  | 'patients.import'
-  | 'staff.manage'
-  | 'settings.view'
-  | 'engagement.configure'
-  | 'emergency.send'
-  | 'payments.configure'
-  | 'payments.refund'
-  | 'reports.run'
-  | 'audit.view'
-  | 'deliverability.view'
-  | 'vendor.console'
-  | 'vendor.admin'
-  | 'feedback.setStatus'
-  | 'statements.print';
+export const CAPABILITIES = [
+  'tickets.use',
+  'tickets.createAdminLevel',
+  'feedback.use',
+  'patients.view',
+  'patients.import',
+  'staff.manage',
+  'settings.view',
+  'engagement.configure',
+  'emergency.send',
+  'payments.configure',
+  'payments.refund',
+  'reports.run',
+  'audit.view',
+  'deliverability.view',
+  'vendor.console',
+  'vendor.admin',
+  'feedback.setStatus',
+  'statements.print',
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
 
 export function can(actor: Actor, capability: Capability): boolean {
   if (!actor.active) return false;
@@ -96,6 +84,11 @@ export function can(actor: Actor, capability: Capability): boolean {
     default:
       return false;
   }
+}
+
+/** Every capability as a yes or no: what pages read (`ctx.may`) instead of asking the rule themselves. */
+export function capabilitiesOf(actor: Actor): Record<Capability, boolean> {
+  return Object.fromEntries(CAPABILITIES.map((c) => [c, can(actor, c)])) as Record<Capability, boolean>;
 }
 
 export class Forbidden extends Error {}
@@ -249,4 +242,60 @@ export function practiceMessages(db: Database, actor: Actor) {
   const q = db.selectFrom('outbox_messages as m');
   if (actor.kind === 'vendor') return can(actor, 'vendor.admin') ? q : q.where(sql<boolean>`false`);
   return q.where('m.practice_id', '=', practiceIdOf(actor));
+}
+
+/** The actor's own practice's row (staff only): its name, phone, time zone and settings. */
+export function ownPractice(db: Database, actor: Actor) {
+  return db.selectFrom('practices').where('practices.id', '=', practiceIdOf(actor));
+}
+
+/** The people of the actor's practice (staff only; the vendor's team has no practice). */
+export function practiceUsers(db: Database, actor: Actor) {
+  return db.selectFrom('users').where('users.practice_id', '=', practiceIdOf(actor));
+}
+
+/** The actor's practice's CSV imports. */
+export function practiceImports(db: Database, actor: Actor) {
+  return db.selectFrom('imports').where('imports.practice_id', '=', practiceIdOf(actor));
+}
+
+/** The actor's practice's emergency notices. */
+export function practiceEmergencyNotices(db: Database, actor: Actor) {
+  return db.selectFrom('emergency_notices as n').where('n.practice_id', '=', practiceIdOf(actor));
+}
+
+/** The actor's practice's Authorize.net settings (one row at most). */
+export function practicePaymentSettings(db: Database, actor: Actor) {
+  return db.selectFrom('payment_settings').where('payment_settings.practice_id', '=', practiceIdOf(actor));
+}
+
+/** The actor's practice's online payment requests (Accept Hosted forms and what came of them). */
+export function practicePaymentRequests(db: Database, actor: Actor) {
+  return db.selectFrom('payment_requests').where('payment_requests.practice_id', '=', practiceIdOf(actor));
+}
+
+/** The actor's practice's portal links. */
+export function practicePortalLinks(db: Database, actor: Actor) {
+  return db.selectFrom('portal_links').where('portal_links.practice_id', '=', practiceIdOf(actor));
+}
+
+/** The actor's practice's consent events. */
+export function practiceConsentEvents(db: Database, actor: Actor) {
+  return db.selectFrom('consent_events').where('consent_events.practice_id', '=', practiceIdOf(actor));
+}
+
+/** The actor's practice's print batches. */
+export function practicePrintBatches(db: Database, actor: Actor) {
+  return db.selectFrom('print_batches').where('print_batches.practice_id', '=', practiceIdOf(actor));
+}
+
+/**
+ * The audit trail the actor may read: a practice's staff, their practice's rows; vendor admins,
+ * every practice's. Anyone else reads none. (Ticket rows are narrowed further by the reader's ticket
+ * visibility in src/audit/search.ts.)
+ */
+export function practiceAuditLog(db: Database, actor: Actor) {
+  const q = db.selectFrom('audit_log');
+  if (actor.kind === 'vendor') return can(actor, 'vendor.admin') ? q : q.where(sql<boolean>`false`);
+  return q.where('audit_log.practice_id', '=', practiceIdOf(actor));
 }

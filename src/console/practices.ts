@@ -6,13 +6,13 @@ import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
 import { fieldErrors } from '../web/field-errors.ts';
 import { sendSetPasswordLink } from './password-links.ts';
+import { TEAM_DEPARTMENTS } from './labels.ts';
 
 // Practices (tenants) and the vendor's own team, managed by vendor admins.
 
 export type Result = { ok: true; id: number } | { ok: false; errors: Record<string, string> };
 
 const timeZones = new Set(Intl.supportedValuesOf('timeZone'));
-export const US_TIME_ZONES = ['America/New_York', 'America/Chicago', 'America/Denver', 'America/Phoenix', 'America/Los_Angeles', 'America/Anchorage', 'Pacific/Honolulu'];
 
 const practiceFields = {
   name: z.string().trim().min(1, 'Enter the practice’s name.').max(150, 'Use at most 150 characters.'),
@@ -117,8 +117,6 @@ async function checkManager(db: Database, raw: string | undefined, errors: Recor
 }
 
 // ---- The vendor's team -----------------------------------------------------------------------
-
-export const TEAM_DEPARTMENTS: Department[] = ['billing', 'success', 'technical', 'product'];
 
 export async function listTeam(db: Database, actor: Actor) {
   assertCan(actor, 'vendor.admin');

@@ -36,7 +36,7 @@ import { PatientSummaryPage } from '../../views/console/patient.tsx';
 import { PracticeFormPage, PracticesPage, TeamFormPage, TeamPage } from '../../views/console/admin.tsx';
 import { MacroFormPage, MacrosPage, TargetsPage } from '../../views/console/service.tsx';
 import { idParam } from '../web/params.ts';
-import { formatPhone } from '../messaging/phone.ts';
+import { formatPhone } from '../intl.ts';
 
 const NOTICES: Record<string, string> = {
   reply: 'Reply sent.',

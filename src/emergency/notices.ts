@@ -4,7 +4,7 @@ import { TZDate } from '@date-fns/tz';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { Channel, EmergencyReason } from '../db/schema.ts';
-import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { assertCan, ownPractice, practiceEmergencyNotices, practiceIdOf, practiceMessages, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { enqueueMessage } from '../messaging/outbox.ts';
 import { checkPromotional, describeMatches, type PromotionalMatch } from '../engagement/promotional-guard.ts';
@@ -13,6 +13,7 @@ import { NotFound } from '../web/errors.ts';
 import { dateTimeFormat } from '../intl.ts';
 import { fieldErrors } from '../web/field-errors.ts';
 import { smsSegments, type SmsCount } from '../messaging/sms-segments.ts';
+import { MESSAGE_MAX, formatWindow } from './labels.ts';
 
 // Emergency (closure) notifications, docs/rules.md, Emergency notifications: a Therapy Director or above tells the
 // patients whose appointments fall in an affected window that the clinic is closed. There is no
@@ -21,14 +22,7 @@ import { smsSegments, type SmsCount } from '../messaging/sms-segments.ts';
 // rows in one transaction, once per patient and channel; the preview's one-time key makes a
 // double-clicked Send land on the same notice.
 
-export const MESSAGE_MAX = 300;
 export const WINDOW_MAX_DAYS = 14;
-export const REASONS: Record<EmergencyReason, string> = {
-  weather: 'Weather',
-  power: 'Power outage',
-  illness: 'Illness',
-  other: 'Other',
-};
 
 export type NoticeInput = Record<string, string | string[] | undefined>;
 export type NoticeDraft = {
@@ -166,11 +160,11 @@ export type SendResult =
 /** Sends a previewed notice: the notice row and one outbox row per recipient and channel, together. */
 export async function sendEmergencyNotice(db: Database, actor: Actor, input: NoticeInput, now: Date): Promise<SendResult> {
   assertCan(actor, 'emergency.send');
-  const practiceId = practiceIdOf(actor);
-  const practice = await db.selectFrom('practices').select(['name', 'phone', 'time_zone']).where('id', '=', practiceId).executeTakeFirstOrThrow();
+  const practice = await ownPractice(db, actor).select(['practices.id', 'practices.name', 'practices.phone', 'practices.time_zone']).executeTakeFirstOrThrow();
+  const practiceId = practice.id;
   const requestKey = one(input.request_key) ?? '';
   if (!/^[A-Za-z0-9_-]{16,64}$/.test(requestKey)) return { ok: false, errors: { form: 'Preview the notice before sending it.' } };
-  const existing = await db.selectFrom('emergency_notices').select(['id', 'recipients_sms', 'recipients_email']).where('practice_id', '=', practiceId).where('request_key', '=', requestKey).executeTakeFirst();
+  const existing = await practiceEmergencyNotices(db, actor).select(['n.id', 'n.recipients_sms', 'n.recipients_email']).where('n.request_key', '=', requestKey).executeTakeFirst();
   if (existing) return { ok: true, noticeId: existing.id, counts: { sms: existing.recipients_sms, email: existing.recipients_email }, alreadySent: true };
 
   const parsed = parseNoticeInput(input, practice.time_zone, now);
@@ -200,7 +194,7 @@ export async function sendEmergencyNotice(db: Database, actor: Actor, input: Not
       .returning('id')
       .executeTakeFirst();
     if (!inserted) {
-      const again = await trx.selectFrom('emergency_notices').select(['id', 'recipients_sms', 'recipients_email']).where('practice_id', '=', practiceId).where('request_key', '=', requestKey).executeTakeFirstOrThrow();
+      const again = await practiceEmergencyNotices(trx, actor).select(['n.id', 'n.recipients_sms', 'n.recipients_email']).where('n.request_key', '=', requestKey).executeTakeFirstOrThrow();
       return { ok: true as const, noticeId: again.id, counts: { sms: again.recipients_sms, email: again.recipients_email }, alreadySent: true };
     }
     const content = noticeContent(practice, draft);
@@ -258,24 +252,21 @@ export type NoticeSummary = {
 
 export async function listNotices(db: Database, actor: Actor, limit = 20): Promise<NoticeSummary[]> {
   assertCan(actor, 'emergency.send');
-  return (await noticeQuery(db, practiceIdOf(actor)).orderBy('n.sent_at', 'desc').orderBy('n.id', 'desc').limit(limit).execute()) as NoticeSummary[];
+  return (await noticeQuery(db, actor).orderBy('n.sent_at', 'desc').orderBy('n.id', 'desc').limit(limit).execute()) as NoticeSummary[];
 }
 
 export async function findNotice(db: Database, actor: Actor, id: number) {
   assertCan(actor, 'emergency.send');
-  const practiceId = practiceIdOf(actor);
-  const notice = (await noticeQuery(db, practiceId).where('n.id', '=', id).executeTakeFirst()) as NoticeSummary | undefined;
+  const notice = (await noticeQuery(db, actor).where('n.id', '=', id).executeTakeFirst()) as NoticeSummary | undefined;
   if (!notice) throw new NotFound();
-  const messages = await db
-    .selectFrom('outbox_messages as o')
-    .innerJoin('patients as p', 'p.id', 'o.patient_id')
-    .select(['o.id', 'o.channel', 'o.recipient', 'o.status', 'o.cancel_reason', 'p.id as patient_id', 'p.first_name', 'p.last_name', 'p.account_number'])
-    .where('o.practice_id', '=', practiceId)
-    .where('o.kind', '=', 'emergency')
-    .where('o.dedupe_key', 'like', `emergency:${id}:%`)
+  const messages = await practiceMessages(db, actor)
+    .innerJoin('patients as p', 'p.id', 'm.patient_id')
+    .select(['m.id', 'm.channel', 'm.recipient', 'm.status', 'm.cancel_reason', 'p.id as patient_id', 'p.first_name', 'p.last_name', 'p.account_number'])
+    .where('m.kind', '=', 'emergency')
+    .where('m.dedupe_key', 'like', `emergency:${id}:%`)
     .orderBy('p.last_name')
     .orderBy('p.first_name')
-    .orderBy('o.channel')
+    .orderBy('m.channel')
     .execute();
   return { notice, messages };
 }
@@ -288,12 +279,6 @@ export function noticeContent(practice: { name: string; phone: string; time_zone
     subject: `Important: ${practice.name} closure notice`,
     email: `${practice.name}\n\n${draft.message}\n\nAffected: ${window}\n\nQuestions or to reschedule, call ${practice.phone}.\n`,
   };
-}
-
-export function formatWindow(start: Date, end: Date, timeZone: string): string {
-  const f = dateTimeFormat('en-US', { timeZone, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
-  const zone = dateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(end).find((p) => p.type === 'timeZoneName')?.value ?? '';
-  return `${f.format(start)} – ${f.format(end)} ${zone}`.trim();
 }
 
 /** 'YYYY-MM-DDTHH:mm' (a datetime-local field) read in the practice's zone. */
@@ -364,12 +349,10 @@ async function findRecipients(db: Database, practiceId: number, draft: NoticeDra
   };
 }
 
-function noticeQuery(db: Database, practiceId: number) {
-  return db
-    .selectFrom('emergency_notices as n')
+function noticeQuery(db: Database, actor: Actor) {
+  return practiceEmergencyNotices(db, actor)
     .innerJoin('users as u', 'u.id', 'n.created_by_user_id')
-    .select(['n.id', 'n.reason', 'n.window_start', 'n.window_end', 'n.message', 'n.channels', 'n.recipients_sms', 'n.recipients_email', 'n.sent_at', 'u.name as sent_by'])
-    .where('n.practice_id', '=', practiceId);
+    .select(['n.id', 'n.reason', 'n.window_start', 'n.window_end', 'n.message', 'n.channels', 'n.recipients_sms', 'n.recipients_email', 'n.sent_at', 'u.name as sent_by']);
 }
 
 function one(v: string | string[] | undefined): string | undefined {

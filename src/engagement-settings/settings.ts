@@ -1,19 +1,13 @@
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { BalanceAlertFrequency } from '../db/schema.ts';
-import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { assertCan, ownPractice, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { fieldErrors } from '../web/field-errors.ts';
+import { LEAD_HOURS } from './labels.ts';
 
 // Settings → Patient Engagement: the practice-wide balance alert frequency and the appointment
 // reminder lead time. Therapy Director and above; the page does not exist for anyone else.
-
-export const FREQUENCIES: Record<BalanceAlertFrequency, string> = {
-  biweekly: 'Every two weeks',
-  monthly: 'Every Month',
-  off: 'Don’t Send',
-};
-export const LEAD_HOURS = [24, 48, 72] as const;
 
 export type EngagementSettings = {
   balance_alert_frequency: BalanceAlertFrequency;
@@ -24,11 +18,9 @@ export type EngagementSettings = {
 
 export async function engagementSettings(db: Database, actor: Actor): Promise<EngagementSettings> {
   assertCan(actor, 'engagement.configure');
-  return db
-    .selectFrom('practices')
+  return ownPractice(db, actor)
     .leftJoin('users', 'users.id', 'practices.engagement_updated_by_user_id')
     .select(['practices.balance_alert_frequency', 'practices.reminder_lead_hours', 'practices.engagement_updated_at', 'users.name as updated_by_name'])
-    .where('practices.id', '=', practiceIdOf(actor))
     .executeTakeFirstOrThrow();
 }
 
@@ -46,12 +38,9 @@ export async function saveEngagementSettings(db: Database, actor: Actor, input: 
   const parsed = settingsSchema.safeParse(input);
   if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   const v = parsed.data;
-  const practiceId = practiceIdOf(actor);
   await db.transaction().execute(async (trx) => {
-    const before = await trx
-      .selectFrom('practices')
-      .select(['balance_alert_frequency', 'reminder_lead_hours'])
-      .where('id', '=', practiceId)
+    const before = await ownPractice(trx, actor)
+      .select(['practices.id', 'practices.balance_alert_frequency', 'practices.reminder_lead_hours'])
       .forUpdate()
       .executeTakeFirstOrThrow();
     await trx
@@ -62,14 +51,14 @@ export async function saveEngagementSettings(db: Database, actor: Actor, input: 
         engagement_updated_by_user_id: actor.id,
         engagement_updated_at: now,
       })
-      .where('id', '=', practiceId)
+      .where('id', '=', before.id)
       .execute();
     await recordAudit(trx, {
       at: now,
       actor,
       action: 'engagement.settings_updated',
       recordType: 'practice',
-      recordId: practiceId,
+      recordId: before.id,
       details: {
         balance_alert_frequency: { from: before.balance_alert_frequency, to: v.balance_alert_frequency },
         reminder_lead_hours: { from: before.reminder_lead_hours, to: v.reminder_lead_hours },

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Channel } from '../db/schema.ts';
-import { practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { ownPractice, type Actor } from '../auth/permissions.ts';
 
 // The signals carriers and mailbox providers judge a sender by, per channel and month in the
 // practice's time zone: sent, delivered, failed, bounced, complaints and opt-outs.
@@ -18,8 +18,9 @@ export type DeliverabilityMonth = {
 };
 
 export async function deliverabilityReport(db: Database, actor: Actor, now: Date, months = 12): Promise<{ timeZone: string; rows: DeliverabilityMonth[] }> {
-  const practiceId = practiceIdOf(actor);
-  const practice = await db.selectFrom('practices').select('time_zone').where('id', '=', practiceId).executeTakeFirstOrThrow();
+  const practice = await ownPractice(db, actor).select(['practices.id', 'practices.time_zone']).executeTakeFirstOrThrow();
+  // Two monthly aggregates in SQL (time-zone months): the practice comes from its scoped row.
+  const practiceId = practice.id;
   const tz = practice.time_zone;
   const since = new Date(now.getTime() - (months * 31 + 1) * 86_400_000);
   const { rows: sends } = await sql<{ channel: Channel; month: string; sent: string; delivered: string; failed: string; bounced: string; complaints: string }>`
@@ -49,9 +50,4 @@ export async function deliverabilityReport(db: Database, actor: Actor, now: Date
   for (const o of optOuts) get(o.channel, o.month).optOuts = Number(o.n);
   const rows = [...byKey.values()].sort((a, b) => (a.channel === b.channel ? b.month.localeCompare(a.month) : a.channel === 'sms' ? -1 : 1));
   return { timeZone: tz, rows };
-}
-
-/** A share of sent, as a percentage with one decimal; null when nothing was sent. */
-export function rate(part: number, sent: number): string | null {
-  return sent > 0 ? `${((part / sent) * 100).toFixed(1)}%` : null;
 }

@@ -1,17 +1,7 @@
 import type { Channel, MessageKind } from '../db/schema.ts';
+import { KINDS } from './labels.ts';
 
-// The message kinds a patient subscribes to, per channel, with the words the screens use.
-
-export const KINDS: { kind: MessageKind; label: string }[] = [
-  { kind: 'balance_alert', label: 'Balance alerts' },
-  { kind: 'appointment_reminder', label: 'Appointment reminders' },
-  { kind: 'emergency', label: 'Emergency notifications' },
-];
-
-export const CHANNELS: { channel: Channel; label: string }[] = [
-  { channel: 'sms', label: 'Text' },
-  { channel: 'email', label: 'Email' },
-];
+// The message kinds a patient subscribes to, per channel (their words: ./labels.ts), and which start subscribed.
 
 export function isMessageKind(v: string): v is MessageKind {
   return KINDS.some((k) => k.kind === v);
@@ -19,14 +9,6 @@ export function isMessageKind(v: string): v is MessageKind {
 
 export function isChannel(v: string): v is Channel {
   return v === 'sms' || v === 'email';
-}
-
-export function kindLabel(kind: string): string {
-  return KINDS.find((k) => k.kind === kind)?.label ?? kind.replace(/_/g, ' ');
-}
-
-export function channelLabel(channel: string): string {
-  return CHANNELS.find((c) => c.channel === channel)?.label ?? channel;
 }
 
 /**

@@ -95,14 +95,6 @@ export function checkPromotional(text: string): PromotionalCheck {
   return kept.length ? { ok: false, matches: kept.map(({ rule, text }) => ({ rule, text })) } : { ok: true };
 }
 
-/** The refusal, in the words of the help pages. */
-export const PROMOTIONAL_REFUSAL =
-  'StrataEMR’s patient engagement tools are for transactional messages only: an upcoming appointment, an outstanding balance, or a clinic closure. ' +
-  'Marketing or promotional messages risk being marked as spam by patients and carriers, and a flagged channel affects deliverability of every future message, ' +
-  'including appointment reminders and balance notices. For marketing, download the Patient Email Report and send your campaign through a dedicated marketing platform.';
-
-export const PATIENT_EMAIL_REPORT_PATH = '/reports/patient-email';
-
 /** One line naming what was found: “20% off” (percentage off), “refer a friend” (referral). */
 export function describeMatches(matches: PromotionalMatch[]): string {
   return matches.map((m) => `“${m.text}” (${m.rule})`).join(', ');

@@ -4,15 +4,13 @@ import { clientIp, currentActor, isHtmx, redirectAfterPost, renderFragment, rend
 import { viewContext } from '../web/context.ts';
 import { requireStaff, requireCapability } from '../web/guards.ts';
 import { NotFound } from '../web/errors.ts';
-import { practiceIdOf } from '../auth/permissions.ts';
 import { isChannel, isMessageKind } from './kinds.ts';
 import { loadEngagement, setSubscription } from './subscriptions.ts';
 import { deliverabilityReport } from './deliverability.ts';
-import { listPatientMessages } from '../messaging/messages.ts';
+import { listPatientMessages, shownMessage } from '../messaging/messages.ts';
 import { disabledPortalLinks } from '../portal/access.ts';
 import { EngagementPage, EngagementPanel } from '../../views/engagement/engagement.tsx';
 import { DeliverabilityPage } from '../../views/engagement/deliverability.tsx';
-import { withPublicUrl } from '../messaging/public-url.ts';
 import { idParam } from '../web/params.ts';
 
 // Mounted at '/': each route names its full path and carries its own guards, so nothing here
@@ -53,7 +51,8 @@ export function engagementRoutes(deps: AppDeps) {
 async function renderEngagement(c: Context<AppEnv>, deps: AppDeps, patientId: number, error?: string) {
   const actor = currentActor(c);
   const e = await loadEngagement(deps.db, actor, patientId);
-  const messages = (await listPatientMessages(deps.db, actor, patientId)).map((m) => ({ ...m, body: withPublicUrl(m.body, deps.config.publicUrl) }));
-  const disabledLinks = await disabledPortalLinks(deps.db, practiceIdOf(actor), e.patient.id);
+  // The Engagement tab hides every portal link, live ones included (docs/rules.md, Portal access).
+  const messages = (await listPatientMessages(deps.db, actor, patientId)).map((m) => shownMessage(m, deps.config.publicUrl, true));
+  const disabledLinks = await disabledPortalLinks(deps.db, actor, e.patient.id);
   return renderPage(c, <EngagementPage ctx={await viewContext(c, deps)} e={e} messages={messages} disabledLinks={disabledLinks} error={error} />, error ? 422 : 200);
 }

@@ -4,13 +4,11 @@ import type { Channel, MessageKind } from '../db/schema.ts';
 import { findPatient, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
-import { CHANNELS, KINDS, channelLabel, defaultSubscribed, kindLabel } from './kinds.ts';
+import { defaultSubscribed } from './kinds.ts';
+import { CHANNELS, EMAIL_NOT_ENCRYPTED_WARNING, KINDS, channelLabel, kindLabel } from './labels.ts';
 
 // Subscriptions per patient, kind and channel, and the consent history that records every change
 // with the exact words shown. Any staff member may change them (docs/rules.md, Consent and subscriptions).
-
-export const EMAIL_NOT_ENCRYPTED_WARNING =
-  'Email is not encrypted. Messages hold only the practice name, that something is waiting, a secure link and our phone number — never amounts or clinical details.';
 
 /** The exact consent wording shown next to a toggle; what is stored in consent history when it is used. */
 export function consentWording(kind: MessageKind, channel: Channel, practiceName: string, address: string | null, subscribed: boolean): string {
@@ -124,30 +122,62 @@ export async function setSubscription(
     const current = await trx.selectFrom('subscriptions').select('subscribed').where('patient_id', '=', patient.id).where('kind', '=', input.kind).where('channel', '=', input.channel).executeTakeFirst();
     const was = current ? current.subscribed : defaultSubscribed(input.kind);
     if (current && was === input.subscribed) return { ok: true, changed: false };
-    await trx
-      .insertInto('subscriptions')
-      .values({ practice_id: patient.practice_id, patient_id: patient.id, kind: input.kind, channel: input.channel, subscribed: input.subscribed, updated_at: now, updated_by_user_id: actor.id })
-      .onConflict((oc) => oc.columns(['patient_id', 'kind', 'channel']).doUpdateSet({ subscribed: input.subscribed, updated_at: now, updated_by_user_id: actor.id }))
-      .execute();
-    await trx
-      .insertInto('consent_events')
-      .values({
-        practice_id: patient.practice_id,
-        patient_id: patient.id,
-        kind: input.kind,
-        channel: input.channel,
-        subscribed: input.subscribed,
-        address: state.address,
-        wording: consentWording(input.kind, input.channel, practice.name, state.address, input.subscribed),
-        actor_kind: 'staff',
-        actor_user_id: actor.id,
-        source: 'engagement_screen',
-        at: now,
-      })
-      .execute();
+    await recordSubscriptionChange(trx, {
+      patient,
+      practiceName: practice.name,
+      kind: input.kind,
+      channel: input.channel,
+      subscribed: input.subscribed,
+      address: state.address,
+      by: { kind: 'staff', userId: actor.id, source: 'engagement_screen' },
+      now,
+    });
     await recordAudit(trx, { at: now, actor, action: input.subscribed ? 'subscription.on' : 'subscription.off', recordType: 'patient', recordId: patient.id, ip: input.ip ?? null, details: { kind: input.kind, channel: input.channel } });
     return { ok: true, changed: true };
   });
+}
+
+/**
+ * Writes one subscription choice and its consent event, with who, when, the channel, the address and
+ * the exact wording shown (docs/rules.md, Consent and subscriptions): the staff screen and the portal
+ * both change consent through here, with a patient row their caller loaded through its scope.
+ */
+export async function recordSubscriptionChange(
+  trx: Database,
+  change: {
+    patient: { id: number; practice_id: number };
+    practiceName: string;
+    kind: MessageKind;
+    channel: Channel;
+    subscribed: boolean;
+    address: string | null;
+    by: { kind: 'staff'; userId: number; source: string } | { kind: 'patient'; source: string };
+    now: Date;
+  },
+): Promise<void> {
+  const { patient, kind, channel, subscribed, address, by, now } = change;
+  const userId = by.kind === 'staff' ? by.userId : null;
+  await trx
+    .insertInto('subscriptions')
+    .values({ practice_id: patient.practice_id, patient_id: patient.id, kind, channel, subscribed, updated_at: now, updated_by_user_id: userId })
+    .onConflict((oc) => oc.columns(['patient_id', 'kind', 'channel']).doUpdateSet({ subscribed, updated_at: now, updated_by_user_id: userId }))
+    .execute();
+  await trx
+    .insertInto('consent_events')
+    .values({
+      practice_id: patient.practice_id,
+      patient_id: patient.id,
+      kind,
+      channel,
+      subscribed,
+      address,
+      wording: consentWording(kind, channel, change.practiceName, address, subscribed),
+      actor_kind: by.kind,
+      actor_user_id: userId,
+      source: by.source,
+      at: now,
+    })
+    .execute();
 }
 
 /** The practice an unsubscribe link speaks for (its confirmation page names it), or null when the patient is gone. */

@@ -6,21 +6,11 @@ import { assertCan, can, type Actor } from '../auth/permissions.ts';
 import { NotFound } from '../web/errors.ts';
 import { escapeLike } from '../db/like.ts';
 import { fieldErrors } from '../web/field-errors.ts';
+import { COMMENT_MAX, DESCRIPTION_MAX, FEEDBACK_STATUSES, STATUS_LABEL, TITLE_MAX } from './labels.ts';
 
 // The Product Feedback portal: ideas shared by every practice (the one deliberate exception to
 // tenancy), one vote per person, comments, and a status only the Product team sets, with its changelog.
 
-export const FEEDBACK_STATUSES: { value: FeedbackStatus; label: string }[] = [
-  { value: 'under_review', label: 'Under review' },
-  { value: 'planned', label: 'Planned' },
-  { value: 'in_progress', label: 'In progress' },
-  { value: 'shipped', label: 'Shipped' },
-  { value: 'declined', label: 'Declined' },
-];
-export const STATUS_LABEL = Object.fromEntries(FEEDBACK_STATUSES.map((s) => [s.value, s.label])) as Record<FeedbackStatus, string>;
-export const TITLE_MAX = 150;
-export const DESCRIPTION_MAX = 5000;
-export const COMMENT_MAX = 2000;
 export const IDEAS_PAGE_SIZE = 25;
 
 export type FeedbackResult = { ok: true; id: number; notice?: string } | { ok: false; errors: Record<string, string>; status?: 403 | 409 | 422 };

@@ -3,7 +3,8 @@ import type { AppDeps, AppEnv } from '../web/types.ts';
 import { currentActor, formFields, isHtmx, pageNumber, redirectAfterPost, renderFragment, renderPage } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireCapability } from '../web/guards.ts';
-import { DESCRIPTION_MAX, TITLE_MAX, commentOnIdea, findIdea, findSimilarIdeas, listIdeas, postIdea, setIdeaStatus, voteForIdea, withdrawVote, type FeedbackResult } from './ideas.ts';
+import { DESCRIPTION_MAX, TITLE_MAX } from './labels.ts';
+import { commentOnIdea, findIdea, findSimilarIdeas, listIdeas, postIdea, setIdeaStatus, voteForIdea, withdrawVote, type FeedbackResult } from './ideas.ts';
 import { IdeaListPage, IdeaPage, NewIdeaPage, SimilarIdeas, VoteButton } from '../../views/feedback/ideas.tsx';
 import { idParam } from '../web/params.ts';
 

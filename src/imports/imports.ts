@@ -4,7 +4,7 @@ import { TZDate } from '@date-fns/tz';
 import type { Database } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { ImportKind, ImportRejection, ImportStatus } from '../db/schema.ts';
-import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { assertCan, practiceIdOf, practiceImports, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
 import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
@@ -13,33 +13,13 @@ import { parseDateOfBirth } from '../patients/patients.ts';
 import { sql } from 'kysely';
 import { importRows, importRowsPerSecond } from '../web/metrics.ts';
 import { yieldToEventLoop } from '../jobs/yield.ts';
+import { IMPORT_COLUMNS, IMPORT_KINDS } from './labels.ts';
 
 // CSV import of patients, ledger entries and appointments, worked as a durable job: the upload is
 // stored and answered at once; an instance claims it (lease + heartbeat), checks every row, and
 // only if none is rejected saves the rows in committed batches (a successor resumes after the last). The same bytes uploaded again add nothing (the
 // file's hash is unique per practice and kind), and rows already present by account number or
 // external reference are counted as existing, not inserted twice.
-
-export const IMPORT_KINDS: Record<ImportKind, string> = {
-  patients: 'Patients',
-  ledger: 'Ledger entries',
-  appointments: 'Appointments',
-};
-
-export const IMPORT_COLUMNS: Record<ImportKind, { required: string[]; optional: string[] }> = {
-  patients: {
-    required: ['account_number', 'first_name', 'last_name', 'date_of_birth'],
-    optional: ['status', 'mobile_phone', 'email', 'address_line1', 'address_line2', 'city', 'state', 'postal_code', 'alt_address_line1', 'alt_address_line2', 'alt_city', 'alt_state', 'alt_postal_code', 'statement_delivery'],
-  },
-  ledger: {
-    required: ['external_ref', 'account_number', 'kind', 'amount', 'posted_at'],
-    optional: ['case', 'note'],
-  },
-  appointments: {
-    required: ['external_ref', 'account_number', 'starts_at', 'provider', 'location'],
-    optional: ['status'],
-  },
-};
 
 export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 /** Rejections kept for the report; the count is always exact. */
@@ -127,8 +107,7 @@ export async function startImport(db: Database, actor: Actor, input: { kind: str
 
 export async function findImport(db: Database, actor: Actor, id: number): Promise<ImportRow> {
   assertCan(actor, 'patients.import');
-  const row = await db
-    .selectFrom('imports')
+  const row = await practiceImports(db, actor)
     .leftJoin('users', 'users.id', 'imports.created_by_user_id')
     .select([
       'imports.id', 'imports.kind', 'imports.filename', 'imports.size_bytes', 'imports.status', 'imports.total_rows', 'imports.processed_rows',
@@ -136,7 +115,6 @@ export async function findImport(db: Database, actor: Actor, id: number): Promis
       'users.name as created_by_name', 'imports.leased_by', 'imports.accepted_rows', 'imports.saved_rows',
     ])
     .where('imports.id', '=', id)
-    .where('imports.practice_id', '=', practiceIdOf(actor))
     .executeTakeFirst();
   if (!row) throw new NotFound();
   return row;
@@ -144,15 +122,13 @@ export async function findImport(db: Database, actor: Actor, id: number): Promis
 
 export async function recentImports(db: Database, actor: Actor): Promise<ImportRow[]> {
   assertCan(actor, 'patients.import');
-  const rows = await db
-    .selectFrom('imports')
+  const rows = await practiceImports(db, actor)
     .leftJoin('users', 'users.id', 'imports.created_by_user_id')
     .select([
       'imports.id', 'imports.kind', 'imports.filename', 'imports.size_bytes', 'imports.status', 'imports.total_rows', 'imports.processed_rows',
       'imports.inserted_rows', 'imports.existing_rows', 'imports.rejected_rows', 'imports.created_at', 'imports.finished_at',
       'users.name as created_by_name', 'imports.leased_by', 'imports.accepted_rows', 'imports.saved_rows',
     ])
-    .where('imports.practice_id', '=', practiceIdOf(actor))
     .orderBy('imports.created_at', 'desc')
     .orderBy('imports.id', 'desc')
     .limit(20)

@@ -5,7 +5,8 @@ import { currentActor, redirectAfterPost, renderFragment, renderPage, isHtmx } f
 import { viewContext } from '../web/context.ts';
 import { requireCapability, requireStaff } from '../web/guards.ts';
 import { NotFound } from '../web/errors.ts';
-import { findImport, IMPORT_KINDS, kickImports, recentImports, rejectionReportRows, startImport, templateCsv } from './imports.ts';
+import { IMPORT_KINDS } from './labels.ts';
+import { findImport, kickImports, recentImports, rejectionReportRows, startImport, templateCsv } from './imports.ts';
 import { ImportPage, ImportStatusPage, ImportProgress } from '../../views/imports/imports.tsx';
 import type { ImportKind } from '../db/schema.ts';
 import { idParam } from '../web/params.ts';

@@ -12,15 +12,8 @@ import { fieldErrors } from '../web/field-errors.ts';
 // The ledger per case: patient-responsibility charges, payments and adjustments in integer cents.
 // Balance = responsibility − payments − adjustments. Every row says who posted it and when.
 
-export type LedgerKind = 'responsibility' | 'payment' | 'adjustment' | 'refund';
-export const LEDGER_KINDS: Record<LedgerKind, string> = {
-  responsibility: 'Patient responsibility',
-  payment: 'Payment',
-  adjustment: 'Adjustment',
-  refund: 'Refund',
-};
-/** What staff record at the desk. A refund only comes from Authorize.net (payments/refunds.ts). */
-export const DESK_KINDS: LedgerKind[] = ['responsibility', 'payment', 'adjustment'];
+export type { LedgerKind } from './labels.ts';
+import type { LedgerKind } from './labels.ts';
 
 
 export type LedgerRow = {

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts';
-import { KINDS } from '../engagement/kinds.ts';
+import { KINDS } from '../engagement/labels.ts';
 import { enqueueMessage } from './outbox.ts';
 import { normalizePhone } from './phone.ts';
 import { answerReminderByText, reminderAnswerOf } from '../reminders/replies.ts';

@@ -4,6 +4,9 @@ import type { Channel, OutboxStatus } from '../db/schema.ts';
 import { practiceMessages, type Actor } from '../auth/permissions.ts';
 import { escapeLike } from '../db/like.ts';
 import { storedWords } from './templates.ts';
+import { messageBodyParts, type BodyPart } from './portal-link-token.ts';
+import { withPublicUrl } from './public-url.ts';
+import { OUTBOX_STATUSES } from './labels.ts';
 
 // Reading the outbox: a patient's messages, the vendor's Sent Messages page, counts for the Jobs page.
 // Every query starts from practiceMessages(db, actor): a practice's staff read their practice's,
@@ -30,8 +33,6 @@ export type MessageRow = {
   next_attempt_at: Date;
 };
 
-export const OUTBOX_STATUSES: OutboxStatus[] = ['queued', 'sending', 'sent', 'delivered', 'bounced', 'complained', 'failed', 'cancelled'];
-
 function baseQuery(db: Database, actor: Actor) {
   return practiceMessages(db, actor)
     .leftJoin('practices as p', 'p.id', 'm.practice_id')
@@ -49,6 +50,17 @@ function withWords(rows: Awaited<ReturnType<ReturnType<typeof baseQuery>['execut
     const words = storedWords({ ...r, template, template_params });
     return { ...r, subject: words.subject, body: words.body };
   });
+}
+
+export type ShownMessage = MessageRow & { parts: BodyPart[] };
+
+/**
+ * A row as a staff page shows it: the app's address in the demo's links, and its body cut into text
+ * and links, with placeholder portal links hidden (every portal link with `hideLivePortalLinks`).
+ */
+export function shownMessage(row: MessageRow, publicUrl: string | undefined, hideLivePortalLinks = false): ShownMessage {
+  const body = withPublicUrl(row.body, publicUrl);
+  return { ...row, body, parts: messageBodyParts(body, hideLivePortalLinks) };
 }
 
 /** A patient's messages, newest first. */

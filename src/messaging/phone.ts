@@ -11,13 +11,6 @@ export function normalizePhone(raw: string | null | undefined): string | null {
   return parsed.number;
 }
 
-/** A display form for a stored E.164 number: (555) 010-0104 for US numbers. */
-export function formatPhone(e164: string): string {
-  const parsed = parsePhoneNumberFromString(e164);
-  if (!parsed) return e164;
-  return parsed.country === 'US' || parsed.countryCallingCode === '1' ? parsed.formatNational() : parsed.formatInternational();
-}
-
 const emailSchema = z.email().max(254);
 
 /** A lower-cased email address, or null when it is not one. */

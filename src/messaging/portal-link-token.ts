@@ -25,3 +25,20 @@ export function withPortalLinkToken<T extends string | null>(text: T, token: str
 export function isPortalLinkUrl(url: string): boolean {
   return url.includes(PORTAL_TOKEN_PLACEHOLDER) || /\/portal\/[A-Za-z0-9_-]{20,}$/.test(url);
 }
+
+/** A message body as staff pages show it: text, links, and portal links that stay hidden. */
+export type BodyPart = { text: string } | { link: string } | { hiddenLink: true };
+
+const URL_RE = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)])/g;
+
+/**
+ * The body cut into text and links. A portal link whose token is only a placeholder, and with
+ * `hideLivePortalLinks` (the patient's Engagement tab) every portal link, is hidden.
+ */
+export function messageBodyParts(body: string, hideLivePortalLinks = false): BodyPart[] {
+  return body
+    .split(URL_RE)
+    .map((part, i) =>
+      i % 2 === 0 ? { text: part } : part.includes(PORTAL_TOKEN_PLACEHOLDER) || (hideLivePortalLinks && isPortalLinkUrl(part)) ? { hiddenLink: true as const } : { link: part },
+    );
+}

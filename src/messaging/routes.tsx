@@ -8,11 +8,11 @@ import { NotFound } from '../web/errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { jobs } from '../jobs/index.ts';
 import { listJobStatuses, runJobOnce } from '../jobs/scheduler.ts';
-import { OUTBOX_STATUSES, listFailedMessages, messageKinds, outboxCounts, retryFailedMessage, searchMessages, type MessageFilters } from './messages.ts';
+import { OUTBOX_STATUSES } from './labels.ts';
+import { shownMessage, listFailedMessages, messageKinds, outboxCounts, retryFailedMessage, searchMessages, type MessageFilters } from './messages.ts';
 import { SentMessagesPage } from '../../views/messaging/sent-messages.tsx';
 import { JobsPage } from '../../views/messaging/jobs.tsx';
 import type { OutboxStatus } from '../db/schema.ts';
-import { withPublicUrl } from './public-url.ts';
 import { idParam } from '../web/params.ts';
 
 /** Sent Messages, mounted at /vendor/messages: vendor admins read every outbox row and retry failed ones. */
@@ -39,7 +39,7 @@ export function sentMessagesRoutes(deps: AppDeps) {
     ]);
     const query = new URL(c.req.url).searchParams;
     query.delete('page');
-    const shown = rows.map((r) => ({ ...r, body: withPublicUrl(r.body, deps.config.publicUrl) }));
+    const shown = rows.map((r) => shownMessage(r, deps.config.publicUrl));
     return renderPage(c, <SentMessagesPage ctx={await viewContext(c, deps)} filters={filters} rows={shown} page={page} hasMore={hasMore} kinds={kinds} practices={practices} query={query.toString()} />);
   });
 

@@ -4,7 +4,7 @@ import { renderPage } from '../web/http.ts';
 import { handleResendWebhook, handleTwilioInboundWebhook, handleTwilioStatusWebhook, type WebhookAnswer, type WebhookContext } from './webhooks.ts';
 import { readUnsubscribeToken } from './unsubscribe-token.ts';
 import { unsubscribeByLink, unsubscribeLinkPractice } from '../engagement/subscriptions.ts';
-import { kindLabel } from '../engagement/kinds.ts';
+import { kindLabel } from '../engagement/labels.ts';
 import { UnsubscribePage } from '../../views/messaging/unsubscribe.tsx';
 
 // Public endpoints that prove themselves another way: provider webhooks by their signature over the

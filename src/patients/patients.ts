@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { Patient } from '../db/schema.ts';
-import { can, practiceIdOf, type Actor, findPatient } from '../auth/permissions.ts';
+import { can, practicePatients, type Actor, findPatient } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
 import { patientLedger, type PatientLedger } from '../ledger/ledger.ts';
@@ -34,9 +34,8 @@ export type PatientListQuery = { q?: string; showAll?: boolean; page?: number };
 
 /** The Patients page: active accounts by default, searched by name, date of birth or account number. */
 export async function listPatients(db: Database, actor: Actor, query: PatientListQuery): Promise<{ rows: PatientListRow[]; hasNext: boolean; page: number }> {
-  const practiceId = practiceIdOf(actor);
   const page = query.page ?? 1;
-  let qb = db.selectFrom('patients').where('patients.practice_id', '=', practiceId);
+  let qb = practicePatients(db, actor);
   if (!query.showAll) qb = qb.where('patients.status', '=', 'active');
   const q = (query.q ?? '').trim();
   if (q) {

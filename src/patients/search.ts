@@ -1,7 +1,7 @@
 import type { DB } from '../db/schema.ts';
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { assertCan, practiceIdOf, practicePatients, type Actor } from '../auth/permissions.ts';
+import { assertCan, practicePatients, type Actor } from '../auth/permissions.ts';
 import { escapeLike } from '../db/like.ts';
 import { parseDateOfBirth } from './date-of-birth.ts';
 
@@ -30,13 +30,11 @@ export async function searchPatients(
   options: { includeInactive?: boolean; limit?: number } = {},
 ): Promise<PatientMatch[]> {
   assertCan(actor, 'patients.view');
-  const practiceId = practiceIdOf(actor);
   const limit = Math.min(Math.max(options.limit ?? 20, 1), PATIENT_SEARCH_MAX);
   const term = normalise(q);
   const dob = parseDateOfBirth(term);
   const nameExpr = sql<string>`lower(patients.first_name || ' ' || patients.last_name)`;
-  let query = db
-    .selectFrom('patients')
+  let query = practicePatients(db, actor)
     .select([
       'patients.id',
       'patients.account_number',
@@ -45,8 +43,7 @@ export async function searchPatients(
       'patients.date_of_birth',
       'patients.status',
       latestCaseTitle,
-    ])
-    .where('patients.practice_id', '=', practiceId);
+    ]);
   if (!options.includeInactive) query = query.where('patients.status', '=', 'active');
   if (term) {
     const like = `%${escapeLike(term)}%`;

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
-import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { assertCan, practiceIdOf, practiceLedger, practicePaymentRequests, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
 import { fieldErrors } from '../web/field-errors.ts';
@@ -57,13 +57,11 @@ export type RefundablePayment = {
 export async function findRefundablePayment(db: Database, actor: Actor, patientId: number, entryId: number): Promise<RefundablePayment> {
   assertCan(actor, 'payments.refund');
   const practiceId = practiceIdOf(actor);
-  const entry = await db
-    .selectFrom('ledger_entries')
+  const entry = await practiceLedger(db, actor)
     .innerJoin('cases', 'cases.id', 'ledger_entries.case_id')
     .select(['ledger_entries.id', 'ledger_entries.patient_id', 'ledger_entries.posted_at', 'ledger_entries.amount_cents', 'ledger_entries.external_ref', 'cases.title'])
     .where('ledger_entries.id', '=', entryId)
     .where('ledger_entries.patient_id', '=', patientId)
-    .where('ledger_entries.practice_id', '=', practiceId)
     .where('ledger_entries.kind', '=', 'payment')
     .where('ledger_entries.external_ref', 'like', 'anet:%')
     .executeTakeFirst();
@@ -94,25 +92,21 @@ export async function paymentActions(db: Database, actor: Actor, patientId: numb
   assertCan(actor, 'payments.refund');
   const [refundable, held] = await Promise.all([
     refundableEntryIds(db, actor, patientId),
-    db
-      .selectFrom('payment_requests')
-      .select(['id', 'amount_cents', 'review_reason'])
-      .where('practice_id', '=', practiceIdOf(actor))
-      .where('patient_id', '=', patientId)
-      .where('status', '=', 'review')
-      .where('trans_id', 'is not', null)
-      .orderBy('created_at')
+    practicePaymentRequests(db, actor)
+      .select(['payment_requests.id', 'payment_requests.amount_cents', 'payment_requests.review_reason'])
+      .where('payment_requests.patient_id', '=', patientId)
+      .where('payment_requests.status', '=', 'review')
+      .where('payment_requests.trans_id', 'is not', null)
+      .orderBy('payment_requests.created_at')
       .execute(),
   ]);
   return { refundable, held };
 }
 
 async function refundableEntryIds(db: Database, actor: Actor, patientId: number): Promise<number[]> {
-  const rows = await db
-    .selectFrom('ledger_entries')
+  const rows = await practiceLedger(db, actor)
     .leftJoin('payment_refunds', (j) => j.onRef('payment_refunds.payment_entry_id', '=', 'ledger_entries.id').on('payment_refunds.status', '!=', 'failed'))
     .select(['ledger_entries.id', 'ledger_entries.amount_cents', sql<number>`coalesce(sum(payment_refunds.amount_cents), 0)::bigint`.as('refunded')])
-    .where('ledger_entries.practice_id', '=', practiceIdOf(actor))
     .where('ledger_entries.patient_id', '=', patientId)
     .where('ledger_entries.kind', '=', 'payment')
     .where('ledger_entries.external_ref', 'like', 'anet:%')
@@ -400,8 +394,7 @@ export type HeldPayment = {
 export async function findHeldPayment(db: Database, actor: Actor, requestId: number): Promise<HeldPayment> {
   assertCan(actor, 'payments.refund');
   const practiceId = practiceIdOf(actor);
-  const row = await db
-    .selectFrom('payment_requests')
+  const row = await practicePaymentRequests(db, actor)
     .innerJoin('patients', 'patients.id', 'payment_requests.patient_id')
     .innerJoin('cases', 'cases.id', 'payment_requests.case_id')
     .leftJoin('users', 'users.id', 'payment_requests.resolved_by_user_id')
@@ -423,7 +416,6 @@ export async function findHeldPayment(db: Database, actor: Actor, requestId: num
       'users.name as resolved_by_name',
     ])
     .where('payment_requests.id', '=', requestId)
-    .where('payment_requests.practice_id', '=', practiceId)
     .where('payment_requests.trans_id', 'is not', null)
     .where((eb) => eb.or([eb('payment_requests.status', '=', 'review'), eb('payment_requests.resolved_at', 'is not', null)]))
     .executeTakeFirst();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { PaymentRequestStatus } from '../db/schema.ts';
 import type { Config } from '../config.ts';
-import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { assertCan, practiceIdOf, practicePaymentRequests, practicePaymentSettings, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { deriveKey, openSecret, sealSecret } from './secret-box.ts';
 import { AuthorizeNetClient, AuthorizeNetError, type MerchantCredentials } from './authorize-net.ts';
@@ -49,12 +49,10 @@ export function authorizeNetClient(config: Pick<Config, 'authorizeNet'>, gateway
 
 export async function paymentSettingsSummary(db: Database, actor: Actor): Promise<PaymentSettingsSummary> {
   assertCan(actor, 'payments.configure');
-  const row = await db
-    .selectFrom('payment_settings')
+  const row = await practicePaymentSettings(db, actor)
     .leftJoin('users', 'users.id', 'payment_settings.updated_by_user_id')
     .selectAll('payment_settings')
     .select('users.name as updated_by_name')
-    .where('payment_settings.practice_id', '=', practiceIdOf(actor))
     .executeTakeFirst();
   if (!row) return { configured: false, last4: null, updatedAt: null, updatedByName: null, lastTestAt: null, lastTestOk: null, lastTestMessage: null };
   return {
@@ -89,7 +87,7 @@ export async function savePaymentSettings(
 ): Promise<SaveResult> {
   assertCan(actor, 'payments.configure');
   const practiceId = practiceIdOf(actor);
-  const existing = await db.selectFrom('payment_settings').selectAll().where('practice_id', '=', practiceId).executeTakeFirst();
+  const existing = await practicePaymentSettings(db, actor).selectAll().executeTakeFirst();
   const errors: Record<string, string> = {};
   const values: Partial<Record<Field, string>> = {};
   for (const field of FIELDS) {
@@ -236,8 +234,7 @@ export type OnlinePaymentRow = {
 /** The practice's latest portal payments, for reconciling with Authorize.net; "review" ones first. */
 export async function recentOnlinePayments(db: Database, actor: Actor, limit = 25): Promise<OnlinePaymentRow[]> {
   assertCan(actor, 'payments.configure');
-  const rows = await db
-    .selectFrom('payment_requests')
+  const rows = await practicePaymentRequests(db, actor)
     .innerJoin('patients', 'patients.id', 'payment_requests.patient_id')
     .innerJoin('cases', 'cases.id', 'payment_requests.case_id')
     .select([
@@ -254,7 +251,6 @@ export async function recentOnlinePayments(db: Database, actor: Actor, limit = 2
       'patients.last_name',
       'cases.title as case_title',
     ])
-    .where('payment_requests.practice_id', '=', practiceIdOf(actor))
     .where('payment_requests.status', 'in', ['paid', 'review', 'refunded'])
     .orderBy((eb) => eb.case().when('payment_requests.status', '=', 'review').then(0).else(1).end())
     .orderBy('payment_requests.created_at', 'desc')

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { practicePortalLinks, type Actor } from '../auth/permissions.ts';
 import { hashPortalToken } from './links.ts';
 import { createPortalSession } from './sessions.ts';
 import { recordFailure, type ThrottleRule } from '../auth/throttle.ts';
@@ -172,14 +173,12 @@ function stateOf(
 }
 
 /** Links of this patient disabled by the lifetime cap, newest first: the Engagement tab names them. */
-export async function disabledPortalLinks(db: Database, practiceId: number, patientId: number): Promise<{ id: number; created_at: Date; disabled_at: Date }[]> {
-  const rows = await db
-    .selectFrom('portal_links')
-    .select(['id', 'created_at', 'disabled_at'])
-    .where('practice_id', '=', practiceId)
-    .where('patient_id', '=', patientId)
-    .where('disabled_at', 'is not', null)
-    .orderBy('disabled_at', 'desc')
+export async function disabledPortalLinks(db: Database, actor: Actor, patientId: number): Promise<{ id: number; created_at: Date; disabled_at: Date }[]> {
+  const rows = await practicePortalLinks(db, actor)
+    .select(['portal_links.id', 'portal_links.created_at', 'portal_links.disabled_at'])
+    .where('portal_links.patient_id', '=', patientId)
+    .where('portal_links.disabled_at', 'is not', null)
+    .orderBy('portal_links.disabled_at', 'desc')
     .limit(10)
     .execute();
   return rows.map((r) => ({ ...r, disabled_at: r.disabled_at! }));

@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.ts';
 import type { Channel } from '../db/schema.ts';
 import type { PortalSession } from './sessions.ts';
-import { channelStates, consentWording, type ChannelState } from '../engagement/subscriptions.ts';
+import { channelStates, consentWording, recordSubscriptionChange, type ChannelState } from '../engagement/subscriptions.ts';
 import { defaultSubscribed } from '../engagement/kinds.ts';
 
 // The patient's own balance alerts, from the portal (docs/rules.md, "Consent from the portal"):
@@ -51,27 +51,16 @@ export async function setPortalBalanceAlert(db: Database, session: PortalSession
     if (input.subscribed && blocked) return { ok: false, error: blocked };
     const current = await trx.selectFrom('subscriptions').select('subscribed').where('patient_id', '=', patient.id).where('kind', '=', KIND).where('channel', '=', input.channel).executeTakeFirst();
     if ((current?.subscribed ?? defaultSubscribed(KIND)) === input.subscribed) return { ok: true, changed: false };
-    await trx
-      .insertInto('subscriptions')
-      .values({ practice_id: patient.practice_id, patient_id: patient.id, kind: KIND, channel: input.channel, subscribed: input.subscribed, updated_at: now, updated_by_user_id: null })
-      .onConflict((oc) => oc.columns(['patient_id', 'kind', 'channel']).doUpdateSet({ subscribed: input.subscribed, updated_at: now, updated_by_user_id: null }))
-      .execute();
-    await trx
-      .insertInto('consent_events')
-      .values({
-        practice_id: patient.practice_id,
-        patient_id: patient.id,
-        kind: KIND,
-        channel: input.channel,
-        subscribed: input.subscribed,
-        address: state.address,
-        wording: consentWording(KIND, input.channel, practice.name, state.address, input.subscribed),
-        actor_kind: 'patient',
-        actor_user_id: null,
-        source: PORTAL_CONSENT_SOURCE,
-        at: now,
-      })
-      .execute();
+    await recordSubscriptionChange(trx, {
+      patient,
+      practiceName: practice.name,
+      kind: KIND,
+      channel: input.channel,
+      subscribed: input.subscribed,
+      address: state.address,
+      by: { kind: 'patient', source: PORTAL_CONSENT_SOURCE },
+      now,
+    });
     return { ok: true, changed: true };
   });
 }

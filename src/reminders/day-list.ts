@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { TZDate } from '@date-fns/tz';
 import type { Database } from '../db/database.ts';
-import { FRONT_DESK, practiceAppointments, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { FRONT_DESK, ownPractice, practiceAppointments, practiceUsers, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { ReminderAnswerState } from './labels.ts';
 
@@ -29,7 +29,7 @@ export type DayListRow = {
 
 /** Tomorrow in the practice's zone (the front desk calls the day before), scheduled appointments in time order. */
 export async function tomorrowsAppointments(db: Database, actor: Actor, now: Date): Promise<{ date: string; rows: DayListRow[] }> {
-  const practice = await db.selectFrom('practices').select('time_zone').where('id', '=', practiceIdOf(actor)).executeTakeFirstOrThrow();
+  const practice = await ownPractice(db, actor).select('time_zone').executeTakeFirstOrThrow();
   const local = new TZDate(now.getTime(), practice.time_zone);
   const start = new TZDate(local.getFullYear(), local.getMonth(), local.getDate() + 1, 0, 0, 0, practice.time_zone);
   const end = new TZDate(local.getFullYear(), local.getMonth(), local.getDate() + 2, 0, 0, 0, practice.time_zone);
@@ -71,13 +71,13 @@ export async function appointmentChanges(db: Database, actor: Actor, now: Date, 
 
 /** Whether this staff member is emailed when a patient asks to reschedule (unset: on for the Front Desk). */
 export async function appointmentChangeEmailsOn(db: Database, actor: Actor): Promise<boolean> {
-  const user = await db.selectFrom('users').select(['notify_appointment_changes', 'role']).where('id', '=', actor.id).where('practice_id', '=', practiceIdOf(actor)).executeTakeFirstOrThrow();
+  const user = await practiceUsers(db, actor).select(['notify_appointment_changes', 'role']).where('users.id', '=', actor.id).executeTakeFirstOrThrow();
   return user.notify_appointment_changes ?? user.role === FRONT_DESK;
 }
 
 export async function setAppointmentChangeEmails(db: Database, actor: Actor, change: { on: boolean; now: Date }): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('users').set({ notify_appointment_changes: change.on }).where('id', '=', actor.id).where('practice_id', '=', practiceIdOf(actor)).execute();
+    await trx.updateTable('users').set({ notify_appointment_changes: change.on }).where('id', 'in', practiceUsers(trx, actor).select('users.id').where('users.id', '=', actor.id)).execute();
     await recordAudit(trx, { at: change.now, actor, action: 'notifications.appointment_changes.changed', recordType: 'user', recordId: actor.id, details: { on: change.on } });
   });
 }

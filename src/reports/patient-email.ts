@@ -2,9 +2,10 @@ import { yieldToEventLoop } from '../jobs/yield.ts';
 import { sql } from 'kysely';
 import { stringify } from 'csv-stringify/sync';
 import type { Database } from '../db/database.ts';
-import { assertCan, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { assertCan, ownPractice, practiceAuditLog, practicePatients, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { dateTimeFormat } from '../intl.ts';
+import { REPORT_COLUMNS } from './labels.ts';
 
 // The Patient Email Report (docs/rules.md, Patient Email Report): every patient's contact information, for
 // import into a marketing platform outside StrataEMR. It is the way out for marketing, so it is
@@ -17,7 +18,6 @@ import { dateTimeFormat } from '../intl.ts';
 
 /** Rows per query: small enough that one page on the embedded database (same thread) holds the stall budget. */
 export const PAGE_SIZE = 500;
-export const REPORT_COLUMNS = ['First Name', 'Last Name', 'Email', 'Mobile Phone', 'Account Number', 'Status', 'Unsubscribed From Email'] as const;
 export type ReportFilter = 'active' | 'all';
 
 export function parseReportFilter(raw: string | undefined): ReportFilter | null {
@@ -50,12 +50,11 @@ export async function exportPatientEmailReport(
   meta: { ip?: string | null; aborted?: () => boolean } = {},
 ): Promise<number> {
   assertCan(actor, 'reports.run');
-  const practiceId = practiceIdOf(actor);
   let rows = 0;
   let completed = false;
   try {
     await write(stringify([REPORT_COLUMNS as unknown as string[]]));
-    for await (const page of reportPages(db, practiceId, filter)) {
+    for await (const page of reportPages(db, actor, filter)) {
       if (meta.aborted?.()) break;
       await write(stringify(page.map(reportLine)));
       rows += page.length;
@@ -99,29 +98,27 @@ export function displayPhone(phone: string | null): string {
 }
 
 // Keyset pages by id: each page is one indexed range read, whatever the practice's size.
-async function* reportPages(db: Database, practiceId: number, filter: ReportFilter): AsyncGenerator<Row[]> {
+async function* reportPages(db: Database, actor: Actor, filter: ReportFilter): AsyncGenerator<Row[]> {
   let after = 0;
   for (;;) {
-    let q = db
-      .selectFrom('patients as p')
+    let q = practicePatients(db, actor)
       .select([
-        'p.id',
-        'p.first_name',
-        'p.last_name',
-        'p.email',
-        'p.mobile_phone',
-        'p.account_number',
-        'p.status',
+        'patients.id',
+        'patients.first_name',
+        'patients.last_name',
+        'patients.email',
+        'patients.mobile_phone',
+        'patients.account_number',
+        'patients.status',
         sql<boolean>`(
-          exists (select 1 from subscriptions s where s.patient_id = p.id and s.channel = 'email' and not s.subscribed)
-          or exists (select 1 from email_suppressions e where e.patient_id = p.id and p.email is not null and lower(e.email) = lower(p.email))
+          exists (select 1 from subscriptions s where s.patient_id = patients.id and s.channel = 'email' and not s.subscribed)
+          or exists (select 1 from email_suppressions e where e.patient_id = patients.id and patients.email is not null and lower(e.email) = lower(patients.email))
         )`.as('unsubscribed'),
       ])
-      .where('p.practice_id', '=', practiceId)
-      .where('p.id', '>', after)
-      .orderBy('p.id')
+      .where('patients.id', '>', after)
+      .orderBy('patients.id')
       .limit(PAGE_SIZE);
-    if (filter === 'active') q = q.where('p.status', '=', 'active');
+    if (filter === 'active') q = q.where('patients.status', '=', 'active');
     const page = (await q.execute()) as Row[];
     if (!page.length) return;
     yield page;
@@ -131,7 +128,7 @@ async function* reportPages(db: Database, practiceId: number, filter: ReportFilt
 }
 
 export async function reportFilename(db: Database, actor: Actor, now: Date): Promise<string> {
-  const practice = await db.selectFrom('practices').select(['name', 'time_zone']).where('id', '=', practiceIdOf(actor)).executeTakeFirstOrThrow();
+  const practice = await ownPractice(db, actor).select(['name', 'time_zone']).executeTakeFirstOrThrow();
   const date = dateTimeFormat('en-CA', { timeZone: practice.time_zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
   const slug = practice.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
   return `patient-email-report-${slug}-${date}.csv`;
@@ -142,14 +139,12 @@ export type ExportRecord = { at: Date; by: string; filter: string; rows: number;
 /** The practice's recent exports, from the audit trail. */
 export async function recentExports(db: Database, actor: Actor, limit = 10): Promise<ExportRecord[]> {
   assertCan(actor, 'reports.run');
-  const rows = await db
-    .selectFrom('audit_log as a')
-    .leftJoin('users as u', 'u.id', 'a.actor_user_id')
-    .select(['a.at', 'u.name', 'a.details'])
-    .where('a.practice_id', '=', practiceIdOf(actor))
-    .where('a.action', '=', 'report.patient_email.exported')
-    .orderBy('a.at', 'desc')
-    .orderBy('a.id', 'desc')
+  const rows = await practiceAuditLog(db, actor)
+    .leftJoin('users as u', 'u.id', 'audit_log.actor_user_id')
+    .select(['audit_log.at', 'u.name', 'audit_log.details'])
+    .where('audit_log.action', '=', 'report.patient_email.exported')
+    .orderBy('audit_log.at', 'desc')
+    .orderBy('audit_log.id', 'desc')
     .limit(limit)
     .execute();
   return rows.map((r) => {

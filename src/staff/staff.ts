@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { Role } from '../db/schema.ts';
-import { practiceIdOf, type Actor, assertCan, PRACTICE_ADMIN } from '../auth/permissions.ts';
+import { practiceIdOf, practiceUsers, type Actor, assertCan, PRACTICE_ADMIN } from '../auth/permissions.ts';
 import { hashPassword, newPasswordField } from '../auth/passwords.ts';
 import { invalidateUserSessions } from '../auth/sessions.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -38,10 +38,8 @@ export type StaffResult = { ok: true; id: number } | { ok: false; errors: Record
 
 export async function listStaff(db: Database, actor: Actor): Promise<StaffRow[]> {
   assertCan(actor, 'staff.manage');
-  return (await db
-    .selectFrom('users')
+  return (await practiceUsers(db, actor)
     .select(['id', 'name', 'email', 'role', 'limit_messaging', 'reporting', 'active'])
-    .where('practice_id', '=', practiceIdOf(actor))
     .where('kind', '=', 'staff')
     .orderBy('active', 'desc')
     .orderBy('name')
@@ -50,10 +48,8 @@ export async function listStaff(db: Database, actor: Actor): Promise<StaffRow[]>
 
 export async function findStaffMember(db: Database, actor: Actor, id: number): Promise<StaffRow> {
   assertCan(actor, 'staff.manage');
-  const row = await db
-    .selectFrom('users')
+  const row = await practiceUsers(db, actor)
     .select(['id', 'name', 'email', 'role', 'limit_messaging', 'reporting', 'active'])
-    .where('practice_id', '=', practiceIdOf(actor))
     .where('kind', '=', 'staff')
     .where('id', '=', id)
     .executeTakeFirst();
@@ -114,8 +110,7 @@ export async function updateStaffMember(db: Database, actor: Actor, id: number, 
     await trx
       .updateTable('users')
       .set({ name: v.name, email: v.email, role: v.role as Role, limit_messaging: v.limit_messaging, reporting: v.reporting, active: v.active })
-      .where('id', '=', id)
-      .where('practice_id', '=', practiceIdOf(actor))
+      .where('id', '=', existing.id) // loaded through practiceUsers above
       .execute();
     if (!v.active) await invalidateUserSessions(trx, id);
     const changed = Object.fromEntries(

@@ -2,7 +2,7 @@ import { yieldToEventLoop } from '../jobs/yield.ts';
 import { trackWork } from '../jobs/heartbeat.ts';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { assertCan, findPatient, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { assertCan, findPatient, practiceStatements, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { issuePortalLink } from '../portal/links.ts';
 import { NotFound } from '../web/errors.ts';
@@ -32,13 +32,11 @@ export async function findStatementPatient(db: Database, actor: Actor, patientId
 
 export async function listPatientStatements(db: Database, actor: Actor, patientId: number): Promise<PatientStatementRow[]> {
   const patient = await findStatementPatient(db, actor, patientId);
-  return (await db
-    .selectFrom('statements as s')
+  return (await practiceStatements(db, actor)
     .leftJoin('print_batches as b', 'b.id', 's.print_batch_id')
     .leftJoin('outbox_messages as o', 'o.id', 's.outbox_message_id')
     .select(['s.id', 's.statement_date', 's.cycle', 's.balance_cents', 's.delivery', 's.address_kind', 'b.batch_date', 'b.downloaded_at as batch_downloaded_at', 'o.status as email_status'])
     .where('s.patient_id', '=', patient.id)
-    .where('s.practice_id', '=', practiceIdOf(actor))
     .orderBy('s.generated_at', 'desc')
     .orderBy('s.id', 'desc')
     .execute()) as PatientStatementRow[];
@@ -47,12 +45,10 @@ export async function listPatientStatements(db: Database, actor: Actor, patientI
 /** A statement's PDF as staff see it; the personal payment link exists only on what the patient gets. */
 export async function staffStatementPdf(db: Database, actor: Actor, patientId: number, statementId: number, now: Date, ip: string | null) {
   const patient = await findStatementPatient(db, actor, patientId);
-  const row = await db
-    .selectFrom('statements')
-    .select(['id', 'content', 'delivery', 'statement_date'])
-    .where('id', '=', statementId)
-    .where('patient_id', '=', patient.id)
-    .where('practice_id', '=', practiceIdOf(actor))
+  const row = await practiceStatements(db, actor)
+    .select(['s.id', 's.content', 's.delivery', 's.statement_date'])
+    .where('s.id', '=', statementId)
+    .where('s.patient_id', '=', patient.id)
     .executeTakeFirst();
   if (!row) throw new NotFound();
   await recordAudit(db, { at: now, actor, action: 'statement.viewed', recordType: 'statement', recordId: row.id, ip, details: { patient_id: patient.id } });

@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
+import type { Patient } from '../db/schema.ts';
 import { enqueueMessage } from '../messaging/outbox.ts';
 import { portalLinkPlaceholderUrl } from '../messaging/portal-link-token.ts';
 import { registerSendCheck } from '../messaging/checks.ts';
 import { issuePortalLink } from '../portal/links.ts';
 import { dateTimeFormat } from '../intl.ts';
 import { balanceDelta, signedAmount } from '../ledger/signed-amount.ts';
-import { LEDGER_KINDS } from '../ledger/ledger.ts';
+import { LEDGER_KINDS } from '../ledger/labels.ts';
 
 // Patient statements (docs/rules.md, Statements): generated at 30, 60 and 90 days after the first
 // patient responsibility of the current unpaid balance, while the balance is above zero, once each.
@@ -172,20 +173,10 @@ export function statementEmail(practice: { name: string; phone: string }, url: s
   return `${practice.name}: a new statement is ready for you.\n\nView it and pay securely: ${url}\n\nQuestions? Call ${practice.phone}.\n`;
 }
 
-type AddressFields = {
-  first_name: string;
-  last_name: string;
-  address_line1: string | null;
-  address_line2: string | null;
-  city: string | null;
-  state: string | null;
-  postal_code: string | null;
-  alt_address_line1: string | null;
-  alt_address_line2: string | null;
-  alt_city: string | null;
-  alt_state: string | null;
-  alt_postal_code: string | null;
-};
+type AddressFields = Pick<
+  Patient,
+  'first_name' | 'last_name' | 'address_line1' | 'address_line2' | 'city' | 'state' | 'postal_code' | 'alt_address_line1' | 'alt_address_line2' | 'alt_city' | 'alt_state' | 'alt_postal_code'
+>;
 
 /** Where a mailed statement goes: the alternate statement address when set, else the demographic one. */
 export function statementAddress(p: AddressFields): { kind: 'alternate' | 'demographic'; address: MailAddress } | null {

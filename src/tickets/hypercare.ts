@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { ownPractice, type Actor } from '../auth/permissions.ts';
 
 // Hypercare (docs/rules.md "Hypercare"): the first days after a practice goes live, counted in the
 // practice's time zone. One rule in SQL, used by the create form's notice and the console's queues.
@@ -13,11 +13,9 @@ export function hypercareSql(now: Date) {
 
 /** The actor's practice's hypercare window if today is inside it: who to ask, and the first day after it. */
 export async function findHypercare(db: Database, actor: Actor, now: Date): Promise<{ accountManager: string | null; endsOn: string } | null> {
-  const row = await db
-    .selectFrom('practices')
+  const row = await ownPractice(db, actor)
     .leftJoin('users', 'users.id', 'practices.account_manager_id')
     .select(['users.name as account_manager', sql<string>`to_char(practices.go_live_on + practices.hypercare_days, 'YYYY-MM-DD')`.as('ends_on')])
-    .where('practices.id', '=', practiceIdOf(actor))
     .where(hypercareSql(now))
     .executeTakeFirst();
   return row ? { accountManager: row.account_manager, endsOn: row.ends_on } : null;

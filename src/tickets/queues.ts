@@ -5,6 +5,7 @@ import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
 import { NotFound } from '../web/errors.ts';
 import { COUNT_CAP, QUEUE_DEPARTMENTS, QUEUE_FILTERS, type QueueFilter } from './labels.ts';
 import { hypercareSql } from './hypercare.ts';
+import { isOverdue } from './overdue.ts';
 import { unreadSql } from './list.ts';
 import { loadTargets, targetStanding, type DepartmentTarget } from './service-levels.ts';
 
@@ -31,6 +32,8 @@ export type QueueRow = {
   department: TicketDepartment;
   /** Waiting on StrataPT longer than the department's first-response target; null when not waiting on StrataPT. */
   past_target: boolean | null;
+  /** docs/rules.md, Overdue: computed from the clock when the page is loaded. */
+  overdue: boolean;
   assigned_name: string | null;
   has_patient: boolean;
   hypercare: boolean;
@@ -116,6 +119,7 @@ export async function loadQueue(
   }
   for (const r of result.rows) {
     r.past_target = r.status === 'waiting_vendor' ? targetStanding(r.waiting_since, now, targets[r.department].hours).past : null;
+    r.overdue = isOverdue(r.response_due_at, now);
   }
   return { department, filter, practiceId, counts, rows: result.rows, page, hasMore: result.hasMore, departments, practices, targets };
 }
@@ -230,7 +234,7 @@ async function queueRows(
     }
   }
   const hc = new Set(q.hypercareIds);
-  const shaped = rows.map((r) => ({ ...r, hypercare: hc.has(r.practice_id), has_patient: r.patient_id !== null, past_target: null })) as (QueueRow & { patient_id: unknown })[];
+  const shaped = rows.map((r) => ({ ...r, hypercare: hc.has(r.practice_id), has_patient: r.patient_id !== null, past_target: null, overdue: false })) as (QueueRow & { patient_id: unknown })[];
   if (q.limit) return { rows: shaped, hasMore: false };
   return { rows: shaped.slice(0, QUEUE_PAGE_SIZE), hasMore: shaped.length > QUEUE_PAGE_SIZE };
 }

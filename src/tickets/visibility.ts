@@ -6,6 +6,7 @@ import { NotFound } from '../web/errors.ts';
 import { findPracticePatient } from '../patients/search.ts';
 import { recordTicketEvents } from './events.ts';
 import { hypercareSql } from './hypercare.ts';
+import { isOverdue } from './overdue.ts';
 import type { TicketResult } from './labels.ts';
 
 // Loading one thread. Every read and every state change goes through visibleTickets
@@ -86,7 +87,7 @@ export async function findConsoleThread(db: Database, actor: Actor, id: number, 
     ])
     .executeTakeFirst();
   if (!row) throw new NotFound();
-  return { ...row, hypercare: !!row.hypercare };
+  return { ...row, hypercare: !!row.hypercare, overdue: isOverdue(row.response_due_at, now) };
 }
 
 export type LockedTicket = {

@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
 import type { Role, TicketDepartment, Visibility } from '../db/schema.ts';
-import { mayActorSeeTicket, practiceIdOf, type Actor } from '../auth/permissions.ts';
+import { mayActorSeeTicket, practiceIdOf, practiceUsers, type Actor } from '../auth/permissions.ts';
 import { ROLE_CHOICES } from './labels.ts';
 
 // "Visible To": the choices the create form offers and who each choice lets see a thread.
@@ -14,11 +14,9 @@ export type VisibleToChoice = { visibility: Visibility; visibleUserId: number | 
 
 /** Active staff of the practice without Limit Messaging Access, by name. */
 export async function listColleagues(db: Database, actor: Actor): Promise<Colleague[]> {
-  return (await db
-    .selectFrom('users')
+  return (await practiceUsers(db, actor)
     .select(['id', 'name', 'role'])
     .where('kind', '=', 'staff')
-    .where('practice_id', '=', practiceIdOf(actor))
     .where('active', '=', true)
     .where('limit_messaging', '=', false)
     .orderBy('name')

@@ -58,44 +58,6 @@ describe('layout', () => {
         .filter((i) => i.target.startsWith('src/') && !i.typeOnly && i.target !== 'src/intl.ts' && !/^src\/[^/]+\/labels\.ts$/.test(i.target))
         .map((i) => `${f} -> ${i.target}`),
     );
-    expect(values.filter((v) => / -> src\/(db|jobs)\//.test(v))).toEqual([]);
-    // Not moved yet (docs in /work/notes/issue-13.md): this list may only shrink.
-    expect(values.filter((v) => !VIEW_VALUE_IMPORTS_LEFT.includes(v))).toEqual([]);
-    expect(VIEW_VALUE_IMPORTS_LEFT.filter((v) => !values.includes(v))).toEqual([]); // moved: take it off the list
+    expect(values).toEqual([]);
   });
 });
-
-const VIEW_VALUE_IMPORTS_LEFT = [
-  'views/messaging/message-body.tsx -> src/messaging/portal-link-token.ts',
-  'views/auth/account.tsx -> src/auth/passwords.ts',
-  'views/console/admin.tsx -> src/auth/permissions.ts',
-  'views/console/admin.tsx -> src/console/practices.ts',
-  'views/console/admin.tsx -> src/messaging/phone.ts',
-  'views/console/patient.tsx -> src/messaging/phone.ts',
-  'views/console/queue.tsx -> src/tickets/overdue.ts',
-  'views/console/set-password.tsx -> src/auth/passwords.ts',
-  'views/console/thread.tsx -> src/messaging/phone.ts',
-  'views/console/thread.tsx -> src/tickets/overdue.ts',
-  'views/dashboard/dashboard.tsx -> src/auth/permissions.ts',
-  'views/emergency/emergency.tsx -> src/emergency/notices.ts',
-  'views/emergency/emergency.tsx -> src/engagement/promotional-guard.ts',
-  'views/engagement/deliverability.tsx -> src/engagement/deliverability.ts',
-  'views/engagement/deliverability.tsx -> src/engagement/kinds.ts',
-  'views/engagement/engagement.tsx -> src/engagement/kinds.ts',
-  'views/engagement/engagement.tsx -> src/engagement/subscriptions.ts',
-  'views/engagement/engagement.tsx -> src/messaging/phone.ts',
-  'views/feedback/ideas.tsx -> src/feedback/ideas.ts',
-  'views/imports/imports.tsx -> src/imports/imports.ts',
-  'views/layouts/app.tsx -> src/auth/permissions.ts',
-  'views/messaging/sent-messages.tsx -> src/messaging/messages.ts',
-  'views/patients/account.tsx -> src/ledger/ledger.ts',
-  'views/patients/account.tsx -> src/messaging/phone.ts',
-  'views/patients/list.tsx -> src/auth/permissions.ts',
-  'views/reports/reports.tsx -> src/reports/patient-email.ts',
-  'views/settings/index.tsx -> src/auth/permissions.ts',
-  'views/settings/patient-engagement.tsx -> src/engagement-settings/settings.ts',
-  'views/staff/staff.tsx -> src/auth/passwords.ts',
-  'views/staff/staff.tsx -> src/auth/permissions.ts',
-  'views/tickets/parts.tsx -> src/tickets/overdue.ts',
-  'views/tickets/thread.tsx -> src/tickets/overdue.ts',
-];

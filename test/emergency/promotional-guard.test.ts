@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkPromotional, PROMOTIONAL_REFUSAL } from '../../src/engagement/promotional-guard.ts';
+import { checkPromotional } from '../../src/engagement/promotional-guard.ts';
+import { PROMOTIONAL_REFUSAL } from '../../src/engagement/labels.ts';
 
 // Ordinary closure wording must pass, including the words a naive filter trips on:
 // free, offer, review, code, deal, rate, new, special, save, sale, off.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, KINDS, channelLabel, defaultSubscribed, isChannel, isMessageKind, kindLabel } from '../../src/engagement/kinds.ts';
+import { defaultSubscribed, isChannel, isMessageKind } from '../../src/engagement/kinds.ts';
+import { CHANNELS, KINDS, channelLabel, kindLabel } from '../../src/engagement/labels.ts';
 
 // The kinds and channels of docs/rules.md (Consent and subscriptions), with their defaults. No
 // database: a mutant of src/engagement/kinds.ts is judged here in milliseconds (issue 18).

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatPhone, normalizeEmail, normalizePhone } from '../../src/messaging/phone.ts';
+import { normalizeEmail, normalizePhone } from '../../src/messaging/phone.ts';
+import { formatPhone } from '../../src/intl.ts';
 import { keywordOf } from '../../src/messaging/inbound.ts';
 import { backoffMs } from '../../src/messaging/dispatcher.ts';
 import { isPermanentHttpStatus } from '../../src/messaging/transports.ts';

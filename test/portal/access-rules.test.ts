@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { disabledPortalLinks, openPortalLink, practiceContact, verifyPortalDateOfBirth } from '../../src/portal/access.ts';
 import { hashPortalToken as hashOf, issuePortalLink } from '../../src/portal/links.ts';
+import type { Actor } from '../../src/auth/permissions.ts';
 
 // Portal access as docs/rules.md states it: a link expires after 30 days; 5 wrong dates of birth lock
 // it for 15 minutes, 10 over its life disable it for good, 20 over all of a patient's links in 24 hours
@@ -32,6 +33,10 @@ const audits = (patientId: number) =>
   t.db.selectFrom('audit_log').select(['action', 'details', 'ip', 'practice_id', 'actor_kind', 'record_type']).where('record_type', '=', 'patient').where('record_id', '=', String(patientId)).orderBy('id').execute();
 const wrong = (token: string) => verifyPortalDateOfBirth(t.db, t.clock.now(), token, WRONG, { ip: '198.51.100.7' });
 const later = (ms: number) => new Date(t.clock.now().getTime() + ms);
+/** A front desk member of the practice: the Engagement tab's reader. */
+const staffOf = (practiceId: number): Actor => ({
+  id: 0, kind: 'staff', practice_id: practiceId, role: 1, name: 'Front Desk', email: 'desk@example.test', limit_messaging: false, reporting: false, active: true, vendor_admin: false, departments: [], managedPracticeIds: [],
+});
 
 describe('opening a link', () => {
   it('an unknown, empty or overlong token is invalid and audits nothing', async () => {
@@ -109,7 +114,7 @@ describe('wrong dates of birth on one link', () => {
     t.clock.advanceDays(1);
     expect((await openPortalLink(t.db, t.clock.now(), token, { ip: null })).state).toBe('disabled');
     expect((await verifyPortalDateOfBirth(t.db, t.clock.now(), token, DOB, { ip: null })).ok).toBe(false);
-    const listed = await disabledPortalLinks(t.db, practice, p);
+    const listed = await disabledPortalLinks(t.db, staffOf(practice), p);
     expect(listed).toHaveLength(1);
     expect(listed[0]!.disabled_at).toEqual(new Date(t.clock.now().getTime() - 86_400_000));
   });
@@ -159,9 +164,9 @@ describe("the cap over all of a patient's links", () => {
     for (let k = 0; k < 12; k++) ids.push((await insert(p, practice, new Date(now.getTime() - k * 60_000), k)).id);
     await insert(p, practice, null, 100);
     await insert(q, practice, now, 101);
-    const listed = await disabledPortalLinks(t.db, practice, p);
+    const listed = await disabledPortalLinks(t.db, staffOf(practice), p);
     expect(listed.map((l) => l.id)).toEqual(ids.slice(0, 10));
     expect(listed[0]).toEqual({ id: ids[0], created_at: now, disabled_at: now });
-    expect(await disabledPortalLinks(t.db, practice + 1000, p)).toEqual([]);
+    expect(await disabledPortalLinks(t.db, staffOf(practice + 1000), p)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextField, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import { MIN_PASSWORD_LENGTH } from '../../src/auth/passwords.ts';
+import { MIN_PASSWORD_LENGTH } from '../../src/auth/labels.ts';
 
 export function AccountPage(props: { ctx: ViewContext; errors?: FieldErrors; notice?: string }) {
   const errors = props.errors ?? {};

@@ -1,10 +1,10 @@
 import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextField, SelectField, Checkbox, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import { DEPARTMENTS } from '../../src/auth/permissions.ts';
-import { TEAM_DEPARTMENTS, US_TIME_ZONES } from '../../src/console/practices.ts';
+import { DEPARTMENTS } from '../../src/auth/labels.ts';
+import { TEAM_DEPARTMENTS, US_TIME_ZONES } from '../../src/console/labels.ts';
 import type { Department } from '../../src/db/schema.ts';
-import { formatPhone } from '../../src/messaging/phone.ts';
+import { formatPhone } from '../../src/intl.ts';
 
 type PracticeRow = { id: number; name: string; phone: string; time_zone: string; go_live_on: string; hypercare_days: number; account_manager: string | null };
 

@@ -2,7 +2,7 @@ import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { openLinkedPatientSummary } from '../../src/tickets/linked-patient.ts';
 import { formatCents } from '../../src/intl.ts';
-import { formatPhone } from '../../src/messaging/phone.ts';
+import { formatPhone } from '../../src/intl.ts';
 import { formatDob } from '../patients/format.ts';
 
 type Summary = Awaited<ReturnType<typeof openLinkedPatientSummary>>;

@@ -3,7 +3,6 @@ import type { ViewContext } from '../../src/web/context.ts';
 import type { QueuePage } from '../../src/tickets/queues.ts';
 import { COUNT_CAP, FILTER_LABEL, QUEUE_FILTERS, QUEUE_LABEL, type QueueFilter } from '../../src/tickets/labels.ts';
 import { formatLocal } from '../tickets/parts.tsx';
-import { isOverdue } from '../../src/tickets/overdue.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 
 const STATUS: Record<string, string> = { waiting_vendor: 'Waiting on StrataPT', waiting_practice: 'Waiting on practice', closed: 'Closed' };
@@ -140,7 +139,7 @@ export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: 
                   </td>
                   <td>
                     {r.response_due_at ? formatLocal(r.response_due_at, r.time_zone) : '—'}{' '}
-                    {isOverdue(r.response_due_at, now) ? <span class="overdue">Overdue</span> : null}
+                    {r.overdue ? <span class="overdue">Overdue</span> : null}
                   </td>
                   <td>{r.assigned_name ?? '—'}</td>
                 </tr>

@@ -1,6 +1,6 @@
 import { Base } from '../layouts/base.tsx';
 import { TextField, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
-import { MIN_PASSWORD_LENGTH } from '../../src/auth/passwords.ts';
+import { MIN_PASSWORD_LENGTH } from '../../src/auth/labels.ts';
 
 /** Public page from an invitation email; it carries no session, so the token in the URL is the check. */
 export function SetPasswordPage(props: { token: string; name?: string; email?: string; errors?: FieldErrors; expired?: boolean; done?: boolean }) {

@@ -6,8 +6,7 @@ import type { ConversationMessage } from '../../src/tickets/conversation.ts';
 import { ACCEPT_ATTRIBUTE, QUEUE_DEPARTMENTS, QUEUE_LABEL, RESPONSE_WINDOWS } from '../../src/tickets/labels.ts';
 import type { FilledMacro } from '../../src/tickets/macros.ts';
 import { FieldError } from '../components/form.tsx';
-import { formatPhone } from '../../src/messaging/phone.ts';
-import { isOverdue } from '../../src/tickets/overdue.ts';
+import { formatPhone } from '../../src/intl.ts';
 import { formatLocal } from '../tickets/parts.tsx';
 
 const STATUS: Record<string, string> = { waiting_vendor: 'Waiting on StrataPT', waiting_practice: 'Waiting on the practice', closed: 'Closed' };
@@ -56,7 +55,7 @@ export function VendorThreadPage(props: {
   const values = props.values ?? {};
   const errors = props.errors ?? {};
   const tz = t.time_zone;
-  const overdue = isOverdue(t.response_due_at, now);
+  const overdue = t.overdue;
   const base = `/vendor/tickets/${t.id}`;
   return (
     <AppLayout ctx={ctx} title={`Ticket #${t.id}`} wide>

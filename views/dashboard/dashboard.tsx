@@ -1,6 +1,5 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import { can } from '../../src/auth/permissions.ts';
 import type { OverdueBlock } from '../../src/tickets/overdue.ts';
 import type { ListedTicket } from '../../src/tickets/list.ts';
 import { STATUS_LABEL } from '../../src/tickets/labels.ts';
@@ -18,7 +17,7 @@ export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBl
       {props.needsReply ? <NeedsReplyPanel threads={props.needsReply} timeZone={ctx.practice?.time_zone ?? 'UTC'} /> : null}
       <section class="card" aria-labelledby="help-heading">
         <h2 id="help-heading">Need help from StrataPT?</h2>
-        {can(ctx.actor, 'tickets.use') && props.ticketBlock ? (
+        {ctx.may['tickets.use'] && props.ticketBlock ? (
           <>
             <p>
               <button type="button" class="primary" disabled aria-describedby="overdue-block">
@@ -27,7 +26,7 @@ export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBl
             </p>
             <OverdueBlockPanel block={props.ticketBlock} timeZone={ctx.practice?.time_zone ?? 'UTC'} />
           </>
-        ) : can(ctx.actor, 'tickets.use') ? (
+        ) : ctx.may['tickets.use'] ? (
           <p>
             <a class="button primary" href="/tickets/new">
               Create Thread
@@ -39,7 +38,7 @@ export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBl
         <p class="muted">Or call StrataPT support at 866-281-7636.</p>
       </section>
       {props.appointmentChanges ? <AppointmentChangesPanel changes={props.appointmentChanges} timeZone={ctx.practice?.time_zone ?? 'UTC'} /> : null}
-      {can(ctx.actor, 'emergency.send') ? (
+      {ctx.may['emergency.send'] ? (
         <section class="card" aria-labelledby="closure-heading">
           <h2 id="closure-heading">Closing unexpectedly?</h2>
           <p>

@@ -3,8 +3,9 @@ import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextField, TextArea, SelectField, Checkbox, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { PromotionalMatch } from '../../src/engagement/promotional-guard.ts';
-import { PROMOTIONAL_REFUSAL, PATIENT_EMAIL_REPORT_PATH } from '../../src/engagement/promotional-guard.ts';
-import { MESSAGE_MAX, REASONS, formatWindow, type FinalTexts, type NoticeSummary, type RecipientPreview } from '../../src/emergency/notices.ts';
+import { PROMOTIONAL_REFUSAL, PATIENT_EMAIL_REPORT_PATH } from '../../src/engagement/labels.ts';
+import { MESSAGE_MAX, REASONS, formatWindow } from '../../src/emergency/labels.ts';
+import type { FinalTexts, NoticeSummary, RecipientPreview } from '../../src/emergency/notices.ts';
 import { dateTimeFormat } from '../../src/intl.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 

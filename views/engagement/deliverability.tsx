@@ -1,8 +1,8 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { DeliverabilityMonth } from '../../src/engagement/deliverability.ts';
-import { rate } from '../../src/engagement/deliverability.ts';
-import { CHANNELS } from '../../src/engagement/kinds.ts';
+import { formatRate } from '../../src/intl.ts';
+import { CHANNELS } from '../../src/engagement/labels.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 
 /** Settings → Deliverability: per channel and month, what carriers and mailbox providers watch. */
@@ -61,7 +61,7 @@ export function DeliverabilityPage(props: { ctx: ViewContext; rows: Deliverabili
 }
 
 function Cell(props: { n: number; sent: number }) {
-  const r = rate(props.n, props.sent);
+  const r = formatRate(props.n, props.sent);
   return (
     <td>
       {props.n}

@@ -3,10 +3,9 @@ import { AppLayout } from '../layouts/app.tsx';
 import { PatientMenu } from '../patients/menu.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { Engagement, Toggle } from '../../src/engagement/subscriptions.ts';
-import { EMAIL_NOT_ENCRYPTED_WARNING } from '../../src/engagement/subscriptions.ts';
-import type { MessageRow } from '../../src/messaging/messages.ts';
-import { KINDS, CHANNELS, channelLabel, kindLabel } from '../../src/engagement/kinds.ts';
-import { formatPhone } from '../../src/messaging/phone.ts';
+import type { ShownMessage } from '../../src/messaging/messages.ts';
+import { KINDS, CHANNELS, EMAIL_NOT_ENCRYPTED_WARNING, channelLabel, kindLabel } from '../../src/engagement/labels.ts';
+import { formatPhone } from '../../src/intl.ts';
 import { MessageList } from '../messaging/sent-messages.tsx';
 import { formatWhen } from '../messaging/format.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
@@ -15,7 +14,7 @@ import { TableScroll } from '../components/table-scroll.tsx';
 export function EngagementPage(props: {
   ctx: ViewContext;
   e: Engagement;
-  messages: MessageRow[];
+  messages: ShownMessage[];
   disabledLinks?: { id: number; created_at: Date; disabled_at: Date }[];
   error?: string;
 }) {
@@ -43,7 +42,7 @@ export function EngagementPage(props: {
         </>
       ) : null}
       <h2>Messages</h2>
-      {props.messages.length === 0 ? <p>No messages have been sent to this patient.</p> : <MessageList rows={props.messages} timeZone={e.practice.time_zone} hidePortalLinks />}
+      {props.messages.length === 0 ? <p>No messages have been sent to this patient.</p> : <MessageList rows={props.messages} timeZone={e.practice.time_zone} />}
     </AppLayout>
   );
 }

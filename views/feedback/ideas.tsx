@@ -1,7 +1,8 @@
 import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextField, TextArea, SelectField, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import { FEEDBACK_STATUSES, STATUS_LABEL, TITLE_MAX, DESCRIPTION_MAX, COMMENT_MAX, type IdeaRow, type listIdeas, type findIdea, type findSimilarIdeas } from '../../src/feedback/ideas.ts';
+import { FEEDBACK_STATUSES, STATUS_LABEL, TITLE_MAX, DESCRIPTION_MAX, COMMENT_MAX } from '../../src/feedback/labels.ts';
+import type { IdeaRow, listIdeas, findIdea, findSimilarIdeas } from '../../src/feedback/ideas.ts';
 import type { FeedbackStatus } from '../../src/db/schema.ts';
 import { dateTimeFormat } from '../../src/intl.ts';
 

@@ -1,7 +1,8 @@
 import { AppLayout } from '../layouts/app.tsx';
 import { Form, FormErrorSummary, SelectField, FieldError, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import { IMPORT_COLUMNS, IMPORT_KINDS, type ImportRow } from '../../src/imports/imports.ts';
+import { IMPORT_COLUMNS, IMPORT_KINDS } from '../../src/imports/labels.ts';
+import type { ImportRow } from '../../src/imports/imports.ts';
 import { formatDateTime } from '../patients/format.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 

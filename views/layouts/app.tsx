@@ -2,7 +2,7 @@ import type { Child } from 'hono/jsx';
 import { Base } from './base.tsx';
 import { LiveConnection, UnreadBadge } from '../components/live.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import { can, ROLES, DEPARTMENTS } from '../../src/auth/permissions.ts';
+import { ROLES, DEPARTMENTS } from '../../src/auth/labels.ts';
 import { COUNT_CAP } from '../../src/tickets/labels.ts';
 
 type NavItem = { href: string; label: string; badge?: number; show: boolean };
@@ -16,23 +16,23 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
       ? [
           { href: '/dashboard', label: 'Dashboard', show: true },
           { href: '/tickets', label: 'Get Help', badge: ctx.unreadTickets, show: true },
-          { href: '/patients', label: 'Patients', show: can(actor, 'patients.view') },
-          { href: '/reports', label: 'Reports', show: can(actor, 'reports.run') },
-          { href: '/settings', label: 'Settings', show: can(actor, 'settings.view') },
+          { href: '/patients', label: 'Patients', show: ctx.may['patients.view'] },
+          { href: '/reports', label: 'Reports', show: ctx.may['reports.run'] },
+          { href: '/settings', label: 'Settings', show: ctx.may['settings.view'] },
         ]
       : [
           { href: '/vendor', label: 'Queues', badge: ctx.unreadTickets, show: true },
           { href: '/feedback', label: 'Feedback', show: true },
-          { href: '/vendor/practices', label: 'Practices', show: can(actor, 'vendor.admin') },
-          { href: '/vendor/jobs', label: 'Jobs', show: can(actor, 'vendor.admin') },
-          { href: '/vendor/messages', label: 'Sent Messages', show: can(actor, 'vendor.admin') },
-          { href: '/vendor/print-batches', label: 'Print Batches', show: can(actor, 'statements.print') },
-          { href: '/vendor/audit', label: 'Audit', show: can(actor, 'vendor.admin') },
+          { href: '/vendor/practices', label: 'Practices', show: ctx.may['vendor.admin'] },
+          { href: '/vendor/jobs', label: 'Jobs', show: ctx.may['vendor.admin'] },
+          { href: '/vendor/messages', label: 'Sent Messages', show: ctx.may['vendor.admin'] },
+          { href: '/vendor/print-batches', label: 'Print Batches', show: ctx.may['statements.print'] },
+          { href: '/vendor/audit', label: 'Audit', show: ctx.may['vendor.admin'] },
         ];
   // Name and role stack in two small lines, so the Menu Bar stays one row at 1280 px for every role.
   const role = actor.kind === 'staff' ? (ROLES[actor.role as 1] ?? '') : `StrataPT ${actor.vendor_admin ? 'admin' : actor.departments.map((d) => DEPARTMENTS[d]).join(', ')}`;
   // Staff who use tickets get live updates (docs/rules.md, "Live updates").
-  const live = actor.kind === 'staff' && can(actor, 'tickets.use');
+  const live = actor.kind === 'staff' && ctx.may['tickets.use'];
   return (
     <Base title={props.title} csrf={ctx.csrf} bodyClass={actor.kind === 'vendor' ? 'vendor' : 'practice'}>
       {/* The side's colour is on the header itself: boosted navigation swaps the body's content but keeps its class. */}

@@ -1,24 +1,21 @@
-import { PORTAL_TOKEN_PLACEHOLDER, isPortalLinkUrl } from '../../src/messaging/portal-link-token.ts';
-
-const URL_RE = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)])/g;
+import type { BodyPart } from '../../src/messaging/portal-link-token.ts';
 
 /**
- * A message body with its links clickable, so a captured balance alert leads to the portal. A portal
- * link whose token is only a placeholder (src/messaging/portal-link-token.ts), and with
- * `hidePortalLinks` every portal link, shows as "portal link (hidden)".
+ * A message body with its links clickable, so a captured balance alert leads to the portal. The
+ * loader decides which portal links stay hidden (`messageBodyParts`, src/messaging/portal-link-token.ts):
+ * they show as "portal link (hidden)".
  */
-export function MessageBody(props: { body: string; hidePortalLinks?: boolean }) {
-  const parts = props.body.split(URL_RE);
+export function MessageBody(props: { parts: BodyPart[] }) {
   return (
     <div class="message-body">
-      {parts.map((part, i) =>
-        i % 2 === 0 ? (
-          part
-        ) : part.includes(PORTAL_TOKEN_PLACEHOLDER) || (props.hidePortalLinks && isPortalLinkUrl(part)) ? (
+      {props.parts.map((part) =>
+        'text' in part ? (
+          part.text
+        ) : 'hiddenLink' in part ? (
           <span class="hidden-link">portal link (hidden)</span>
         ) : (
-          <a href={part} rel="noopener noreferrer">
-            {part}
+          <a href={part.link} rel="noopener noreferrer">
+            {part.link}
           </a>
         ),
       )}

@@ -1,7 +1,7 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import type { MessageFilters, MessageRow } from '../../src/messaging/messages.ts';
-import { OUTBOX_STATUSES } from '../../src/messaging/messages.ts';
+import type { MessageFilters, ShownMessage } from '../../src/messaging/messages.ts';
+import { OUTBOX_STATUSES } from '../../src/messaging/labels.ts';
 import { MessageBody, StatusBadge } from './message-body.tsx';
 import { STATUS_LABELS, formatWhen } from './format.ts';
 
@@ -9,7 +9,7 @@ import { STATUS_LABELS, formatWhen } from './format.ts';
 export function SentMessagesPage(props: {
   ctx: ViewContext;
   filters: MessageFilters;
-  rows: MessageRow[];
+  rows: ShownMessage[];
   page: number;
   hasMore: boolean;
   kinds: string[];
@@ -95,7 +95,7 @@ export function SentMessagesPage(props: {
 }
 
 /** Messages as cards: status, channel, recipient, when, and the body with clickable links. */
-export function MessageList(props: { rows: MessageRow[]; showPractice?: boolean; timeZone?: string; hidePortalLinks?: boolean }) {
+export function MessageList(props: { rows: ShownMessage[]; showPractice?: boolean; timeZone?: string }) {
   return (
     <ul class="messages outbox-messages">
       {props.rows.map((m) => (
@@ -108,7 +108,7 @@ export function MessageList(props: { rows: MessageRow[]; showPractice?: boolean;
             {m.status === 'queued' && m.attempts === 0 && m.next_attempt_at > m.created_at ? ` · waits until ${formatWhen(m.next_attempt_at, props.timeZone)}` : ''}
           </p>
           {m.subject ? <p class="subject">{m.subject}</p> : null}
-          <MessageBody body={m.body} hidePortalLinks={props.hidePortalLinks} />
+          <MessageBody parts={m.parts} />
           {m.cancel_reason ? <p class="muted">Cancelled: {m.cancel_reason}</p> : null}
           {m.last_error && m.status !== 'delivered' ? <p class="muted">Last error: {m.last_error}</p> : null}
         </li>

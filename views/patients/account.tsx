@@ -5,9 +5,10 @@ import { formatDateTime, formatDob } from './format.ts';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { PatientAccount } from '../../src/patients/patients.ts';
 import type { Patient } from '../../src/db/schema.ts';
-import { DESK_KINDS, LEDGER_KINDS, type CaseLedger } from '../../src/ledger/ledger.ts';
+import { DESK_KINDS, LEDGER_KINDS } from '../../src/ledger/labels.ts';
+import type { CaseLedger } from '../../src/ledger/ledger.ts';
 import { formatCents } from '../../src/intl.ts';
-import { formatPhone } from '../../src/messaging/phone.ts';
+import { formatPhone } from '../../src/intl.ts';
 import { REMINDER_ANSWER_LABELS } from '../../src/reminders/labels.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 

@@ -3,7 +3,6 @@ import type { ViewContext } from '../../src/web/context.ts';
 import type { PatientListRow } from '../../src/patients/patients.ts';
 import { formatCents } from '../../src/intl.ts';
 import { formatDob } from './format.ts';
-import { can } from '../../src/auth/permissions.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 
 export type PatientListProps = { q: string; showAll: boolean; rows: PatientListRow[]; page: number; hasNext: boolean };
@@ -14,7 +13,7 @@ export function PatientListPage(props: { ctx: ViewContext } & PatientListProps) 
   return (
     <AppLayout ctx={props.ctx} title="Patients">
       <h1>Patients</h1>
-      {can(props.ctx.actor, 'patients.import') ? (
+      {props.ctx.may['patients.import'] ? (
         <p>
           <a class="button" href="/patients/import">Import patients, ledger or appointments (CSV)</a>
         </p>

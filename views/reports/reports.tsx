@@ -2,7 +2,7 @@ import { TransactionalOnlyGuidance } from '../components/transactional-only.tsx'
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { ExportRecord, ReportFilter } from '../../src/reports/patient-email.ts';
-import { REPORT_COLUMNS } from '../../src/reports/patient-email.ts';
+import { REPORT_COLUMNS } from '../../src/reports/labels.ts';
 import { dateTimeFormat } from '../../src/intl.ts';
 
 export function ReportsIndexPage(props: { ctx: ViewContext }) {

@@ -1,15 +1,14 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import { can } from '../../src/auth/permissions.ts';
 
 export function SettingsIndexPage(props: { ctx: ViewContext }) {
-  const { actor } = props.ctx;
+  const { may } = props.ctx;
   const links = [
-    { href: '/settings/patient-engagement', label: 'Patient Engagement', show: can(actor, 'engagement.configure') },
-    { href: '/settings/staff', label: 'Staff', show: can(actor, 'staff.manage') },
-    { href: '/settings/payments', label: 'Credit Card Processing (Authorize.net)', show: can(actor, 'payments.configure') },
-    { href: '/settings/deliverability', label: 'Deliverability', show: can(actor, 'deliverability.view') },
-    { href: '/settings/audit', label: 'Audit trail', show: can(actor, 'audit.view') },
+    { href: '/settings/patient-engagement', label: 'Patient Engagement', show: may['engagement.configure'] },
+    { href: '/settings/staff', label: 'Staff', show: may['staff.manage'] },
+    { href: '/settings/payments', label: 'Credit Card Processing (Authorize.net)', show: may['payments.configure'] },
+    { href: '/settings/deliverability', label: 'Deliverability', show: may['deliverability.view'] },
+    { href: '/settings/audit', label: 'Audit trail', show: may['audit.view'] },
   ].filter((l) => l.show);
   return (
     <AppLayout ctx={props.ctx} title="Settings">

@@ -1,7 +1,8 @@
 import { AppLayout } from '../layouts/app.tsx';
 import { Form, FormErrorSummary, FieldError, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import { FREQUENCIES, LEAD_HOURS, type EngagementSettings } from '../../src/engagement-settings/settings.ts';
+import { FREQUENCIES, LEAD_HOURS } from '../../src/engagement-settings/labels.ts';
+import type { EngagementSettings } from '../../src/engagement-settings/settings.ts';
 import { formatDateTime } from '../patients/format.ts';
 
 export function PatientEngagementSettingsPage(props: {

@@ -2,8 +2,7 @@ import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextField, SelectField, Checkbox, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { StaffRow } from '../../src/staff/staff.ts';
-import { ROLES } from '../../src/auth/permissions.ts';
-import { MIN_PASSWORD_LENGTH } from '../../src/auth/passwords.ts';
+import { MIN_PASSWORD_LENGTH, ROLES } from '../../src/auth/labels.ts';
 
 export function StaffListPage(props: { ctx: ViewContext; staff: StaffRow[] }) {
   return (

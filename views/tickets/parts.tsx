@@ -1,5 +1,4 @@
 import type { OverdueBlock } from '../../src/tickets/overdue.ts';
-import { isOverdue } from '../../src/tickets/overdue.ts';
 import { dateTimeFormat } from '../../src/intl.ts';
 import type { Countdown } from '../../src/tickets/countdown.ts';
 
@@ -17,10 +16,6 @@ export function formatLocal(at: Date, timeZone: string): string {
     minute: '2-digit',
     timeZoneName: 'short',
   }).format(at);
-}
-
-export function OverdueBadge(props: { dueAt: Date | null; now: Date }) {
-  return isOverdue(props.dueAt, props.now) ? <span class="overdue">Overdue</span> : null;
 }
 
 /** "reply within 3 h 20 min" (amber under four hours) or a red Overdue; the exact time on hover and for screen readers. */

@@ -5,10 +5,9 @@ import { DEPARTMENT_LABEL, STATUS_LABEL } from '../../src/tickets/labels.ts';
 import type { ConversationMessage } from '../../src/tickets/conversation.ts';
 import type { TicketDetail } from '../../src/tickets/visibility.ts';
 import { ROLE_CHOICES, ACCEPT_ATTRIBUTE } from '../../src/tickets/labels.ts';
-import { isOverdue } from '../../src/tickets/overdue.ts';
 import { patientLabel } from '../patients/format.ts';
 import { liveAttributes } from '../components/live.tsx';
-import { DeadlineCountdown, formatLocal, OverdueBadge, SUPPORT_PHONE } from './parts.tsx';
+import { DeadlineCountdown, formatLocal, SUPPORT_PHONE } from './parts.tsx';
 import type { Countdown } from '../../src/tickets/countdown.ts';
 
 export function ThreadPage(props: {
@@ -22,7 +21,7 @@ export function ThreadPage(props: {
 }) {
   const { ctx, ticket, messages, now, values, errors } = props;
   const tz = ticket.time_zone;
-  const overdue = isOverdue(ticket.response_due_at, now);
+  const overdue = props.countdown?.tone === 'overdue';
   const visibleTo =
     ticket.visibility === 'only_me'
       ? `Only ${ticket.creator_name}`
@@ -37,7 +36,7 @@ export function ThreadPage(props: {
         <a href="/tickets">← Get Help</a>
       </p>
       <h1>
-        {ticket.subject} <span class="meta">#{ticket.id}</span> <OverdueBadge dueAt={ticket.response_due_at} now={now} />
+        {ticket.subject} <span class="meta">#{ticket.id}</span> {overdue ? <span class="overdue">Overdue</span> : null}
       </h1>
       <dl class="ticket-facts">
         <div>

@@ -1,0 +1,20 @@
+import type { EmergencyReason } from '../db/schema.ts';
+import { dateTimeFormat } from '../intl.ts';
+
+// Emergency notifications' words and limits (docs/rules.md, Emergency notifications), shared by
+// src/emergency/notices.ts and its views.
+
+export const MESSAGE_MAX = 300;
+
+export const REASONS: Record<EmergencyReason, string> = {
+  weather: 'Weather',
+  power: 'Power outage',
+  illness: 'Illness',
+  other: 'Other',
+};
+
+export function formatWindow(start: Date, end: Date, timeZone: string): string {
+  const f = dateTimeFormat('en-US', { timeZone, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+  const zone = dateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(end).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  return `${f.format(start)} – ${f.format(end)} ${zone}`.trim();
+}
