@@ -207,6 +207,35 @@ export function ticketVisibleTo(actor: Actor) {
   };
 }
 
+/**
+ * ticketVisibleTo's rule for a staff member's `users` row read in the same statement (alias `u`), before
+ * an Actor exists: the per-request statement of src/web/context.ts counts the menu's unread threads
+ * with it. Top-level conjuncts, so `tickets.practice_id = u.practice_id` stays an index condition.
+ * test/web/request-context.test.ts checks it against ticketVisibleTo, user by user.
+ */
+export function ticketVisibleToStaffRowSql(u: string) {
+  const col = (c: string) => sql.ref(`${u}.${c}`);
+  const role = sql`coalesce(${col('role')}, 0)`;
+  return sql<boolean>`(${col('active')} and ${col('kind')} = 'staff' and not ${col('limit_messaging')}
+    and tickets.practice_id = ${col('practice_id')}
+    and (${role} >= ${PRACTICE_ADMIN} or not tickets.admin_level)
+    and (tickets.visibility = 'anyone'
+      or (tickets.visibility = 'owners' and ${role} = ${BUSINESS_OWNER})
+      or (tickets.visibility = 'clinical' and ${role} in (${CLINICIAN}, ${THERAPY_DIRECTOR}))
+      or (tickets.visibility = 'admins' and ${role} >= ${PRACTICE_ADMIN})
+      or (tickets.visibility in ('only_me', 'owners', 'clinical', 'admins') and tickets.created_by_user_id = ${col('id')})
+      or (tickets.visibility = 'person' and tickets.visible_user_id = ${col('id')})))`;
+}
+
+/** The same for a vendor user's row: `departments` (text[]) and `managed` (practice ids) as loadActor reads them. */
+export function ticketVisibleToVendorRowSql(u: string, departments: Expression<unknown>, managed: Expression<unknown>) {
+  const col = (c: string) => sql.ref(`${u}.${c}`);
+  return sql<boolean>`(${col('active')} and ${col('kind')} = 'vendor'
+    and (${col('vendor_admin')}
+      or tickets.department = any(array_remove(${departments}, 'product'))
+      or tickets.practice_id = any(${managed})))`;
+}
+
 /** All threads this actor may see: the only way ticket rows are loaded for a user. */
 export function visibleTickets(db: Database, actor: Actor) {
   return db.selectFrom('tickets').where(ticketVisibleTo(actor));

@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
-import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
+import { assertCan, ticketVisibleToVendorRowSql, visibleTickets, type Actor } from '../auth/permissions.ts';
 import { NotFound } from '../web/errors.ts';
 import { COUNT_CAP, QUEUE_DEPARTMENTS, QUEUE_FILTERS, type QueueFilter } from './labels.ts';
 import { hypercareSql } from './hypercare.ts';
@@ -144,6 +144,27 @@ export async function countQueueUnread(db: Database, actor: Actor): Promise<numb
     .limit(COUNT_CAP + 1);
   const row = await db.selectFrom(inner.as('capped')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * countQueueUnread as a subquery for a vendor user's `users` row (alias `u`) read in the same
+ * statement, with their departments (text[]) and managed practices (ids) beside it: the per-request
+ * statement of src/web/context.ts, which has no Actor yet. The queues are queueDepartmentsOf's.
+ */
+export function countQueueUnreadOfVendorRowSql(u: string, departments: Expression<unknown>, managed: Expression<unknown>) {
+  const col = (c: string) => sql.ref(`${u}.${c}`);
+  const all = sql`array[${sql.join(QUEUE_DEPARTMENTS.map((d) => sql.lit(d)))}]::text[]`;
+  const queues = sql`case when ${col('vendor_admin')} or cardinality(${managed}) > 0 then ${all}
+    else array(select d from unnest(${departments}) d where d = any(${all})) end`;
+  return sql<number>`(select count(*) from (
+    select 1 from tickets
+    left join ticket_reads on ticket_reads.ticket_id = tickets.id and ticket_reads.user_id = ${col('id')}
+    where ${ticketVisibleToVendorRowSql(u, departments, managed)}
+      and tickets.department = any(${queues})
+      and tickets.status <> 'closed'
+      and tickets.last_public_author_id is distinct from ${col('id')}
+      and coalesce(ticket_reads.last_read_at, '-infinity'::timestamptz) < tickets.last_public_message_at
+    limit ${sql.lit(COUNT_CAP + 1)}) capped)`;
 }
 
 
