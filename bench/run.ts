@@ -16,13 +16,12 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { openPostgres, type Database } from '../src/db/database.ts';
-import { countQueueUnread } from '../src/tickets/queues.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import { createSession, SESSION_COOKIE, validateSessionToken } from '../src/auth/sessions.ts';
+import { createSession, SESSION_COOKIE } from '../src/auth/sessions.ts';
 import { loadActor, type Actor } from '../src/auth/permissions.ts';
-import { countUnreadTickets } from '../src/tickets/unread.ts';
 import { benchIds, datasetParams, ensureDataset, type DatasetParams } from './dataset.ts';
-import { builtinScenarios, type BenchScenario, type ScenarioWorld } from './scenarios.ts';
+import { builtinScenarios, PAGE_TARGETS, type BenchScenario, type PageTargets, type ScenarioWorld } from './scenarios.ts';
+import { loadSignedInRequest } from '../src/web/context.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/strata_bench';
@@ -62,7 +61,14 @@ type PageResult = {
   target?: string;
   bytes?: number;
   rssPeakMb?: number;
+  /** Open loop: autocannon offering `rate` requests a second (overallRate) over --connections. */
+  openLoop?: { rate: number; achievedRps: number; p50: number; p95: number; p99: number; non2xx: number };
+  /** The machine's 1-minute load average before and after the page (2 shared cores: figures are noisy). */
+  load?: { before: number; after: number };
+  verdicts?: Verdict[];
 };
+
+type Verdict = { target: string; figure: string; met: boolean };
 
 async function main() {
   const url = process.env.DATABASE_URL || DEFAULT_URL;
@@ -221,18 +227,12 @@ async function makeWorld(db: Database, params: DatasetParams, origin: string): P
     practiceId,
     cookieFor,
     actorFor,
-    /** What every signed-in page runs before its own queries: the session, the actor, the menu's counts. */
+    /** What every signed-in page runs before its own queries: the one statement of src/web/context.ts (session, actor, practice, menu badge). */
     async pageOverheadSql(userId: number) {
       const token = sessions.get(userId)!.token;
-      const { user } = await validateSessionToken(db, new Date(), policy, token);
-      const actor = await loadActor(db, user!);
-      if (actor.kind === 'staff') {
-        await db.selectFrom('practices').select(['id', 'name', 'phone', 'time_zone']).where('id', '=', actor.practice_id!).executeTakeFirstOrThrow();
-        await countUnreadTickets(db, actor);
-      } else {
-        await countQueueUnread(db, actor); // the console menu's badge (src/web/context.ts)
-      }
-      return actor;
+      const signedIn = await loadSignedInRequest(db, new Date(), policy, token, { withMenu: true });
+      if (!signedIn) throw new Error('the benchmark session no longer holds');
+      return signedIn.actor;
     },
   };
 }
@@ -263,9 +263,18 @@ async function runPageScenario(db: Database, world: ScenarioWorld, s: BenchScena
   log(`- ${s.name}: ${prepared.path}`);
 
   // Serial: one request at a time, to compare with the bare SQL of the same page.
+  const loadBefore = os.loadavg()[0];
   const serial = await load(world.origin + prepared.path, prepared.headers, 1, Math.min(3, o.duration));
   // Under load.
   const loaded = await load(world.origin + prepared.path, prepared.headers, o.connections, o.duration);
+  // Open loop: a fixed offered rate (autocannon's overallRate) spread over the same connections.
+  const targets: PageTargets = PAGE_TARGETS[s.id] ?? {};
+  let openLoop: PageResult['openLoop'];
+  if (targets.openLoop) {
+    const r = await load(world.origin + prepared.path, prepared.headers, o.connections, o.duration, targets.openLoop.rate);
+    openLoop = { rate: targets.openLoop.rate, achievedRps: r.rps, p50: r.p50, p95: r.p95, p99: r.p99, non2xx: r.non2xx };
+  }
+  const loadAfter = os.loadavg()[0];
 
   let sqlMs: number | undefined;
   if (prepared.sql) {
@@ -279,8 +288,13 @@ async function runPageScenario(db: Database, world: ScenarioWorld, s: BenchScena
     sqlMs = mean(times);
   }
   void db;
+  const verdicts = judge(targets, { rps: loaded.rps, serialMs: serial.mean, sqlMs, openLoop });
+  log(`  load average ${loadBefore.toFixed(2)} -> ${loadAfter.toFixed(2)}; ${verdicts.map((v) => `${v.target}: ${v.figure} ${v.met ? 'met' : 'MISSED'}`).join('; ') || 'no issue-17 target'}`);
   return {
     ...base,
+    openLoop,
+    load: { before: round(loadBefore), after: round(loadAfter) },
+    verdicts,
     p50: loaded.p50,
     p95: loaded.p95,
     p99: loaded.p99,
@@ -294,10 +308,27 @@ async function runPageScenario(db: Database, world: ScenarioWorld, s: BenchScena
   };
 }
 
-async function load(url: string, headers: Record<string, string>, connections: number, duration: number) {
+/** Each target beside its figure. An open-loop p95 counts as met only if the offered rate was also sustained (95 %). */
+function judge(t: PageTargets, f: { rps: number; serialMs: number; sqlMs?: number; openLoop?: PageResult['openLoop'] }): Verdict[] {
+  const out: Verdict[] = [];
+  if (t.minRps !== undefined) out.push({ target: `≥ ${t.minRps} req/s at 50 conn`, figure: `${f.rps} req/s`, met: f.rps >= t.minRps });
+  if (t.openLoop && f.openLoop) {
+    const sustained = f.openLoop.achievedRps >= 0.95 * t.openLoop.rate;
+    out.push({
+      target: `p95 ≤ ${t.openLoop.p95Ms} ms at ${t.openLoop.rate} req/s offered`,
+      figure: `p95 ${f.openLoop.p95} ms (${f.openLoop.achievedRps} req/s achieved${sustained ? '' : ', rate not sustained'})`,
+      met: sustained && f.openLoop.non2xx === 0 && f.openLoop.p95 <= t.openLoop.p95Ms,
+    });
+  }
+  if (t.maxSerialMs !== undefined) out.push({ target: `serial ≤ ${t.maxSerialMs} ms`, figure: `${f.serialMs} ms`, met: f.serialMs <= t.maxSerialMs });
+  if (t.maxSqlMs !== undefined) out.push({ target: `SQL ≤ ${t.maxSqlMs} ms`, figure: f.sqlMs === undefined ? 'not measured' : `${round(f.sqlMs)} ms`, met: f.sqlMs !== undefined && f.sqlMs <= t.maxSqlMs });
+  return out;
+}
+
+async function load(url: string, headers: Record<string, string>, connections: number, duration: number, overallRate?: number) {
   const latencies: number[] = [];
   let non2xx = 0;
-  const instance = autocannon({ url, connections, duration, headers, pipelining: 1 });
+  const instance = autocannon({ url, connections, duration, headers, pipelining: 1, ...(overallRate ? { overallRate } : {}) });
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, ms: number) => {
     latencies.push(ms);
     if (statusCode < 200 || statusCode >= 300) non2xx++;
@@ -439,14 +470,24 @@ async function dispatchThroughput(_db: Database, url: string, n: number, instanc
 // ---- output ----------------------------------------------------------------------------------
 
 function printTable(report: { pages: PageResult[]; firstPage: { totalGzipBytes: number; page: string }; rss: { startMb: number; peakMb: number }; jobs: JobResult[]; dataset: { counts: Record<string, number> } }) {
-  log('\n| page | p50 ms | p95 ms | p99 ms | req/s | app ms (serial) | SQL ms | app/SQL | RSS peak MB | target |');
-  log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  log('\n| page | p50 ms | p95 ms | p99 ms | req/s | open-loop p95 ms (offered req/s) | app ms (serial) | SQL ms | app/SQL | RSS peak MB | target |');
+  log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of report.pages) {
     if (r.status !== 'ok') {
-      log(`| ${r.name} | — | — | — | — | — | — | — | — | ${r.note ?? ''} |`);
+      log(`| ${r.name} | — | — | — | — | — | — | — | — | — | ${r.note ?? ''} |`);
       continue;
     }
-    log(`| ${r.name} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.rps} | ${r.serialAppMs ?? '—'} | ${r.sqlMs !== undefined ? round(r.sqlMs) : '—'} | ${r.ratio !== undefined ? round(r.ratio) + '×' : '—'} | ${r.rssPeakMb ?? '—'} | ${r.target ?? ''} |`);
+    const open = r.openLoop ? `${r.openLoop.p95} (${r.openLoop.rate})` : '—';
+    const target = r.verdicts?.length ? `issue 17: ${r.verdicts.filter((v) => v.met).length}/${r.verdicts.length} met` : (r.target ?? '');
+    log(`| ${r.name} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.rps} | ${open} | ${r.serialAppMs ?? '—'} | ${r.sqlMs !== undefined ? round(r.sqlMs) : '—'} | ${r.ratio !== undefined ? round(r.ratio) + '×' : '—'} | ${r.rssPeakMb ?? '—'} | ${target} |`);
+  }
+  const judged = report.pages.filter((r) => r.verdicts?.length);
+  if (judged.length) {
+    log('\n| page | issue 17 target | figure | met? | load avg |');
+    log('|---|---|---|---|---|');
+    for (const r of judged) {
+      for (const v of r.verdicts!) log(`| ${r.name} | ${v.target} | ${v.figure} | ${v.met ? 'met' : '**missed**'} | ${r.load ? `${r.load.before}→${r.load.after}` : ''} |`);
+    }
   }
   log('\n| scheduled work | rows | ms | per second | target |');
   log('|---|---:|---:|---:|---|');

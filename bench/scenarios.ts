@@ -29,6 +29,28 @@ export type BenchScenario = {
   prepare(world: ScenarioWorld): Promise<PreparedScenario>;
 };
 
+/** Figures a page must reach; each is printed beside its measurement with met or missed. */
+export type PageTargets = {
+  /** Closed loop at --connections (50): requests per second at least. */
+  minRps?: number;
+  /** Open loop: p95 at most `p95Ms` while autocannon offers `rate` requests a second (overallRate). */
+  openLoop?: { rate: number; p95Ms: number };
+  /** One request at a time: mean ms at most. */
+  maxSerialMs?: number;
+  /** The page's bare SQL (the same domain functions, called directly): mean ms at most. */
+  maxSqlMs?: number;
+};
+
+/** Issue 17's targets (same machine, same dataset, autocannon), by scenario id. */
+export const PAGE_TARGETS: Record<string, PageTargets> = {
+  'get-help': { minRps: 600, openLoop: { rate: 200, p95Ms: 25 }, maxSerialMs: 3 },
+  dashboard: { minRps: 800, openLoop: { rate: 200, p95Ms: 20 } },
+  'portal-account': { minRps: 800, openLoop: { rate: 200, p95Ms: 20 } },
+  'subject-search': { openLoop: { rate: 100, p95Ms: 50 }, maxSqlMs: 5 },
+  'vendor-cs-queue': { openLoop: { rate: 50, p95Ms: 100 }, maxSerialMs: 8 },
+  'vendor-cs-queue-admin': { openLoop: { rate: 50, p95Ms: 100 }, maxSerialMs: 8 },
+};
+
 export const PRACTICE_ADMIN = 4;
 
 /** Built-in scenarios: the baseline every signed-in page pays; the features contribute their pages. */

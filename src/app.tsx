@@ -11,8 +11,9 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import type { AppDeps, AppEnv } from './web/types.ts';
 import { isPublicPath } from './web/guards.ts';
 import { NotFound } from './web/errors.ts';
-import { Forbidden, loadActor } from './auth/permissions.ts';
-import { SESSION_COOKIE, validateSessionToken } from './auth/sessions.ts';
+import { Forbidden } from './auth/permissions.ts';
+import { SESSION_COOKIE } from './auth/sessions.ts';
+import { loadSignedInRequest } from './web/context.ts';
 import { csrfTokenMatches, maskedCsrfTokenFor } from './web/csrf.ts';
 import { renderPage, isHtmx } from './web/http.ts';
 import { ErrorPage } from '../views/layouts/error.tsx';
@@ -118,13 +119,17 @@ export function createApp(deps: AppDeps) {
     c.set('actor', null);
     c.set('session', null);
     c.set('csrf', '');
+    c.set('menu', null);
     const token = getCookie(c, SESSION_COOKIE);
     if (token && !c.req.path.startsWith('/static/')) {
-      const { session, user } = await validateSessionToken(db, clock.now(), { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs }, token);
-      if (session) {
-        c.set('session', session);
-        c.set('actor', await loadActor(db, user));
-        c.set('csrf', maskedCsrfTokenFor(secret, session.id));
+      // One statement: the session, the actor and, for a GET (which may render a page), the menu's counts.
+      const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
+      const signedIn = await loadSignedInRequest(db, clock.now(), policy, token, { withMenu: c.req.method === 'GET' || c.req.method === 'HEAD' });
+      if (signedIn) {
+        c.set('session', signedIn.session);
+        c.set('actor', signedIn.actor);
+        c.set('menu', signedIn.menu);
+        c.set('csrf', maskedCsrfTokenFor(secret, signedIn.session.id));
       } else {
         deleteCookie(c, SESSION_COOKIE, sessionCookieOptions(config));
       }

@@ -1,6 +1,6 @@
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { DB, Department, Patient, Role, User, Visibility } from '../db/schema.ts';
+import type { DB, Department, Patient, Role, TicketDepartment, User, Visibility } from '../db/schema.ts';
 import { NotFound } from '../web/errors.ts';
 
 // Who may do what, and which rows they may see: the one place these rules live.
@@ -200,9 +200,56 @@ export function ticketVisibleTo(actor: Actor) {
   };
 }
 
+/**
+ * ticketVisibleTo's rule for a staff member's `users` row read in the same statement (alias `u`), before
+ * an Actor exists: the per-request statement of src/web/context.ts counts the menu's unread threads
+ * with it. Top-level conjuncts, so `tickets.practice_id = u.practice_id` stays an index condition.
+ * test/web/request-context.test.ts checks it against ticketVisibleTo, user by user.
+ */
+export function ticketVisibleToStaffRowSql(u: string) {
+  const col = (c: string) => sql.ref(`${u}.${c}`);
+  const role = sql`coalesce(${col('role')}, 0)`;
+  return sql<boolean>`(${col('active')} and ${col('kind')} = 'staff' and not ${col('limit_messaging')}
+    and tickets.practice_id = ${col('practice_id')}
+    and (${role} >= ${PRACTICE_ADMIN} or not tickets.admin_level)
+    and (tickets.visibility = 'anyone'
+      or (tickets.visibility = 'owners' and ${role} = ${BUSINESS_OWNER})
+      or (tickets.visibility = 'clinical' and ${role} in (${CLINICIAN}, ${THERAPY_DIRECTOR}))
+      or (tickets.visibility = 'admins' and ${role} >= ${PRACTICE_ADMIN})
+      or (tickets.visibility in ('only_me', 'owners', 'clinical', 'admins') and tickets.created_by_user_id = ${col('id')})
+      or (tickets.visibility = 'person' and tickets.visible_user_id = ${col('id')})))`;
+}
+
+/** The same for a vendor user's row: `departments` (text[]) and `managed` (practice ids) as loadActor reads them. */
+export function ticketVisibleToVendorRowSql(u: string, departments: Expression<unknown>, managed: Expression<unknown>) {
+  const col = (c: string) => sql.ref(`${u}.${c}`);
+  return sql<boolean>`(${col('active')} and ${col('kind')} = 'vendor'
+    and (${col('vendor_admin')}
+      or tickets.department = any(array_remove(${departments}, 'product'))
+      or tickets.practice_id = any(${managed})))`;
+}
+
 /** All threads this actor may see: the only way ticket rows are loaded for a user. */
 export function visibleTickets(db: Database, actor: Actor) {
   return db.selectFrom('tickets').where(ticketVisibleTo(actor));
+}
+
+/**
+ * The threads of these departments this actor may see: visibleTickets narrowed to `departments`, with
+ * what the department already implies left out. A member's own department (every department for a
+ * vendor admin) is visible whole, so only an account manager's other departments keep the practice
+ * test; the console's capped counts then read one index range each instead of an OR of two.
+ */
+export function visibleTicketsInDepartments(db: Database, actor: Actor, departments: TicketDepartment[]) {
+  if (actor.kind !== 'vendor' || !actor.active) return visibleTickets(db, actor).where('tickets.department', 'in', departments);
+  const whole = actor.vendor_admin ? departments : departments.filter((d) => actor.departments.includes(d));
+  const byPractice = actor.managedPracticeIds.length ? departments.filter((d) => !whole.includes(d)) : [];
+  return db.selectFrom('tickets').where((eb) => {
+    const ors: Expression<SqlBool>[] = [];
+    if (whole.length) ors.push(eb('tickets.department', 'in', whole));
+    if (byPractice.length) ors.push(eb.and([eb('tickets.department', 'in', byPractice), eb('tickets.practice_id', 'in', actor.managedPracticeIds)]));
+    return ors.length ? eb.or(ors) : sql<boolean>`false`;
+  });
 }
 
 // ---- Tenant scopes: every query on a practice's rows starts from one of these ----------------

@@ -75,22 +75,33 @@ export async function validateSessionToken(
     .where('sessions.id', '=', id)
     .executeTakeFirst();
   if (!row) return { session: null, user: null };
-
-  const idleDeadline = row.session_last_active_at.getTime() + policy.idleMs;
-  if (now >= row.session_expires_at || now.getTime() >= idleDeadline || !row.active) {
-    await db.deleteFrom('sessions').where('id', '=', id).execute();
-    return { session: null, user: null };
-  }
-  let lastActiveAt = row.session_last_active_at;
-  if (now.getTime() - lastActiveAt.getTime() >= TOUCH_INTERVAL_MS) {
-    lastActiveAt = now;
-    await db.updateTable('sessions').set({ last_active_at: now }).where('id', '=', id).execute();
-  }
   const { session_id, session_created_at, session_last_active_at, session_expires_at, ...user } = row;
-  return {
-    session: { id: session_id, userId: user.id, createdAt: session_created_at, lastActiveAt, expiresAt: session_expires_at },
-    user,
-  };
+  const session = await settleSession(db, now, policy, {
+    id: session_id,
+    userId: user.id,
+    createdAt: session_created_at,
+    lastActiveAt: session_last_active_at,
+    expiresAt: session_expires_at,
+  }, user.active);
+  return session ? { session, user } : { session: null, user: null };
+}
+
+/**
+ * The rules every request applies to the session row it read: an expired or idle session, or one
+ * whose user was deactivated, is deleted and refused; a live one slides its idle deadline (written at
+ * most once a minute). Shared with the per-request statement of src/web/context.ts.
+ */
+export async function settleSession(db: Database, now: Date, policy: SessionPolicy, session: Session, userActive: boolean): Promise<Session | null> {
+  const idleDeadline = session.lastActiveAt.getTime() + policy.idleMs;
+  if (now >= session.expiresAt || now.getTime() >= idleDeadline || !userActive) {
+    await db.deleteFrom('sessions').where('id', '=', session.id).execute();
+    return null;
+  }
+  if (now.getTime() - session.lastActiveAt.getTime() >= TOUCH_INTERVAL_MS) {
+    await db.updateTable('sessions').set({ last_active_at: now }).where('id', '=', session.id).execute();
+    return { ...session, lastActiveAt: now };
+  }
+  return session;
 }
 
 export async function invalidateSession(db: Database, sessionId: string): Promise<void> {

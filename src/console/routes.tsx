@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { AppDeps, AppEnv } from '../web/types.ts';
 import { clientIp, currentActor, formFields, pageNumber, redirectAfterPost, renderFragment, renderPage } from '../web/http.ts';
-import { viewContext } from '../web/context.ts';
+import { menuCountsChanged, viewContext } from '../web/context.ts';
 import { requireVendor, requireCapability } from '../web/guards.ts';
 import { landingQueue, loadQueue, type QueueDepartment } from '../tickets/queues.ts';
 import { findConsoleThread, setAdminLevel } from '../tickets/visibility.ts';
@@ -112,7 +112,10 @@ export function consoleRoutes(deps: AppDeps) {
       listAssignees(db, thread),
       macrosForThread(db, actor, thread),
     ]);
-    if (o.markRead) await markTicketRead(db, actor, thread, now);
+    if (o.markRead) {
+      await markTicketRead(db, actor, thread, now);
+      menuCountsChanged(c);
+    }
     return renderPage(
       c,
       <VendorThreadPage

@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
-import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
+import { assertCan, ticketVisibleToVendorRowSql, visibleTickets, visibleTicketsInDepartments, type Actor } from '../auth/permissions.ts';
 import { NotFound } from '../web/errors.ts';
 import { COUNT_CAP, QUEUE_DEPARTMENTS, QUEUE_FILTERS, type QueueFilter } from './labels.ts';
 import { hypercareSql } from './hypercare.ts';
@@ -150,43 +150,64 @@ export async function countQueueUnread(db: Database, actor: Actor): Promise<numb
   return Number(row.n);
 }
 
+/**
+ * countQueueUnread as a subquery for a vendor user's `users` row (alias `u`) read in the same
+ * statement, with their departments (text[]) and managed practices (ids) beside it: the per-request
+ * statement of src/web/context.ts, which has no Actor yet. The queues are queueDepartmentsOf's.
+ */
+export function countQueueUnreadOfVendorRowSql(u: string, departments: Expression<unknown>, managed: Expression<unknown>) {
+  const col = (c: string) => sql.ref(`${u}.${c}`);
+  const all = sql`array[${sql.join(QUEUE_DEPARTMENTS.map((d) => sql.lit(d)))}]::text[]`;
+  const queues = sql`case when ${col('vendor_admin')} or cardinality(${managed}) > 0 then ${all}
+    else array(select d from unnest(${departments}) d where d = any(${all})) end`;
+  return sql<number>`(select count(*) from (
+    select 1 from tickets
+    left join ticket_reads on ticket_reads.ticket_id = tickets.id and ticket_reads.user_id = ${col('id')}
+    where ${ticketVisibleToVendorRowSql(u, departments, managed)}
+      and tickets.department = any(${queues})
+      and tickets.status <> 'closed'
+      and tickets.last_public_author_id is distinct from ${col('id')}
+      and coalesce(ticket_reads.last_read_at, '-infinity'::timestamptz) < tickets.last_public_message_at
+    limit ${sql.lit(COUNT_CAP + 1)}) capped)`;
+}
+
 
 /**
  * Counts per filter, each capped at COUNT_CAP so the page costs the same with a thousand or a
  * million threads in the department (each count reads at most COUNT_CAP + 1 index entries).
  */
 export async function countQueue(db: Database, actor: Actor, departments: TicketDepartment[], practiceId: number | null, now: Date) {
-  const counts = await Promise.all(
-    QUEUE_FILTERS.map(async (filter) => {
-      const inner = visibleTickets(db, actor)
-        .$if(departments.length === 1, (q) => q.where('tickets.department', '=', departments[0]))
-        .$if(departments.length > 1, (q) => q.where('tickets.department', 'in', departments))
-        .where(filterCondition(filter, actor, now))
-        .$if(practiceId !== null, (q) => q.where('tickets.practice_id', '=', practiceId!))
-        .select(sql`1`.as('x'))
-        .limit(COUNT_CAP + 1);
-      const row = await db.selectFrom(inner.as('capped')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return [filter, Number(row.n)] as const;
-    }),
-  );
-  return Object.fromEntries(counts) as Record<QueueFilter, number>;
+  // One statement (one round trip, one pooled connection) for the six counts.
+  const capped = (filter: QueueFilter) =>
+    visibleTicketsInDepartments(db, actor, departments)
+      .where(filterCondition(filter, actor, now))
+      .$if(practiceId !== null, (q) => q.where('tickets.practice_id', '=', practiceId!))
+      .select(sql`1`.as('x'))
+      .limit(COUNT_CAP + 1);
+  const row = await db
+    .selectNoFrom((eb) => QUEUE_FILTERS.map((filter) => eb.selectFrom(capped(filter).as('capped')).select((c) => c.fn.countAll<number>().as('n')).as(filter)))
+    .executeTakeFirstOrThrow();
+  return Object.fromEntries(QUEUE_FILTERS.map((filter) => [filter, Number((row as Record<string, unknown>)[filter])])) as Record<QueueFilter, number>;
 }
 
 function filterCondition(filter: QueueFilter, actor: Actor, now: Date) {
+  // Statuses as literals, not parameters: a prepared statement's generic plan (PostgreSQL's choice after
+  // five executions) can use the partial index on open threads only when it sees "status <> 'closed'".
+  const status = (s: TicketStatus) => sql.lit(s);
   return (eb: ExpressionBuilder<DB, 'tickets'>): Expression<SqlBool> => {
     switch (filter) {
       case 'vendor':
-        return eb('tickets.status', '=', 'waiting_vendor');
+        return eb('tickets.status', '=', status('waiting_vendor'));
       case 'practice':
-        return eb('tickets.status', '=', 'waiting_practice');
+        return eb('tickets.status', '=', status('waiting_practice'));
       case 'overdue':
         return eb('tickets.response_due_at', '<=', now);
       case 'mine':
-        return eb.and([eb('tickets.assigned_to_user_id', '=', actor.id), eb('tickets.status', '<>', 'closed')]);
+        return eb.and([eb('tickets.assigned_to_user_id', '=', actor.id), eb('tickets.status', '<>', status('closed'))]);
       case 'open':
-        return eb('tickets.status', '<>', 'closed');
+        return eb('tickets.status', '<>', status('closed'));
       case 'closed':
-        return eb('tickets.status', '=', 'closed');
+        return eb('tickets.status', '=', status('closed'));
     }
   };
 }
@@ -204,8 +225,7 @@ async function queueRows(
   const limit = q.limit ?? QUEUE_PAGE_SIZE + 1;
   const offset = (q.page - 1) * QUEUE_PAGE_SIZE;
   const base = (part: 'hypercare' | 'rest' | 'all'): SelectQueryBuilder<DB, 'tickets', {}> =>
-    visibleTickets(db, actor)
-      .where('tickets.department', '=', q.department)
+    visibleTicketsInDepartments(db, actor, [q.department])
       .where(filterCondition(q.filter, actor, now))
       .$if(q.practiceId !== null, (b) => b.where('tickets.practice_id', '=', q.practiceId!))
       .$if(part === 'hypercare', (b) => b.where('tickets.practice_id', 'in', q.hypercareIds))

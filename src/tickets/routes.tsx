@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { AppDeps, AppEnv } from '../web/types.ts';
 import { currentActor, formFields, pageNumber, redirectAfterPost, renderFragment, renderPage } from '../web/http.ts';
-import { viewContext } from '../web/context.ts';
+import { menuCountsChanged, viewContext } from '../web/context.ts';
 import { requireCapability, requireStaff } from '../web/guards.ts';
 import { NotFound } from '../web/errors.ts';
 import { can, type Actor } from '../auth/permissions.ts';
@@ -105,6 +105,7 @@ export function ticketRoutes(deps: AppDeps) {
     const ticket = await findVisibleTicket(db, actor, id);
     const messages = await loadConversation(db, actor, ticket);
     await markTicketRead(db, actor, ticket, now);
+    menuCountsChanged(c);
     return renderPage(c, <ThreadPage ctx={await viewContext(c, deps)} ticket={ticket} messages={messages} now={now} countdown={deadlineCountdown(ticket.response_due_at, now)} values={{}} errors={{}} />);
   });
 

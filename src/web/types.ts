@@ -5,6 +5,7 @@ import type { Database, PoolStats } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { Actor } from '../auth/permissions.ts';
 import type { Session } from '../auth/sessions.ts';
+import type { MenuContext } from './context.ts';
 import type { Scheduler } from '../jobs/scheduler.ts';
 import type { Transports } from '../messaging/transports.ts';
 
@@ -31,5 +32,7 @@ export type AppEnv = {
     actor: Actor | null;
     session: Session | null;
     csrf: string;
+    /** The menu's counts read with the session (src/web/context.ts); null when the page must count them itself. */
+    menu: MenuContext | null;
   };
 };
