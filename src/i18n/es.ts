@@ -27,7 +27,7 @@ export const es = {
     confirmed: '{{practice}}: gracias, su cita del {{when}} está confirmada.',
     reschedule: '{{practice}}: avisamos a la oficina que necesita cambiar su cita del {{when}}. La cita sigue reservada hasta que le llamen, o llame al {{phone}}.',
     other: '{{practice}}: este número no lee mensajes. Llame al {{phone}}.',
-    otherHint: ' Responda C para confirmar o R para cambiar su cita del {{when}}.',
+    otherHint: ' Para su cita del {{when}}, responda C para confirmarla o R para cambiarla.',
     stop: '{{practices}}: ya no recibirá más mensajes de texto. Responda START para volver a suscribirse.',
     start: '{{practices}}: volverá a recibir mensajes de texto. Responda HELP para ayuda, STOP para no recibir más mensajes.',
     helpContact: '{{practice}}: llame al {{phone}}',
