@@ -3,7 +3,7 @@ import type { Language } from './db/schema.ts';
 import { localeOf } from './i18n/i18n.ts';
 
 // The patient's words and their formats (docs/rules.md, Language), for views as well as src/.
-export { t, languageOf, localeOf, type MessageKey } from './i18n/i18n.ts';
+export { t, languageOf, chosenLanguage, localeOf, type MessageKey } from './i18n/i18n.ts';
 
 // Intl formatters cost a tenth of a millisecond or more to build and nothing to reuse: a list of
 // fifty threads that built one per date spent most of its time here. One per locale and options.

@@ -33,6 +33,11 @@ export function languageOf(value: unknown): Language {
   return value === 'es' ? 'es' : 'en';
 }
 
+/** A language asked for by name (a cookie, a query), or null when it is none of ours. */
+export function chosenLanguage(value: unknown): Language | null {
+  return LANGUAGES.find((l) => l === value) ?? null;
+}
+
 /** The Intl locale of a language: US formats in both (dates, "$1,234.50"). */
 export function localeOf(lang: Language): string {
   return LOCALES[lang];
