@@ -7,6 +7,9 @@ import { reminderSendTime, runAppointmentReminders } from '../../src/reminders/r
 import { handleInboundSms } from '../../src/messaging/inbound.ts';
 import { makePatient, post, subscribe } from '../balance-alerts/fixtures.ts';
 import { makeAppointment } from '../reminders/fixtures.ts';
+import { runStatements } from '../../src/statements/statements.ts';
+import { statementCopyPdf } from '../../src/statements/access.ts';
+import { extractText, getDocumentProxy } from 'unpdf';
 
 // A Spanish-speaking patient receives every message in Spanish, end to end through the real
 // dispatcher (docs/rules.md, Language): the balance alert's text and email, the appointment
@@ -113,6 +116,31 @@ describe("messages in the patient's language", () => {
       'Riverside Physical Therapy: call (555) 010-2000. Appointment and billing messages. Reply STOP to opt out. Msg & data rates may apply.',
     );
     expect(await reply(EN_PHONE, 'STOP')).toBe('Riverside Physical Therapy: you are unsubscribed and will receive no more texts. Reply START to resubscribe.');
+  });
+
+  it("a statement: the email's cover text and the PDF in Spanish, the English patient's in English", async () => {
+    await t.db.updateTable('patients').set({ statement_delivery: 'electronic' }).where('id', 'in', [lucia.patientId, james.patientId]).execute();
+    t.clock.advanceDays(31);
+    expect(await runStatements(t.db, t.clock.now(), t.config.publicUrl)).toBe(2);
+    const emails = await t.db.selectFrom('outbox_messages').select(['patient_id', 'subject', 'body']).where('kind', '=', 'statement').orderBy('patient_id').execute();
+    const es = emails.find((e) => e.patient_id === lucia.patientId)!;
+    const en = emails.find((e) => e.patient_id === james.patientId)!;
+    expect(es.subject).toBe('Riverside Physical Therapy: su estado de cuenta está listo');
+    expect(es.body).toMatch(/^Riverside Physical Therapy: tiene un nuevo estado de cuenta\.\n\nVéalo y pague de forma segura: .*\n\n¿Preguntas\? Llame al \(555\) 010-2000\.\n$/);
+    expect(en.subject).toBe('Riverside Physical Therapy: your statement is ready');
+    expect(en.body).toMatch(/^Riverside Physical Therapy: a new statement is ready for you\.\n\nView it and pay securely: /);
+
+    const pdfText = async (patientId: number) => {
+      const row = await t.db.selectFrom('statements').select(['content', 'delivery', 'statement_date']).where('patient_id', '=', patientId).executeTakeFirstOrThrow();
+      const bytes = await statementCopyPdf(row);
+      return (await extractText(await getDocumentProxy(new Uint8Array(bytes)), { mergePages: true })).text;
+    };
+    const esPdf = await pdfText(lucia.patientId);
+    for (const words of ['Estado de cuenta del paciente', 'Saldo pendiente: $45.00', 'Responsabilidad del paciente', 'Cómo pagar', 'En línea: con el enlace seguro enviado al paciente por correo electrónico.', 'Por teléfono: llame al (555) 010-2000', 'Test case']) {
+      expect(esPdf).toContain(words);
+    }
+    const enPdf = await pdfText(james.patientId);
+    for (const words of ['Patient Statement', 'Balance due: $45.00', 'Patient responsibility', 'How to pay', 'By phone: call (555) 010-2000']) expect(enPdf).toContain(words);
   });
 
   it('a number no reminder or alert went to is answered in English', async () => {
