@@ -1,5 +1,10 @@
 import { TZDate } from '@date-fns/tz';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { Language } from './db/schema.ts';
+import { localeOf } from './i18n/i18n.ts';
+
+// The patient's words and their formats (docs/rules.md, Language), for views as well as src/.
+export { t, languageOf, chosenLanguage, localeOf, type MessageKey } from './i18n/i18n.ts';
 
 // Intl formatters cost a tenth of a millisecond or more to build and nothing to reuse: a list of
 // fifty threads that built one per date spent most of its time here. One per locale and options.
@@ -16,11 +21,16 @@ export function dateTimeFormat(locale: string, options: Intl.DateTimeFormatOptio
   return f;
 }
 
-const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+const money = new Map<Language, Intl.NumberFormat>();
 
-/** Money is integer cents everywhere; this is the one way it is written: 10000 -> "$100.00"; -2500 -> "-$25.00". */
-export function formatCents(cents: number): string {
-  return money.format(cents / 100);
+/** Money is integer cents everywhere; this is the one way it is written: 10000 -> "$100.00"; -2500 -> "-$25.00" (es-US writes US dollars the same way). */
+export function formatCents(cents: number, lang: Language = 'en'): string {
+  let f = money.get(lang);
+  if (!f) {
+    f = new Intl.NumberFormat(localeOf(lang), { style: 'currency', currency: 'USD' });
+    money.set(lang, f);
+  }
+  return f.format(cents / 100);
 }
 
 /** 'YYYY-MM-DD' of an instant in a time zone (a practice's "today"). */

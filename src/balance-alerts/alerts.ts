@@ -2,13 +2,13 @@ import { yieldToEventLoop } from '../jobs/yield.ts';
 import { trackWork } from '../jobs/heartbeat.ts';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { Channel } from '../db/schema.ts';
+import type { Channel, Language } from '../db/schema.ts';
 import { registerSendCheck } from '../messaging/checks.ts';
 import { registerTemplate } from '../messaging/templates.ts';
 import { portalLinkPlaceholderUrl } from '../messaging/portal-link-token.ts';
 import { nextTextWindow } from '../messaging/quiet-hours.ts';
 import { issuePortalLink } from '../portal/links.ts';
-import { localDate } from '../intl.ts';
+import { languageOf, localDate, t } from '../intl.ts';
 import { signedAmount } from '../ledger/signed-amount.ts';
 
 // Balance alerts (docs/rules.md, Balance alerts). A patient is due one on a channel when all hold:
@@ -36,6 +36,8 @@ export type DueBalanceAlert = {
   recipient: string;
   practice_name: string;
   practice_phone: string;
+  /** The patient's preferred language: the alert's words are in it (docs/rules.md, Language). */
+  language: Language;
   time_zone: string;
 };
 
@@ -59,7 +61,7 @@ export function dueBalanceAlertsQuery(now: Date, options: { limit?: number; pati
   return sql<DueBalanceAlert>`
     select p.id as patient_id, p.practice_id, s.channel,
            case s.channel when 'sms' then p.mobile_phone else p.email end as recipient,
-           pr.name as practice_name, pr.phone as practice_phone, pr.time_zone
+           pr.name as practice_name, pr.phone as practice_phone, pr.time_zone, p.preferred_language as language
       from patients p
       join practices pr on pr.id = p.practice_id and pr.balance_alert_frequency <> 'off'
       join subscriptions s on s.patient_id = p.id and s.kind = 'balance_alert' and s.subscribed
@@ -150,7 +152,7 @@ function queueBalanceAlertsQuery(now: Date, publicUrl: string, zones: string, pa
     with queued as (
       insert into outbox_messages (practice_id, patient_id, kind, channel, recipient, template, template_params, dedupe_key, next_attempt_at, created_at, updated_at)
       select d.practice_id, d.patient_id, ${BALANCE_ALERT_KIND}, d.channel, d.recipient, ${BALANCE_ALERT_KIND},
-             jsonb_build_object('practice_name', d.practice_name, 'practice_phone', d.practice_phone, 'public_url', ${publicUrl}::text),
+             jsonb_build_object('practice_name', d.practice_name, 'practice_phone', d.practice_phone, 'language', d.language, 'public_url', ${publicUrl}::text),
              -- One alert per patient, channel and cycle, even if two instances run at once.
              'balance-alert:' || d.patient_id || ':' || d.channel || ':' || z.day,
              -- Texts wait for 08:00 in the practice's time zone (the dispatcher checks again at send time).
@@ -166,7 +168,10 @@ function queueBalanceAlertsQuery(now: Date, publicUrl: string, zones: string, pa
 /** The portal link an alert carries is issued when it is sent: its 30 days start with the message. */
 registerTemplate(BALANCE_ALERT_KIND, {
   words: (params, channel) =>
-    balanceAlertMessage({ channel, practice_name: String(params.practice_name), practice_phone: String(params.practice_phone) }, portalLinkPlaceholderUrl(String(params.public_url))),
+    balanceAlertMessage(
+      { channel, practice_name: String(params.practice_name), practice_phone: String(params.practice_phone), language: languageOf(params.language) },
+      portalLinkPlaceholderUrl(String(params.public_url)),
+    ),
   async prepare(db, now, m) {
     const link = await issuePortalLink(db, now, String(m.template_params?.public_url ?? ''), { practiceId: m.practice_id!, patientId: m.patient_id!, purpose: 'balance' });
     return { portalLinkToken: link.token, reason: { portalLinkId: link.id } };
@@ -178,16 +183,20 @@ registerTemplate(BALANCE_ALERT_KIND, {
  * out (texts) or the phone number (email). No amount, no dates of service, nothing clinical, and
  * never the statement address.
  */
-export function balanceAlertMessage(d: Pick<DueBalanceAlert, 'channel' | 'practice_name' | 'practice_phone'>, url: string): { subject: string | null; body: string; html: string | null } {
-  if (d.channel === 'sms') {
-    return { subject: null, body: `${d.practice_name}: you have a balance due. View and pay securely: ${url}. Reply STOP to opt out.`, html: null };
-  }
-  const body = `${d.practice_name}: you have a balance due. View and pay securely: ${url}\n\nQuestions? Call ${d.practice_name} at ${d.practice_phone}.`;
+export function balanceAlertMessage(
+  d: Pick<DueBalanceAlert, 'channel' | 'practice_name' | 'practice_phone'> & { language?: Language },
+  url: string,
+): { subject: string | null; body: string; html: string | null } {
+  const lang = d.language ?? 'en';
+  const words = { practice: d.practice_name, phone: d.practice_phone, url };
+  if (d.channel === 'sms') return { subject: null, body: t(lang, 'balanceAlert.sms', words), html: null };
+  const body = t(lang, 'balanceAlert.emailBody', words);
+  const safe = { practice: escapeHtml(d.practice_name), phone: escapeHtml(d.practice_phone) };
   const html =
-    `<p>${escapeHtml(d.practice_name)}: you have a balance due.</p>` +
-    `<p><a href="${escapeHtml(url)}">View and pay securely</a></p>` +
-    `<p>Questions? Call ${escapeHtml(d.practice_name)} at ${escapeHtml(d.practice_phone)}.</p>`;
-  return { subject: `A message from ${d.practice_name}`, body, html };
+    `<p>${t(lang, 'balanceAlert.htmlDue', safe)}</p>` +
+    `<p><a href="${escapeHtml(url)}">${escapeHtml(t(lang, 'balanceAlert.htmlLink'))}</a></p>` +
+    `<p>${t(lang, 'balanceAlert.htmlQuestions', safe)}</p>`;
+  return { subject: t(lang, 'balanceAlert.subject', words), body, html };
 }
 
 /** Send-time re-check: a queued alert whose balance was paid in the meantime is cancelled, not sent. */

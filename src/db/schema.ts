@@ -17,6 +17,8 @@ export type BalanceAlertFrequency = 'biweekly' | 'monthly' | 'off';
 export type MessageKind = 'balance_alert' | 'appointment_reminder' | 'emergency';
 export type Channel = 'sms' | 'email';
 export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'bounced' | 'complained' | 'failed' | 'cancelled';
+/** A patient's preferred language (docs/rules.md, Language). */
+export type Language = 'en' | 'es';
 
 export interface AppMetaTable {
   key: string;
@@ -114,6 +116,8 @@ export interface PatientsTable {
   alt_state: string | null;
   alt_postal_code: string | null;
   statement_delivery: Generated<'mail' | 'electronic'>;
+  /** The language of every patient-facing text (docs/rules.md, Language). */
+  preferred_language: Generated<Language>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
   /** Kept by a trigger on ledger_entries (migrations/20261123_0400_patients.ts); never written by the app. */

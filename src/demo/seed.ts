@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { TZDate } from '@date-fns/tz';
 import type { Database } from '../db/database.ts';
-import type { TicketDepartment, Visibility } from '../db/schema.ts';
+import type { Language, TicketDepartment, Visibility } from '../db/schema.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { seedFeedbackDemo } from '../feedback/seed.ts';
 import { seedPatientsDemo } from '../patients/demo.ts';
@@ -127,6 +127,15 @@ export async function seedCoreDemo(db: Database, now: Date): Promise<DemoWorld> 
       status: i % 9 === 8 ? 'inactive' : 'active', createdDaysAgo: 10 + i * 9,
     });
   }
+  // Spanish-speaking patients (docs/rules.md, Language): their messages and portal are in Spanish.
+  await add('lucia', riverside, {
+    account: 'R-1027', first: 'Lucía', last: 'Hernández', dob: '1986-03-14', phone: '+15550102150', email: 'lucia.hernandez@example.com',
+    createdDaysAgo: 25, language: 'es',
+  });
+  await add('jose', riverside, {
+    account: 'R-1028', first: 'José', last: 'Ramírez', dob: '1972-11-05', phone: '+15550102151', email: 'jose.ramirez@example.com',
+    createdDaysAgo: 35, language: 'es',
+  });
   for (let i = 0; i < 10; i++) {
     const n = 5001 + i;
     await add(`summit-${n}`, summit, {
@@ -164,6 +173,11 @@ export async function seedCoreDemo(db: Database, now: Date): Promise<DemoWorld> 
   await addCase('harold', riverside, 'Low back pain', 800);
   await addCase('james', riverside, 'Lumbar strain', 40);
   await ledger('james', riverside, 'responsibility', 10000, 5, 'Visit coinsurance');
+  await addCase('lucia', riverside, 'Lower back pain', 25);
+  await ledger('lucia', riverside, 'responsibility', 8500, 10, 'Visit copay');
+  await addCase('jose', riverside, 'Rotator cuff repair', 35);
+  await ledger('jose', riverside, 'responsibility', 12000, 15, 'Evaluation coinsurance');
+  await ledger('jose', riverside, 'payment', 4000, 6, 'Paid at the desk');
   const titles = ['Post-op knee', 'Rotator cuff repair', 'Ankle sprain', 'Neck pain', 'Hip replacement rehab', 'Plantar fasciitis', 'Tennis elbow'];
   let i = 0;
   for (const key of Object.keys(patients).filter((k) => k.startsWith('riverside-') || k.startsWith('summit-'))) {
@@ -358,7 +372,7 @@ async function seedServiceDemo(db: Database, now: Date, world: DemoWorld) {
 
 type PatientSeed = {
   account: string; first: string; last: string; dob: string; phone?: string; email?: string;
-  status?: 'active' | 'inactive'; createdDaysAgo: number; electronic?: boolean;
+  status?: 'active' | 'inactive'; createdDaysAgo: number; electronic?: boolean; language?: Language;
 };
 
 async function insertPatient(db: Database, practiceId: number, p: PatientSeed): Promise<number> {
@@ -378,6 +392,7 @@ async function insertPatient(db: Database, practiceId: number, p: PatientSeed): 
       state: 'IL',
       postal_code: '62701',
       statement_delivery: p.electronic ? 'electronic' : 'mail',
+      preferred_language: p.language ?? 'en',
       created_at: sql<Date>`now() - make_interval(days => ${p.createdDaysAgo})`,
     })
     .returning('id')

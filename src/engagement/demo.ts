@@ -4,6 +4,7 @@ import type { Channel, MessageKind } from '../db/schema.ts';
 import { issuePortalLink } from '../portal/links.ts';
 import { consentWording } from './subscriptions.ts';
 import { PUBLIC_URL_PLACEHOLDER } from '../messaging/public-url.ts';
+import { balanceAlertMessage } from '../balance-alerts/alerts.ts';
 
 const DAY = 86_400_000;
 
@@ -40,7 +41,7 @@ export async function seedEngagementDemo(db: Database, now: Date, world: DemoWor
   const link = await issuePortalLink(db, sentAt, publicUrl, { practiceId: practice.id, patientId: james });
   const alert = `${practice.name}: you have a balance due. View and pay securely: ${link.url}. Reply STOP to opt out.`;
   const emailBody = `${practice.name}: you have a balance due.\n\nView and pay securely: ${link.url}\n\nQuestions? Call ${practice.phone}.`;
-  const captured = [
+  const captured: { kind: string; channel: Channel; recipient: string; subject: string | null; body: string; patient: number | null; at: Date }[] = [
     { kind: 'balance_alert', channel: 'sms' as const, recipient: patient.mobile_phone!, subject: null, body: alert, patient: james, at: sentAt },
     { kind: 'balance_alert', channel: 'email' as const, recipient: patient.email!, subject: `${practice.name}: a balance is waiting`, body: emailBody, patient: james, at: sentAt },
     {
@@ -53,6 +54,7 @@ export async function seedEngagementDemo(db: Database, now: Date, world: DemoWor
       at: new Date(now.getTime() - 2 * DAY),
     },
   ];
+  captured.push(...(await spanishAlerts(db, now, world, practice, admin, publicUrl)));
   for (const [i, m] of captured.entries()) {
     await db
       .insertInto('outbox_messages')
@@ -77,4 +79,32 @@ export async function seedEngagementDemo(db: Database, now: Date, world: DemoWor
       })
       .execute();
   }
+}
+
+/**
+ * Lucía Hernández and José Ramírez prefer Spanish (docs/rules.md, Language): each subscribed to
+ * balance alerts by text, and was sent one in Spanish four days ago (so the first run of the job
+ * does not alert them again). Lucía's also went by email. Their links open the portal in Spanish.
+ */
+async function spanishAlerts(db: Database, now: Date, world: DemoWorld, practice: { id: number; name: string; phone: string }, admin: number, publicUrl: string) {
+  const sentAt = new Date(now.getTime() - 4 * DAY);
+  const subscribedAt = new Date(now.getTime() - 9 * DAY);
+  const out: { kind: string; channel: Channel; recipient: string; subject: string | null; body: string; patient: number | null; at: Date }[] = [];
+  for (const [key, channels] of [['lucia', ['sms', 'email']], ['jose', ['sms']]] as const) {
+    const patientId = world.patients[key];
+    if (!patientId) continue;
+    const patient = await db.selectFrom('patients').select(['mobile_phone', 'email', 'preferred_language']).where('id', '=', patientId).executeTakeFirstOrThrow();
+    for (const channel of channels) {
+      const address = channel === 'sms' ? patient.mobile_phone! : patient.email!;
+      await db.insertInto('subscriptions').values({ practice_id: practice.id, patient_id: patientId, kind: 'balance_alert', channel, subscribed: true, updated_at: subscribedAt, updated_by_user_id: admin }).execute();
+      await db
+        .insertInto('consent_events')
+        .values({ practice_id: practice.id, patient_id: patientId, kind: 'balance_alert', channel, subscribed: true, address, wording: consentWording('balance_alert', channel, practice.name, address, true), actor_kind: 'staff', actor_user_id: admin, source: 'engagement_screen', at: subscribedAt })
+        .execute();
+      const link = await issuePortalLink(db, sentAt, publicUrl, { practiceId: practice.id, patientId });
+      const words = balanceAlertMessage({ channel, practice_name: practice.name, practice_phone: practice.phone, language: patient.preferred_language }, link.url);
+      out.push({ kind: 'balance_alert', channel, recipient: address, subject: words.subject, body: words.body, patient: patientId, at: sentAt });
+    }
+  }
+  return out;
 }

@@ -3,7 +3,7 @@ import { parse } from 'csv-parse';
 import { TZDate } from '@date-fns/tz';
 import type { Database } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
-import type { ImportKind, ImportRejection, ImportStatus } from '../db/schema.ts';
+import type { ImportKind, ImportRejection, ImportStatus, Language } from '../db/schema.ts';
 import { assertCan, practiceIdOf, practiceImports, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
@@ -427,6 +427,13 @@ export function templateCsv(kind: ImportKind): string {
 
 // ---- validation ---------------------------------------------------------------------------
 
+const IMPORTED_LANGUAGES = new Map<string, Language>([['', 'en'], ['en', 'en'], ['english', 'en'], ['es', 'es'], ['spanish', 'es'], ['español', 'es'], ['espanol', 'es']]);
+
+/** "Preferred Language": English or Spanish, by name or code, any case; blank is English. */
+function importedLanguage(cell: string | undefined): Language | null {
+  return IMPORTED_LANGUAGES.get((cell ?? '').trim().toLowerCase()) ?? null;
+}
+
 type ValidationContext = { db: Database; practiceId: number; timeZone: string; now: Date };
 type AcceptedRow = { existing: boolean; values: Record<string, unknown> };
 type RowResult = { rejections: ImportRejection[]; accepted?: AcceptedRow };
@@ -462,6 +469,8 @@ const VALIDATORS: Record<ImportKind, Validator> = {
       if (r.email && !email) bad('email', 'not an email address');
       const delivery = (r.statement_delivery || 'mail').toLowerCase();
       if (delivery !== 'mail' && delivery !== 'electronic') bad('statement_delivery', 'statement delivery must be mail or electronic');
+      const language = importedLanguage(r.preferred_language);
+      if (!language) bad('preferred_language', 'preferred language must be English or Spanish (en or es)');
       for (const f of ['state', 'alt_state']) if (r[f] && !/^[A-Za-z]{2}$/.test(r[f])) bad(f, 'use the two-letter state code');
       for (const f of ['postal_code', 'alt_postal_code']) if (r[f] && !/^\d{5}(-?\d{4})?$/.test(r[f])) bad(f, 'not a ZIP code');
       if (rej.length) return { rejections: rej };
@@ -472,7 +481,7 @@ const VALIDATORS: Record<ImportKind, Validator> = {
           existing: known.has(account),
           values: {
             account_number: account, first_name: r.first_name.slice(0, 100), last_name: r.last_name.slice(0, 100), date_of_birth: dob,
-            status, mobile_phone: phone, email, statement_delivery: delivery,
+            status, mobile_phone: phone, email, statement_delivery: delivery, preferred_language: language,
             address_line1: text('address_line1'), address_line2: text('address_line2'), city: text('city', 100),
             state: r.state ? r.state.toUpperCase() : null, postal_code: text('postal_code', 10),
             alt_address_line1: text('alt_address_line1'), alt_address_line2: text('alt_address_line2'), alt_city: text('alt_city', 100),

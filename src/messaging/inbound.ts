@@ -3,6 +3,8 @@ import { KINDS } from '../engagement/labels.ts';
 import { enqueueMessage } from './outbox.ts';
 import { normalizePhone } from './phone.ts';
 import { answerReminderByText, reminderAnswerOf } from '../reminders/replies.ts';
+import type { Language } from '../db/schema.ts';
+import { languageOf, t } from '../intl.ts';
 
 // Texts patients send back: STOP and its synonyms opt the number out at once, HELP answers with
 // the practice's name and phone, START opts back in. Anything else answers the latest appointment
@@ -37,9 +39,10 @@ export async function handleInboundSms(db: Database, now: Date, sms: InboundSms)
   const keyword = keywordOf(sms.body);
   const phone = normalizePhone(sms.from);
   if (!phone) return { keyword, practices: [], cancelled: 0 };
+  const lang = await languageOfNumber(db, phone);
   if (!keyword || (keyword === 'start' && reminderAnswerOf(sms.body) && !(await isOptedOut(db, phone)))) {
     const answered = await db.transaction().execute((trx) =>
-      answerReminderByText(trx, now, { phone, body: sms.body, messageSid: sms.messageSid, publicUrl: sms.publicUrl ?? '', onlyIfAnswerable: keyword === 'start' }),
+      answerReminderByText(trx, now, { phone, body: sms.body, messageSid: sms.messageSid, publicUrl: sms.publicUrl ?? '', onlyIfAnswerable: keyword === 'start', language: lang }),
     );
     if (answered) return { keyword: answered.answer, practices: [answered.practiceId], cancelled: 0 };
     if (!keyword) return { keyword, practices: [], cancelled: 0 };
@@ -51,6 +54,7 @@ export async function handleInboundSms(db: Database, now: Date, sms: InboundSms)
     if (!practiceIds.length) return { keyword, practices: [], cancelled: 0 };
     const practices = await trx.selectFrom('practices').select(['id', 'name', 'phone']).where('id', 'in', practiceIds).orderBy('id').execute();
     const names = practices.map((p) => p.name).join(' and ');
+    const texted = practices.map((p) => p.name).join(t(lang, 'common.and'));
     const first = practices[0]!;
     let cancelled = 0;
 
@@ -75,7 +79,7 @@ export async function handleInboundSms(db: Database, now: Date, sms: InboundSms)
         kind: 'sms_stop_confirmation',
         channel: 'sms',
         recipient: phone,
-        body: `${names}: you are unsubscribed and will receive no more texts. Reply START to resubscribe.`,
+        body: t(lang, 'inbound.stop', { practices: texted }),
         dedupeKey: `sms-stop:${sms.messageSid}`,
       });
     } else if (keyword === 'start') {
@@ -87,22 +91,42 @@ export async function handleInboundSms(db: Database, now: Date, sms: InboundSms)
         kind: 'sms_start_confirmation',
         channel: 'sms',
         recipient: phone,
-        body: `${names}: you are resubscribed to texts. Reply HELP for help, STOP to opt out.`,
+        body: t(lang, 'inbound.start', { practices: texted }),
         dedupeKey: `sms-start:${sms.messageSid}`,
       });
     } else {
-      const contacts = practices.map((p) => `${p.name}: call ${p.phone}`).join('. ');
+      const contacts = practices.map((p) => t(lang, 'inbound.helpContact', { practice: p.name, phone: p.phone })).join('. ');
       await enqueueMessage(trx, now, {
         practiceId: first.id,
         kind: 'sms_help',
         channel: 'sms',
         recipient: phone,
-        body: `${contacts}. Appointment and billing messages. Reply STOP to opt out. Msg & data rates may apply.`,
+        body: t(lang, 'inbound.help', { contacts }),
         dedupeKey: `sms-help:${sms.messageSid}`,
       });
     }
     return { keyword, practices: practiceIds, cancelled };
   });
+}
+
+/**
+ * The language to answer a number in (docs/rules.md, Language): that of the patient whose
+ * appointment reminder or balance alert was last texted to it, else English.
+ */
+export async function languageOfNumber(db: Database, phone: string): Promise<Language> {
+  const row = await db
+    .selectFrom('outbox_messages as m')
+    .innerJoin('patients as p', 'p.id', 'm.patient_id')
+    .select('p.preferred_language')
+    .where('m.channel', '=', 'sms')
+    .where('m.recipient', '=', phone)
+    .where('m.kind', 'in', ['appointment_reminder', 'balance_alert'])
+    .where('m.status', 'in', ['sent', 'delivered'])
+    .orderBy('m.sent_at', 'desc')
+    .orderBy('m.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return languageOf(row?.preferred_language);
 }
 
 async function isOptedOut(db: Database, phone: string): Promise<boolean> {

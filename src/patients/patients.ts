@@ -125,6 +125,8 @@ const patientInfoSchema = z.object({
   alt_state: optional(2, 'Use the two-letter state code.'),
   alt_postal_code: optional(10),
   statement_delivery: z.enum(['mail', 'electronic'], { error: 'Choose how statements are delivered.' }),
+  // A form without the field keeps the language on file.
+  preferred_language: z.enum(['en', 'es'], { error: 'Choose English or Spanish.' }).optional(),
 });
 
 export type PatientInfoInput = Record<string, string | undefined>;
@@ -178,6 +180,7 @@ export async function updatePatientInfo(db: Database, actor: Actor, id: number, 
     alt_state: blank(v.alt_state.toUpperCase()),
     alt_postal_code: blank(v.alt_postal_code),
     statement_delivery: v.statement_delivery,
+    preferred_language: v.preferred_language ?? existing.preferred_language,
   };
   const changed = (Object.keys(values) as (keyof typeof values)[]).filter((k) => String(existing[k] ?? '') !== String(values[k] ?? ''));
   if (!changed.length) return { ok: true };

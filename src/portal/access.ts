@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import type { Language } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { practicePortalLinks, type Actor } from '../auth/permissions.ts';
 import { hashPortalToken } from './links.ts';
@@ -182,6 +183,18 @@ export async function disabledPortalLinks(db: Database, actor: Actor, patientId:
     .limit(10)
     .execute();
   return rows.map((r) => ({ ...r, disabled_at: r.disabled_at! }));
+}
+
+/** The language of a link's patient: the portal speaks it before the date of birth is asked (docs/rules.md, Language). */
+export async function portalLinkLanguage(db: Database, token: string): Promise<Language> {
+  if (!token || token.length > 100) return 'en';
+  const row = await db
+    .selectFrom('portal_links')
+    .innerJoin('patients', 'patients.id', 'portal_links.patient_id')
+    .select('patients.preferred_language')
+    .where('portal_links.token_hash', '=', hashPortalToken(token))
+    .executeTakeFirst();
+  return row?.preferred_language ?? 'en';
 }
 
 export async function practiceContact(db: Database, practiceId: number): Promise<PracticeContact> {

@@ -1,9 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import type { AppDeps, AppEnv } from '../web/types.ts';
-import { clientIp, formFields, pdfResponse, redirectAfterPost, renderPage } from '../web/http.ts';
+import { clientIp, formFields, pdfResponse, redirectAfterPost, renderPage, safeNext } from '../web/http.ts';
 import { csrfTokenMatches, maskedCsrfTokenFor } from '../web/csrf.ts';
-import { openPortalLink, parseDateOfBirth, practiceContact, verifyPortalDateOfBirth, type LinkState } from './access.ts';
+import { openPortalLink, parseDateOfBirth, portalLinkLanguage, practiceContact, verifyPortalDateOfBirth, type LinkState } from './access.ts';
+import type { Language } from '../db/schema.ts';
+import { chosenLanguage, t } from '../intl.ts';
 import { PORTAL_COOKIE, PORTAL_SESSION_MAX_MS, deletePortalSession, validatePortalSession, type PortalSession } from './sessions.ts';
 import { cancelPaymentRequest, createPaymentRequest, findPaymentRequest, hostedPaymentForm, portalAccount } from './account.ts';
 import { confirmReturn } from '../payments/posting.ts';
@@ -28,7 +30,14 @@ import {
 // The patient portal: public by name in guards.ts, guarded by the link token, the date of birth
 // and then a short session cookie scoped to /portal. Nothing here may be cached.
 
-type PortalEnv = AppEnv & { Variables: AppEnv['Variables'] & { portalSession: PortalSession | null } };
+type PortalEnv = AppEnv & { Variables: AppEnv['Variables'] & { portalSession: PortalSession | null; lang: Language } };
+
+/**
+ * The language the patient chose with the portal's switch, for this browser session only (no
+ * expiry: a shared family tablet forgets it). Without it the portal speaks the patient's preferred
+ * language (docs/rules.md, Language).
+ */
+export const PORTAL_LANGUAGE_COOKIE = 'strata_portal_lang';
 
 export function portalRoutes(deps: AppDeps) {
   const { db, clock, config, logger } = deps;
@@ -47,10 +56,11 @@ export function portalRoutes(deps: AppDeps) {
 
   app.use('*', async (c, next) => {
     c.set('portalSession', await validatePortalSession(db, clock.now(), getCookie(c, PORTAL_COOKIE)));
+    c.set('lang', chosenLanguage(getCookie(c, PORTAL_LANGUAGE_COOKIE)) ?? c.get('portalSession')?.language ?? 'en');
     if (c.req.method === 'POST' && c.get('portalSession') && !/^\/portal\/[A-Za-z0-9_-]{20,}$/.test(c.req.path)) {
       const field = (await c.req.parseBody())['_csrf'];
       if (!csrfTokenMatches(secret, `portal:${c.get('portalSession')!.id}`, typeof field === 'string' ? field : undefined)) {
-        return c.text('This form has expired. Go back, reload the page and try again.', 403);
+        return c.text(t(c.get('lang'), 'portal.formExpired'), 403);
       }
     }
     await next();
@@ -61,14 +71,26 @@ export function portalRoutes(deps: AppDeps) {
     if (!s) return null;
     return s;
   };
-  const ended = (c: Context<PortalEnv>) => renderPage(c, <SessionEndedPage />, 200);
+  const ended = (c: Context<PortalEnv>) => renderPage(c, <SessionEndedPage lang={c.get('lang')} />, 200);
+  const page = (c: Context<PortalEnv>) => ({ lang: c.get('lang'), path: c.req.path });
+
+  // The language switch: remembered for this browser session, then back to the page it was on.
+  app.get('/language', (c) => {
+    const lang = chosenLanguage(c.req.query('lang'));
+    if (lang) {
+      setCookie(c, PORTAL_LANGUAGE_COOKIE, lang, { path: '/portal', httpOnly: true, sameSite: 'Lax', secure: config.publicUrl.startsWith('https:') });
+    }
+    const next = safeNext(c.req.query('next'), config.publicUrl);
+    return c.redirect(next.startsWith('/portal/') && !next.startsWith('/portal/language') ? next : '/portal/account', 303);
+  });
 
   app.get('/account', async (c) => {
     const s = await sessionOr(c);
     if (!s) return ended(c);
     const account = await portalAccount(db, s, clock.now(), { ip: ip(c) });
-    const notice = c.req.query('paid') ? 'Thank you. Your payment was received.' : c.req.query('cancelled') ? 'The payment was cancelled; nothing was charged.' : undefined;
-    return renderPage(c, <AccountPage account={account} csrf={portalCsrf(s)} notice={notice} />);
+    const lang = c.get('lang');
+    const notice = c.req.query('paid') ? t(lang, 'portal.account.paid') : c.req.query('cancelled') ? t(lang, 'portal.account.cancelled') : undefined;
+    return renderPage(c, <AccountPage {...page(c)} account={account} csrf={portalCsrf(s)} notice={notice} />);
   });
 
   // What the patient can keep: statements, receipts, and the lines behind each case (documents.ts).
@@ -76,7 +98,7 @@ export function portalRoutes(deps: AppDeps) {
     const s = await sessionOr(c);
     if (!s) return ended(c);
     const doc = await portalStatementPdf(db, s, parseInt(c.req.param('id'), 10), clock.now(), ip(c));
-    if (!doc) return renderPage(c, <InvalidLinkPage />, 404);
+    if (!doc) return renderPage(c, <InvalidLinkPage {...page(c)} />, 404);
     return pdfResponse(c, doc.pdf, doc.filename, 'attachment');
   });
 
@@ -84,15 +106,15 @@ export function portalRoutes(deps: AppDeps) {
     const s = await sessionOr(c);
     if (!s) return ended(c);
     const receipt = await portalReceipt(db, s, Number(c.req.param('id')), clock.now(), ip(c));
-    if (!receipt) return renderPage(c, <InvalidLinkPage />, 404);
-    return renderPage(c, <ReceiptPage receipt={receipt} csrf={portalCsrf(s)} />);
+    if (!receipt) return renderPage(c, <InvalidLinkPage {...page(c)} />, 404);
+    return renderPage(c, <ReceiptPage {...page(c)} receipt={receipt} csrf={portalCsrf(s)} />);
   });
 
   app.get('/receipts/:id{[0-9]+\\.pdf}', async (c) => {
     const s = await sessionOr(c);
     if (!s) return ended(c);
     const receipt = await portalReceipt(db, s, parseInt(c.req.param('id'), 10), clock.now(), ip(c));
-    if (!receipt) return renderPage(c, <InvalidLinkPage />, 404);
+    if (!receipt) return renderPage(c, <InvalidLinkPage {...page(c)} />, 404);
     return pdfResponse(c, await renderReceiptPdf(receipt), `receipt-${receipt.id}.pdf`, 'attachment');
   });
 
@@ -100,8 +122,8 @@ export function portalRoutes(deps: AppDeps) {
     const s = await sessionOr(c);
     if (!s) return ended(c);
     const detail = await portalCaseDetail(db, s, Number(c.req.param('id')), clock.now(), ip(c));
-    if (!detail) return renderPage(c, <InvalidLinkPage />, 404);
-    return renderPage(c, <CaseDetailPage detail={detail} practice={await practiceContact(db, s.practiceId)} csrf={portalCsrf(s)} />);
+    if (!detail) return renderPage(c, <InvalidLinkPage {...page(c)} />, 404);
+    return renderPage(c, <CaseDetailPage {...page(c)} detail={detail} practice={await practiceContact(db, s.practiceId)} csrf={portalCsrf(s)} />);
   });
 
   // The patient's own balance alerts (consent.ts).
@@ -109,7 +131,7 @@ export function portalRoutes(deps: AppDeps) {
     const s = await sessionOr(c);
     if (!s) return ended(c);
     const alerts = await portalBalanceAlerts(db, s);
-    return renderPage(c, <PortalNotificationsPage {...alerts} csrf={portalCsrf(s)} notice={c.req.query('saved') ? 'Saved.' : undefined} />);
+    return renderPage(c, <PortalNotificationsPage {...page(c)} {...alerts} csrf={portalCsrf(s)} notice={c.req.query('saved') ? t(c.get('lang'), 'portal.notificationsSaved') : undefined} />);
   });
 
   app.post('/notifications', async (c) => {
@@ -117,11 +139,11 @@ export function portalRoutes(deps: AppDeps) {
     if (!s) return ended(c);
     const form = await formFields(c);
     const channel = form.channel === 'sms' || form.channel === 'email' ? form.channel : null;
-    if (!channel || !['on', 'off'].includes(form.subscribed ?? '')) return renderPage(c, <InvalidLinkPage />, 404);
+    if (!channel || !['on', 'off'].includes(form.subscribed ?? '')) return renderPage(c, <InvalidLinkPage {...page(c)} />, 404);
     const result = await setPortalBalanceAlert(db, s, { channel, subscribed: form.subscribed === 'on' }, clock.now());
     if (!result.ok) {
       const alerts = await portalBalanceAlerts(db, s);
-      return renderPage(c, <PortalNotificationsPage {...alerts} csrf={portalCsrf(s)} error={{ channel, text: result.error }} />, 422);
+      return renderPage(c, <PortalNotificationsPage {...page(c)} {...alerts} csrf={portalCsrf(s)} error={{ channel, text: result.error }} />, 422);
     }
     if (result.changed) logger.info({ reqId: c.get('requestId'), channel, subscribed: form.subscribed === 'on' }, 'balance alerts changed from the portal');
     return redirectAfterPost(c, '/portal/notifications?saved=1');
@@ -134,7 +156,7 @@ export function portalRoutes(deps: AppDeps) {
     const result = await createPaymentRequest(db, s, form, clock.now(), { ip: ip(c) });
     if (!result.ok) {
       const account = await portalAccount(db, s, clock.now(), { ip: ip(c) });
-      return renderPage(c, <AccountPage account={account} csrf={portalCsrf(s)} pay={{ values: result.values, errors: result.errors }} />, 422);
+      return renderPage(c, <AccountPage {...page(c)} account={account} csrf={portalCsrf(s)} pay={{ values: result.values, errors: result.errors }} />, 422);
     }
     return redirectAfterPost(c, `/portal/payments/${result.refId}`);
   });
@@ -143,11 +165,11 @@ export function portalRoutes(deps: AppDeps) {
     const s = await sessionOr(c);
     if (!s) return ended(c);
     const request = await findPaymentRequest(db, s, c.req.param('ref'));
-    if (!request) return renderPage(c, <InvalidLinkPage />, 404);
+    if (!request) return renderPage(c, <InvalidLinkPage {...page(c)} />, 404);
     if (request.status !== 'pending') return c.redirect('/portal/account', 303);
     const form = await hostedPaymentForm(db, config, s, request);
     const practice = await practiceContact(db, s.practiceId);
-    return renderPage(c, <HostedFormPage practice={practice} csrf={portalCsrf(s)} request={request} form={form} />);
+    return renderPage(c, <HostedFormPage {...page(c)} practice={practice} csrf={portalCsrf(s)} request={request} form={form} />);
   });
 
   app.get('/return', async (c) => {
@@ -163,7 +185,7 @@ export function portalRoutes(deps: AppDeps) {
     if (s && outcome.patientId === s.patientId && outcome.practiceId === s.practiceId) {
       return c.redirect(outcome.status === 'paid' ? '/portal/account?paid=1' : '/portal/account', 303);
     }
-    return renderPage(c, <ReturnPage status={outcome.status} />);
+    return renderPage(c, <ReturnPage {...page(c)} status={outcome.status} />);
   });
 
   // Authorize.net's cancel link is a GET: it only shows the button; the POST changes the request.
@@ -171,7 +193,7 @@ export function portalRoutes(deps: AppDeps) {
     const s = await sessionOr(c);
     if (!s) return ended(c);
     const practice = await practiceContact(db, s.practiceId);
-    return renderPage(c, <CancelPaymentPage practice={practice} csrf={portalCsrf(s)} refId={c.req.query('ref') ?? ''} />);
+    return renderPage(c, <CancelPaymentPage {...page(c)} practice={practice} csrf={portalCsrf(s)} refId={c.req.query('ref') ?? ''} />);
   });
 
   app.post('/cancel', async (c) => {
@@ -186,28 +208,29 @@ export function portalRoutes(deps: AppDeps) {
     const s = c.get('portalSession');
     if (s) await deletePortalSession(db, s.id);
     deleteCookie(c, PORTAL_COOKIE, { path: '/portal', secure: config.publicUrl.startsWith('https:') });
-    return renderPage(c, <SessionEndedPage />);
+    return renderPage(c, <SessionEndedPage {...page(c)} />);
   });
 
   app.get('/:token', async (c) => {
     const token = c.req.param('token');
     const state = await openPortalLink(db, clock.now(), token, { ip: ip(c) });
-    return renderLinkState(c, token, state, {});
+    return renderLinkState(c, token, state, { lang: await linkLanguage(c, token) });
   });
 
   app.post('/:token', async (c) => {
     const token = c.req.param('token');
     const form = await formFields(c);
     const values = { month: form.month, day: form.day, year: form.year };
+    const lang = await linkLanguage(c, token);
     const dob = parseDateOfBirth({ ...values, date: form.date }, clock.now());
     if (!dob) {
       const state = await openPortalLink(db, clock.now(), token, { ip: ip(c) });
-      return renderLinkState(c, token, state, { values, error: 'Enter your date of birth as month, day and a four-digit year.' }, 422);
+      return renderLinkState(c, token, state, { lang, values, error: t(lang, 'portal.dob.unreadable') }, 422);
     }
     const result = await verifyPortalDateOfBirth(db, clock.now(), token, dob, { ip: ip(c) });
     if (!result.ok) {
-      const error = result.wrong && result.state.state === 'ready' ? wrongDobMessage(result.state.attemptsLeft, result.state.finalTries) : undefined;
-      return renderLinkState(c, token, result.state, { values, error }, result.wrong || result.state.state !== 'ready' ? 422 : 200);
+      const error = result.wrong && result.state.state === 'ready' ? wrongDobMessage(lang, result.state.attemptsLeft, result.state.finalTries) : undefined;
+      return renderLinkState(c, token, result.state, { lang, values, error }, result.wrong || result.state.state !== 'ready' ? 422 : 200);
     }
     setCookie(c, PORTAL_COOKIE, result.sessionToken, {
       path: '/portal',
@@ -219,6 +242,11 @@ export function portalRoutes(deps: AppDeps) {
     return redirectAfterPost(c, '/portal/account');
   });
 
+  /** Before the date of birth: the switch's choice, else the language of the link's patient. */
+  async function linkLanguage(c: Context<PortalEnv>, token: string): Promise<Language> {
+    return chosenLanguage(getCookie(c, PORTAL_LANGUAGE_COOKIE)) ?? (await portalLinkLanguage(db, token));
+  }
+
   return app;
 }
 
@@ -226,28 +254,28 @@ function renderLinkState(
   c: Context,
   token: string,
   state: LinkState,
-  form: { values?: Record<string, string | undefined>; error?: string },
+  form: { lang: Language; values?: Record<string, string | undefined>; error?: string },
   status: 200 | 404 | 422 = 200,
 ) {
+  const page = { lang: form.lang, path: c.req.path };
   switch (state.state) {
     case 'invalid':
-      return renderPage(c, <InvalidLinkPage />, 404);
+      return renderPage(c, <InvalidLinkPage {...page} />, 404);
     case 'expired':
-      return renderPage(c, <ExpiredLinkPage practice={state.practice} />, status === 422 ? 422 : 200);
+      return renderPage(c, <ExpiredLinkPage {...page} practice={state.practice} />, status === 422 ? 422 : 200);
     case 'locked':
-      return renderPage(c, <LockedLinkPage practice={state.practice} until={state.until} />, status === 422 ? 422 : 200);
+      return renderPage(c, <LockedLinkPage {...page} practice={state.practice} until={state.until} />, status === 422 ? 422 : 200);
     case 'disabled':
-      return renderPage(c, <DeadLinkPage practice={state.practice} />, status === 422 ? 422 : 200);
+      return renderPage(c, <DeadLinkPage {...page} practice={state.practice} />, status === 422 ? 422 : 200);
     case 'ready':
       return renderPage(
         c,
-        <DateOfBirthPage practice={state.practice} token={token} values={form.values ?? {}} error={form.error} attemptsLeft={state.attemptsLeft} />,
+        <DateOfBirthPage {...page} practice={state.practice} token={token} values={form.values ?? {}} error={form.error} attemptsLeft={state.attemptsLeft} />,
         status,
       );
   }
 }
 
-function wrongDobMessage(attemptsLeft: number, finalTries: boolean): string {
-  const left = attemptsLeft === 1 ? 'One try is left' : `${attemptsLeft} tries are left`;
-  return `That date of birth does not match our records. ${left} before this link ${finalTries ? 'stops working for good' : 'locks for 15 minutes'}.`;
+function wrongDobMessage(lang: Language, attemptsLeft: number, finalTries: boolean): string {
+  return t(lang, 'portal.dob.wrong', { count: attemptsLeft, then: t(lang, finalTries ? 'portal.dob.thenForGood' : 'portal.dob.thenLocks') });
 }

@@ -1,5 +1,6 @@
 import { encodeBase64urlNoPadding } from '@oslojs/encoding';
 import type { Database } from '../db/database.ts';
+import type { Language } from '../db/schema.ts';
 import { hashPortalToken } from './links.ts';
 
 // After the date-of-birth check: a short portal session in an HttpOnly cookie scoped to /portal,
@@ -9,7 +10,8 @@ export const PORTAL_COOKIE = 'strata_portal';
 export const PORTAL_SESSION_IDLE_MS = 15 * 60_000;
 export const PORTAL_SESSION_MAX_MS = 60 * 60_000;
 
-export type PortalSession = { id: string; practiceId: number; patientId: number; linkId: number; expiresAt: Date };
+/** `language`: the patient's preferred language, the portal's until the patient switches (docs/rules.md, Language). */
+export type PortalSession = { id: string; practiceId: number; patientId: number; linkId: number; expiresAt: Date; language: Language };
 
 export async function createPortalSession(
   db: Database,
@@ -26,14 +28,21 @@ export async function createPortalSession(
     .insertInto('portal_sessions')
     .values({ id, practice_id: link.practiceId, patient_id: link.patientId, link_id: link.linkId, created_at: now, last_active_at: now, expires_at: expiresAt })
     .execute();
-  return { token, session: { id, practiceId: link.practiceId, patientId: link.patientId, linkId: link.linkId, expiresAt } };
+  const patient = await db.selectFrom('patients').select('preferred_language').where('id', '=', link.patientId).executeTakeFirstOrThrow();
+  return { token, session: { id, practiceId: link.practiceId, patientId: link.patientId, linkId: link.linkId, expiresAt, language: patient.preferred_language } };
 }
 
 /** The live session for a cookie's token, its expiry slid forward; null when absent or expired. */
 export async function validatePortalSession(db: Database, now: Date, token: string | undefined): Promise<PortalSession | null> {
   if (!token || token.length > 100) return null;
   const id = hashPortalToken(token);
-  const row = await db.selectFrom('portal_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('portal_sessions')
+    .innerJoin('patients', 'patients.id', 'portal_sessions.patient_id')
+    .selectAll('portal_sessions')
+    .select('patients.preferred_language')
+    .where('portal_sessions.id', '=', id)
+    .executeTakeFirst();
   if (!row) return null;
   if (row.expires_at.getTime() <= now.getTime()) {
     await db.deleteFrom('portal_sessions').where('id', '=', id).execute();
@@ -44,7 +53,7 @@ export async function validatePortalSession(db: Database, now: Date, token: stri
     expiresAt = new Date(Math.min(now.getTime() + PORTAL_SESSION_IDLE_MS, row.created_at.getTime() + PORTAL_SESSION_MAX_MS));
     await db.updateTable('portal_sessions').set({ last_active_at: now, expires_at: expiresAt }).where('id', '=', id).execute();
   }
-  return { id, practiceId: row.practice_id, patientId: row.patient_id, linkId: row.link_id, expiresAt };
+  return { id, practiceId: row.practice_id, patientId: row.patient_id, linkId: row.link_id, expiresAt, language: row.preferred_language };
 }
 
 export async function deletePortalSession(db: Database, sessionId: string): Promise<void> {

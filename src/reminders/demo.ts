@@ -4,6 +4,7 @@ import { reminderContent, reminderDedupeKey } from './reminders.ts';
 import { appointmentWhen, issueReplyLink } from './replies.ts';
 import { PORTAL_TOKEN_PLACEHOLDER } from '../messaging/portal-link-token.ts';
 import { PUBLIC_URL_PLACEHOLDER } from '../messaging/public-url.ts';
+import { t } from '../intl.ts';
 
 // Two-way reminders in the demo, for tomorrow's day list (/appointments/tomorrow) and the
 // Dashboard: Ava Nguyen confirmed by texting C, Noah Patel asked to reschedule from his reminder
@@ -23,7 +24,7 @@ export async function seedRemindersDemo(db: Database, now: Date, world: DemoWorl
   for (const [n, c] of cases.entries()) {
     const patientId = world.patients[c.key];
     if (!patientId) continue;
-    const patient = await db.selectFrom('patients').select(['mobile_phone', 'email']).where('id', '=', patientId).executeTakeFirstOrThrow();
+    const patient = await db.selectFrom('patients').select(['mobile_phone', 'email', 'preferred_language']).where('id', '=', patientId).executeTakeFirstOrThrow();
     const appt = await db
       .selectFrom('appointments')
       .select(['id', 'starts_at', 'location'])
@@ -36,7 +37,7 @@ export async function seedRemindersDemo(db: Database, now: Date, world: DemoWorl
     const startsAt = new Date(appt.starts_at);
     const sentAt = new Date(now.getTime() - (3 + n) * HOUR);
     const token = c.channel === 'email' ? await issueReplyLink(db, sentAt, { practiceId: practice.id, patientId, appointmentId: appt.id, startsAt }) : null;
-    const content = reminderContent({ starts_at: startsAt, location: appt.location, practice_name: practice.name, practice_phone: practice.phone, time_zone: practice.time_zone }, replyUrl(token ?? PORTAL_TOKEN_PLACEHOLDER));
+    const content = reminderContent({ starts_at: startsAt, location: appt.location, practice_name: practice.name, practice_phone: practice.phone, time_zone: practice.time_zone, language: patient.preferred_language }, replyUrl(token ?? PORTAL_TOKEN_PLACEHOLDER));
     await captured(db, {
       practice_id: practice.id,
       patient_id: patientId,
@@ -65,7 +66,7 @@ export async function seedRemindersDemo(db: Database, now: Date, world: DemoWorl
         channel: 'sms',
         recipient: patient.mobile_phone!,
         subject: null,
-        body: `${practice.name}: thank you, your appointment on ${appointmentWhen(startsAt, practice.time_zone)} is confirmed.`,
+        body: t(patient.preferred_language, 'inbound.confirmed', { practice: practice.name, when: appointmentWhen(startsAt, practice.time_zone, patient.preferred_language) }),
         reason: '{}',
         dedupe_key: `demo:reminder-answer:${appt.id}`,
         at: answeredAt,

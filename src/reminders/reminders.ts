@@ -1,10 +1,10 @@
 import { sql, type RawBuilder } from 'kysely';
 import { TZDate } from '@date-fns/tz';
 import type { Database } from '../db/database.ts';
-import type { Channel } from '../db/schema.ts';
+import type { Channel, Language } from '../db/schema.ts';
 import { registerSendCheck } from '../messaging/checks.ts';
 import { CHANNELS, reachableOn } from './audience.ts';
-import { dateTimeFormat } from '../intl.ts';
+import { dateTimeFormat, languageOf, localeOf, t } from '../intl.ts';
 import { PORTAL_TOKEN_PLACEHOLDER } from '../messaging/portal-link-token.ts';
 import { issueReplyLink } from './replies.ts';
 import { registerTemplate, type MessageWords } from '../messaging/templates.ts';
@@ -117,6 +117,7 @@ export function reminderParamsSql(publicUrl: string): RawBuilder<unknown> {
     'time_zone', p.time_zone,
     'starts_at', ${isoTimeSql(sql`a.starts_at`)},
     'location', a.location,
+    'language', pt.preferred_language,
     'public_url', ${publicUrl}::text)`;
 }
 
@@ -174,27 +175,28 @@ function inTransaction<T>(db: Database, work: (trx: Database) => Promise<T>): Pr
  * clinical. The text stays within two SMS segments for usual names and locations; the email adds
  * the phone and the two answer links (`replyUrl` ends in the token's placeholder).
  */
-export function reminderContent(a: { starts_at: Date; location: string; practice_name: string; practice_phone: string; time_zone: string }, replyUrl: string) {
-  const day = dateTimeFormat('en-US', { timeZone: a.time_zone, weekday: 'short', month: 'short', day: 'numeric' }).format(a.starts_at);
-  const longDay = dateTimeFormat('en-US', { timeZone: a.time_zone, weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' }).format(a.starts_at);
-  const time = dateTimeFormat('en-US', { timeZone: a.time_zone, hour: 'numeric', minute: '2-digit' }).format(a.starts_at);
-  const zoned = dateTimeFormat('en-US', { timeZone: a.time_zone, hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(a.starts_at);
+export function reminderContent(
+  a: { starts_at: Date; location: string; practice_name: string; practice_phone: string; time_zone: string; language?: Language },
+  replyUrl: string,
+) {
+  const lang = a.language ?? 'en';
+  const locale = localeOf(lang);
+  const day = dateTimeFormat(locale, { timeZone: a.time_zone, weekday: 'short', month: 'short', day: 'numeric' }).format(a.starts_at);
+  const longDay = dateTimeFormat(locale, { timeZone: a.time_zone, weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' }).format(a.starts_at);
+  const time = dateTimeFormat(locale, { timeZone: a.time_zone, hour: 'numeric', minute: '2-digit' }).format(a.starts_at);
+  const zoned = dateTimeFormat(locale, { timeZone: a.time_zone, hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(a.starts_at);
+  const words = { practice: a.practice_name, phone: a.practice_phone, location: a.location, url: replyUrl };
   return {
-    text: `${a.practice_name}: reminder of your appointment ${day} at ${time}, ${a.location}. Reply C to confirm, R to reschedule. Reply STOP to opt out.`,
-    subject: `Appointment reminder from ${a.practice_name}`,
-    email:
-      `This is a reminder of your appointment with ${a.practice_name}:\n\n` +
-      `${longDay} at ${zoned}\n${a.location}\n\n` +
-      `Confirm: ${replyUrl}/confirm\n` +
-      `Need to reschedule? ${replyUrl}/reschedule\n\n` +
-      `Questions, or to cancel, please call ${a.practice_phone}.\n\n${a.practice_name}\n`,
+    text: t(lang, 'reminder.sms', { ...words, when: t(lang, 'reminder.when', { day, time }) }),
+    subject: t(lang, 'reminder.subject', words),
+    email: t(lang, 'reminder.email', { ...words, when: t(lang, 'reminder.when', { day: longDay, time: zoned }) }),
   };
 }
 
 /** A stored reminder's words, from its template parameters (reminderParamsSql). */
 export function reminderWords(params: Record<string, unknown>, channel: Channel): MessageWords {
   const content = reminderContent(
-    { starts_at: new Date(String(params.starts_at)), location: String(params.location), practice_name: String(params.practice_name), practice_phone: String(params.practice_phone), time_zone: String(params.time_zone) },
+    { starts_at: new Date(String(params.starts_at)), location: String(params.location), practice_name: String(params.practice_name), practice_phone: String(params.practice_phone), time_zone: String(params.time_zone), language: languageOf(params.language) },
     `${String(params.public_url)}/appointment-replies/${PORTAL_TOKEN_PLACEHOLDER}`,
   );
   return channel === 'email' ? { subject: content.subject, body: content.email, html: null } : { subject: null, body: content.text, html: null };

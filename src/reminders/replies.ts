@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { encodeBase64urlNoPadding } from '@oslojs/encoding';
 import type { Database } from '../db/database.ts';
-import type { AppointmentAnswer } from '../db/schema.ts';
+import type { AppointmentAnswer, Language } from '../db/schema.ts';
 import { enqueueMessage } from '../messaging/outbox.ts';
 import { hashPortalToken } from '../portal/links.ts';
-import { dateTimeFormat } from '../intl.ts';
+import { dateTimeFormat, localeOf, t } from '../intl.ts';
 
 // Two-way appointment reminders (docs/rules.md, "Appointment reminders"). A patient answers a
 // reminder by texting C (confirm) or R (reschedule) back, or through the two links of a reminder
@@ -28,11 +28,11 @@ export function reminderAnswerOf(body: string): AppointmentAnswer | null {
 export const CONFIRM_WORDS = ['C', 'Y', 'YES', 'CONFIRM', 'SI'];
 export const RESCHEDULE_WORDS = ['R', 'RESCHEDULE'];
 
-/** "Tue, Dec 8 at 9:00 AM" in the practice's zone: the only detail of an appointment an answer repeats. */
-export function appointmentWhen(startsAt: Date, timeZone: string): string {
-  const day = dateTimeFormat('en-US', { timeZone, weekday: 'short', month: 'short', day: 'numeric' }).format(startsAt);
-  const time = dateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' }).format(startsAt);
-  return `${day} at ${time}`;
+/** "Tue, Dec 8 at 9:00 AM" in the practice's zone ("mar, 8 de dic a las 9:00 a.m."): the only detail of an appointment an answer repeats. */
+export function appointmentWhen(startsAt: Date, timeZone: string, lang: Language = 'en'): string {
+  const day = dateTimeFormat(localeOf(lang), { timeZone, weekday: 'short', month: 'short', day: 'numeric' }).format(startsAt);
+  const time = dateTimeFormat(localeOf(lang), { timeZone, hour: 'numeric', minute: '2-digit' }).format(startsAt);
+  return t(lang, 'reminder.when', { day, time });
 }
 
 export type TextAnswerResult = { answer: AppointmentAnswer | 'other'; practiceId: number } | null;
@@ -50,24 +50,23 @@ export type TextAnswerResult = { answer: AppointmentAnswer | 'other'; practiceId
 export async function answerReminderByText(
   db: Database,
   now: Date,
-  sms: { phone: string; body: string; messageSid: string; publicUrl: string; onlyIfAnswerable?: boolean },
+  sms: { phone: string; body: string; messageSid: string; publicUrl: string; onlyIfAnswerable?: boolean; /** Of the answer (inbound.ts, languageOfNumber). */ language?: Language },
 ): Promise<TextAnswerResult> {
+  const lang = sms.language ?? 'en';
   const answer = reminderAnswerOf(sms.body);
   const reminder = await latestTextedReminder(db, sms.phone);
   const target = reminder ? await answerableAppointment(db, now, reminder) : null;
   if (answer && target) {
     await recordAnswer(db, now, target, answer, 'sms', sms.publicUrl);
-    const when = appointmentWhen(target.starts_at, target.time_zone);
+    const when = appointmentWhen(target.starts_at, target.time_zone, lang);
+    const words = { practice: target.practice_name, phone: target.practice_phone, when };
     await enqueueMessage(db, now, {
       practiceId: target.practice_id,
       patientId: target.patient_id,
       kind: 'sms_reply',
       channel: 'sms',
       recipient: sms.phone,
-      body:
-        answer === 'confirmed'
-          ? `${target.practice_name}: thank you, your appointment on ${when} is confirmed.`
-          : `${target.practice_name}: we told the office you need to reschedule your appointment on ${when}. It stays booked until they reach you, or call ${target.practice_phone}.`,
+      body: t(lang, answer === 'confirmed' ? 'inbound.confirmed' : 'inbound.reschedule', words),
       dedupeKey: `sms-answer:${sms.messageSid}`,
     });
     return { answer, practiceId: target.practice_id };
@@ -76,29 +75,29 @@ export async function answerReminderByText(
 
   const practice = target ?? (await textedPractice(db, sms.phone, reminder?.practice_id ?? null));
   if (!practice) return null;
-  const hint = target ? ` Reply C to confirm or R to reschedule your appointment on ${appointmentWhen(target.starts_at, target.time_zone)}.` : '';
+  const hint = target ? t(lang, 'inbound.otherHint', { when: appointmentWhen(target.starts_at, target.time_zone, lang) }) : '';
   await enqueueMessage(db, now, {
     practiceId: practice.practice_id,
     kind: 'sms_reply',
     channel: 'sms',
     recipient: sms.phone,
-    body: `${practice.practice_name}: this number does not read messages. Please call ${practice.practice_phone}.${hint}`,
+    body: t(lang, 'inbound.other', { practice: practice.practice_name, phone: practice.practice_phone }) + hint,
     dedupeKey: `sms-auto-answer:${sms.phone}:${reminder ? `reminder:${reminder.id}` : 'none'}`,
   });
   return { answer: 'other', practiceId: practice.practice_id };
 }
 
 export type LinkAnswerOutcome =
-  | { state: 'answered'; answer: AppointmentAnswer; when: string; practiceName: string; practicePhone: string }
-  | { state: 'used'; answer: AppointmentAnswer; when: string; practiceName: string; practicePhone: string }
-  | { state: 'expired'; practiceName: string; practicePhone: string }
+  | { state: 'answered'; answer: AppointmentAnswer; when: string; practiceName: string; practicePhone: string; language: Language }
+  | { state: 'used'; answer: AppointmentAnswer; when: string; practiceName: string; practicePhone: string; language: Language }
+  | { state: 'expired'; practiceName: string; practicePhone: string; language: Language }
   | { state: 'invalid' };
 
 /** A token's page before the patient presses the button: whose appointment, when, or why it no longer works. */
-export async function readReplyLink(db: Database, now: Date, token: string): Promise<LinkAnswerOutcome | { state: 'open'; when: string; practiceName: string; practicePhone: string }> {
+export async function readReplyLink(db: Database, now: Date, token: string): Promise<LinkAnswerOutcome | { state: 'open'; when: string; practiceName: string; practicePhone: string; language: Language }> {
   const link = await replyLink(db, token);
   if (!link) return { state: 'invalid' };
-  return linkState(link, now) ?? { state: 'open', when: appointmentWhen(link.starts_at, link.time_zone), practiceName: link.practice_name, practicePhone: link.practice_phone };
+  return linkState(link, now) ?? { state: 'open', when: appointmentWhen(link.starts_at, link.time_zone, link.language), practiceName: link.practice_name, practicePhone: link.practice_phone, language: link.language };
 }
 
 /**
@@ -114,7 +113,7 @@ export async function answerReminderByLink(db: Database, now: Date, token: strin
     if (closed) return closed;
     await trx.updateTable('appointment_reply_links').set({ used_at: now, used_answer: answer }).where('id', '=', link.id).execute();
     await recordAnswer(trx, now, link, answer, 'email_link', publicUrl);
-    return { state: 'answered' as const, answer, when: appointmentWhen(link.starts_at, link.time_zone), practiceName: link.practice_name, practicePhone: link.practice_phone };
+    return { state: 'answered' as const, answer, when: appointmentWhen(link.starts_at, link.time_zone, link.language), practiceName: link.practice_name, practicePhone: link.practice_phone, language: link.language };
   });
 }
 
@@ -228,7 +227,9 @@ async function replyLink(db: Database, token: string, o: { lock?: boolean } = {}
     .selectFrom('appointment_reply_links as l')
     .innerJoin('appointments as a', 'a.id', 'l.appointment_id')
     .innerJoin('practices as p', 'p.id', 'l.practice_id')
+    .innerJoin('patients as pt', 'pt.id', 'l.patient_id')
     .select([
+      'pt.preferred_language as language',
       'l.id', 'l.practice_id', 'l.patient_id', 'l.appointment_id', 'l.starts_at', 'l.expires_at', 'l.used_at', 'l.used_answer',
       'a.status', 'a.starts_at as current_starts_at', 'p.name as practice_name', 'p.phone as practice_phone', 'p.time_zone',
     ])
@@ -239,8 +240,8 @@ async function replyLink(db: Database, token: string, o: { lock?: boolean } = {}
 }
 
 function linkState(link: NonNullable<Awaited<ReturnType<typeof replyLink>>>, now: Date): LinkAnswerOutcome | null {
-  const contact = { practiceName: link.practice_name, practicePhone: link.practice_phone };
-  if (link.used_at && link.used_answer) return { state: 'used', answer: link.used_answer, when: appointmentWhen(link.starts_at, link.time_zone), ...contact };
+  const contact = { practiceName: link.practice_name, practicePhone: link.practice_phone, language: link.language };
+  if (link.used_at && link.used_answer) return { state: 'used', answer: link.used_answer, when: appointmentWhen(link.starts_at, link.time_zone, link.language), ...contact };
   const moved = new Date(link.current_starts_at).getTime() !== link.starts_at.getTime();
   if (link.status !== 'scheduled' || moved || new Date(link.expires_at).getTime() <= now.getTime()) return { state: 'expired', ...contact };
   return null;

@@ -60,8 +60,7 @@ export async function staffStatementPdf(db: Database, actor: Actor, patientId: n
  * of the personal payment link, where that link was sent.
  */
 export function statementCopyPdf(row: { content: unknown; delivery: 'mail' | 'electronic'; statement_date: string }): Promise<Buffer> {
-  const note = row.delivery === 'electronic' ? 'Online: through the secure link emailed to the patient.' : 'Online: through the secure link printed on the mailed statement.';
-  return renderStatementsPdf([{ content: row.content as StatementContent, payOnline: { kind: 'note', text: note } }], `Statement ${row.statement_date}`);
+  return renderStatementsPdf([{ content: row.content as StatementContent, payOnline: { kind: 'note', emailed: row.delivery === 'electronic' } }], `Statement ${row.statement_date}`);
 }
 
 export type PrintBatchRow = {

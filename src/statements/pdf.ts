@@ -1,15 +1,16 @@
 import PDFDocument from 'pdfkit';
 import { yieldToEventLoop } from '../jobs/yield.ts';
 import type { StatementContent } from './statements.ts';
-import { dateTimeFormat } from '../intl.ts';
-import { formatCents } from '../intl.ts';
+import type { Language } from '../db/schema.ts';
+import { dateTimeFormat, formatCents, localeOf, t } from '../intl.ts';
 
 // Statement PDFs, drawn from the snapshot a statement keeps, so a statement always shows the lines
 // it had when it was made. One statement per page run; a print batch is many in one document.
 
 export type PayOnline =
   | { kind: 'link'; url: string }
-  | { kind: 'note'; text: string };
+  /** A copy: where the personal link went instead of the link (by email, or printed on the mailed statement). */
+  | { kind: 'note'; emailed: boolean };
 
 export type PrintableStatement = { content: StatementContent; payOnline: PayOnline };
 
@@ -42,25 +43,29 @@ function drawStatement(doc: PDFKit.PDFDocument, s: PrintableStatement) {
   const c = s.content;
   const left = doc.page.margins.left;
   const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
+  // In the patient's language (docs/rules.md, Language); the practice's, the case's and the notes' words stay as typed.
+  const lang: Language = c.language ?? 'en';
+  const money = (cents: number) => formatCents(cents, lang);
+  const phone = c.practice.phone;
 
   doc.font('Helvetica-Bold').fontSize(16).text(c.practice.name, left, doc.page.margins.top);
-  doc.font('Helvetica').fontSize(10).text(`Phone: ${c.practice.phone}`);
+  doc.font('Helvetica').fontSize(10).text(t(lang, 'statement.phone', { phone }));
   doc.moveDown(0.5);
-  doc.font('Helvetica-Bold').fontSize(14).text('Patient Statement');
+  doc.font('Helvetica-Bold').fontSize(14).text(t(lang, 'statement.title'));
   doc.font('Helvetica').fontSize(10);
-  doc.text(`Statement date: ${longDate(c.statementDate)}`);
-  doc.text(`Patient: ${c.patient.name}`);
-  doc.text(`Account number: ${c.patient.accountNumber}`);
+  doc.text(t(lang, 'statement.date', { date: longDate(c.statementDate, lang) }));
+  doc.text(t(lang, 'statement.patient', { name: c.patient.name }));
+  doc.text(t(lang, 'statement.account', { account: c.patient.accountNumber }));
   doc.moveDown(0.8);
 
   if (c.mailTo) {
-    doc.font('Helvetica-Bold').text('Mail to:');
+    doc.font('Helvetica-Bold').text(t(lang, 'statement.mailTo'));
     doc.font('Helvetica').text(c.mailTo.name);
     for (const line of c.mailTo.lines) doc.text(line);
     doc.moveDown(0.8);
   }
 
-  doc.font('Helvetica-Bold').fontSize(13).text(`Balance due: ${formatCents(c.balanceCents)}`);
+  doc.font('Helvetica-Bold').fontSize(13).text(t(lang, 'statement.balanceDue', { amount: money(c.balanceCents) }));
   doc.font('Helvetica').fontSize(10).moveDown(0.8);
 
   const cols = { date: left, desc: left + 80, charge: left + width - 170, credit: left + width - 80 };
@@ -77,30 +82,30 @@ function drawStatement(doc: PDFKit.PDFDocument, s: PrintableStatement) {
     doc.y = Math.max(after, y + 14);
   };
 
-  doc.font('Helvetica-Bold').fontSize(12).text('Activity', left);
+  doc.font('Helvetica-Bold').fontSize(12).text(t(lang, 'statement.activity'), left);
   doc.fontSize(10).moveDown(0.3);
-  row('Date', 'Description', 'Charges', 'Credits', true);
-  if (c.balanceForwardCents !== 0) row('', 'Balance forward', c.balanceForwardCents > 0 ? formatCents(c.balanceForwardCents) : '', c.balanceForwardCents < 0 ? formatCents(-c.balanceForwardCents) : '');
+  row(t(lang, 'statement.colDate'), t(lang, 'statement.colDescription'), t(lang, 'statement.colCharges'), t(lang, 'statement.colCredits'), true);
+  if (c.balanceForwardCents !== 0) row('', t(lang, 'statement.balanceForward'), c.balanceForwardCents > 0 ? money(c.balanceForwardCents) : '', c.balanceForwardCents < 0 ? money(-c.balanceForwardCents) : '');
   for (const kase of c.cases) {
     doc.moveDown(0.4);
-    doc.font('Helvetica-Bold').text(`Case: ${kase.title}`, left);
-    for (const e of kase.entries) row(e.date, e.description, e.chargeCents ? formatCents(e.chargeCents) : '', e.creditCents ? formatCents(e.creditCents) : '');
-    row('', `Case total: ${formatCents(kase.subtotalCents)}`, '', '', true);
+    doc.font('Helvetica-Bold').text(t(lang, 'statement.case', { case: kase.title }), left);
+    for (const e of kase.entries) row(e.date, e.description, e.chargeCents ? money(e.chargeCents) : '', e.creditCents ? money(e.creditCents) : '');
+    row('', t(lang, 'statement.caseTotal', { amount: money(kase.subtotalCents) }), '', '', true);
   }
   doc.moveDown(0.8);
-  doc.font('Helvetica-Bold').fontSize(12).text(`Balance due: ${formatCents(c.balanceCents)}`, left);
+  doc.font('Helvetica-Bold').fontSize(12).text(t(lang, 'statement.balanceDue', { amount: money(c.balanceCents) }), left);
   doc.moveDown(0.8);
 
-  doc.font('Helvetica-Bold').fontSize(11).text('How to pay', left);
+  doc.font('Helvetica-Bold').fontSize(11).text(t(lang, 'statement.howToPay'), left);
   doc.font('Helvetica').fontSize(10);
-  if (s.payOnline.kind === 'link') doc.text(`Online: ${s.payOnline.url}`, { link: s.payOnline.url });
-  else doc.text(s.payOnline.text);
-  doc.text(`By phone: call ${c.practice.phone}`);
+  if (s.payOnline.kind === 'link') doc.text(t(lang, 'statement.online', { url: s.payOnline.url }), { link: s.payOnline.url });
+  else doc.text(t(lang, s.payOnline.emailed ? 'statement.onlineEmailed' : 'statement.onlineMailed'));
+  doc.text(t(lang, 'statement.byPhone', { phone }));
   doc.moveDown(0.5);
-  doc.fillColor('#555555').text(`Questions about this statement? Call ${c.practice.name} at ${c.practice.phone}.`).fillColor('black');
+  doc.fillColor('#555555').text(t(lang, 'statement.questions', { practice: c.practice.name, phone })).fillColor('black');
 }
 
-function longDate(iso: string): string {
+function longDate(iso: string, lang: Language): string {
   const [y, m, d] = iso.split('-').map(Number);
-  return dateTimeFormat('en-US', { timeZone: 'UTC', month: 'long', day: 'numeric', year: 'numeric' }).format(new Date(Date.UTC(y, m - 1, d)));
+  return dateTimeFormat(localeOf(lang), { timeZone: 'UTC', month: 'long', day: 'numeric', year: 'numeric' }).format(new Date(Date.UTC(y, m - 1, d)));
 }

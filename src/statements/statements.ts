@@ -5,7 +5,8 @@ import { enqueueMessage } from '../messaging/outbox.ts';
 import { portalLinkPlaceholderUrl } from '../messaging/portal-link-token.ts';
 import { registerSendCheck } from '../messaging/checks.ts';
 import { issuePortalLink } from '../portal/links.ts';
-import { dateTimeFormat } from '../intl.ts';
+import { dateTimeFormat, t, type MessageKey } from '../intl.ts';
+import type { Language } from '../db/schema.ts';
 import { balanceDelta, signedAmount } from '../ledger/signed-amount.ts';
 import { LEDGER_KINDS } from '../ledger/labels.ts';
 
@@ -36,6 +37,8 @@ export const CYCLE_GRACE_DAYS = 30;
 export type MailAddress = { name: string; lines: string[] };
 export type StatementEntry = { date: string; description: string; chargeCents: number; creditCents: number };
 export type StatementContent = {
+  /** The patient's language when the statement was made; older snapshots have none (English). */
+  language?: Language;
   practice: { name: string; phone: string };
   patient: { name: string; accountNumber: string };
   statementDate: string;
@@ -115,14 +118,16 @@ export async function generateStatement(db: Database, now: Date, publicUrl: stri
     const emailUsable = patient.email ? !(await isSuppressed(trx, patient.id, patient.email)) : false;
     const delivery = patient.statement_delivery === 'electronic' && emailUsable ? 'electronic' : 'mail';
     const mail = delivery === 'mail' ? statementAddress(patient) : null;
+    const lang = patient.preferred_language;
     const content: StatementContent = {
+      language: lang,
       practice: { name: practice.name, phone: practice.phone },
       patient: { name: `${patient.first_name} ${patient.last_name}`, accountNumber: patient.account_number },
       statementDate: due.today,
       cycle: due.cycle,
       delivery,
       mailTo: mail?.address ?? null,
-      ...(await statementActivity(trx, due.patient_id, due.anchor_entry_id, now, practice.time_zone)),
+      ...(await statementActivity(trx, due.patient_id, due.anchor_entry_id, now, practice.time_zone, lang)),
       balanceCents: due.balance_cents,
     };
     const inserted = await trx
@@ -153,8 +158,8 @@ export async function generateStatement(db: Database, now: Date, publicUrl: stri
         kind: 'statement',
         channel: 'email',
         recipient: patient.email!,
-        subject: `${practice.name}: your statement is ready`,
-        body: statementEmail(practice, portalLinkPlaceholderUrl(publicUrl)),
+        subject: t(lang, 'statement.subject', { practice: practice.name }),
+        body: statementEmail(practice, portalLinkPlaceholderUrl(publicUrl), lang),
         portalLinkToken: link.token,
         reason: { statementId: inserted.id },
         dedupeKey: `statement:${inserted.id}:email`,
@@ -169,8 +174,8 @@ export async function generateStatement(db: Database, now: Date, publicUrl: stri
 }
 
 /** The email for an electronic statement: that one is ready, the link, the phone. No amounts. */
-export function statementEmail(practice: { name: string; phone: string }, url: string): string {
-  return `${practice.name}: a new statement is ready for you.\n\nView it and pay securely: ${url}\n\nQuestions? Call ${practice.phone}.\n`;
+export function statementEmail(practice: { name: string; phone: string }, url: string, lang: Language = 'en'): string {
+  return t(lang, 'statement.email', { practice: practice.name, phone: practice.phone, url });
 }
 
 type AddressFields = Pick<
@@ -192,7 +197,7 @@ export function statementAddress(p: AddressFields): { kind: 'alternate' | 'demog
 
 // The itemised activity of the current unpaid balance, per case: every entry from the anchor on,
 // and the balance carried from before it (zero or a credit).
-async function statementActivity(db: Database, patientId: number, anchorEntryId: number, now: Date, timeZone: string) {
+async function statementActivity(db: Database, patientId: number, anchorEntryId: number, now: Date, timeZone: string, lang: Language) {
   const anchor = await db.selectFrom('ledger_entries').select(['posted_at', 'id']).where('id', '=', anchorEntryId).executeTakeFirstOrThrow();
   const rows = await db
     .selectFrom('ledger_entries as l')
@@ -213,7 +218,7 @@ async function statementActivity(db: Database, patientId: number, anchorEntryId:
   const cases = new Map<number, { title: string; entries: StatementEntry[]; subtotalCents: number }>();
   for (const r of rows.filter(isAfterAnchor)) {
     const c = cases.get(r.case_id) ?? { title: r.title, entries: [], subtotalCents: 0 };
-    const label = LEDGER_KINDS[r.kind];
+    const label = t(lang, STATEMENT_KIND_KEYS[r.kind]);
     c.entries.push({
       date: day.format(new Date(r.posted_at)),
       description: r.note?.trim() ? `${label}: ${r.note.trim()}` : label,
@@ -225,6 +230,13 @@ async function statementActivity(db: Database, patientId: number, anchorEntryId:
   }
   return { balanceForwardCents, cases: [...cases.values()] };
 }
+
+const STATEMENT_KIND_KEYS = {
+  responsibility: 'statement.responsibility',
+  payment: 'statement.payment',
+  adjustment: 'statement.adjustment',
+  refund: 'statement.refund',
+} as const satisfies Record<keyof typeof LEDGER_KINDS, MessageKey>;
 
 // The caller's transaction when there is one (the demo seed), else a new one.
 function inTransaction<T>(db: Database, fn: (trx: Database) => Promise<T>): Promise<T> {

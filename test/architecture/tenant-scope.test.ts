@@ -104,6 +104,7 @@ const EXCEPTIONS = [
   'src/messaging/delivery.ts#applyResendEvent',
   'src/messaging/delivery.ts#applyTwilioStatus',
   'src/messaging/inbound.ts#handleInboundSms',
+  'src/messaging/inbound.ts#languageOfNumber',
   // A reminder email's answer links (the token is the proof, like a portal link) and the job that writes them
   'src/reminders/replies.ts#answerReminderByLink',
   'src/reminders/replies.ts#insertReplyLinks',
@@ -113,6 +114,7 @@ const EXCEPTIONS = [
   'src/payments/posting.ts#postVerifiedTransaction',
   // The patient portal: scoped by the portal session's patient and practice, not a staff actor
   'src/portal/access.ts#verifyPortalDateOfBirth',
+  'src/portal/access.ts#portalLinkLanguage',
   'src/portal/account.ts#cancelPaymentRequest',
   'src/portal/account.ts#createPaymentRequest',
   'src/portal/account.ts#findPaymentRequest',

@@ -36,8 +36,8 @@ describe('the selection', () => {
     await post(t, p, 'responsibility', 2_500);
     const due = (await selectDueBalanceAlerts(t.db, t.clock.now())).filter((d) => d.patient_id === p.patientId);
     expect(due.sort((a, b) => a.channel.localeCompare(b.channel))).toEqual([
-      { patient_id: p.patientId, practice_id: denver, channel: 'email', recipient: 'due.row@example.org', practice_name: 'Summit & "Sons" <Rehab>', practice_phone: '(555) 010-2000', time_zone: 'America/Denver' },
-      { patient_id: p.patientId, practice_id: denver, channel: 'sms', recipient: '+15550198001', practice_name: 'Summit & "Sons" <Rehab>', practice_phone: '(555) 010-2000', time_zone: 'America/Denver' },
+      { patient_id: p.patientId, practice_id: denver, channel: 'email', recipient: 'due.row@example.org', practice_name: 'Summit & "Sons" <Rehab>', practice_phone: '(555) 010-2000', time_zone: 'America/Denver', language: 'en' },
+      { patient_id: p.patientId, practice_id: denver, channel: 'sms', recipient: '+15550198001', practice_name: 'Summit & "Sons" <Rehab>', practice_phone: '(555) 010-2000', time_zone: 'America/Denver', language: 'en' },
     ]);
   });
 

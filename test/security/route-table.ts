@@ -207,6 +207,8 @@ export function routeTable(i: Ids): Record<string, RouteRule> {
     'POST /vendor/tickets/:id/response-requirement/delete': { vendor: true, path: `/vendor/tickets/${t}/response-requirement/delete` },
     'GET /portal/:token': { public: true, expect: 404, path: '/portal/not-a-real-token' },
     'POST /portal/:token': { public: true, expect: (role) => (role === 'portal' ? [403, 404] : 404), path: '/portal/not-a-real-token' },
+    // The portal's language switch: a cookie for this browser session, then back to a local /portal/ page.
+    'GET /portal/language': { public: true, expect: 303, path: '/portal/language?lang=es&next=%2Fportal%2Faccount' },
     'GET /portal/account': { portal: true, path: '/portal/account' },
     'GET /portal/cancel': { portal: true, path: '/portal/cancel' },
     'POST /portal/cancel': { portal: true, path: '/portal/cancel', okStatus: 403 },

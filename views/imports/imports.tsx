@@ -80,7 +80,9 @@ export function ImportPage(props: { ctx: ViewContext; imports: ImportRow[]; valu
       </TableScroll>
       <p class="hint">
         Dates as YYYY-MM-DD (dates of birth also MM/DD/YYYY); appointment times as YYYY-MM-DD HH:MM in the practice’s time zone or ISO 8601;
-        amounts in dollars as positive numbers, with kind responsibility, payment or adjustment.
+        amounts in dollars as positive numbers, with kind responsibility, payment or adjustment. A patient’s
+        preferred_language (header “Preferred Language”) is English or Spanish (or en, es); blank is English, and the
+        patient’s texts, emails, statements and portal are in it.
       </p>
 
       <h2>Recent imports</h2>

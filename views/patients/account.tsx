@@ -10,6 +10,7 @@ import type { CaseLedger } from '../../src/ledger/ledger.ts';
 import { formatCents } from '../../src/intl.ts';
 import { formatPhone } from '../../src/intl.ts';
 import { REMINDER_ANSWER_LABELS } from '../../src/reminders/labels.ts';
+import { LANGUAGE_LABELS } from '../../src/patients/labels.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 
 const APPOINTMENT_STATUS: Record<string, string> = { scheduled: 'Scheduled', cancelled: 'Cancelled', completed: 'Completed', no_show: 'No show' };
@@ -64,6 +65,8 @@ export function PatientAccountPage(props: {
             <dd>{address(patient.alt_address_line1, patient.alt_address_line2, patient.alt_city, patient.alt_state, patient.alt_postal_code) ?? 'None (statements go to the address above)'}</dd>
             <dt>Statement delivery</dt>
             <dd>{patient.statement_delivery === 'electronic' ? 'Electronic (email with a portal link)' : 'Mail'}</dd>
+            <dt>Preferred language</dt>
+            <dd>{LANGUAGE_LABELS[patient.preferred_language]}</dd>
           </dl>
           <p>
             <a class="button" href={`/patients/${patient.id}/edit`}>
@@ -290,6 +293,14 @@ export function PatientInfoFormPage(props: { ctx: ViewContext; patient: Patient;
           options={[{ value: 'mail', label: 'Mail' }, { value: 'electronic', label: 'Electronic (email with a portal link)' }]}
           error={errors.statement_delivery}
         />
+        <SelectField
+          label="Preferred language"
+          name="preferred_language"
+          value={values.preferred_language}
+          options={Object.entries(LANGUAGE_LABELS).map(([value, label]) => ({ value, label }))}
+          error={errors.preferred_language}
+          hint="Texts, emails, statements and the portal are in this language."
+        />
         <button type="submit" class="primary">
           Save
         </button>
@@ -319,5 +330,6 @@ export function patientInfoValues(p: Patient): Record<string, string> {
     alt_state: p.alt_state ?? '',
     alt_postal_code: p.alt_postal_code ?? '',
     statement_delivery: p.statement_delivery,
+    preferred_language: p.preferred_language,
   };
 }

@@ -1,20 +1,22 @@
 import { PortalLayout, PhoneLink } from './layout.tsx';
 import type { PracticeContact } from '../../src/portal/access.ts';
 import type { Receipt, VisitDetail } from '../../src/portal/documents.ts';
-import { formatCents } from '../../src/intl.ts';
-import { dateTimeFormat } from '../../src/intl.ts';
+import type { Language } from '../../src/db/schema.ts';
+import { dateTimeFormat, formatCents, localeOf, t } from '../../src/intl.ts';
+
+type Page = { lang: Language; path?: string };
 
 /** A receipt for one payment, with its PDF to keep. */
-export function ReceiptPage(props: { receipt: Receipt; csrf: string }) {
-  const { receipt } = props;
+export function ReceiptPage(props: Page & { receipt: Receipt; csrf: string }) {
+  const { receipt, lang } = props;
   return (
-    <PortalLayout title="Payment receipt" practiceName={receipt.practice.name} signOut={{ csrf: props.csrf }}>
+    <PortalLayout lang={lang} path={props.path} title={t(lang, 'portal.receipt.title')} practiceName={receipt.practice.name} signOut={{ csrf: props.csrf }}>
       <p>
-        <a href="/portal/account">Your balance</a> ›
+        <a href="/portal/account">{t(lang, 'portal.receipt.back')}</a> ›
       </p>
-      <h1>Payment receipt</h1>
+      <h1>{t(lang, 'portal.receipt.title')}</h1>
       <dl class="summary" data-testid="receipt">
-        <dt>Practice</dt>
+        <dt>{t(lang, 'portal.receipt.practice')}</dt>
         <dd>
           {receipt.practice.name}, <PhoneLink phone={receipt.practice.phone} />
         </dd>
@@ -27,37 +29,44 @@ export function ReceiptPage(props: { receipt: Receipt; csrf: string }) {
       </dl>
       <p>
         <a class="button" href={`/portal/receipts/${receipt.id}.pdf`} download>
-          Download the receipt (PDF)
+          {t(lang, 'portal.receipt.download')}
         </a>
       </p>
     </PortalLayout>
   );
 }
 
+const LINE_KEYS = {
+  responsibility: 'portal.visit.responsibility',
+  payment: 'portal.visit.payment',
+  adjustment: 'portal.visit.adjustment',
+  refund: 'portal.visit.refund',
+} as const;
+
 /** The dated lines behind one case's balance. */
-export function CaseDetailPage(props: { detail: VisitDetail; practice: PracticeContact; csrf: string }) {
-  const { detail, practice } = props;
-  const day = (at: Date) => dateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: practice.time_zone }).format(at);
-  const label: Record<string, string> = { responsibility: 'Your share of a visit', payment: 'Payment', adjustment: 'Adjustment', refund: 'Refund to your card' };
+export function CaseDetailPage(props: Page & { detail: VisitDetail; practice: PracticeContact; csrf: string }) {
+  const { detail, practice, lang } = props;
+  const day = (at: Date) => dateTimeFormat(localeOf(lang), { month: 'short', day: 'numeric', year: 'numeric', timeZone: practice.time_zone }).format(at);
+  const money = (cents: number) => formatCents(cents, lang);
   return (
-    <PortalLayout title={detail.title} practiceName={practice.name} signOut={{ csrf: props.csrf }}>
+    <PortalLayout lang={lang} path={props.path} title={detail.title} practiceName={practice.name} signOut={{ csrf: props.csrf }}>
       <p>
-        <a href="/portal/account">Your balance</a> ›
+        <a href="/portal/account">{t(lang, 'portal.visit.back')}</a> ›
       </p>
       <h1>{detail.title}</h1>
       {detail.lines.length ? (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Visit detail, scrolls sideways on small screens">
+        <div class="table-wrap" tabindex={0} role="region" aria-label={t(lang, 'portal.visit.region')}>
           <table class="portal-table">
-            <caption class="visually-hidden">What makes up the balance of {detail.title}</caption>
+            <caption class="visually-hidden">{t(lang, 'portal.visit.caption', { case: detail.title })}</caption>
             <thead>
               <tr>
-                <th scope="col">Date</th>
-                <th scope="col">What</th>
+                <th scope="col">{t(lang, 'portal.visit.date')}</th>
+                <th scope="col">{t(lang, 'portal.visit.what')}</th>
                 <th scope="col" class="num">
-                  Amount
+                  {t(lang, 'portal.visit.amount')}
                 </th>
                 <th scope="col" class="num">
-                  Balance
+                  {t(lang, 'portal.visit.balance')}
                 </th>
               </tr>
             </thead>
@@ -66,24 +75,24 @@ export function CaseDetailPage(props: { detail: VisitDetail; practice: PracticeC
                 <tr>
                   <td>{day(l.posted_at)}</td>
                   <td>
-                    {label[l.kind]}
+                    {l.kind in LINE_KEYS ? t(lang, LINE_KEYS[l.kind as keyof typeof LINE_KEYS]) : l.kind}
                     {l.description ? <span class="muted"> · {l.description}</span> : null}
                   </td>
-                  <td class="num">{l.delta_cents >= 0 ? formatCents(l.amount_cents) : `−${formatCents(l.amount_cents)}`}</td>
-                  <td class="num">{formatCents(l.running_cents)}</td>
+                  <td class="num">{l.delta_cents >= 0 ? money(l.amount_cents) : `−${money(l.amount_cents)}`}</td>
+                  <td class="num">{money(l.running_cents)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       ) : (
-        <p class="muted">Nothing has been billed on this case.</p>
+        <p class="muted">{t(lang, 'portal.visit.nothing')}</p>
       )}
       <p data-testid="case-balance">
-        <strong>Balance: {formatCents(detail.balanceCents)}</strong>
+        <strong>{t(lang, 'portal.visit.total', { amount: money(detail.balanceCents) })}</strong>
       </p>
       <p class="muted">
-        Questions about a line? Call {practice.name} at <PhoneLink phone={practice.phone} />.
+        {t(lang, 'portal.visit.questions', { practice: practice.name })} <PhoneLink phone={practice.phone} />.
       </p>
     </PortalLayout>
   );

@@ -1,12 +1,17 @@
 import type { Child } from 'hono/jsx';
+import type { Language } from '../../src/db/schema.ts';
+import { t } from '../../src/intl.ts';
 
 /**
  * The patient portal's own shell: mobile first, no staff menu, no scripts. Patients arrive from a
- * text on a phone; everything works with a plain form post.
+ * text on a phone; everything works with a plain form post. Every word is in the patient's
+ * language (docs/rules.md, Language); `path`, when given, adds the language switch, which comes back to it.
  */
-export function PortalLayout(props: { title: string; practiceName?: string; children: Child; signOut?: { csrf: string } }) {
+export function PortalLayout(props: { lang: Language; path?: string; title: string; practiceName?: string; children: Child; signOut?: { csrf: string } }) {
+  const { lang } = props;
+  const other: Language = lang === 'es' ? 'en' : 'es';
   return (
-    <html lang="en">
+    <html lang={lang}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -16,13 +21,20 @@ export function PortalLayout(props: { title: string; practiceName?: string; chil
         <link rel="stylesheet" href="/static/app.css" />
       </head>
       <body class="portal">
-        <a class="skip-link" href="#main">Skip to content</a>
+        <a class="skip-link" href="#main">{t(lang, 'portal.layout.skip')}</a>
         <header class="portal-bar">
-          <span class="portal-practice">{props.practiceName ?? 'Patient portal'}</span>
+          <span class="portal-practice">{props.practiceName ?? t(lang, 'portal.layout.portal')}</span>
+          {props.path ? (
+            <nav aria-label={t(lang, 'portal.layout.language')} class="portal-language">
+              <a href={`/portal/language?lang=${other}&next=${encodeURIComponent(props.path)}`} lang={other} hreflang={other} data-testid="language-switch">
+                {t(lang, 'portal.layout.switchTo')}
+              </a>
+            </nav>
+          ) : null}
           {props.signOut ? (
             <form method="post" action="/portal/sign-out">
               <input type="hidden" name="_csrf" value={props.signOut.csrf} />
-              <button type="submit" class="link">Sign out</button>
+              <button type="submit" class="link">{t(lang, 'portal.layout.signOut')}</button>
             </form>
           ) : null}
         </header>
@@ -30,7 +42,7 @@ export function PortalLayout(props: { title: string; practiceName?: string; chil
           {props.children}
         </main>
         <footer class="portal-footer">
-          <p>Secure patient portal. Nothing here is saved on this device.</p>
+          <p>{t(lang, 'portal.layout.footer')}</p>
         </footer>
       </body>
     </html>

@@ -1,8 +1,12 @@
 import { PortalLayout, PhoneLink } from './layout.tsx';
 import type { PortalAlertChannel } from '../../src/portal/consent.ts';
+import type { Language } from '../../src/db/schema.ts';
+import { t } from '../../src/intl.ts';
 
 /** The patient's own balance alerts: one switch per channel, for the contact on file, with the words that are recorded. */
 export function PortalNotificationsPage(props: {
+  lang: Language;
+  path?: string;
   practiceName: string;
   practicePhone: string;
   channels: PortalAlertChannel[];
@@ -10,13 +14,14 @@ export function PortalNotificationsPage(props: {
   notice?: string;
   error?: { channel: string; text: string };
 }) {
+  const { lang } = props;
   return (
-    <PortalLayout title="Balance alerts" practiceName={props.practiceName} signOut={{ csrf: props.csrf }}>
+    <PortalLayout lang={lang} path={props.path} title={t(lang, 'portal.notifications.title')} practiceName={props.practiceName} signOut={{ csrf: props.csrf }}>
       <p>
-        <a href="/portal/account">← Your balance</a>
+        <a href="/portal/account">{t(lang, 'portal.notifications.back')}</a>
       </p>
-      <h1>Balance alerts</h1>
-      <p>A balance alert tells you when there is a balance to pay, with a secure link to this portal. Choose how you get them.</p>
+      <h1>{t(lang, 'portal.notifications.title')}</h1>
+      <p>{t(lang, 'portal.notifications.intro')}</p>
       {props.notice ? (
         <p class="notice" role="status">
           {props.notice}
@@ -29,8 +34,8 @@ export function PortalNotificationsPage(props: {
           <section class="card" aria-labelledby={`${id}-heading`}>
             <h2 id={`${id}-heading`}>{ch.label}</h2>
             <p>
-              {ch.address ? <>To {ch.address}: </> : null}
-              <strong>{ch.subscribed ? 'On' : 'Off'}</strong>
+              {ch.address ? <>{t(lang, 'portal.notifications.to', { address: ch.address })} </> : null}
+              <strong>{t(lang, ch.subscribed ? 'portal.notifications.on' : 'portal.notifications.off')}</strong>
             </p>
             {error ? (
               <p class="field-error" id={`${id}-error`} role="alert">
@@ -46,7 +51,7 @@ export function PortalNotificationsPage(props: {
                   {ch.wording}
                 </p>
                 <button type="submit" class={ch.subscribed ? undefined : 'primary'} aria-describedby={`${id}-wording`}>
-                  {ch.subscribed ? `Turn off ${ch.label.toLowerCase()}` : `Turn on ${ch.label.toLowerCase()}`}
+                  {t(lang, ch.subscribed ? 'portal.notifications.turnOff' : 'portal.notifications.turnOn', { channel: ch.label.toLowerCase() })}
                 </button>
               </form>
             ) : (
@@ -56,7 +61,7 @@ export function PortalNotificationsPage(props: {
         );
       })}
       <p class="muted">
-        To change your phone number or email address, call {props.practiceName} at <PhoneLink phone={props.practicePhone} />.
+        {t(lang, 'portal.notifications.changeContact', { practice: props.practiceName })} <PhoneLink phone={props.practicePhone} />.
       </p>
     </PortalLayout>
   );

@@ -1,78 +1,81 @@
 import { PortalLayout, PhoneLink } from './layout.tsx';
 import type { PracticeContact } from '../../src/portal/access.ts';
 import type { PortalAccount } from '../../src/portal/account.ts';
-import { formatCents } from '../../src/intl.ts';
+import type { Language } from '../../src/db/schema.ts';
+import { formatCents, localeOf, t } from '../../src/intl.ts';
 import { TZDate } from '@date-fns/tz';
 import { dateTimeFormat } from '../../src/intl.ts';
 
 type Errors = Record<string, string | undefined>;
 
-export function InvalidLinkPage() {
+type Page = { lang: Language; path?: string };
+
+export function InvalidLinkPage(props: Page) {
+  const { lang } = props;
   return (
-    <PortalLayout title="Link not valid">
-      <h1>This link is not valid</h1>
-      <p>Check that you opened the whole link from your message. If it still does not work, call your therapy office.</p>
+    <PortalLayout lang={lang} path={props.path} title={t(lang, 'portal.invalid.title')}>
+      <h1>{t(lang, 'portal.invalid.heading')}</h1>
+      <p>{t(lang, 'portal.invalid.text')}</p>
     </PortalLayout>
   );
 }
 
-export function ExpiredLinkPage(props: { practice: PracticeContact }) {
-  const { practice } = props;
+export function ExpiredLinkPage(props: Page & { practice: PracticeContact }) {
+  const { practice, lang } = props;
   return (
-    <PortalLayout title="Link expired" practiceName={practice.name}>
-      <h1>This link has expired</h1>
+    <PortalLayout lang={lang} path={props.path} title={t(lang, 'portal.expired.title')} practiceName={practice.name}>
+      <h1>{t(lang, 'portal.expired.heading')}</h1>
       <p>
-        For your security, portal links work for a limited time. Call the office at <PhoneLink phone={practice.phone} /> to check
-        your balance or to pay by phone.
+        {t(lang, 'portal.expired.before')} <PhoneLink phone={practice.phone} /> {t(lang, 'portal.expired.after')}
       </p>
     </PortalLayout>
   );
 }
 
-export function LockedLinkPage(props: { practice: PracticeContact; until: Date }) {
-  const { practice } = props;
+export function LockedLinkPage(props: Page & { practice: PracticeContact; until: Date }) {
+  const { practice, lang } = props;
   return (
-    <PortalLayout title="Link locked" practiceName={practice.name}>
-      <h1>Too many tries</h1>
+    <PortalLayout lang={lang} path={props.path} title={t(lang, 'portal.locked.title')} practiceName={practice.name}>
+      <h1>{t(lang, 'portal.locked.heading')}</h1>
       <p class="blocked" role="alert">
-        The date of birth did not match too many times, so this link is locked until {timeIn(props.until, practice.time_zone)}.
+        {t(lang, 'portal.locked.text', { time: timeIn(props.until, practice.time_zone, lang) })}
       </p>
       <p>
-        Try again after that, or call the office at <PhoneLink phone={practice.phone} />.
+        {t(lang, 'portal.locked.tryAgain')} <PhoneLink phone={practice.phone} />.
       </p>
     </PortalLayout>
   );
 }
 
 /** After MAX_LIFETIME_DOB_FAILURES wrong dates a link never opens again: only the office can help. */
-export function DeadLinkPage(props: { practice: PracticeContact }) {
-  const { practice } = props;
+export function DeadLinkPage(props: Page & { practice: PracticeContact }) {
+  const { practice, lang } = props;
   return (
-    <PortalLayout title="Link locked" practiceName={practice.name}>
-      <h1>This link no longer works</h1>
+    <PortalLayout lang={lang} path={props.path} title={t(lang, 'portal.dead.title')} practiceName={practice.name}>
+      <h1>{t(lang, 'portal.dead.heading')}</h1>
       <p class="blocked" role="alert">
-        The date of birth did not match too many times, so this link has been locked for good.
+        {t(lang, 'portal.dead.text')}
       </p>
       <p>
-        Please call the office at <PhoneLink phone={practice.phone} />. Your next message from {practice.name} will have a new link.
+        {t(lang, 'portal.dead.callBefore')} <PhoneLink phone={practice.phone} />. {t(lang, 'portal.dead.callAfter', { practice: practice.name })}
       </p>
     </PortalLayout>
   );
 }
 
-export function DateOfBirthPage(props: {
+export function DateOfBirthPage(props: Page & {
   practice: PracticeContact;
   token: string;
   values: { month?: string; day?: string; year?: string };
   error?: string;
   attemptsLeft: number;
 }) {
-  const { practice, values, error } = props;
+  const { practice, values, error, lang } = props;
   const describedBy = ['dob-hint', error ? 'dob-error' : ''].filter(Boolean).join(' ');
   return (
-    <PortalLayout title="Confirm your identity" practiceName={practice.name}>
-      <h1>Confirm it is you</h1>
-      <p>To see your balance with {practice.name}, enter your date of birth.</p>
+    <PortalLayout lang={lang} path={props.path} title={t(lang, 'portal.dob.title')} practiceName={practice.name}>
+      <h1>{t(lang, 'portal.dob.heading')}</h1>
+      <p>{t(lang, 'portal.dob.intro', { practice: practice.name })}</p>
       {error ? (
         <div class="error-summary" role="alert">
           <p>{error}</p>
@@ -80,8 +83,8 @@ export function DateOfBirthPage(props: {
       ) : null}
       <form method="post" action={`/portal/${props.token}`} class="stack" novalidate>
         <fieldset class={error ? 'dob has-error' : 'dob'} aria-describedby={describedBy}>
-          <legend>Date of birth</legend>
-          <p class="hint" id="dob-hint">For example: 4 12 1980</p>
+          <legend>{t(lang, 'portal.dob.legend')}</legend>
+          <p class="hint" id="dob-hint">{t(lang, 'portal.dob.hint')}</p>
           {error ? (
             <p class="field-error" id="dob-error">
               {error}
@@ -89,67 +92,68 @@ export function DateOfBirthPage(props: {
           ) : null}
           <div class="dob-fields">
             <div class="field">
-              <label for="dob-month">Month</label>
+              <label for="dob-month">{t(lang, 'portal.dob.month')}</label>
               <input id="dob-month" name="month" type="text" inputmode="numeric" pattern="[0-9]*" maxlength={2} size={2} autocomplete="bday-month" value={values.month ?? ''} aria-invalid={error ? 'true' : undefined} />
             </div>
             <div class="field">
-              <label for="dob-day">Day</label>
+              <label for="dob-day">{t(lang, 'portal.dob.day')}</label>
               <input id="dob-day" name="day" type="text" inputmode="numeric" pattern="[0-9]*" maxlength={2} size={2} autocomplete="bday-day" value={values.day ?? ''} aria-invalid={error ? 'true' : undefined} />
             </div>
             <div class="field">
-              <label for="dob-year">Year</label>
+              <label for="dob-year">{t(lang, 'portal.dob.year')}</label>
               <input id="dob-year" name="year" type="text" inputmode="numeric" pattern="[0-9]*" maxlength={4} size={4} autocomplete="bday-year" value={values.year ?? ''} aria-invalid={error ? 'true' : undefined} />
             </div>
           </div>
         </fieldset>
         <button type="submit" class="primary wide-button">
-          Continue
+          {t(lang, 'portal.dob.continue')}
         </button>
       </form>
       <p class="muted">
-        Questions? Call {practice.name} at <PhoneLink phone={practice.phone} />.
+        {t(lang, 'portal.questions', { practice: practice.name })} <PhoneLink phone={practice.phone} />.
       </p>
     </PortalLayout>
   );
 }
 
-export function AccountPage(props: {
+export function AccountPage(props: Page & {
   account: PortalAccount;
   csrf: string;
   notice?: string;
   pay?: { values: Record<string, string>; errors: Errors };
 }) {
-  const { account, csrf } = props;
+  const { account, csrf, lang } = props;
   const { practice } = account;
+  const money = (cents: number) => formatCents(cents, lang);
   const payable = account.cases.filter((c) => c.balance_cents > 0);
   const errors = props.pay?.errors ?? {};
   const values = props.pay?.values ?? {};
   return (
-    <PortalLayout title="Your balance" practiceName={practice.name} signOut={{ csrf }}>
-      <h1>Hello, {account.firstName}</h1>
+    <PortalLayout lang={lang} path="/portal/account" title={t(lang, 'portal.account.title')} practiceName={practice.name} signOut={{ csrf }}>
+      <h1>{t(lang, 'portal.account.hello', { name: account.firstName })}</h1>
       {props.notice ? (
         <p class="notice" role="status">
           {props.notice}
         </p>
       ) : null}
       <section class="card balance-card" aria-labelledby="balance-heading">
-        <h2 id="balance-heading">{account.balanceCents > 0 ? 'Balance due' : 'Your balance'}</h2>
+        <h2 id="balance-heading">{account.balanceCents > 0 ? t(lang, 'portal.account.balanceDue') : t(lang, 'portal.account.yourBalance')}</h2>
         <p class="balance-total" data-testid="balance-total">
-          {formatCents(account.balanceCents)}
+          {money(account.balanceCents)}
         </p>
         {account.balanceCents <= 0 && (account.payments.length || account.cases.length) ? (
           <p class="notice" role="status" data-testid="paid-in-full">
-            Paid in full. Thank you! There is nothing to pay right now.
+            {t(lang, 'portal.account.paidInFull')}
           </p>
         ) : null}
         {account.cases.length ? (
           <table class="portal-table">
-            <caption class="visually-hidden">Balance by case</caption>
+            <caption class="visually-hidden">{t(lang, 'portal.account.byCase')}</caption>
             <thead>
               <tr>
-                <th scope="col">Case</th>
+                <th scope="col">{t(lang, 'portal.account.case')}</th>
                 <th scope="col" class="num">
-                  Balance
+                  {t(lang, 'portal.account.balance')}
                 </th>
               </tr>
             </thead>
@@ -159,7 +163,7 @@ export function AccountPage(props: {
                   <td>
                     <a href={`/portal/cases/${c.id}`}>{c.title}</a>
                   </td>
-                  <td class="num">{formatCents(c.balance_cents)}</td>
+                  <td class="num">{money(c.balance_cents)}</td>
                 </tr>
               ))}
             </tbody>
@@ -170,7 +174,7 @@ export function AccountPage(props: {
       {account.balanceCents > 0 ? (
         account.onlinePayments && payable.length ? (
           <section class="card" aria-labelledby="pay-heading">
-            <h2 id="pay-heading">Pay online</h2>
+            <h2 id="pay-heading">{t(lang, 'portal.account.payOnline')}</h2>
             {errors.form ? (
               <p class="error-summary" role="alert">
                 {errors.form}
@@ -179,11 +183,11 @@ export function AccountPage(props: {
             <form method="post" action="/portal/payments" class="stack" novalidate>
               <input type="hidden" name="_csrf" value={csrf} />
               <div class={errors.case_id ? 'field has-error' : 'field'}>
-                <label for="case_id">Pay toward</label>
+                <label for="case_id">{t(lang, 'portal.account.payToward')}</label>
                 <select id="case_id" name="case_id" aria-invalid={errors.case_id ? 'true' : undefined} aria-describedby={errors.case_id ? 'case_id-error' : undefined}>
                   {payable.map((c) => (
                     <option value={String(c.id)} selected={values.case_id === String(c.id)}>
-                      {c.title} — {formatCents(c.balance_cents)}
+                      {c.title} — {money(c.balance_cents)}
                     </option>
                   ))}
                 </select>
@@ -194,9 +198,9 @@ export function AccountPage(props: {
                 ) : null}
               </div>
               <div class={errors.amount ? 'field has-error' : 'field'}>
-                <label for="amount">Amount (US dollars)</label>
+                <label for="amount">{t(lang, 'portal.account.amount')}</label>
                 <p class="hint" id="amount-hint">
-                  Any amount up to the balance of that case.
+                  {t(lang, 'portal.account.amountHint')}
                 </p>
                 <input
                   id="amount"
@@ -215,116 +219,117 @@ export function AccountPage(props: {
                 ) : null}
               </div>
               <button type="submit" class="primary wide-button">
-                Continue to payment
+                {t(lang, 'portal.account.continueToPayment')}
               </button>
-              <p class="muted">Your card details are entered on Authorize.net’s secure page, never on this site.</p>
+              <p class="muted">{t(lang, 'portal.account.cardNote')}</p>
             </form>
           </section>
         ) : (
           <section class="card" aria-labelledby="pay-heading">
-            <h2 id="pay-heading">How to pay</h2>
+            <h2 id="pay-heading">{t(lang, 'portal.account.howToPay')}</h2>
             <p data-testid="call-office">
-              To pay by phone, call the office at <PhoneLink phone={practice.phone} />.
+              {t(lang, 'portal.account.payByPhone')} <PhoneLink phone={practice.phone} />.
             </p>
           </section>
         )
       ) : null}
 
       <section aria-labelledby="history-heading">
-        <h2 id="history-heading">Payment history</h2>
+        <h2 id="history-heading">{t(lang, 'portal.account.history')}</h2>
         {account.payments.length ? (
           <table class="portal-table">
             <thead>
               <tr>
-                <th scope="col">Date</th>
-                <th scope="col">Case</th>
-                <th scope="col">How</th>
+                <th scope="col">{t(lang, 'portal.account.date')}</th>
+                <th scope="col">{t(lang, 'portal.account.case')}</th>
+                <th scope="col">{t(lang, 'portal.account.how')}</th>
                 <th scope="col" class="num">
-                  Amount
+                  {t(lang, 'portal.account.amountColumn')}
                 </th>
               </tr>
             </thead>
             <tbody>
               {account.payments.map((p) => (
                 <tr>
-                  <td>{p.kind === 'payment' ? <a href={`/portal/receipts/${p.id}`}>{dateIn(p.posted_at, practice.time_zone)}</a> : dateIn(p.posted_at, practice.time_zone)}</td>
+                  <td>{p.kind === 'payment' ? <a href={`/portal/receipts/${p.id}`}>{dateIn(p.posted_at, practice.time_zone, lang)}</a> : dateIn(p.posted_at, practice.time_zone, lang)}</td>
                   <td>{p.case_title}</td>
-                  <td>{p.kind === 'refund' ? 'Refunded to your card' : p.source === 'portal' ? 'Online' : 'At the office'}</td>
-                  <td class="num">{p.kind === 'refund' ? `−${formatCents(p.amount_cents)}` : formatCents(p.amount_cents)}</td>
+                  <td>{t(lang, p.kind === 'refund' ? 'portal.account.refunded' : p.source === 'portal' ? 'portal.account.online' : 'portal.account.atOffice')}</td>
+                  <td class="num">{p.kind === 'refund' ? `−${money(p.amount_cents)}` : money(p.amount_cents)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         ) : (
-          <p class="muted">No payments yet.</p>
+          <p class="muted">{t(lang, 'portal.account.noPayments')}</p>
         )}
       </section>
 
       <section aria-labelledby="statements-heading">
-        <h2 id="statements-heading">Statements</h2>
+        <h2 id="statements-heading">{t(lang, 'portal.account.statements')}</h2>
         {account.statements.length ? (
           <ul data-testid="statements">
             {account.statements.map((st) => (
               <li>
                 <a href={`/portal/statements/${st.id}.pdf`} download>
-                  Statement of {dayOf(st.statement_date)} (PDF)
+                  {t(lang, 'portal.account.statementOf', { day: dayOf(st.statement_date, lang) })}
                 </a>{' '}
-                <span class="muted">balance then {formatCents(st.balance_cents)}</span>
+                <span class="muted">{t(lang, 'portal.account.balanceThen', { amount: money(st.balance_cents) })}</span>
               </li>
             ))}
           </ul>
         ) : (
-          <p class="muted">No statements yet.</p>
+          <p class="muted">{t(lang, 'portal.account.noStatements')}</p>
         )}
       </section>
       <p>
-        <a href="/portal/notifications">Balance alerts by text or email</a>
+        <a href="/portal/notifications">{t(lang, 'portal.account.alertsLink')}</a>
       </p>
       <p class="muted">
-        Questions about your bill? Call {practice.name} at <PhoneLink phone={practice.phone} />.
+        {t(lang, 'portal.account.billQuestions', { practice: practice.name })} <PhoneLink phone={practice.phone} />.
       </p>
     </PortalLayout>
   );
 }
 
-export function HostedFormPage(props: {
+export function HostedFormPage(props: Page & {
   practice: PracticeContact;
   csrf: string;
   request: { amount_cents: number; case_title: string; ref_id: string };
   form: { ok: true; token: string; hostedUrl: string } | { ok: false; message: string };
 }) {
-  const { practice, request, form } = props;
+  const { practice, request, form, lang } = props;
   return (
-    <PortalLayout title="Pay online" practiceName={practice.name} signOut={{ csrf: props.csrf }}>
-      <h1>Pay {formatCents(request.amount_cents)}</h1>
-      <p>Toward: {request.case_title}</p>
+    <PortalLayout lang={lang} path={props.path} title={t(lang, 'portal.pay.title')} practiceName={practice.name} signOut={{ csrf: props.csrf }}>
+      <h1>{t(lang, 'portal.pay.heading', { amount: formatCents(request.amount_cents, lang) })}</h1>
+      <p>{t(lang, 'portal.pay.toward', { case: request.case_title })}</p>
       {form.ok ? (
         <form method="post" action={form.hostedUrl} class="stack">
           <input type="hidden" name="token" value={form.token} />
-          <p>You will enter your card on Authorize.net’s secure payment page, then come back here.</p>
+          <p>{t(lang, 'portal.pay.hostedNote')}</p>
           <button type="submit" class="primary wide-button">
-            Continue to secure payment
+            {t(lang, 'portal.pay.continueSecure')}
           </button>
         </form>
       ) : (
         <p class="warning" role="alert">
-          {form.message} Please call the office at <PhoneLink phone={practice.phone} /> to pay by phone.
+          {form.message} {t(lang, 'portal.pay.byPhone')} <PhoneLink phone={practice.phone} /> {t(lang, 'portal.pay.byPhoneAfter')}
         </p>
       )}
-      <CancelPaymentForm csrf={props.csrf} refId={request.ref_id} label="Cancel and go back" />
+      <CancelPaymentForm csrf={props.csrf} refId={request.ref_id} label={t(lang, 'portal.pay.cancelAndBack')} />
     </PortalLayout>
   );
 }
 
 /** GET /portal/cancel (Authorize.net's cancel link): nothing changes until the patient presses the button. */
-export function CancelPaymentPage(props: { practice: PracticeContact; csrf: string; refId: string }) {
+export function CancelPaymentPage(props: Page & { practice: PracticeContact; csrf: string; refId: string }) {
+  const { lang } = props;
   return (
-    <PortalLayout title="Cancel payment" practiceName={props.practice.name} signOut={{ csrf: props.csrf }}>
-      <h1>Cancel this payment?</h1>
-      <p>Nothing has been charged. Cancel the payment to go back to your balance.</p>
-      <CancelPaymentForm csrf={props.csrf} refId={props.refId} label="Cancel the payment" />
+    <PortalLayout lang={lang} path={props.path} title={t(lang, 'portal.cancel.title')} practiceName={props.practice.name} signOut={{ csrf: props.csrf }}>
+      <h1>{t(lang, 'portal.cancel.heading')}</h1>
+      <p>{t(lang, 'portal.cancel.text')}</p>
+      <CancelPaymentForm csrf={props.csrf} refId={props.refId} label={t(lang, 'portal.cancel.button')} />
       <p>
-        <a href="/portal/account">Back to your balance</a>
+        <a href="/portal/account">{t(lang, 'portal.cancel.back')}</a>
       </p>
     </PortalLayout>
   );
@@ -340,49 +345,51 @@ function CancelPaymentForm(props: { csrf: string; refId: string; label: string }
   );
 }
 
-export function ReturnPage(props: { status: 'processing' | 'paid' | 'unknown' }) {
+export function ReturnPage(props: Page & { status: 'processing' | 'paid' | 'unknown' }) {
+  const { lang } = props;
   return (
-    <PortalLayout title="Payment">
+    <PortalLayout lang={lang} path={props.path} title={t(lang, 'portal.return.title')}>
       {props.status === 'paid' ? (
         <>
-          <h1>Thank you</h1>
-          <p>Your payment was received. To see your balance again, open the link from your message.</p>
+          <h1>{t(lang, 'portal.return.paidHeading')}</h1>
+          <p>{t(lang, 'portal.return.paidText')}</p>
         </>
       ) : props.status === 'processing' ? (
         <>
-          <h1>Your payment is being recorded</h1>
-          <p>It will show on your balance within a few minutes. Open the link from your message again to check.</p>
+          <h1>{t(lang, 'portal.return.processingHeading')}</h1>
+          <p>{t(lang, 'portal.return.processingText')}</p>
         </>
       ) : (
         <>
-          <h1>Payment not found</h1>
-          <p>Open the link from your message again to see your balance.</p>
+          <h1>{t(lang, 'portal.return.unknownHeading')}</h1>
+          <p>{t(lang, 'portal.return.unknownText')}</p>
         </>
       )}
     </PortalLayout>
   );
 }
 
-export function SessionEndedPage() {
+export function SessionEndedPage(props: Page) {
+  const { lang } = props;
   return (
-    <PortalLayout title="Signed out">
-      <h1>Your portal session has ended</h1>
-      <p>For your security the portal signs you out after a few minutes. Open the link from your message again to continue.</p>
+    <PortalLayout lang={lang} path={props.path} title={t(lang, 'portal.ended.title')}>
+      <h1>{t(lang, 'portal.ended.heading')}</h1>
+      <p>{t(lang, 'portal.ended.text')}</p>
     </PortalLayout>
   );
 }
 
-function timeIn(at: Date, timeZone: string): string {
-  const t = new TZDate(at.getTime(), timeZone);
-  return dateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(t);
+function timeIn(at: Date, timeZone: string, lang: Language): string {
+  const zoned = new TZDate(at.getTime(), timeZone);
+  return dateTimeFormat(localeOf(lang), { hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(zoned);
 }
 
-/** '2026-11-02' -> 'Nov 2, 2026' (a calendar day, no time zone). */
-function dayOf(isoDay: string): string {
+/** '2026-11-02' -> 'Nov 2, 2026' ('2 nov 2026'): a calendar day, no time zone. */
+function dayOf(isoDay: string, lang: Language): string {
   const [y, m, d] = isoDay.split('-').map(Number);
-  return dateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
+  return dateTimeFormat(localeOf(lang), { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
 }
 
-function dateIn(at: Date, timeZone: string): string {
-  return dateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone }).format(at);
+function dateIn(at: Date, timeZone: string, lang: Language): string {
+  return dateTimeFormat(localeOf(lang), { month: 'short', day: 'numeric', year: 'numeric', timeZone }).format(at);
 }

@@ -1,34 +1,36 @@
 import { PortalLayout, PhoneLink } from '../portal/layout.tsx';
-import type { AppointmentAnswer } from '../../src/db/schema.ts';
+import type { AppointmentAnswer, Language } from '../../src/db/schema.ts';
+import { t } from '../../src/intl.ts';
 
 // The pages behind a reminder email's "Confirm" and "Need to reschedule?" links: no scripts, one
 // button (a link alone changes nothing, so a mail scanner opening it answers nothing).
 
 export type ReplyPageState =
-  | { state: 'open'; action: AppointmentAnswer; token: string; when: string; practiceName: string; practicePhone: string }
-  | { state: 'answered' | 'used'; answer: AppointmentAnswer; when: string; practiceName: string; practicePhone: string }
-  | { state: 'expired'; practiceName: string; practicePhone: string }
+  | { state: 'open'; action: AppointmentAnswer; token: string; when: string; practiceName: string; practicePhone: string; language: Language }
+  | { state: 'answered' | 'used'; answer: AppointmentAnswer; when: string; practiceName: string; practicePhone: string; language: Language }
+  | { state: 'expired'; practiceName: string; practicePhone: string; language: Language }
   | { state: 'invalid' };
 
 export function ReplyPage(props: ReplyPageState) {
   if (props.state === 'invalid') {
     return (
-      <PortalLayout title="Link not recognised">
-        <h1>This link does not work</h1>
-        <p>Check that the whole link from the email was opened, or call your practice.</p>
+      <PortalLayout lang="en" title={t('en', 'reply.invalidTitle')}>
+        <h1>{t('en', 'reply.invalidHeading')}</h1>
+        <p>{t('en', 'reply.invalidText')}</p>
       </PortalLayout>
     );
   }
+  const lang = props.language;
   const contact = (
     <p>
-      Questions? Call {props.practiceName} at <PhoneLink phone={props.practicePhone} />.
+      {t(lang, 'reply.questions', { practice: props.practiceName })} <PhoneLink phone={props.practicePhone} />.
     </p>
   );
   if (props.state === 'expired') {
     return (
-      <PortalLayout title="Link no longer valid" practiceName={props.practiceName}>
-        <h1>This link is no longer valid</h1>
-        <p>The appointment has started, was moved or was cancelled since the email was sent.</p>
+      <PortalLayout lang={lang} title={t(lang, 'reply.expiredTitle')} practiceName={props.practiceName}>
+        <h1>{t(lang, 'reply.expiredHeading')}</h1>
+        <p>{t(lang, 'reply.expiredText')}</p>
         {contact}
       </PortalLayout>
     );
@@ -36,14 +38,14 @@ export function ReplyPage(props: ReplyPageState) {
   if (props.state === 'open') {
     const confirm = props.action === 'confirmed';
     return (
-      <PortalLayout title={confirm ? 'Confirm your appointment' : 'Ask to reschedule'} practiceName={props.practiceName}>
-        <h1>{confirm ? 'Confirm your appointment' : 'Need to reschedule?'}</h1>
+      <PortalLayout lang={lang} title={t(lang, confirm ? 'reply.confirmTitle' : 'reply.rescheduleTitle')} practiceName={props.practiceName}>
+        <h1>{t(lang, confirm ? 'reply.confirmTitle' : 'reply.rescheduleHeading')}</h1>
         <p>
-          Your appointment with {props.practiceName} on <strong>{props.when}</strong>.
+          {t(lang, 'reply.yourAppointment', { practice: props.practiceName })} <strong>{props.when}</strong>.
         </p>
-        {confirm ? null : <p>The office will contact you to find a new time. Your appointment stays booked until then.</p>}
+        {confirm ? null : <p>{t(lang, 'reply.rescheduleNote')}</p>}
         <form method="post" action={`/appointment-replies/${props.token}/${confirm ? 'confirm' : 'reschedule'}`}>
-          <button type="submit" class="primary">{confirm ? 'Confirm my appointment' : 'Ask the office to reschedule'}</button>
+          <button type="submit" class="primary">{t(lang, confirm ? 'reply.confirmButton' : 'reply.rescheduleButton')}</button>
         </form>
         {contact}
       </PortalLayout>
@@ -51,14 +53,10 @@ export function ReplyPage(props: ReplyPageState) {
   }
   const confirmed = props.answer === 'confirmed';
   return (
-    <PortalLayout title={confirmed ? 'Appointment confirmed' : 'Reschedule requested'} practiceName={props.practiceName}>
-      <h1>{confirmed ? 'Your appointment is confirmed' : 'The office knows you need to reschedule'}</h1>
-      {props.state === 'used' ? <p>This link was already used: it works once.</p> : null}
-      <p>
-        {confirmed
-          ? `Thank you. We look forward to seeing you on ${props.when}.`
-          : `Your appointment on ${props.when} stays booked until the office reaches you to find a new time.`}
-      </p>
+    <PortalLayout lang={lang} title={t(lang, confirmed ? 'reply.confirmedTitle' : 'reply.requestedTitle')} practiceName={props.practiceName}>
+      <h1>{t(lang, confirmed ? 'reply.confirmedHeading' : 'reply.requestedHeading')}</h1>
+      {props.state === 'used' ? <p>{t(lang, 'reply.used')}</p> : null}
+      <p>{t(lang, confirmed ? 'reply.confirmedText' : 'reply.requestedText', { when: props.when })}</p>
       {contact}
     </PortalLayout>
   );
