@@ -379,7 +379,7 @@ async function runJobBenchmarks(db: Database, url: string, params: DatasetParams
       const r = await measure(db);
       log(`- balance-alert run: ${r.rows} alerts in ${r.ms.toFixed(0)} ms; the next day's: ${r.steady.rows} in ${r.steady.ms.toFixed(0)} ms`);
       out.push({ name: 'balance-alert run, first (every due pair queued; rolled back)', status: 'ok', ms: round(r.ms), rows: r.rows, note: r.note, target: `≤ 15,000 ms: ${r.ms <= 15_000 ? 'met' : 'missed'}` });
-      out.push({ name: 'balance-alert run, steady (the next day, over every account)', status: 'ok', ms: round(r.steady.ms), rows: r.steady.rows, target: `≤ 3,000 ms: ${r.steady.ms <= 3_000 ? 'met' : 'missed'}` });
+      out.push({ name: 'balance-alert run, steady (a day whose cadence comes round for 1/14 of the pairs)', status: 'ok', ms: round(r.steady.ms), rows: r.steady.rows, target: `≤ 3,000 ms: ${r.steady.ms <= 3_000 ? 'met' : 'missed'}` });
     } catch (err) {
       log(`- balance-alert run: failed: ${(err as Error).message}`);
       out.push({ name: 'balance-alert run', status: 'unavailable', note: `failed: ${(err as Error).message}` });
