@@ -274,6 +274,11 @@ export function practicePaymentRequests(db: Database, actor: Actor) {
   return db.selectFrom('payment_requests').where('payment_requests.practice_id', '=', practiceIdOf(actor));
 }
 
+/** The actor's practice's refunds and voids of online payments. */
+export function practicePaymentRefunds(db: Database, actor: Actor) {
+  return db.selectFrom('payment_refunds').where('payment_refunds.practice_id', '=', practiceIdOf(actor));
+}
+
 /** The actor's practice's portal links. */
 export function practicePortalLinks(db: Database, actor: Actor) {
   return db.selectFrom('portal_links').where('portal_links.practice_id', '=', practiceIdOf(actor));
