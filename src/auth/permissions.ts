@@ -284,16 +284,6 @@ export function practicePortalLinks(db: Database, actor: Actor) {
   return db.selectFrom('portal_links').where('portal_links.practice_id', '=', practiceIdOf(actor));
 }
 
-/** The actor's practice's consent events. */
-export function practiceConsentEvents(db: Database, actor: Actor) {
-  return db.selectFrom('consent_events').where('consent_events.practice_id', '=', practiceIdOf(actor));
-}
-
-/** The actor's practice's print batches. */
-export function practicePrintBatches(db: Database, actor: Actor) {
-  return db.selectFrom('print_batches').where('print_batches.practice_id', '=', practiceIdOf(actor));
-}
-
 /**
  * The audit trail the actor may read: a practice's staff, their practice's rows; vendor admins,
  * every practice's. Anyone else reads none. (Ticket rows are narrowed further by the reader's ticket
