@@ -321,19 +321,14 @@ export function practicePaymentRequests(db: Database, actor: Actor) {
   return db.selectFrom('payment_requests').where('payment_requests.practice_id', '=', practiceIdOf(actor));
 }
 
+/** The actor's practice's refunds and voids of online payments. */
+export function practicePaymentRefunds(db: Database, actor: Actor) {
+  return db.selectFrom('payment_refunds').where('payment_refunds.practice_id', '=', practiceIdOf(actor));
+}
+
 /** The actor's practice's portal links. */
 export function practicePortalLinks(db: Database, actor: Actor) {
   return db.selectFrom('portal_links').where('portal_links.practice_id', '=', practiceIdOf(actor));
-}
-
-/** The actor's practice's consent events. */
-export function practiceConsentEvents(db: Database, actor: Actor) {
-  return db.selectFrom('consent_events').where('consent_events.practice_id', '=', practiceIdOf(actor));
-}
-
-/** The actor's practice's print batches. */
-export function practicePrintBatches(db: Database, actor: Actor) {
-  return db.selectFrom('print_batches').where('print_batches.practice_id', '=', practiceIdOf(actor));
 }
 
 /**

@@ -12,7 +12,7 @@ import { closeThread, reopenThread } from '../tickets/closing.ts';
 import { liftResponseRequirement } from '../tickets/deadlines.ts';
 import { outreachChoices, startThread } from '../tickets/create.ts';
 import { openLinkedPatientSummary } from '../tickets/linked-patient.ts';
-import { contentDisposition, openConsoleAttachment } from '../tickets/attachments.ts';
+import { attachmentResponse, openConsoleAttachment } from '../tickets/attachments.ts';
 import { createMacro, deleteMacro, findMacro, insertMacro, listMacros, macrosForThread, updateMacro } from '../tickets/macros.ts';
 import { loadTargets, saveTargets } from '../tickets/service-levels.ts';
 import { loadServiceReport, serviceReportCsv } from '../tickets/service-report.ts';
@@ -180,12 +180,7 @@ export function consoleRoutes(deps: AppDeps) {
       now: clock.now(),
       ip: clientIp(c, config.trustProxy),
     });
-    c.header('Content-Type', file.content_type);
-    c.header('Content-Disposition', contentDisposition(file.filename, file.content_type));
-    c.header('Content-Length', String(file.data.length));
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Cache-Control', 'private, no-store');
-    return c.body(new Uint8Array(file.data));
+    return attachmentResponse(c, file);
   });
 
   app.get('/tickets/:id/patient', async (c) => {

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
-import { assertCan, practiceIdOf, practiceLedger, practicePaymentRequests, type Actor } from '../auth/permissions.ts';
+import { assertCan, practiceIdOf, practiceLedger, practicePaymentRefunds, practicePaymentRequests, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
 import { fieldErrors } from '../web/field-errors.ts';
@@ -56,7 +56,6 @@ export type RefundablePayment = {
 /** A portal payment of one of the practice's patients, with what was refunded of it. */
 export async function findRefundablePayment(db: Database, actor: Actor, patientId: number, entryId: number): Promise<RefundablePayment> {
   assertCan(actor, 'payments.refund');
-  const practiceId = practiceIdOf(actor);
   const entry = await practiceLedger(db, actor)
     .innerJoin('cases', 'cases.id', 'ledger_entries.case_id')
     .select(['ledger_entries.id', 'ledger_entries.patient_id', 'ledger_entries.posted_at', 'ledger_entries.amount_cents', 'ledger_entries.external_ref', 'cases.title'])
@@ -66,7 +65,7 @@ export async function findRefundablePayment(db: Database, actor: Actor, patientI
     .where('ledger_entries.external_ref', 'like', 'anet:%')
     .executeTakeFirst();
   if (!entry) throw new NotFound();
-  const refunds = await refundsOf(db, practiceId, { paymentEntryId: entryId });
+  const refunds = await refundsOf(db, actor, { paymentEntryId: entryId });
   const refundedCents = refunds.filter((r) => r.status !== 'failed').reduce((s, r) => s + r.amount_cents, 0);
   return {
     entryId: entry.id,
@@ -345,9 +344,8 @@ function outcomeOf(r: RefundRecord): RefundResult {
   return { ok: true, status: r.status, action: r.action, amountCents: r.amount_cents };
 }
 
-async function refundsOf(db: Database, practiceId: number, of: { paymentEntryId: number } | { paymentRequestId: number }): Promise<RefundRow[]> {
-  return db
-    .selectFrom('payment_refunds')
+async function refundsOf(db: Database, actor: Actor, of: { paymentEntryId: number } | { paymentRequestId: number }): Promise<RefundRow[]> {
+  return practicePaymentRefunds(db, actor)
     .innerJoin('users', 'users.id', 'payment_refunds.created_by_user_id')
     .select([
       'payment_refunds.id',
@@ -360,7 +358,6 @@ async function refundsOf(db: Database, practiceId: number, of: { paymentEntryId:
       'payment_refunds.created_at',
       'users.name as created_by_name',
     ])
-    .where('payment_refunds.practice_id', '=', practiceId)
     .where((eb) =>
       'paymentEntryId' in of ? eb('payment_refunds.payment_entry_id', '=', of.paymentEntryId) : eb('payment_refunds.payment_request_id', '=', of.paymentRequestId),
     )
@@ -393,13 +390,13 @@ export type HeldPayment = {
 /** A payment Authorize.net captured that did not match its request (amount, case), and what became of it. */
 export async function findHeldPayment(db: Database, actor: Actor, requestId: number): Promise<HeldPayment> {
   assertCan(actor, 'payments.refund');
-  const practiceId = practiceIdOf(actor);
   const row = await practicePaymentRequests(db, actor)
     .innerJoin('patients', 'patients.id', 'payment_requests.patient_id')
     .innerJoin('cases', 'cases.id', 'payment_requests.case_id')
     .leftJoin('users', 'users.id', 'payment_requests.resolved_by_user_id')
     .select([
       'payment_requests.id',
+      'payment_requests.practice_id',
       'payment_requests.patient_id',
       'payment_requests.case_id',
       'payment_requests.amount_cents',
@@ -423,7 +420,7 @@ export async function findHeldPayment(db: Database, actor: Actor, requestId: num
   const cases = await db
     .selectFrom('cases')
     .select(['id', 'title'])
-    .where('practice_id', '=', practiceId)
+    .where('practice_id', '=', row.practice_id) // the request was loaded through the actor's scope
     .where('patient_id', '=', row.patient_id)
     .orderBy('opened_on', 'desc')
     .execute();
@@ -443,7 +440,7 @@ export async function findHeldPayment(db: Database, actor: Actor, requestId: num
     resolutionNote: row.resolution_note,
     resolvedByName: row.resolved_by_name,
     cases,
-    refunds: await refundsOf(db, practiceId, { paymentRequestId: row.id }),
+    refunds: await refundsOf(db, actor, { paymentRequestId: row.id }),
   };
 }
 

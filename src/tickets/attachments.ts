@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import type { Database } from '../db/database.ts';
 import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -84,6 +85,19 @@ export async function openConsoleAttachment(db: Database, actor: Actor, ticketId
     details: { ticketId },
   });
   return file;
+}
+
+/**
+ * An attachment as the browser gets it, on both sides: its own type, never sniffed, never cached;
+ * images inline, anything else a download.
+ */
+export function attachmentResponse(c: Context, file: { filename: string; content_type: string; data: Buffer | Uint8Array }): Response {
+  c.header('Content-Type', file.content_type);
+  c.header('Content-Disposition', contentDisposition(file.filename, file.content_type));
+  c.header('Content-Length', String(file.data.length));
+  c.header('X-Content-Type-Options', 'nosniff');
+  c.header('Cache-Control', 'private, no-store');
+  return c.body(new Uint8Array(file.data));
 }
 
 /** Content-Disposition: images open in the browser, everything else downloads. */

@@ -1,3 +1,5 @@
+import { isOverdue } from './overdue.ts';
+
 // The response deadline as people read it in a list: "reply within 3 h 20 min", amber under four
 // hours, red Overdue once it has passed (docs/rules.md, "Deadlines in every list"). Computed on the
 // server from the injected clock, so a page without JavaScript shows the same words.
@@ -16,8 +18,8 @@ const DAY = 24 * HOUR;
 /** The countdown to a response deadline, or null when no response is required. */
 export function deadlineCountdown(dueAt: Date | null, now: Date): Countdown | null {
   if (!dueAt) return null;
+  if (isOverdue(dueAt, now)) return { text: 'Overdue', tone: 'overdue', dueAt };
   const left = dueAt.getTime() - now.getTime();
-  if (left <= 0) return { text: 'Overdue', tone: 'overdue', dueAt };
   return { text: `reply within ${durationText(left)}`, tone: left < SOON_MS ? 'soon' : 'due', dueAt };
 }
 

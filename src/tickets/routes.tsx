@@ -20,7 +20,7 @@ import { findOverdueBlock } from './overdue.ts';
 import { deadlineCountdown } from './countdown.ts';
 import { findSimilarTickets, searchTickets } from './search.ts';
 import { listColleagues, parseVisibleTo, previewAudience } from './visible-to.ts';
-import { contentDisposition, findVisibleAttachment } from './attachments.ts';
+import { attachmentResponse, findVisibleAttachment } from './attachments.ts';
 import { GetHelpPage, LimitedMessagingPage } from '../../views/tickets/list.tsx';
 import { AudiencePanel, NewThreadPage, PatientPicker, SimilarThreads } from '../../views/tickets/form.tsx';
 import { Conversation, ThreadPage } from '../../views/tickets/thread.tsx';
@@ -142,12 +142,7 @@ export function ticketRoutes(deps: AppDeps) {
       recordId: file.id,
       ip: clientIp(c, config.trustProxy),
     });
-    c.header('Content-Type', file.content_type);
-    c.header('Content-Disposition', contentDisposition(file.filename, file.content_type));
-    c.header('Content-Length', String(file.data.length));
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Cache-Control', 'private, no-store');
-    return c.body(new Uint8Array(file.data));
+    return attachmentResponse(c, file);
   });
 
   async function closureAction(c: Context<AppEnv>, act: typeof closeThread) {

@@ -74,8 +74,8 @@ const PRACTICE_ID_BY_HAND: Record<string, [number, string]> = {
     'savePaymentSettings inserts the row and seals the credentials with the practice id as associated data; removePaymentSettings deletes the practice\'s row; testPaymentConnection opens the gateway, which system code also opens by practice id',
   ],
   'src/payments/refunds.ts': [
-    6,
-    'the Authorize.net client is opened per practice id (clientFor), refund records are keyed by practice and request key (refundByKey, refundsOf, shared with the settling job), and postHeldPayment inserts a ledger entry',
+    4,
+    'the Authorize.net client is opened per practice id (clientFor), a refund is claimed by practice and request key (refundByKey, shared with the write that records it), and postHeldPayment inserts a ledger entry',
   ],
   // Raw SQL: one statement (a CTE over appointments, subscriptions and opt-outs) takes the id as a value.
   'src/emergency/notices.ts': [1, 'previewRecipients passes the practice to findRecipients, one SQL statement shared with sendEmergencyNotice'],

@@ -6,16 +6,15 @@ import {
   ownPractice,
   practiceAppointments,
   practiceAuditLog,
-  practiceConsentEvents,
   practiceEmergencyNotices,
   practiceImports,
   practiceLedger,
   practiceMessages,
   practicePatients,
+  practicePaymentRefunds,
   practicePaymentRequests,
   practicePaymentSettings,
   practicePortalLinks,
-  practicePrintBatches,
   practiceStatements,
   practiceUsers,
   type Actor,
@@ -46,9 +45,8 @@ const SCOPES: Record<string, { rows: Scope; vendorAdminSeesAll?: boolean }> = {
   practiceEmergencyNotices: { rows: (a) => practiceEmergencyNotices(t.db, a).select('n.practice_id as p').execute() },
   practicePaymentSettings: { rows: (a) => practicePaymentSettings(t.db, a).select('payment_settings.practice_id as p').execute() },
   practicePaymentRequests: { rows: (a) => practicePaymentRequests(t.db, a).select('payment_requests.practice_id as p').execute() },
+  practicePaymentRefunds: { rows: (a) => practicePaymentRefunds(t.db, a).select('payment_refunds.practice_id as p').execute() },
   practicePortalLinks: { rows: (a) => practicePortalLinks(t.db, a).select('portal_links.practice_id as p').execute() },
-  practiceConsentEvents: { rows: (a) => practiceConsentEvents(t.db, a).select('consent_events.practice_id as p').execute() },
-  practicePrintBatches: { rows: (a) => practicePrintBatches(t.db, a).select('print_batches.practice_id as p').execute() },
   practiceMessages: { rows: (a) => practiceMessages(t.db, a).select('m.practice_id as p').execute(), vendorAdminSeesAll: true },
   practiceAuditLog: { rows: (a) => practiceAuditLog(t.db, a).select('audit_log.practice_id as p').execute(), vendorAdminSeesAll: true },
 };
@@ -114,6 +112,11 @@ beforeAll(async () => {
       .values({ practice_id: p, api_login_id_enc: 'x', transaction_key_enc: 'x', signature_key_enc: 'x', api_login_id_last4: '1234', transaction_key_last4: '1234', signature_key_last4: '1234', updated_at: now })
       .execute();
     await db.insertInto('payment_requests').values({ practice_id: p, patient_id: patient, case_id: kase, ref_id: `ref-${side}`, amount_cents: 5000, created_at: now, updated_at: now }).execute();
+    const request = (await db.selectFrom('payment_requests').select('id').where('practice_id', '=', p).executeTakeFirstOrThrow()).id;
+    await db
+      .insertInto('payment_refunds')
+      .values({ practice_id: p, patient_id: patient, payment_request_id: request, original_trans_id: `t-${side}`, action: 'refund', amount_cents: 100, reason: 'Overpaid', request_key: `refund-${side}`, status: 'done', created_by_user_id: by, created_at: now })
+      .execute();
     await db.insertInto('portal_links').values({ practice_id: p, patient_id: patient, token_hash: `hash-${side}`, created_at: now, expires_at: now }).execute();
     await db
       .insertInto('consent_events')

@@ -3,10 +3,10 @@ import type { ViewContext } from '../../src/web/context.ts';
 import type { openLinkedPatientSummary } from '../../src/tickets/linked-patient.ts';
 import { formatCents } from '../../src/intl.ts';
 import { formatPhone } from '../../src/intl.ts';
+import { channelLabel, kindLabel } from '../../src/engagement/labels.ts';
 import { formatDob } from '../patients/format.ts';
 
 type Summary = Awaited<ReturnType<typeof openLinkedPatientSummary>>;
-const KIND: Record<string, string> = { balance_alert: 'Balance alerts', appointment_reminder: 'Appointment reminders', emergency: 'Emergency notifications' };
 
 /** The linked account, read-only. */
 export function PatientSummaryPage(props: { ctx: ViewContext; summary: Summary }) {
@@ -52,7 +52,7 @@ export function PatientSummaryPage(props: { ctx: ViewContext; summary: Summary }
           <thead><tr><th scope="col">Messages</th><th scope="col">Channel</th><th scope="col">Subscribed</th></tr></thead>
           <tbody>
             {subscriptions.map((s) => (
-              <tr><td>{KIND[s.kind] ?? s.kind}</td><td>{s.channel === 'sms' ? 'Text' : 'Email'}</td><td>{s.subscribed ? 'Yes' : 'No'}</td></tr>
+              <tr><td>{kindLabel(s.kind)}</td><td>{channelLabel(s.channel)}</td><td>{s.subscribed ? 'Yes' : 'No'}</td></tr>
             ))}
           </tbody>
         </table>

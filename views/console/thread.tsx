@@ -3,20 +3,18 @@ import { Form, TextArea, SelectField, TextField, FormErrorSummary, type FieldErr
 import type { ViewContext } from '../../src/web/context.ts';
 import type { ConsoleThread } from '../../src/tickets/visibility.ts';
 import type { ConversationMessage } from '../../src/tickets/conversation.ts';
-import { ACCEPT_ATTRIBUTE, QUEUE_DEPARTMENTS, QUEUE_LABEL, RESPONSE_WINDOWS } from '../../src/tickets/labels.ts';
+import { ACCEPT_ATTRIBUTE, QUEUE_DEPARTMENTS, QUEUE_LABEL, RESPONSE_WINDOWS, ROLE_CHOICES } from '../../src/tickets/labels.ts';
 import type { FilledMacro } from '../../src/tickets/macros.ts';
 import { FieldError } from '../components/form.tsx';
 import { formatPhone } from '../../src/intl.ts';
 import { formatLocal } from '../tickets/parts.tsx';
 
 const STATUS: Record<string, string> = { waiting_vendor: 'Waiting on StrataPT', waiting_practice: 'Waiting on the practice', closed: 'Closed' };
+/** Visible To as the console names it: the role groups in the practice form's words (ROLE_CHOICES). */
 const AUDIENCE: Record<string, string> = {
   only_me: 'Only the creator',
   person: 'One named person',
-  anyone: 'Anyone in Practice',
-  owners: 'Business Owners Only',
-  clinical: 'Clinical Only',
-  admins: 'Admins Only',
+  ...Object.fromEntries(ROLE_CHOICES.map((r) => [r.value, r.label])),
 };
 const EVENT: Record<string, string> = {
   created: 'opened the thread',

@@ -3,7 +3,7 @@ import { AppLayout } from '../layouts/app.tsx';
 import { Form, TextField, TextArea, SelectField, Checkbox, FormErrorSummary, type FieldErrors } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { PromotionalMatch } from '../../src/engagement/promotional-guard.ts';
-import { PROMOTIONAL_REFUSAL, PATIENT_EMAIL_REPORT_PATH } from '../../src/engagement/labels.ts';
+import { PROMOTIONAL_REFUSAL, PATIENT_EMAIL_REPORT_PATH, channelLabel } from '../../src/engagement/labels.ts';
 import { MESSAGE_MAX, REASONS, formatWindow } from '../../src/emergency/labels.ts';
 import type { FinalTexts, NoticeSummary, RecipientPreview } from '../../src/emergency/notices.ts';
 import { dateTimeFormat } from '../../src/intl.ts';
@@ -22,7 +22,6 @@ export type EmergencyPageProps = {
   finalTexts: FinalTexts;
 };
 
-const CHANNEL_LABEL: Record<string, string> = { sms: 'Text', email: 'Email' };
 
 export function EmergencyPage(props: EmergencyPageProps) {
   const { ctx, values, errors, preview } = props;
@@ -292,7 +291,7 @@ export function NoticePage(props: {
         <dt>Window</dt>
         <dd>{formatWindow(notice.window_start, notice.window_end, tz)}</dd>
         <dt>Channels</dt>
-        <dd>{notice.channels.map((c) => CHANNEL_LABEL[c] ?? c).join(', ')}</dd>
+        <dd>{notice.channels.map(channelLabel).join(', ')}</dd>
         <dt>Sent</dt>
         <dd>
           {formatSent(notice.sent_at, tz)} by {notice.sent_by}
@@ -319,7 +318,7 @@ export function NoticePage(props: {
                   {m.last_name}, {m.first_name}
                 </td>
                 <td>{m.account_number}</td>
-                <td>{CHANNEL_LABEL[m.channel] ?? m.channel}</td>
+                <td>{channelLabel(m.channel)}</td>
                 <td>{m.recipient}</td>
                 <td>
                   {m.status}
