@@ -3,6 +3,7 @@ import { createTestContext, type TestContext } from '../support/context.ts';
 import { PortalClient, dobForm } from '../portal/helpers.ts';
 import { PORTAL_LANGUAGE_COOKIE } from '../../src/portal/routes.tsx';
 import { PORTAL_COOKIE } from '../../src/portal/sessions.ts';
+import { unsubscribeUrl } from '../../src/messaging/unsubscribe-token.ts';
 
 // The demo a newcomer follows in Spanish (README, "In Spanish"): Lucía Hernández and José Ramírez
 // of Riverside prefer Spanish; Lucía's balance alert waits in Sent Messages, in Spanish, and its
@@ -92,5 +93,15 @@ describe('the Spanish demo', () => {
       .execute();
     expect(fresh.map((r) => r.account_number)).not.toContain('R-1027');
     expect(fresh.map((r) => r.account_number)).not.toContain('R-1028');
+  });
+
+  it("an email's unsubscribe page speaks the patient's language", async () => {
+    const lucia = await patient('R-1027');
+    const url = new URL(unsubscribeUrl(t.config.publicUrl, t.config.appSecret!, { patientId: lucia.id, kind: 'balance_alert', email: lucia.email! }));
+    const page = await t.app.request(`http://localhost:3000${url.pathname}`);
+    const text = await page.text();
+    expect(text).toContain('<html lang="es">');
+    expect(text).toContain('¿Dejar de recibir avisos de saldo de Riverside Physical Therapy por correo electrónico?');
+    expect(text).toContain('Cancelar suscripción</button>');
   });
 });

@@ -10,6 +10,7 @@ import { makeAppointment } from '../reminders/fixtures.ts';
 import { runStatements } from '../../src/statements/statements.ts';
 import { statementCopyPdf } from '../../src/statements/access.ts';
 import { extractText, getDocumentProxy } from 'unpdf';
+import { noticeContent } from '../../src/emergency/notices.ts';
 
 // A Spanish-speaking patient receives every message in Spanish, end to end through the real
 // dispatcher (docs/rules.md, Language): the balance alert's text and email, the appointment
@@ -141,6 +142,18 @@ describe("messages in the patient's language", () => {
     }
     const enPdf = await pdfText(james.patientId);
     for (const words of ['Patient Statement', 'Balance due: $45.00', 'Patient responsibility', 'How to pay', 'By phone: call (555) 010-2000']) expect(enPdf).toContain(words);
+  });
+
+  it("an emergency notice: the fixed parts in the recipient's language, the staff's message as typed", () => {
+    const practice = { name: 'Riverside Physical Therapy', phone: '(555) 010-2000', time_zone: 'America/Chicago' };
+    const draft = { message: 'We are closed today because of snow.', windowStart: new Date('2026-12-01T14:00:00Z'), windowEnd: new Date('2026-12-01T23:00:00Z') };
+    const es = noticeContent(practice, draft, 'es');
+    expect(es.text).toBe('Riverside Physical Therapy: We are closed today because of snow. Preguntas: (555) 010-2000. Responda STOP para no recibir más mensajes.');
+    expect(es.subject).toBe('Importante: aviso de cierre de Riverside Physical Therapy');
+    expect(es.email).toContain('We are closed today because of snow.\n\nAfecta: mar, 1 de dic');
+    const en = noticeContent(practice, draft);
+    expect(en.text).toBe('Riverside Physical Therapy: We are closed today because of snow. Questions: (555) 010-2000. Reply STOP to opt out.');
+    expect(en.email).toContain('Affected: Tue, Dec 1, 8:00 AM – Tue, Dec 1, 5:00 PM CST');
   });
 
   it('a number no reminder or alert went to is answered in English', async () => {
