@@ -9,7 +9,7 @@ export const es = {
     and: ' y ',
   },
   balanceAlert: {
-    sms: '{{practice}}: tiene un saldo pendiente. Véalo y pague de forma segura: {{url}}. Responda STOP para no recibir más mensajes.',
+    sms: '{{practice}}: tiene un saldo pendiente. Véalo y pague de forma segura: {{url}}. Responda STOP para darse de baja.',
     subject: 'Un mensaje de {{practice}}',
     emailBody: '{{practice}}: tiene un saldo pendiente. Véalo y pague de forma segura: {{url}}\n\n¿Preguntas? Llame a {{practice}} al {{phone}}.',
     htmlDue: '{{practice}}: tiene un saldo pendiente.',
@@ -18,20 +18,20 @@ export const es = {
   },
   reminder: {
     when: '{{day}} a las {{time}}',
-    sms: '{{practice}}: recordatorio de su cita el {{when}}, {{location}}. Responda C para confirmar, R para cambiar la cita. Responda STOP para no recibir más mensajes.',
+    sms: '{{practice}}: recordatorio de su cita el {{when}}, {{location}}. Responda C para confirmar, R para cambiar la cita. Responda STOP para darse de baja.',
     subject: 'Recordatorio de cita de {{practice}}',
     email:
       'Le recordamos su cita con {{practice}}:\n\n{{when}}\n{{location}}\n\nConfirmar: {{url}}/confirm\n¿Necesita cambiar la cita? {{url}}/reschedule\n\nSi tiene preguntas o quiere cancelar, llame al {{phone}}.\n\n{{practice}}\n',
   },
   inbound: {
-    confirmed: '{{practice}}: gracias, su cita del {{when}} está confirmada.',
+    confirmed: '{{practice}}: gracias, su cita del {{when}} queda confirmada.',
     reschedule: '{{practice}}: avisamos a la oficina que necesita cambiar su cita del {{when}}. La cita sigue reservada hasta que le llamen, o llame al {{phone}}.',
-    other: '{{practice}}: este número no lee mensajes. Llame al {{phone}}.',
+    other: '{{practice}}: esta línea no lee mensajes. Llame al {{phone}}.',
     otherHint: ' Para su cita del {{when}}, responda C para confirmarla o R para cambiarla.',
-    stop: '{{practices}}: ya no recibirá más mensajes de texto. Responda START para volver a suscribirse.',
-    start: '{{practices}}: volverá a recibir mensajes de texto. Responda HELP para ayuda, STOP para no recibir más mensajes.',
+    stop: '{{practices}}: no le enviaremos otros mensajes de texto. Responda START para suscribirse de nuevo.',
+    start: '{{practices}}: le enviaremos mensajes de texto de nuevo. Responda HELP para ayuda, STOP para darse de baja.',
     helpContact: '{{practice}}: llame al {{phone}}',
-    help: '{{contacts}}. Mensajes de citas y facturación. Responda STOP para no recibir más mensajes. Pueden aplicarse tarifas de mensajes y datos.',
+    help: '{{contacts}}. Mensajes de citas y de pagos. Responda STOP para darse de baja. Pueden aplicarse tarifas de mensajes y datos.',
   },
   portal: {
     layout: {
@@ -244,7 +244,7 @@ export const es = {
     refund: 'Reembolso',
   },
   emergency: {
-    sms: '{{practice}}: {{message}} Preguntas: {{phone}}. Responda STOP para no recibir más mensajes.',
+    sms: '{{practice}}: {{message}} Preguntas: {{phone}}. Responda STOP para darse de baja.',
     subject: 'Importante: aviso de cierre de {{practice}}',
     email: '{{practice}}\n\n{{message}}\n\nAfecta: {{window}}\n\nSi tiene preguntas o quiere cambiar su cita, llame al {{phone}}.\n',
     noWindow: '(el periodo afectado)',

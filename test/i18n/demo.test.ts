@@ -26,7 +26,7 @@ describe('the Spanish demo', () => {
     expect([jose.first_name, jose.last_name, jose.date_of_birth, jose.preferred_language]).toEqual(['José', 'Ramírez', '1972-11-05', 'es']);
     const alerts = await t.db.selectFrom('outbox_messages').select(['patient_id', 'channel', 'subject', 'body', 'status']).where('kind', '=', 'balance_alert').where('patient_id', 'in', [lucia.id, jose.id]).orderBy('id').execute();
     expect(alerts.map((a) => `${a.patient_id === lucia.id ? 'lucia' : 'jose'}:${a.channel}:${a.status}`)).toEqual(['lucia:sms:delivered', 'lucia:email:delivered', 'jose:sms:delivered']);
-    expect(alerts[0]!.body).toMatch(/^Riverside Physical Therapy: tiene un saldo pendiente\. Véalo y pague de forma segura: .*\/portal\/[A-Za-z0-9_-]{20,}\. Responda STOP para no recibir más mensajes\.$/);
+    expect(alerts[0]!.body).toMatch(/^Riverside Physical Therapy: tiene un saldo pendiente\. Véalo y pague de forma segura: .*\/portal\/[A-Za-z0-9_-]{20,}\. Responda STOP para darse de baja\.$/);
     expect(alerts[1]!.subject).toBe('Un mensaje de Riverside Physical Therapy');
 
     // Staff see them in Sent Messages, the link followable (captured transport).
