@@ -218,7 +218,7 @@ export async function sendEmergencyNotice(db: Database, actor: Actor, input: Not
           recipient,
           subject: channel === 'email' ? content.subject : null,
           body: channel === 'email' ? content.email : content.text,
-          reason: { emergencyNoticeId: inserted.id },
+          reason: { emergencyNoticeId: inserted.id, language: r.language },
           dedupeKey: `emergency:${inserted.id}:${r.patientId}:${channel}`,
         });
       }

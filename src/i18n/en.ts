@@ -248,6 +248,8 @@ export const en = {
     noWindow: '(the affected window)',
   },
   unsubscribe: {
+    unsubscribeLine: 'Unsubscribe: {{url}}',
+    unsubscribeLink: 'Unsubscribe',
     title: 'Unsubscribe',
     invalidHeading: 'Link not recognised',
     invalidText: 'This unsubscribe link is not valid. Please call the practice to change which messages you receive.',

@@ -250,6 +250,8 @@ export const es = {
     noWindow: '(el periodo afectado)',
   },
   unsubscribe: {
+    unsubscribeLine: 'Cancelar suscripción: {{url}}',
+    unsubscribeLink: 'Cancelar suscripción',
     title: 'Cancelar suscripción',
     invalidHeading: 'Enlace no reconocido',
     invalidText: 'Este enlace para cancelar la suscripción no es válido. Llame al consultorio para cambiar los mensajes que recibe.',

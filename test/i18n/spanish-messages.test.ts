@@ -144,6 +144,11 @@ describe("messages in the patient's language", () => {
     for (const words of ['Estado de cuenta del paciente', 'Saldo pendiente: $45.00', 'Responsabilidad del paciente', 'Cómo pagar', 'En línea: con el enlace seguro enviado al paciente por correo electrónico.', 'Por teléfono: llame al (555) 010-2000', 'Test case']) {
       expect(esPdf).toContain(words);
     }
+    // Sent: the one-click unsubscribe line is in the patient's language too.
+    sent.length = 0;
+    await drainOutbox(t.db, t.clock.now(), { ...transports, unsubscribe: { publicUrl: t.config.publicUrl, secret: t.config.appSecret! } });
+    expect(to('lucia@example.org').at(-1)!.body).toMatch(/\n\nCancelar suscripción: http\S+\/unsubscribe\/\S+$/);
+    expect(to('james@example.org').at(-1)!.body).toMatch(/\n\nUnsubscribe: http\S+\/unsubscribe\/\S+$/);
     const enPdf = await pdfText(james.patientId);
     for (const words of ['Patient Statement', 'Balance due: $45.00', 'Patient responsibility', 'How to pay', 'By phone: call (555) 010-2000']) expect(enPdf).toContain(words);
   });
