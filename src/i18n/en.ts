@@ -184,6 +184,14 @@ export const en = {
       bounced: 'Emails to this address bounced',
       complained: 'The patient marked an email as spam',
     },
+    payErrors: {
+      notAvailable: 'Online payment is not available.',
+      chooseCase: 'Choose what you are paying for.',
+      amountFormat: 'Enter an amount in dollars and cents, such as 25.00.',
+      amountPositive: 'Enter an amount above zero.',
+      amountMax: 'Enter at most the balance of {{amount}}.',
+      formUnavailable: 'The secure payment form is not available right now.',
+    },
     visit: {
       back: 'Your balance',
       region: 'Visit detail, scrolls sideways on small screens',

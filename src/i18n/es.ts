@@ -186,6 +186,14 @@ export const es = {
       bounced: 'Los correos a esta dirección fueron devueltos',
       complained: 'Marcó un correo nuestro como spam',
     },
+    payErrors: {
+      notAvailable: 'El pago en línea no está disponible.',
+      chooseCase: 'Elija lo que va a pagar.',
+      amountFormat: 'Escriba un monto en dólares y centavos, por ejemplo 25.00.',
+      amountPositive: 'Escriba un monto mayor que cero.',
+      amountMax: 'Escriba como máximo el saldo de {{amount}}.',
+      formUnavailable: 'El formulario de pago seguro no está disponible en este momento.',
+    },
     visit: {
       back: 'Su saldo',
       region: 'Detalle de visitas; en pantallas pequeñas se desplaza hacia los lados',

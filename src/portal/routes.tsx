@@ -153,7 +153,7 @@ export function portalRoutes(deps: AppDeps) {
     const s = await sessionOr(c);
     if (!s) return ended(c);
     const form = await formFields(c);
-    const result = await createPaymentRequest(db, s, form, clock.now(), { ip: ip(c) });
+    const result = await createPaymentRequest(db, { ...s, language: c.get('lang') }, form, clock.now(), { ip: ip(c) });
     if (!result.ok) {
       const account = await portalAccount(db, s, clock.now(), { ip: ip(c) });
       return renderPage(c, <AccountPage {...page(c)} account={account} csrf={portalCsrf(s)} pay={{ values: result.values, errors: result.errors }} />, 422);
@@ -167,7 +167,7 @@ export function portalRoutes(deps: AppDeps) {
     const request = await findPaymentRequest(db, s, c.req.param('ref'));
     if (!request) return renderPage(c, <InvalidLinkPage {...page(c)} />, 404);
     if (request.status !== 'pending') return c.redirect('/portal/account', 303);
-    const form = await hostedPaymentForm(db, config, s, request);
+    const form = await hostedPaymentForm(db, config, { ...s, language: c.get('lang') }, request);
     const practice = await practiceContact(db, s.practiceId);
     return renderPage(c, <HostedFormPage {...page(c)} practice={practice} csrf={portalCsrf(s)} request={request} form={form} />);
   });
