@@ -1,5 +1,5 @@
-import type { EmergencyReason } from '../db/schema.ts';
-import { dateTimeFormat } from '../intl.ts';
+import type { EmergencyReason, Language } from '../db/schema.ts';
+import { dateTimeFormat, localeOf } from '../intl.ts';
 
 // Emergency notifications' words and limits (docs/rules.md, Emergency notifications), shared by
 // src/emergency/notices.ts and its views.
@@ -13,8 +13,9 @@ export const REASONS: Record<EmergencyReason, string> = {
   other: 'Other',
 };
 
-export function formatWindow(start: Date, end: Date, timeZone: string): string {
-  const f = dateTimeFormat('en-US', { timeZone, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
-  const zone = dateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(end).find((p) => p.type === 'timeZoneName')?.value ?? '';
+/** The affected window in the reader's language (staff pages: English). */
+export function formatWindow(start: Date, end: Date, timeZone: string, lang: Language = 'en'): string {
+  const f = dateTimeFormat(localeOf(lang), { timeZone, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+  const zone = dateTimeFormat(localeOf(lang), { timeZone, timeZoneName: 'short' }).formatToParts(end).find((p) => p.type === 'timeZoneName')?.value ?? '';
   return `${f.format(start)} – ${f.format(end)} ${zone}`.trim();
 }

@@ -3,14 +3,14 @@ import { sql } from 'kysely';
 import { TZDate } from '@date-fns/tz';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
-import type { Channel, EmergencyReason } from '../db/schema.ts';
+import type { Channel, EmergencyReason, Language } from '../db/schema.ts';
 import { assertCan, ownPractice, practiceEmergencyNotices, practiceIdOf, practiceMessages, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { enqueueMessage } from '../messaging/outbox.ts';
 import { checkPromotional, describeMatches, type PromotionalMatch } from '../engagement/promotional-guard.ts';
 import { CHANNELS, reachableOn } from '../reminders/audience.ts';
 import { NotFound } from '../web/errors.ts';
-import { dateTimeFormat } from '../intl.ts';
+import { dateTimeFormat, localeOf, t } from '../intl.ts';
 import { fieldErrors } from '../web/field-errors.ts';
 import { smsSegments, type SmsCount } from '../messaging/sms-segments.ts';
 import { MESSAGE_MAX, formatWindow } from './labels.ts';
@@ -133,6 +133,8 @@ export type Recipient = {
   appointments: number;
   sms: string | null;
   email: string | null;
+  /** The fixed parts of the notice are in it. */
+  language: Language;
 };
 export type RecipientPreview = {
   recipients: Recipient[];
@@ -197,8 +199,8 @@ export async function sendEmergencyNotice(db: Database, actor: Actor, input: Not
       const again = await practiceEmergencyNotices(trx, actor).select(['n.id', 'n.recipients_sms', 'n.recipients_email']).where('n.request_key', '=', requestKey).executeTakeFirstOrThrow();
       return { ok: true as const, noticeId: again.id, counts: { sms: again.recipients_sms, email: again.recipients_email }, alreadySent: true };
     }
-    const content = noticeContent(practice, draft);
     for (const r of preview.recipients) {
+      const content = noticeContent(practice, draft, r.language);
       for (const channel of draft.channels) {
         const recipient = channel === 'sms' ? r.sms : r.email;
         if (!recipient) continue;
@@ -210,7 +212,7 @@ export async function sendEmergencyNotice(db: Database, actor: Actor, input: Not
           recipient,
           subject: channel === 'email' ? content.subject : null,
           body: channel === 'email' ? content.email : content.text,
-          reason: { emergencyNoticeId: inserted.id },
+          reason: { emergencyNoticeId: inserted.id, language: r.language },
           dedupeKey: `emergency:${inserted.id}:${r.patientId}:${channel}`,
         });
       }
@@ -271,14 +273,15 @@ export async function findNotice(db: Database, actor: Actor, id: number) {
   return { notice, messages };
 }
 
-/** The words patients receive: the practice first, the staff member's message, the phone, how to stop last. */
-export function noticeContent(practice: { name: string; phone: string; time_zone: string }, draft: { message: string; windowStart: Date | null; windowEnd: Date | null }) {
-  const window = draft.windowStart && draft.windowEnd ? formatWindow(draft.windowStart, draft.windowEnd, practice.time_zone) : '(the affected window)';
-  return {
-    text: `${practice.name}: ${draft.message} Questions: ${practice.phone}. Reply STOP to opt out.`,
-    subject: `Important: ${practice.name} closure notice`,
-    email: `${practice.name}\n\n${draft.message}\n\nAffected: ${window}\n\nQuestions or to reschedule, call ${practice.phone}.\n`,
-  };
+/**
+ * The words patients receive: the practice first, the staff member's message, the phone, how to
+ * stop last. The fixed parts are in the recipient's language; the message stays as staff typed it
+ * (docs/rules.md, Language).
+ */
+export function noticeContent(practice: { name: string; phone: string; time_zone: string }, draft: { message: string; windowStart: Date | null; windowEnd: Date | null }, lang: Language = 'en') {
+  const window = draft.windowStart && draft.windowEnd ? formatWindow(draft.windowStart, draft.windowEnd, practice.time_zone, lang) : t(lang, 'emergency.noWindow');
+  const words = { practice: practice.name, phone: practice.phone, message: draft.message, window };
+  return { text: t(lang, 'emergency.sms', words), subject: t(lang, 'emergency.subject', words), email: t(lang, 'emergency.email', words) };
 }
 
 /** 'YYYY-MM-DDTHH:mm' (a datetime-local field) read in the practice's zone. */
@@ -311,6 +314,7 @@ async function findRecipients(db: Database, practiceId: number, draft: NoticeDra
     appointments: number;
     sms: string | null;
     email: string | null;
+    language: Language;
   }>`
     with booked as (
       select a.patient_id, min(a.starts_at) as first_at, count(*)::int as appointments
@@ -321,14 +325,14 @@ async function findRecipients(db: Database, practiceId: number, draft: NoticeDra
          and a.starts_at < ${draft.windowEnd}
        group by a.patient_id
     )
-    select pt.id as patient_id, pt.first_name, pt.last_name, pt.account_number, b.first_at, b.appointments,
+    select pt.id as patient_id, pt.first_name, pt.last_name, pt.account_number, b.first_at, b.appointments, pt.preferred_language as language,
            max(case when ch.channel = 'sms' and ${reachableOn('emergency')} then pt.mobile_phone end) as sms,
            max(case when ch.channel = 'email' and ${reachableOn('emergency')} then pt.email end) as email
       from booked b
       join patients pt on pt.id = b.patient_id and pt.practice_id = ${practiceId}
       cross join ${CHANNELS}
      where ch.channel in (${sql.join(channels)})
-     group by pt.id, pt.first_name, pt.last_name, pt.account_number, b.first_at, b.appointments
+     group by pt.id, pt.first_name, pt.last_name, pt.account_number, b.first_at, b.appointments, pt.preferred_language
      order by b.first_at, pt.last_name, pt.first_name, pt.id`.execute(db);
   const all = rows.map((r) => ({
     patientId: r.patient_id,
@@ -339,6 +343,7 @@ async function findRecipients(db: Database, practiceId: number, draft: NoticeDra
     appointments: r.appointments,
     sms: r.sms,
     email: r.email,
+    language: r.language,
   }));
   const recipients = all.filter((r) => r.sms || r.email);
   return {

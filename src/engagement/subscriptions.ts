@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { Channel, MessageKind } from '../db/schema.ts';
+import type { Channel, Language, MessageKind } from '../db/schema.ts';
 import { findPatient, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
@@ -184,6 +184,12 @@ export async function recordSubscriptionChange(
 export async function unsubscribeLinkPractice(db: Database, target: { patientId: number }): Promise<string | null> {
   const row = await db.selectFrom('patients as p').innerJoin('practices as pr', 'pr.id', 'p.practice_id').select('pr.name').where('p.id', '=', target.patientId).executeTakeFirst();
   return row?.name ?? null;
+}
+
+/** The language of the patient an unsubscribe link is for: its page speaks it (docs/rules.md, Language). */
+export async function unsubscribeLinkLanguage(db: Database, target: { patientId: number }): Promise<Language> {
+  const row = await db.selectFrom('patients').select('preferred_language').where('id', '=', target.patientId).executeTakeFirst();
+  return row?.preferred_language ?? 'en';
 }
 
 /** The one-click unsubscribe link in an email: the patient stops that kind by email. */

@@ -11,6 +11,7 @@ import { unsubscribeUrl } from './unsubscribe-token.ts';
 import { withPortalLinkToken } from './portal-link-token.ts';
 import { withPublicUrl } from './public-url.ts';
 import { templateFor } from './templates.ts';
+import { languageOf, t } from '../intl.ts';
 
 // Sends what the outbox holds. Rows are claimed in one short statement (FOR UPDATE SKIP LOCKED,
 // status 'sending' under a lease), sent outside any transaction, and the result recorded only by
@@ -235,8 +236,10 @@ function envelopeFor(m: ReadyMessage, transports: Transports): Envelope {
     const url = unsubscribeUrl(transports.unsubscribe.publicUrl, transports.unsubscribe.secret, { patientId: m.patient_id, kind: m.kind, email: m.recipient });
     headers['List-Unsubscribe'] = `<${url}>`;
     headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
-    body = `${body}\n\nUnsubscribe: ${url}`;
-    if (html) html = `${html}<p><a href="${url}">Unsubscribe</a></p>`;
+    // In the words' language: the template's parameters, or the reason of a message written whole (docs/rules.md, Language).
+    const lang = languageOf((m.template_params as { language?: unknown } | null)?.language ?? (m.reason as { language?: unknown } | null)?.language);
+    body = `${body}\n\n${t(lang, 'unsubscribe.unsubscribeLine', { url })}`;
+    if (html) html = `${html}<p><a href="${url}">${t(lang, 'unsubscribe.unsubscribeLink')}</a></p>`;
   }
   return { id: m.id, channel: m.channel, recipient: m.recipient, subject: m.subject, body, html, headers, dedupeKey: m.dedupe_key };
 }

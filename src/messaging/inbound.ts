@@ -53,6 +53,7 @@ export async function handleInboundSms(db: Database, now: Date, sms: InboundSms)
     const practiceIds = [...new Set(patients.map((p) => p.practice_id))];
     if (!practiceIds.length) return { keyword, practices: [], cancelled: 0 };
     const practices = await trx.selectFrom('practices').select(['id', 'name', 'phone']).where('id', 'in', practiceIds).orderBy('id').execute();
+    // The consent history's wording is the staff's record, in English; the answer texted back is in the number's language.
     const names = practices.map((p) => p.name).join(' and ');
     const texted = practices.map((p) => p.name).join(t(lang, 'common.and'));
     const first = practices[0]!;

@@ -3,8 +3,7 @@ import type { AppDeps, AppEnv } from '../web/types.ts';
 import { renderPage } from '../web/http.ts';
 import { handleResendWebhook, handleTwilioInboundWebhook, handleTwilioStatusWebhook, type WebhookAnswer, type WebhookContext } from './webhooks.ts';
 import { readUnsubscribeToken } from './unsubscribe-token.ts';
-import { unsubscribeByLink, unsubscribeLinkPractice } from '../engagement/subscriptions.ts';
-import { kindLabel } from '../engagement/labels.ts';
+import { unsubscribeByLink, unsubscribeLinkLanguage, unsubscribeLinkPractice } from '../engagement/subscriptions.ts';
 import { UnsubscribePage } from '../../views/messaging/unsubscribe.tsx';
 
 // Public endpoints that prove themselves another way: provider webhooks by their signature over the
@@ -31,7 +30,7 @@ export function webhookRoutes(deps: AppDeps) {
     if (!target) return renderPage(c, <UnsubscribePage token={token} state="invalid" />, 404);
     const practiceName = await unsubscribeLinkPractice(db, target);
     if (!practiceName) return renderPage(c, <UnsubscribePage token={token} state="invalid" />, 404);
-    return renderPage(c, <UnsubscribePage token={token} state="confirm" practiceName={practiceName} kindLabel={kindLabel(target.kind)} />);
+    return renderPage(c, <UnsubscribePage token={token} state="confirm" practiceName={practiceName} kind={target.kind} lang={await unsubscribeLinkLanguage(db, target)} />);
   });
 
   // Both the confirm button and RFC 8058 one-click (a mail client's POST with List-Unsubscribe=One-Click).
@@ -41,7 +40,7 @@ export function webhookRoutes(deps: AppDeps) {
     const done = target ? await unsubscribeByLink(db, clock.now(), target) : null;
     if (!done) return renderPage(c, <UnsubscribePage token={token} state="invalid" />, 404);
     logger.info({ reqId: c.get('requestId'), patient: target!.patientId, kind: target!.kind }, 'unsubscribed by link');
-    return renderPage(c, <UnsubscribePage token={token} state="done" practiceName={done.practiceName} kindLabel={done.kindLabel} />);
+    return renderPage(c, <UnsubscribePage token={token} state="done" practiceName={done.practiceName} kind={target!.kind} lang={await unsubscribeLinkLanguage(db, target!)} />);
   });
 
   return app;

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.ts';
 import type { Config } from '../config.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { parseAmountToCents } from '../ledger/money.ts';
-import { formatCents } from '../intl.ts';
+import { formatCents, t } from '../intl.ts';
 import type { LedgerKind } from '../ledger/ledger.ts';
 import { practiceContact, type PracticeContact } from './access.ts';
 import type { PortalSession } from './sessions.ts';
@@ -101,14 +101,14 @@ export async function createPaymentRequest(
 ): Promise<PaymentRequestResult> {
   const values = { case_id: input.case_id ?? '', amount: input.amount ?? '' };
   const errors: Record<string, string> = {};
-  if (!(await onlinePaymentsEnabled(db, session.practiceId))) return { ok: false, errors: { form: 'Online payment is not available.' }, values };
+  if (!(await onlinePaymentsEnabled(db, session.practiceId))) return { ok: false, errors: { form: t(session.language, 'portal.payErrors.notAvailable') }, values };
   const cases = await caseBalances(db, session.practiceId, session.patientId);
   const chosen = cases.find((c) => String(c.id) === values.case_id);
-  if (!chosen || chosen.balance_cents <= 0) errors.case_id = 'Choose what you are paying for.';
+  if (!chosen || chosen.balance_cents <= 0) errors.case_id = t(session.language, 'portal.payErrors.chooseCase');
   const cents = parseAmountToCents(values.amount);
-  if (cents === null) errors.amount = 'Enter an amount in dollars and cents, such as 25.00.';
-  else if (cents <= 0) errors.amount = 'Enter an amount above zero.';
-  else if (chosen && chosen.balance_cents > 0 && cents > chosen.balance_cents) errors.amount = `Enter at most the balance of ${formatCents(chosen.balance_cents)}.`;
+  if (cents === null) errors.amount = t(session.language, 'portal.payErrors.amountFormat');
+  else if (cents <= 0) errors.amount = t(session.language, 'portal.payErrors.amountPositive');
+  else if (chosen && chosen.balance_cents > 0 && cents > chosen.balance_cents) errors.amount = t(session.language, 'portal.payErrors.amountMax', { amount: formatCents(chosen.balance_cents, session.language) });
   if (Object.keys(errors).length || !chosen || cents === null) return { ok: false, errors, values };
   const refId = newRefId();
   await db.transaction().execute(async (trx) => {
@@ -152,7 +152,7 @@ export async function hostedPaymentForm(
   request: { ref_id: string; amount_cents: number; case_title: string },
 ): Promise<HostedForm> {
   const gateway = await practiceGateway(db, config, session.practiceId);
-  if (!gateway) return { ok: false, message: 'Online payment is not available.' };
+  if (!gateway) return { ok: false, message: t(session.language, 'portal.payErrors.notAvailable') };
   const practice = await practiceContact(db, session.practiceId);
   try {
     const token = await authorizeNetClient(config, gateway).hostedPaymentPageToken({
@@ -166,7 +166,7 @@ export async function hostedPaymentForm(
     });
     return { ok: true, token, hostedUrl: config.authorizeNet.hostedUrl };
   } catch {
-    return { ok: false, message: 'The secure payment form is not available right now.' };
+    return { ok: false, message: t(session.language, 'portal.payErrors.formUnavailable') };
   }
 }
 

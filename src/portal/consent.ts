@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
-import type { Channel } from '../db/schema.ts';
+import type { Channel, Language } from '../db/schema.ts';
+import { t } from '../intl.ts';
 import type { PortalSession } from './sessions.ts';
 import { channelStates, consentWording, recordSubscriptionChange, type ChannelState } from '../engagement/subscriptions.ts';
 import { defaultSubscribed } from '../engagement/kinds.ts';
@@ -30,10 +31,10 @@ export async function portalBalanceAlerts(db: Database, session: PortalSession):
     const subscribed = subs.find((r) => r.channel === s.channel)?.subscribed ?? defaultSubscribed(KIND);
     return {
       channel: s.channel,
-      label: s.channel === 'sms' ? 'Text messages' : 'Email',
+      label: t(session.language, s.channel === 'sms' ? 'portal.consent.sms' : 'portal.consent.email'),
       address: s.address,
       subscribed,
-      blocked: blockedText(s, practice.phone),
+      blocked: blockedText(s, practice.phone, session.language),
       wording: consentWording(KIND, s.channel, practice.name, s.address, !subscribed),
     };
   });
@@ -47,7 +48,7 @@ export async function setPortalBalanceAlert(db: Database, session: PortalSession
   return db.transaction().execute(async (trx) => {
     const { patient, practice, states } = await load(trx, session);
     const state = states.find((s) => s.channel === input.channel)!;
-    const blocked = blockedText(state, practice.phone);
+    const blocked = blockedText(state, practice.phone, session.language);
     if (input.subscribed && blocked) return { ok: false, error: blocked };
     const current = await trx.selectFrom('subscriptions').select('subscribed').where('patient_id', '=', patient.id).where('kind', '=', KIND).where('channel', '=', input.channel).executeTakeFirst();
     if ((current?.subscribed ?? defaultSubscribed(KIND)) === input.subscribed) return { ok: true, changed: false };
@@ -76,15 +77,16 @@ async function load(db: Database, session: PortalSession) {
   return { patient, practice, states: await channelStates(db, patient) };
 }
 
-function blockedText(s: ChannelState, practicePhone: string): string | null {
+/** Why the patient cannot turn a channel on, in their language (docs/rules.md, Language). */
+function blockedText(s: ChannelState, practicePhone: string, lang: Language): string | null {
   if (!s.blocked) return null;
   switch (s.blocked.code) {
     case 'no_address':
     case 'invalid_address':
-      return `${s.blocked.text}. To add one, call the office at ${practicePhone}.`;
+      return t(lang, 'portal.consent.noAddress', { reason: t(lang, `portal.consent.${s.blocked.code}_${s.channel}`), phone: practicePhone });
     case 'opted_out':
-      return 'You texted STOP to this number. To get texts again, reply START to any of our texts.';
+      return t(lang, 'portal.consent.optedOut');
     default:
-      return `${s.blocked.text}. To use another address, call the office at ${practicePhone}.`;
+      return t(lang, 'portal.consent.otherAddress', { reason: t(lang, `portal.consent.${s.blocked.code}`), phone: practicePhone });
   }
 }

@@ -4,7 +4,8 @@ import { recordAudit } from '../audit/audit.ts';
 import type { LedgerKind } from '../ledger/ledger.ts';
 import { balanceDelta } from '../ledger/signed-amount.ts';
 import { statementCopyPdf } from '../statements/access.ts';
-import { formatCents } from '../intl.ts';
+import { formatCents, localeOf, t } from '../intl.ts';
+import type { Language } from '../db/schema.ts';
 import { dateTimeFormat } from '../intl.ts';
 import { practiceContact, type PracticeContact } from './access.ts';
 import type { PortalSession } from './sessions.ts';
@@ -52,11 +53,13 @@ export type Receipt = {
   /** "Card ending 1111", "Paid at the office". */
   method: string;
   reference: string;
+  /** The patient's language at the time (the session's, or the portal switch's). */
+  language: Language;
   /** The facts in the order the page and the PDF show them. */
   lines: [string, string][];
 };
 
-/** A receipt for one of the patient's payments (online or at the desk); null when it is not theirs. */
+/** A receipt for one of the patient's payments (online or at the desk), in the session's language; null when it is not theirs. */
 export async function portalReceipt(db: Database, session: PortalSession, entryId: number, now: Date, ip: string | null): Promise<Receipt | null> {
   const row = await db
     .selectFrom('ledger_entries')
@@ -85,7 +88,9 @@ export async function portalReceipt(db: Database, session: PortalSession, entryI
   await audit(db, session, now, ip, 'portal.receipt_viewed', 'ledger_entry', row.id);
   const online = row.source === 'portal';
   const practice = await practiceContact(db, session.practiceId);
+  const lang = session.language;
   const receipt = {
+    language: lang,
     id: row.id,
     practice,
     patientName: `${row.first_name} ${row.last_name}`,
@@ -93,8 +98,8 @@ export async function portalReceipt(db: Database, session: PortalSession, entryI
     paidAt: row.posted_at,
     amountCents: row.amount_cents,
     caseTitle: row.case_title,
-    method: online ? (row.card_last4 ? `Card ending ${row.card_last4}, online` : 'Card, online') : 'Paid at the office',
-    reference: online && row.trans_id ? `Authorize.net transaction ${row.trans_id}` : `Receipt ${row.id}`,
+    method: online ? (row.card_last4 ? t(lang, 'portal.receiptDoc.cardEnding', { last4: row.card_last4 }) : t(lang, 'portal.receiptDoc.cardOnline')) : t(lang, 'portal.receiptDoc.atOffice'),
+    reference: online && row.trans_id ? t(lang, 'portal.receiptDoc.anetReference', { id: row.trans_id }) : t(lang, 'portal.receiptDoc.receiptReference', { id: row.id }),
   };
   return { ...receipt, lines: receiptLines(receipt, practice.time_zone) };
 }
@@ -108,26 +113,27 @@ export function renderReceiptPdf(r: Receipt): Promise<Buffer> {
     doc.on('error', reject);
   });
   doc.font('Helvetica-Bold').fontSize(16).text(r.practice.name);
-  doc.font('Helvetica').fontSize(10).text(`Phone: ${r.practice.phone}`);
+  doc.font('Helvetica').fontSize(10).text(t(r.language, 'portal.receiptDoc.phone', { phone: r.practice.phone }));
   doc.moveDown();
-  doc.font('Helvetica-Bold').fontSize(14).text('Payment receipt');
+  doc.font('Helvetica-Bold').fontSize(14).text(t(r.language, 'portal.receipt.title'));
   doc.font('Helvetica').fontSize(11);
   for (const [label, value] of r.lines) doc.text(`${label}: ${value}`);
   doc.moveDown();
-  doc.fontSize(10).text('Thank you for your payment.');
+  doc.fontSize(10).text(t(r.language, 'portal.receiptDoc.thanks'));
   doc.end();
   return done;
 }
 
 function receiptLines(r: Omit<Receipt, 'lines'>, timeZone: string): [string, string][] {
-  const date = dateTimeFormat('en-US', { timeZone, month: 'long', day: 'numeric', year: 'numeric' }).format(r.paidAt);
+  const lang = r.language;
+  const date = dateTimeFormat(localeOf(lang), { timeZone, month: 'long', day: 'numeric', year: 'numeric' }).format(r.paidAt);
   return [
-    ['Date', date],
-    ['Patient', `${r.patientName} (account ${r.accountNumber})`],
-    ['Amount paid', formatCents(r.amountCents)],
-    ['For', r.caseTitle],
-    ['Method', r.method],
-    ['Reference', r.reference],
+    [t(lang, 'portal.receiptDoc.date'), date],
+    [t(lang, 'portal.receiptDoc.patient'), t(lang, 'portal.receiptDoc.patientValue', { name: r.patientName, account: r.accountNumber })],
+    [t(lang, 'portal.receiptDoc.amountPaid'), formatCents(r.amountCents, lang)],
+    [t(lang, 'portal.receiptDoc.for'), r.caseTitle],
+    [t(lang, 'portal.receiptDoc.method'), r.method],
+    [t(lang, 'portal.receiptDoc.reference'), r.reference],
   ];
 }
 

@@ -105,7 +105,7 @@ export function portalRoutes(deps: AppDeps) {
   app.get('/receipts/:id{[0-9]+}', async (c) => {
     const s = await sessionOr(c);
     if (!s) return ended(c);
-    const receipt = await portalReceipt(db, s, Number(c.req.param('id')), clock.now(), ip(c));
+    const receipt = await portalReceipt(db, { ...s, language: c.get('lang') }, Number(c.req.param('id')), clock.now(), ip(c));
     if (!receipt) return renderPage(c, <InvalidLinkPage {...page(c)} />, 404);
     return renderPage(c, <ReceiptPage {...page(c)} receipt={receipt} csrf={portalCsrf(s)} />);
   });
@@ -113,7 +113,7 @@ export function portalRoutes(deps: AppDeps) {
   app.get('/receipts/:id{[0-9]+\\.pdf}', async (c) => {
     const s = await sessionOr(c);
     if (!s) return ended(c);
-    const receipt = await portalReceipt(db, s, parseInt(c.req.param('id'), 10), clock.now(), ip(c));
+    const receipt = await portalReceipt(db, { ...s, language: c.get('lang') }, parseInt(c.req.param('id'), 10), clock.now(), ip(c));
     if (!receipt) return renderPage(c, <InvalidLinkPage {...page(c)} />, 404);
     return pdfResponse(c, await renderReceiptPdf(receipt), `receipt-${receipt.id}.pdf`, 'attachment');
   });
@@ -130,7 +130,7 @@ export function portalRoutes(deps: AppDeps) {
   app.get('/notifications', async (c) => {
     const s = await sessionOr(c);
     if (!s) return ended(c);
-    const alerts = await portalBalanceAlerts(db, s);
+    const alerts = await portalBalanceAlerts(db, { ...s, language: c.get('lang') });
     return renderPage(c, <PortalNotificationsPage {...page(c)} {...alerts} csrf={portalCsrf(s)} notice={c.req.query('saved') ? t(c.get('lang'), 'portal.notificationsSaved') : undefined} />);
   });
 
@@ -140,9 +140,9 @@ export function portalRoutes(deps: AppDeps) {
     const form = await formFields(c);
     const channel = form.channel === 'sms' || form.channel === 'email' ? form.channel : null;
     if (!channel || !['on', 'off'].includes(form.subscribed ?? '')) return renderPage(c, <InvalidLinkPage {...page(c)} />, 404);
-    const result = await setPortalBalanceAlert(db, s, { channel, subscribed: form.subscribed === 'on' }, clock.now());
+    const result = await setPortalBalanceAlert(db, { ...s, language: c.get('lang') }, { channel, subscribed: form.subscribed === 'on' }, clock.now());
     if (!result.ok) {
-      const alerts = await portalBalanceAlerts(db, s);
+      const alerts = await portalBalanceAlerts(db, { ...s, language: c.get('lang') });
       return renderPage(c, <PortalNotificationsPage {...page(c)} {...alerts} csrf={portalCsrf(s)} error={{ channel, text: result.error }} />, 422);
     }
     if (result.changed) logger.info({ reqId: c.get('requestId'), channel, subscribed: form.subscribed === 'on' }, 'balance alerts changed from the portal');
@@ -153,7 +153,7 @@ export function portalRoutes(deps: AppDeps) {
     const s = await sessionOr(c);
     if (!s) return ended(c);
     const form = await formFields(c);
-    const result = await createPaymentRequest(db, s, form, clock.now(), { ip: ip(c) });
+    const result = await createPaymentRequest(db, { ...s, language: c.get('lang') }, form, clock.now(), { ip: ip(c) });
     if (!result.ok) {
       const account = await portalAccount(db, s, clock.now(), { ip: ip(c) });
       return renderPage(c, <AccountPage {...page(c)} account={account} csrf={portalCsrf(s)} pay={{ values: result.values, errors: result.errors }} />, 422);
@@ -167,7 +167,7 @@ export function portalRoutes(deps: AppDeps) {
     const request = await findPaymentRequest(db, s, c.req.param('ref'));
     if (!request) return renderPage(c, <InvalidLinkPage {...page(c)} />, 404);
     if (request.status !== 'pending') return c.redirect('/portal/account', 303);
-    const form = await hostedPaymentForm(db, config, s, request);
+    const form = await hostedPaymentForm(db, config, { ...s, language: c.get('lang') }, request);
     const practice = await practiceContact(db, s.practiceId);
     return renderPage(c, <HostedFormPage {...page(c)} practice={practice} csrf={portalCsrf(s)} request={request} form={form} />);
   });

@@ -161,7 +161,7 @@ export async function generateStatement(db: Database, now: Date, publicUrl: stri
         subject: t(lang, 'statement.subject', { practice: practice.name }),
         body: statementEmail(practice, portalLinkPlaceholderUrl(publicUrl), lang),
         portalLinkToken: link.token,
-        reason: { statementId: inserted.id },
+        reason: { statementId: inserted.id, language: lang },
         dedupeKey: `statement:${inserted.id}:email`,
       });
       await trx.updateTable('statements').set({ outbox_message_id: outboxId }).where('id', '=', inserted.id).execute();

@@ -110,6 +110,7 @@ const EXCEPTIONS = [
   'src/reminders/replies.ts#insertReplyLinks',
   'src/engagement/subscriptions.ts#unsubscribeByLink',
   'src/engagement/subscriptions.ts#unsubscribeLinkPractice',
+  'src/engagement/subscriptions.ts#unsubscribeLinkLanguage',
   'src/payments/posting.ts#confirmReturn',
   'src/payments/posting.ts#postVerifiedTransaction',
   // The patient portal: scoped by the portal session's patient and practice, not a staff actor

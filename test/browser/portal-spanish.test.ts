@@ -69,5 +69,5 @@ describe('the portal in Spanish', () => {
     await page.getByRole('link', { name: 'Avisos de saldo por texto o correo electrónico' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Avisos de saldo', exact: true }).count()).toBe(1);
     await expectAccessible(page);
-  });
+  }, 120_000); // one patient's whole visit, with axe on six pages: minutes on a busy 2-core machine
 });

@@ -3,6 +3,7 @@ import { createTestContext, type TestContext } from '../support/context.ts';
 import { PortalClient, dobForm } from '../portal/helpers.ts';
 import { PORTAL_LANGUAGE_COOKIE } from '../../src/portal/routes.tsx';
 import { PORTAL_COOKIE } from '../../src/portal/sessions.ts';
+import { unsubscribeUrl } from '../../src/messaging/unsubscribe-token.ts';
 
 // The demo a newcomer follows in Spanish (README, "In Spanish"): Lucía Hernández and José Ramírez
 // of Riverside prefer Spanish; Lucía's balance alert waits in Sent Messages, in Spanish, and its
@@ -25,7 +26,7 @@ describe('the Spanish demo', () => {
     expect([jose.first_name, jose.last_name, jose.date_of_birth, jose.preferred_language]).toEqual(['José', 'Ramírez', '1972-11-05', 'es']);
     const alerts = await t.db.selectFrom('outbox_messages').select(['patient_id', 'channel', 'subject', 'body', 'status']).where('kind', '=', 'balance_alert').where('patient_id', 'in', [lucia.id, jose.id]).orderBy('id').execute();
     expect(alerts.map((a) => `${a.patient_id === lucia.id ? 'lucia' : 'jose'}:${a.channel}:${a.status}`)).toEqual(['lucia:sms:delivered', 'lucia:email:delivered', 'jose:sms:delivered']);
-    expect(alerts[0]!.body).toMatch(/^Riverside Physical Therapy: tiene un saldo pendiente\. Véalo y pague de forma segura: .*\/portal\/[A-Za-z0-9_-]{20,}\. Responda STOP para no recibir más mensajes\.$/);
+    expect(alerts[0]!.body).toMatch(/^Riverside Physical Therapy: tiene un saldo pendiente\. Véalo y pague de forma segura: .*\/portal\/[A-Za-z0-9_-]{20,}\. Responda STOP para darse de baja\.$/);
     expect(alerts[1]!.subject).toBe('Un mensaje de Riverside Physical Therapy');
 
     // Staff see them in Sent Messages, the link followable (captured transport).
@@ -92,5 +93,15 @@ describe('the Spanish demo', () => {
       .execute();
     expect(fresh.map((r) => r.account_number)).not.toContain('R-1027');
     expect(fresh.map((r) => r.account_number)).not.toContain('R-1028');
+  });
+
+  it("an email's unsubscribe page speaks the patient's language", async () => {
+    const lucia = await patient('R-1027');
+    const url = new URL(unsubscribeUrl(t.config.publicUrl, t.config.appSecret!, { patientId: lucia.id, kind: 'balance_alert', email: lucia.email! }));
+    const page = await t.app.request(`http://localhost:3000${url.pathname}`);
+    const text = await page.text();
+    expect(text).toContain('<html lang="es">');
+    expect(text).toContain('¿Dejar de recibir avisos de saldo de Riverside Physical Therapy por correo electrónico?');
+    expect(text).toContain('Cancelar suscripción</button>');
   });
 });

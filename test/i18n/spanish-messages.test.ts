@@ -10,6 +10,8 @@ import { makeAppointment } from '../reminders/fixtures.ts';
 import { runStatements } from '../../src/statements/statements.ts';
 import { statementCopyPdf } from '../../src/statements/access.ts';
 import { extractText, getDocumentProxy } from 'unpdf';
+import { noticeContent } from '../../src/emergency/notices.ts';
+import { smsSegments } from '../../src/messaging/sms-segments.ts';
 
 // A Spanish-speaking patient receives every message in Spanish, end to end through the real
 // dispatcher (docs/rules.md, Language): the balance alert's text and email, the appointment
@@ -60,7 +62,8 @@ describe("messages in the patient's language", () => {
     const url = t.config.publicUrl;
 
     const [esText] = to(ES_PHONE);
-    expect(link(esText!.body)).toBe(`Riverside Physical Therapy: tiene un saldo pendiente. Véalo y pague de forma segura: ${url}/portal/<token>. Responda STOP para no recibir más mensajes.`);
+    expect(link(esText!.body)).toBe(`Riverside Physical Therapy: tiene un saldo pendiente. Véalo y pague de forma segura: ${url}/portal/<token>. Responda STOP para darse de baja.`);
+    expect(smsSegments(esText!.body)).toMatchObject({ encoding: 'GSM-7', segments: 2 });
     const [esEmail] = to('lucia@example.org');
     expect(esEmail!.subject).toBe('Un mensaje de Riverside Physical Therapy');
     expect(link(esEmail!.body)).toBe(`Riverside Physical Therapy: tiene un saldo pendiente. Véalo y pague de forma segura: ${url}/portal/<token>\n\n¿Preguntas? Llame a Riverside Physical Therapy al (555) 010-2000.`);
@@ -76,7 +79,7 @@ describe("messages in the patient's language", () => {
   it('an appointment reminder: Spanish words, Spanish date and time', async () => {
     sent.length = 0;
     const startsAt = '2026-11-25T16:30:00Z'; // Wednesday 10:30 in Chicago
-    await makeAppointment(t.db, practiceId, lucia.patientId, startsAt, { location: 'Clínica principal' });
+    await makeAppointment(t.db, practiceId, lucia.patientId, startsAt, { location: 'Riverside Main Clinic' });
     await makeAppointment(t.db, practiceId, james.patientId, startsAt, { location: 'Main Clinic' });
     const moments = [...new Set((['sms', 'email'] as const).map((ch) => reminderSendTime(new Date(startsAt), 24, ch, 'America/Chicago').getTime()))].sort();
     for (const at of moments) {
@@ -86,14 +89,16 @@ describe("messages in the patient's language", () => {
       await drainOutbox(t.db, t.clock.now(), transports);
     }
     expect(to(ES_PHONE).map((m) => m.body)).toEqual([
-      'Riverside Physical Therapy: recordatorio de su cita el mié, 25 de nov a las 10:30 a.m., Clínica principal. Responda C para confirmar, R para cambiar la cita. Responda STOP para no recibir más mensajes.',
+      'Riverside Physical Therapy: recordatorio de su cita el mié, 25 de nov a las 10:30 a.m., Riverside Main Clinic. Responda C para confirmar, R para cambiar la cita. Responda STOP para darse de baja.',
     ]);
+    // Spanish keeps to GSM-7 (no á, í, ó, ú in the fixed words), so it stays within two parts like English.
+    expect(smsSegments(to(ES_PHONE)[0]!.body)).toMatchObject({ encoding: 'GSM-7', segments: 2 });
     expect(to(EN_PHONE).map((m) => m.body)).toEqual([
       'Riverside Physical Therapy: reminder of your appointment Wed, Nov 25 at 10:30 AM, Main Clinic. Reply C to confirm, R to reschedule. Reply STOP to opt out.',
     ]);
     const [esEmail] = to('lucia@example.org');
     expect(esEmail!.subject).toBe('Recordatorio de cita de Riverside Physical Therapy');
-    expect(link(esEmail!.body)).toContain('miércoles, 25 de noviembre de 2026 a las 10:30 a.m. CST\nClínica principal\n\nConfirmar: ');
+    expect(link(esEmail!.body)).toContain('miércoles, 25 de noviembre de 2026 a las 10:30 a.m. CST\nRiverside Main Clinic\n\nConfirmar: ');
   });
 
   it('answers to texts: C, HELP and STOP in the language of the patient last texted, English otherwise', async () => {
@@ -103,14 +108,14 @@ describe("messages in the patient's language", () => {
       await drainOutbox(t.db, t.clock.now(), transports);
       return to(from).at(-1)!.body;
     };
-    expect(await reply(ES_PHONE, 'Sí')).toBe('Riverside Physical Therapy: gracias, su cita del mié, 25 de nov a las 10:30 a.m. está confirmada.');
+    expect(await reply(ES_PHONE, 'Sí')).toBe('Riverside Physical Therapy: gracias, su cita del mié, 25 de nov a las 10:30 a.m. queda confirmada.');
     expect(await reply(ES_PHONE, 'hola')).toBe(
-      'Riverside Physical Therapy: este número no lee mensajes. Llame al (555) 010-2000. Para su cita del mié, 25 de nov a las 10:30 a.m., responda C para confirmarla o R para cambiarla.',
+      'Riverside Physical Therapy: esta línea no lee mensajes. Llame al (555) 010-2000. Para su cita del mié, 25 de nov a las 10:30 a.m., responda C para confirmarla o R para cambiarla.',
     );
     expect(await reply(ES_PHONE, 'AYUDA')).toBe(
-      'Riverside Physical Therapy: llame al (555) 010-2000. Mensajes de citas y facturación. Responda STOP para no recibir más mensajes. Pueden aplicarse tarifas de mensajes y datos.',
+      'Riverside Physical Therapy: llame al (555) 010-2000. Mensajes de citas y de pagos. Responda STOP para darse de baja. Pueden aplicarse tarifas de mensajes y datos.',
     );
-    expect(await reply(ES_PHONE, 'PARAR')).toBe('Riverside Physical Therapy: ya no recibirá más mensajes de texto. Responda START para volver a suscribirse.');
+    expect(await reply(ES_PHONE, 'PARAR')).toBe('Riverside Physical Therapy: no le enviaremos otros mensajes de texto. Responda START para suscribirse de nuevo.');
 
     expect(await reply(EN_PHONE, 'HELP')).toBe(
       'Riverside Physical Therapy: call (555) 010-2000. Appointment and billing messages. Reply STOP to opt out. Msg & data rates may apply.',
@@ -139,8 +144,25 @@ describe("messages in the patient's language", () => {
     for (const words of ['Estado de cuenta del paciente', 'Saldo pendiente: $45.00', 'Responsabilidad del paciente', 'Cómo pagar', 'En línea: con el enlace seguro enviado al paciente por correo electrónico.', 'Por teléfono: llame al (555) 010-2000', 'Test case']) {
       expect(esPdf).toContain(words);
     }
+    // Sent: the one-click unsubscribe line is in the patient's language too.
+    sent.length = 0;
+    await drainOutbox(t.db, t.clock.now(), { ...transports, unsubscribe: { publicUrl: t.config.publicUrl, secret: t.config.appSecret! } });
+    expect(to('lucia@example.org').at(-1)!.body).toMatch(/\n\nCancelar suscripción: http\S+\/unsubscribe\/\S+$/);
+    expect(to('james@example.org').at(-1)!.body).toMatch(/\n\nUnsubscribe: http\S+\/unsubscribe\/\S+$/);
     const enPdf = await pdfText(james.patientId);
     for (const words of ['Patient Statement', 'Balance due: $45.00', 'Patient responsibility', 'How to pay', 'By phone: call (555) 010-2000']) expect(enPdf).toContain(words);
+  });
+
+  it("an emergency notice: the fixed parts in the recipient's language, the staff's message as typed", () => {
+    const practice = { name: 'Riverside Physical Therapy', phone: '(555) 010-2000', time_zone: 'America/Chicago' };
+    const draft = { message: 'We are closed today because of snow.', windowStart: new Date('2026-12-01T14:00:00Z'), windowEnd: new Date('2026-12-01T23:00:00Z') };
+    const es = noticeContent(practice, draft, 'es');
+    expect(es.text).toBe('Riverside Physical Therapy: We are closed today because of snow. Preguntas: (555) 010-2000. Responda STOP para darse de baja.');
+    expect(es.subject).toBe('Importante: aviso de cierre de Riverside Physical Therapy');
+    expect(es.email).toContain('We are closed today because of snow.\n\nAfecta: mar, 1 de dic');
+    const en = noticeContent(practice, draft);
+    expect(en.text).toBe('Riverside Physical Therapy: We are closed today because of snow. Questions: (555) 010-2000. Reply STOP to opt out.');
+    expect(en.email).toContain('Affected: Tue, Dec 1, 8:00 AM – Tue, Dec 1, 5:00 PM CST');
   });
 
   it('a number no reminder or alert went to is answered in English', async () => {

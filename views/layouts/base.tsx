@@ -1,10 +1,10 @@
 import type { Child } from 'hono/jsx';
 
 /** The document shell. htmx boosts links and forms; the CSRF token rides on every htmx request. */
-export function Base(props: { title: string; csrf?: string; children: Child; bodyClass?: string }) {
+export function Base(props: { title: string; csrf?: string; children: Child; bodyClass?: string; lang?: string }) {
   const hxHeaders = props.csrf ? JSON.stringify({ 'X-CSRF-Token': props.csrf }) : undefined;
   return (
-    <html lang="en">
+    <html lang={props.lang ?? 'en'}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />

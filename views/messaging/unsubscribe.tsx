@@ -1,30 +1,40 @@
 import { Base } from '../layouts/base.tsx';
+import type { Language } from '../../src/db/schema.ts';
+import { t } from '../../src/intl.ts';
 
-/** The page an email's unsubscribe link opens: confirm with one button (mail clients may post directly). */
-export function UnsubscribePage(props: { token: string; state: 'confirm' | 'done' | 'invalid'; practiceName?: string; kindLabel?: string }) {
+const WHAT = {
+  balance_alert: 'unsubscribe.balance_alert',
+  appointment_reminder: 'unsubscribe.appointment_reminder',
+  emergency: 'unsubscribe.emergency',
+} as const;
+
+/**
+ * The page an email's unsubscribe link opens: confirm with one button (mail clients may post
+ * directly). In the patient's language (docs/rules.md, Language); an unknown link in English.
+ */
+export function UnsubscribePage(props: { token: string; state: 'confirm' | 'done' | 'invalid'; practiceName?: string; kind?: string; lang?: Language }) {
+  const lang = props.lang ?? 'en';
+  const what = t(lang, props.kind && props.kind in WHAT ? WHAT[props.kind as keyof typeof WHAT] : 'unsubscribe.all');
+  const words = { practice: props.practiceName ?? '', what };
   return (
-    <Base title="Unsubscribe">
+    <Base title={t(lang, 'unsubscribe.title')} lang={lang}>
       <main id="main" class="narrow">
         {props.state === 'invalid' ? (
           <>
-            <h1>Link not recognised</h1>
-            <p>This unsubscribe link is not valid. Please call the practice to change which messages you receive.</p>
+            <h1>{t(lang, 'unsubscribe.invalidHeading')}</h1>
+            <p>{t(lang, 'unsubscribe.invalidText')}</p>
           </>
         ) : props.state === 'done' ? (
           <>
-            <h1>You are unsubscribed</h1>
-            <p role="status">
-              {props.practiceName} will send you no more {props.kindLabel?.toLowerCase()} by email. To receive them again, ask the practice.
-            </p>
+            <h1>{t(lang, 'unsubscribe.doneHeading')}</h1>
+            <p role="status">{t(lang, 'unsubscribe.doneText', words)}</p>
           </>
         ) : (
           <>
-            <h1>Unsubscribe</h1>
-            <p>
-              Stop receiving {props.kindLabel?.toLowerCase()} by email from {props.practiceName}?
-            </p>
+            <h1>{t(lang, 'unsubscribe.title')}</h1>
+            <p>{t(lang, 'unsubscribe.confirmText', words)}</p>
             <form method="post" action={`/unsubscribe/${props.token}`}>
-              <button type="submit" class="primary">Unsubscribe</button>
+              <button type="submit" class="primary">{t(lang, 'unsubscribe.button')}</button>
             </form>
           </>
         )}
