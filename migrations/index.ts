@@ -17,6 +17,7 @@ import * as m1203_0200 from './20261203_0200_vendor_service.ts';
 import * as m1203_0300 from './20261203_0300_reminder_replies.ts';
 import * as m1203_0400 from './20261203_0400_message_templates.ts';
 import * as m1203_0500 from './20261203_0500_first_vendor_response.ts';
+import * as m1203_0600 from './20261203_0600_queue_mine_index.ts';
 
 // Forward-only, in name order. Add each new migration file here.
 export const migrations: Record<string, Migration> = {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '20261203_0300_reminder_replies': m1203_0300,
   '20261203_0400_message_templates': m1203_0400,
   '20261203_0500_first_vendor_response': m1203_0500,
+  '20261203_0600_queue_mine_index': m1203_0600,
 };
