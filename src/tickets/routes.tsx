@@ -25,7 +25,6 @@ import { GetHelpPage, LimitedMessagingPage } from '../../views/tickets/list.tsx'
 import { AudiencePanel, NewThreadPage, PatientPicker, SimilarThreads } from '../../views/tickets/form.tsx';
 import { Conversation, ThreadPage } from '../../views/tickets/thread.tsx';
 import { UnreadBadge } from '../../views/components/live.tsx';
-import { countUnreadTickets } from './unread.ts';
 import { idParam } from '../web/params.ts';
 
 const PICKER_LIMIT = 30;
@@ -59,7 +58,8 @@ export function ticketRoutes(deps: AppDeps) {
   app.use('*', requireCapability('tickets.use'));
 
   // Live parts of the pages (docs/rules.md, "Live updates"): each re-fetched with the user's own session.
-  app.get('/unread-badge', async (c) => renderFragment(c, <UnreadBadge count={await countUnreadTickets(db, currentActor(c))} />));
+  // The count read with the session in the request's one statement (src/web/context.ts).
+  app.get('/unread-badge', async (c) => renderFragment(c, <UnreadBadge count={(await viewContext(c, deps)).unreadTickets} />));
 
   app.get('/new', async (c) => {
     const values = { visible_to: 'anyone' };

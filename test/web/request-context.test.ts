@@ -160,5 +160,9 @@ describe('the menu badge through the pages', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain(before - 1 ? `aria-label="${before - 1} unread"` : 'id="unread-badge"');
     expect(await countUnreadTickets(t.db, actor)).toBe(before - 1);
+    // The live badge's fragment answers the same count, from the request's statement.
+    const badge = await owner.get('/tickets/unread-badge');
+    expect(badge.status).toBe(200);
+    expect(badge.text).toContain(before - 1 ? `aria-label="${before - 1} unread"` : 'id="unread-badge"');
   });
 });
