@@ -1,4 +1,5 @@
 import type { Channel, MessageKind } from '../db/schema.ts';
+import { t } from '../intl.ts';
 
 // Patient engagement's words: the message kinds a patient subscribes to, per channel, and the
 // warnings and refusals staff read (docs/rules.md, Consent and subscriptions; Emergency notifications).
@@ -22,8 +23,7 @@ export function channelLabel(channel: string): string {
   return CHANNELS.find((c) => c.channel === channel)?.label ?? channel;
 }
 
-export const EMAIL_NOT_ENCRYPTED_WARNING =
-  'Email is not encrypted. Messages hold only the practice name, that something is waiting, a secure link and our phone number — never amounts or clinical details.';
+export const EMAIL_NOT_ENCRYPTED_WARNING = t('en', 'consent.emailWarning');
 
 /** The refusal, in the words of the help pages. */
 export const PROMOTIONAL_REFUSAL =

@@ -5,19 +5,21 @@ import { findPatient, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { normalizeEmail, normalizePhone } from '../messaging/phone.ts';
 import { defaultSubscribed } from './kinds.ts';
-import { CHANNELS, EMAIL_NOT_ENCRYPTED_WARNING, KINDS, channelLabel, kindLabel } from './labels.ts';
+import { CHANNELS, KINDS, kindLabel } from './labels.ts';
+import { t } from '../intl.ts';
 
 // Subscriptions per patient, kind and channel, and the consent history that records every change
 // with the exact words shown. Any staff member may change them (docs/rules.md, Consent and subscriptions).
 
-/** The exact consent wording shown next to a toggle; what is stored in consent history when it is used. */
-export function consentWording(kind: MessageKind, channel: Channel, practiceName: string, address: string | null, subscribed: boolean): string {
-  const what = kindLabel(kind).toLowerCase();
-  if (!subscribed) return `Stop sending ${what} by ${channelLabel(channel).toLowerCase()}${address ? ` to ${address}` : ''}.`;
-  if (channel === 'sms') {
-    return `The patient agrees to receive ${what} from ${practiceName} by text message at ${address ?? 'their mobile number'}. Message frequency varies. Msg & data rates may apply. Reply STOP to opt out, HELP for help.`;
-  }
-  return `The patient agrees to receive ${what} from ${practiceName} by email at ${address ?? 'their email address'}. ${EMAIL_NOT_ENCRYPTED_WARNING} Every email has a one-click unsubscribe link.`;
+/**
+ * The exact consent wording shown next to a toggle; what is stored in consent history when it is
+ * used. In English on staff screens, in the patient's language in the portal (src/i18n, consent).
+ */
+export function consentWording(kind: MessageKind, channel: Channel, practiceName: string, address: string | null, subscribed: boolean, lang: Language = 'en'): string {
+  const what = t(lang, `consent.kinds.${kind}`);
+  if (!subscribed) return t(lang, address ? 'consent.offTo' : 'consent.off', { what, channel: t(lang, `consent.channels.${channel}`), address });
+  if (channel === 'sms') return t(lang, 'consent.smsOn', { what, practice: practiceName, address: address ?? t(lang, 'consent.theirMobile') });
+  return t(lang, 'consent.emailOn', { what, practice: practiceName, address: address ?? t(lang, 'consent.theirEmail'), warning: t(lang, 'consent.emailWarning') });
 }
 
 export type ChannelState = {
@@ -153,6 +155,8 @@ export async function recordSubscriptionChange(
     address: string | null;
     by: { kind: 'staff'; userId: number; source: string } | { kind: 'patient'; source: string };
     now: Date;
+    /** The language the wording was shown in (the portal: the patient's; staff screens: English). */
+    language?: Language;
   },
 ): Promise<void> {
   const { patient, kind, channel, subscribed, address, by, now } = change;
@@ -171,7 +175,7 @@ export async function recordSubscriptionChange(
       channel,
       subscribed,
       address,
-      wording: consentWording(kind, channel, change.practiceName, address, subscribed),
+      wording: consentWording(kind, channel, change.practiceName, address, subscribed, change.language),
       actor_kind: by.kind,
       actor_user_id: userId,
       source: by.source,

@@ -255,6 +255,23 @@ export const en = {
     email: '{{practice}}\n\n{{message}}\n\nAffected: {{window}}\n\nQuestions or to reschedule, call {{phone}}.\n',
     noWindow: '(the affected window)',
   },
+  // The consent wording beside a switch, stored in the consent history as shown (docs/rules.md,
+  // Consent and subscriptions). Staff screens show the English; the portal the patient's language.
+  consent: {
+    kinds: {
+      balance_alert: 'balance alerts',
+      appointment_reminder: 'appointment reminders',
+      emergency: 'emergency notifications',
+    },
+    channels: { sms: 'text', email: 'email' },
+    smsOn: 'The patient agrees to receive {{what}} from {{practice}} by text message at {{address}}. Message frequency varies. Msg & data rates may apply. Reply STOP to opt out, HELP for help.',
+    emailOn: 'The patient agrees to receive {{what}} from {{practice}} by email at {{address}}. {{warning}} Every email has a one-click unsubscribe link.',
+    off: 'Stop sending {{what}} by {{channel}}.',
+    offTo: 'Stop sending {{what}} by {{channel}} to {{address}}.',
+    theirMobile: 'their mobile number',
+    theirEmail: 'their email address',
+    emailWarning: 'Email is not encrypted. Messages hold only the practice name, that something is waiting, a secure link and our phone number — never amounts or clinical details.',
+  },
   unsubscribe: {
     unsubscribeLine: 'Unsubscribe: {{url}}',
     unsubscribeLink: 'Unsubscribe',

@@ -257,6 +257,21 @@ export const es = {
     email: '{{practice}}\n\n{{message}}\n\nAfecta: {{window}}\n\nSi tiene preguntas o quiere cambiar su cita, llame al {{phone}}.\n',
     noWindow: '(el periodo afectado)',
   },
+  consent: {
+    kinds: {
+      balance_alert: 'avisos de saldo',
+      appointment_reminder: 'recordatorios de citas',
+      emergency: 'avisos de emergencia',
+    },
+    channels: { sms: 'mensaje de texto', email: 'correo electrónico' },
+    smsOn: 'El paciente acepta recibir {{what}} de {{practice}} por mensaje de texto al {{address}}. La frecuencia de los mensajes varía. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para darse de baja, HELP para ayuda.',
+    emailOn: 'El paciente acepta recibir {{what}} de {{practice}} por correo electrónico en {{address}}. {{warning}} Cada correo tiene un enlace para darse de baja con un clic.',
+    off: 'Dejar de enviar {{what}} por {{channel}}.',
+    offTo: 'Dejar de enviar {{what}} por {{channel}} a {{address}}.',
+    theirMobile: 'su número de celular',
+    theirEmail: 'su correo electrónico',
+    emailWarning: 'El correo electrónico no está cifrado. Los mensajes solo incluyen el nombre del consultorio, que algo le espera, un enlace seguro y nuestro teléfono; nunca montos ni detalles clínicos.',
+  },
   unsubscribe: {
     unsubscribeLine: 'Cancelar suscripción: {{url}}',
     unsubscribeLink: 'Cancelar suscripción',

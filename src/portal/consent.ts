@@ -35,7 +35,7 @@ export async function portalBalanceAlerts(db: Database, session: PortalSession):
       address: s.address,
       subscribed,
       blocked: blockedText(s, practice.phone, session.language),
-      wording: consentWording(KIND, s.channel, practice.name, s.address, !subscribed),
+      wording: consentWording(KIND, s.channel, practice.name, s.address, !subscribed, session.language),
     };
   });
   return { practiceName: practice.name, practicePhone: practice.phone, channels };
@@ -61,6 +61,7 @@ export async function setPortalBalanceAlert(db: Database, session: PortalSession
       address: state.address,
       by: { kind: 'patient', source: PORTAL_CONSENT_SOURCE },
       now,
+      language: session.language,
     });
     return { ok: true, changed: true };
   });

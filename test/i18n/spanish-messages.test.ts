@@ -12,6 +12,8 @@ import { statementCopyPdf } from '../../src/statements/access.ts';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { noticeContent } from '../../src/emergency/notices.ts';
 import { smsSegments } from '../../src/messaging/sms-segments.ts';
+import { portalBalanceAlerts, setPortalBalanceAlert } from '../../src/portal/consent.ts';
+import type { PortalSession } from '../../src/portal/sessions.ts';
 
 // A Spanish-speaking patient receives every message in Spanish, end to end through the real
 // dispatcher (docs/rules.md, Language): the balance alert's text and email, the appointment
@@ -171,5 +173,31 @@ describe("messages in the patient's language", () => {
     await handleInboundSms(t.db, t.clock.now(), { from: '+15550197003', to: '+15550100000', body: 'HELP', messageSid: 'SM-never-texted' });
     await drainOutbox(t.db, t.clock.now(), transports);
     expect(to('+15550197003').at(-1)!.body).toMatch(/^Riverside Physical Therapy: call \(555\) 010-2000\. Appointment and billing messages\./);
+  });
+  it("the portal's consent wording: shown and recorded in the patient's language, the English unchanged", async () => {
+    const session = (p: typeof lucia, language: 'en' | 'es'): PortalSession => ({ id: 'test', practiceId, patientId: p.patientId, linkId: 0, expiresAt: new Date(t.clock.now().getTime() + 600_000), language });
+    const email = async (s: PortalSession) => (await portalBalanceAlerts(t.db, s)).channels.find((c) => c.channel === 'email')!;
+    const recorded = async (p: typeof lucia) =>
+      (await t.db.selectFrom('consent_events').select(['wording', 'subscribed', 'actor_kind']).where('patient_id', '=', p.patientId).where('channel', '=', 'email').orderBy('id', 'desc').executeTakeFirstOrThrow());
+
+    const es = session(lucia, 'es');
+    expect((await setPortalBalanceAlert(t.db, es, { channel: 'email', subscribed: true }, t.clock.now())).ok).toBe(true);
+    const on = await email(es);
+    expect(on.label).toBe('Correo electrónico');
+    expect(on.wording).toBe('Dejar de enviar avisos de saldo por correo electrónico a lucia@example.org.');
+    expect(await setPortalBalanceAlert(t.db, es, { channel: 'email', subscribed: false }, t.clock.now())).toEqual({ ok: true, changed: true });
+    expect(await recorded(lucia)).toEqual({ wording: on.wording, subscribed: false, actor_kind: 'patient' });
+    const off = await email(es);
+    expect(off.wording).toMatch(/^El paciente acepta recibir avisos de saldo de Riverside Physical Therapy por correo electrónico en lucia@example\.org\. El correo electrónico no está cifrado\./);
+    expect(await setPortalBalanceAlert(t.db, es, { channel: 'email', subscribed: true }, t.clock.now())).toEqual({ ok: true, changed: true });
+    expect((await recorded(lucia)).wording).toBe(off.wording);
+
+    // An English patient reads the words staff see, as they always were.
+    const en = session(james, 'en');
+    expect((await setPortalBalanceAlert(t.db, en, { channel: 'email', subscribed: false }, t.clock.now())).ok).toBe(true);
+    expect((await email(en)).wording).toBe(
+      'The patient agrees to receive balance alerts from Riverside Physical Therapy by email at james@example.org. Email is not encrypted. Messages hold only the practice name, that something is waiting, a secure link and our phone number — never amounts or clinical details. Every email has a one-click unsubscribe link.',
+    );
+    expect((await recorded(james)).wording).toBe('Stop sending balance alerts by email to james@example.org.');
   });
 });
