@@ -19,6 +19,7 @@ import * as m1203_0400 from './20261203_0400_message_templates.ts';
 import * as m1203_0500 from './20261203_0500_first_vendor_response.ts';
 import * as m1203_0600 from './20261203_0600_preferred_language.ts';
 import * as m1203_0700 from './20261203_0700_queue_mine_index.ts';
+import * as m1203_0800 from './20261203_0800_sent_text_indexes.ts';
 
 // Forward-only, in name order. Add each new migration file here.
 export const migrations: Record<string, Migration> = {
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '20261203_0500_first_vendor_response': m1203_0500,
   '20261203_0600_preferred_language': m1203_0600,
   '20261203_0700_queue_mine_index': m1203_0700,
+  '20261203_0800_sent_text_indexes': m1203_0800,
 };

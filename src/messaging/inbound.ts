@@ -123,6 +123,8 @@ export async function languageOfNumber(db: Database, phone: string): Promise<Lan
     .where('m.recipient', '=', phone)
     .where('m.kind', 'in', ['appointment_reminder', 'balance_alert'])
     .where('m.status', 'in', ['sent', 'delivered'])
+    // Matches outbox_sms_last_patient_text_idx, which holds sent texts only.
+    .where('m.sent_at', 'is not', null)
     .orderBy('m.sent_at', 'desc')
     .orderBy('m.id', 'desc')
     .limit(1)

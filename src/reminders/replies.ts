@@ -151,6 +151,8 @@ async function latestTextedReminder(db: Database, phone: string) {
     .where('channel', '=', 'sms')
     .where('recipient', '=', phone)
     .where('status', 'in', ['sent', 'delivered'])
+    // Matches outbox_sms_reminders_idx, which holds sent texts only.
+    .where('sent_at', 'is not', null)
     .orderBy('sent_at', 'desc')
     .orderBy('id', 'desc')
     .limit(1)
