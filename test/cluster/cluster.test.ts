@@ -162,6 +162,36 @@ describe.skipIf(!onPostgres)(`three instances against one database ${POSTGRES_ON
     }
   });
 
+  it('judges a vendor user’s next request on every instance by the departments a vendor admin just gave them', async () => {
+    const [a, b, c] = instances;
+    const root = await signIn(a, 'root@stratapt.example');
+    const member = await signIn(b, 'billing@stratapt.example');
+    expect((await open(b, '/vendor/queues/billing', member)).status).toBe(200);
+    expect((await open(b, '/vendor/queues/technical', member)).status).toBe(404);
+
+    const row = await t.db.selectFrom('users').select(['id', 'name', 'email']).where('email', '=', 'billing@stratapt.example').executeTakeFirstOrThrow();
+    const saved = await postForm(a.origin, `/vendor/team/${row.id}`, { name: row.name, email: row.email, departments: 'technical', active: 'on', _csrf: await csrfOf(a, root, `/vendor/team/${row.id}`) }, root);
+    expect([saved.status, saved.headers.get('location')]).toEqual([303, '/vendor/team?done=saved']);
+
+    for (const other of [b, c]) {
+      expect((await open(other, '/vendor/queues/billing', member)).status).toBe(404);
+      expect((await open(other, '/vendor/queues/technical', member)).status).toBe(200);
+    }
+  });
+
+  it('refuses a deactivated vendor user’s session on every instance at once', async () => {
+    const [a, b, c] = instances;
+    const root = await signIn(a, 'root@stratapt.example');
+    const member = await signIn(c, 'support@stratapt.example');
+    expect((await open(b, '/vendor/queues/technical', member)).status).toBe(200);
+
+    const row = await t.db.selectFrom('users').select(['id', 'name', 'email']).where('email', '=', 'support@stratapt.example').executeTakeFirstOrThrow();
+    const saved = await postForm(a.origin, `/vendor/team/${row.id}`, { name: row.name, email: row.email, departments: 'technical', _csrf: await csrfOf(a, root, `/vendor/team/${row.id}`) }, root);
+    expect([saved.status, saved.headers.get('location')]).toEqual([303, '/vendor/team?done=saved']);
+
+    for (const other of [b, c]) await expectSentToLogin(other, member);
+  });
+
   it('counts failed sign-ins across instances', async () => {
     const email = 'frontdesk@riverside.example';
     for (let i = 0; i < 5; i++) {
