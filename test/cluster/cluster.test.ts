@@ -100,6 +100,98 @@ describe.skipIf(!onPostgres)(`three instances against one database ${POSTGRES_ON
     expect(after.headers.get('location')).toMatch(/^\/login/);
   });
 
+  /** A practice staff member as the edit form shows them. */
+  const staffRow = (email: string): Promise<StaffFields & { id: number }> =>
+    t.db.selectFrom('users').select(['id', 'name', 'email', 'role', 'limit_messaging', 'reporting', 'active']).where('email', '=', email).executeTakeFirstOrThrow();
+
+  // Revocation is seen at once on every instance: each request reads its session, user, role and
+  // departments from the database (src/web/context.ts, loadSignedInRequest), with no per-instance cache
+  // (docs/rules.md, Sign-in). Each case changes something through the app on A and looks on B or C
+  // straight after, without waiting. Nobody whose session or rights a case changes is signed in as by
+  // another case, so the cases do not depend on their order.
+
+  it('refuses a deactivated staff member’s session on every instance at once', async () => {
+    const [a, b, c] = instances;
+    const admin = await signIn(a, 'admin@summit.example');
+    const member = await signIn(b, 'pt@summit.example');
+    await expectDashboardAs(b, member, 'Sara Stone');
+
+    const row = await staffRow('pt@summit.example');
+    expect(row.active).toBe(true);
+    const saved = await postForm(a.origin, `/settings/staff/${row.id}`, { ...staffForm({ ...row, active: false }), _csrf: await csrfOf(a, admin, `/settings/staff/${row.id}`) }, admin);
+    expect([saved.status, saved.headers.get('location')]).toEqual([303, '/settings/staff']);
+
+    for (const other of [b, c]) await expectSentToLogin(other, member);
+  });
+
+  it('refuses a user’s other sessions on every instance at once when they change their password, and keeps the one that changed it', async () => {
+    const [a, b, c] = instances;
+    const changer = await signIn(a, 'pt@riverside.example');
+    const other = await signIn(c, 'pt@riverside.example');
+    for (const cookie of [changer, other]) await expectDashboardAs(b, cookie, 'Paul Torres');
+
+    const newPassword = 'a-new-cluster-password-24';
+    const changed = await postForm(a.origin, '/account/password', { current: DEMO_PASSWORD, password: newPassword, confirm: newPassword, _csrf: await csrfOf(a, changer, '/account') }, changer);
+    expect(changed.status).toBe(200);
+    expect(await changed.text()).toContain('Every other session was signed out.');
+
+    await expectSentToLogin(b, other);
+    await expectSentToLogin(c, other);
+    for (const instance of [b, c]) await expectDashboardAs(instance, changer, 'Paul Torres');
+    // The new password is the one that signs in, on any instance.
+    await signIn(b, 'pt@riverside.example', newPassword);
+  });
+
+  it('judges a staff member’s next request on every instance by the role an administrator just gave them', async () => {
+    const [a, b, c] = instances;
+    const owner = await signIn(a, 'owner@riverside.example');
+    const member = await signIn(c, 'director@riverside.example');
+    // A Therapy Director opens Settings (settings.view is Therapy Director and above, src/auth/permissions.ts).
+    expect((await open(b, '/settings', member)).status).toBe(200);
+
+    const row = await staffRow('director@riverside.example');
+    expect(row.role).toBe(3);
+    const saved = await postForm(a.origin, `/settings/staff/${row.id}`, { ...staffForm({ ...row, role: 1 }), _csrf: await csrfOf(a, owner, `/settings/staff/${row.id}`) }, owner);
+    expect([saved.status, saved.headers.get('location')]).toEqual([303, '/settings/staff']);
+
+    // Now Front Desk: Settings does not exist for them (404, as for every page a user may not use),
+    // while the session itself still holds.
+    for (const other of [b, c]) {
+      expect((await open(other, '/settings', member)).status).toBe(404);
+      await expectDashboardAs(other, member, 'Diana Diaz');
+    }
+  });
+
+  it('judges a vendor user’s next request on every instance by the departments a vendor admin just gave them', async () => {
+    const [a, b, c] = instances;
+    const root = await signIn(a, 'root@stratapt.example');
+    const member = await signIn(b, 'billing@stratapt.example');
+    expect((await open(b, '/vendor/queues/billing', member)).status).toBe(200);
+    expect((await open(b, '/vendor/queues/technical', member)).status).toBe(404);
+
+    const row = await t.db.selectFrom('users').select(['id', 'name', 'email']).where('email', '=', 'billing@stratapt.example').executeTakeFirstOrThrow();
+    const saved = await postForm(a.origin, `/vendor/team/${row.id}`, { name: row.name, email: row.email, departments: 'technical', active: 'on', _csrf: await csrfOf(a, root, `/vendor/team/${row.id}`) }, root);
+    expect([saved.status, saved.headers.get('location')]).toEqual([303, '/vendor/team?done=saved']);
+
+    for (const other of [b, c]) {
+      expect((await open(other, '/vendor/queues/billing', member)).status).toBe(404);
+      expect((await open(other, '/vendor/queues/technical', member)).status).toBe(200);
+    }
+  });
+
+  it('refuses a deactivated vendor user’s session on every instance at once', async () => {
+    const [a, b, c] = instances;
+    const root = await signIn(a, 'root@stratapt.example');
+    const member = await signIn(c, 'support@stratapt.example');
+    expect((await open(b, '/vendor/queues/technical', member)).status).toBe(200);
+
+    const row = await t.db.selectFrom('users').select(['id', 'name', 'email']).where('email', '=', 'support@stratapt.example').executeTakeFirstOrThrow();
+    const saved = await postForm(a.origin, `/vendor/team/${row.id}`, { name: row.name, email: row.email, departments: 'technical', _csrf: await csrfOf(a, root, `/vendor/team/${row.id}`) }, root);
+    expect([saved.status, saved.headers.get('location')]).toEqual([303, '/vendor/team?done=saved']);
+
+    for (const other of [b, c]) await expectSentToLogin(other, member);
+  });
+
   it('counts failed sign-ins across instances', async () => {
     const email = 'frontdesk@riverside.example';
     for (let i = 0; i < 5; i++) {
@@ -198,6 +290,51 @@ describe.skipIf(!onPostgres)(`three instances against one database ${POSTGRES_ON
     expect(duplicates(deadlineNotices.map((n) => `${(n.reason as { ticketId: number; notice: string }).ticketId}:${(n.reason as { notice: string }).notice}:${n.recipient}`))).toEqual([]);
   }, 90_000);
 });
+
+const DEMO_PASSWORD = 'strata-demo-1';
+
+/** Signs in through the login form and returns the session cookie. */
+async function signIn(instance: Instance, email: string, password = DEMO_PASSWORD): Promise<string> {
+  const res = await postForm(instance.origin, '/login', { email, password });
+  expect(res.status, `signing in as ${email}`).toBe(303);
+  const cookie = sessionCookieFrom(res);
+  expect(cookie).toBeTruthy();
+  return cookie!;
+}
+
+function open(instance: Instance, path: string, cookie: string): Promise<Response> {
+  return fetch(`${instance.origin}${path}`, { headers: { Cookie: cookie }, redirect: 'manual' });
+}
+
+/** The dashboard opens for the cookie, as the person named (in the page's header). */
+async function expectDashboardAs(instance: Instance, cookie: string, name: string): Promise<void> {
+  const res = await open(instance, '/dashboard', cookie);
+  expect(res.status, `${instance.origin}/dashboard as ${name}`).toBe(200);
+  expect(await res.text()).toContain(name);
+}
+
+/** The cookie is refused as a browser sees it: sent to the sign-in page. */
+async function expectSentToLogin(instance: Instance, cookie: string): Promise<void> {
+  const res = await open(instance, '/dashboard', cookie);
+  expect(res.status, `${instance.origin}/dashboard`).toBe(303);
+  expect(res.headers.get('location')).toMatch(/^\/login/);
+}
+
+/** The CSRF token of a page, as the form on it would post it. */
+async function csrfOf(instance: Instance, cookie: string, path: string): Promise<string> {
+  const res = await open(instance, path, cookie);
+  expect(res.status, path).toBe(200);
+  return (await res.text()).match(/name="_csrf" value="([^"]+)"/)![1];
+}
+
+type StaffFields = { name: string; email: string; role: number | null; limit_messaging: boolean; reporting: boolean; active: boolean };
+
+/** What the staff edit form posts for these values: a ticked box is sent as "on", an unticked one not at all. */
+function staffForm(v: StaffFields): Record<string, string> {
+  const form: Record<string, string> = { name: v.name, email: v.email, role: String(v.role) };
+  for (const box of ['limit_messaging', 'reporting', 'active'] as const) if (v[box]) form[box] = 'on';
+  return form;
+}
 
 /** The jobs whose work must happen once however many instances run the schedule. */
 const SCHEDULED_JOBS = ['balance-alerts', 'appointment-reminders', 'statements', 'ticket-deadlines'];
