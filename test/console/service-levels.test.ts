@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
-import { businessMsBetween } from '../../src/tickets/service-levels.ts';
+import { businessMsBetween, targetStanding } from '../../src/tickets/service-levels.ts';
+import { TARGET_CHOICES } from '../../src/tickets/labels.ts';
 
 // The console's service levels through HTTP, as the vendor's team uses them: where each member
 // lands, first-response targets, attachments both ways, the menu's unread count, canned replies.
@@ -60,6 +61,26 @@ describe('first-response targets', () => {
     const stopped = businessMsBetween(new Date('2025-01-01T00:00:00Z'), new Date('2026-11-23T15:00:00Z'), 'America/Chicago', 24 * 3_600_000);
     expect(stopped).toBeGreaterThan(24 * 3_600_000);
     expect(stopped).toBeLessThanOrEqual(48 * 3_600_000);
+  });
+
+  it('decides "past target" as the full count does, also when a wait of weeks takes the shortcut', () => {
+    // Spans from an hour to five weeks, starting at any hour of 2026 (both daylight-saving changes
+    // included), against every target a vendor admin can choose.
+    let seed = 17;
+    const next = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    let shortcuts = 0;
+    for (let i = 0; i < 400; i++) {
+      const start = new Date(Date.UTC(2026, 0, 1) + Math.floor(next() * 364 * 24) * 3_600_000);
+      const now = new Date(start.getTime() + Math.floor(1 + next() * 35 * 24) * 3_600_000);
+      const exact = businessMsBetween(start, now);
+      for (const { hours } of TARGET_CHOICES) {
+        const standing = targetStanding(start, now, hours);
+        expect(standing.past, `${start.toISOString()} → ${now.toISOString()}, ${hours} h`).toBe(exact > hours * 3_600_000);
+        expect(standing.businessMs).toBeLessThanOrEqual(exact);
+        if (now.getTime() - start.getTime() >= 7 * 86_400_000 && standing.past) shortcuts++;
+      }
+    }
+    expect(shortcuts).toBeGreaterThan(100);
   });
 
   it('a vendor admin sets targets (422 with a message at the field), and the queue marks rows past target', async () => {
