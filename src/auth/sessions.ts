@@ -1,14 +1,12 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
 import type { Database } from '../db/database.ts';
-import type { User } from '../db/schema.ts';
 
 // Sessions as the Lucia guide describes them: the cookie holds a random token, the database
 // holds only its SHA-256 hash as the session id. Sliding idle timeout plus an absolute lifetime.
 
 export type SessionPolicy = { idleMs: number; maxMs: number };
 export type Session = { id: string; userId: number; createdAt: Date; lastActiveAt: Date; expiresAt: Date };
-export type SessionValidation = { session: Session; user: User } | { session: null; user: null };
 
 export const SESSION_COOKIE = 'strata_session';
 
@@ -55,41 +53,10 @@ export async function createSession(
   return { token, session };
 }
 
-export async function validateSessionToken(
-  db: Database,
-  now: Date,
-  policy: SessionPolicy,
-  token: string,
-): Promise<SessionValidation> {
-  const id = sessionIdFromToken(token);
-  const row = await db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .selectAll('users')
-    .select([
-      'sessions.id as session_id',
-      'sessions.created_at as session_created_at',
-      'sessions.last_active_at as session_last_active_at',
-      'sessions.expires_at as session_expires_at',
-    ])
-    .where('sessions.id', '=', id)
-    .executeTakeFirst();
-  if (!row) return { session: null, user: null };
-  const { session_id, session_created_at, session_last_active_at, session_expires_at, ...user } = row;
-  const session = await settleSession(db, now, policy, {
-    id: session_id,
-    userId: user.id,
-    createdAt: session_created_at,
-    lastActiveAt: session_last_active_at,
-    expiresAt: session_expires_at,
-  }, user.active);
-  return session ? { session, user } : { session: null, user: null };
-}
-
 /**
  * The rules every request applies to the session row it read: an expired or idle session, or one
  * whose user was deactivated, is deleted and refused; a live one slides its idle deadline (written at
- * most once a minute). Shared with the per-request statement of src/web/context.ts.
+ * most once a minute). Applied by the per-request statement of src/web/context.ts.
  */
 export async function settleSession(db: Database, now: Date, policy: SessionPolicy, session: Session, userActive: boolean): Promise<Session | null> {
   const idleDeadline = session.lastActiveAt.getTime() + policy.idleMs;
