@@ -8,7 +8,11 @@ import { ownPractice, type Actor } from '../auth/permissions.ts';
 /** In hypercare: today, in the practice's time zone, is on or after go-live and before go-live + hypercare days. */
 export function hypercareSql(now: Date) {
   const today = sql`(${now}::timestamptz at time zone practices.time_zone)::date`;
-  return sql<boolean>`(practices.go_live_on <= ${today} and practices.go_live_on + practices.hypercare_days > ${today})`;
+  // Every time zone's today is within a day of UTC's: a practice whose window misses those three days
+  // is out without converting the time in its zone (the console lists all practices on each queue page).
+  const utcToday = sql`(${now}::timestamptz at time zone 'UTC')::date`;
+  return sql<boolean>`(case when practices.go_live_on <= ${utcToday} + 1 and practices.go_live_on + practices.hypercare_days > ${utcToday} - 1
+    then practices.go_live_on <= ${today} and practices.go_live_on + practices.hypercare_days > ${today} else false end)`;
 }
 
 /** The actor's practice's hypercare window if today is inside it: who to ask, and the first day after it. */
