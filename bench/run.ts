@@ -1,4 +1,4 @@
-// npm run bench [-- --scale 0.05] [--build-only] [--practices N --threads N --patients N] [--duration 10] [--connections 50] [--only name,name]
+// npm run bench [-- --scale 0.05] [--build-only] [--explain] [--practices N --threads N --patients N] [--duration 10] [--connections 50] [--only name,name]
 //
 // Builds (once) the benchmark dataset on DATABASE_URL (default postgres://postgres@127.0.0.1:5432/strata_bench,
 // created and migrated when missing), starts the app as its own process (as in production: one Node process
@@ -6,7 +6,7 @@
 // selections and the dispatcher. Prints a table and writes bench/results.json.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +40,7 @@ const { values: args } = parseArgs({
     'dispatch-messages': { type: 'string' },
     'build-only': { type: 'boolean', default: false },
     'report-runs': { type: 'string', default: '5' },
+    explain: { type: 'boolean', default: false },
   },
 });
 
@@ -127,6 +128,7 @@ async function main() {
         rssWindow.peakMb = 0;
         const r = await runPageScenario(db, world, s, { duration, connections, sqlRuns: Number(args['sql-runs']) });
         results.push({ ...r, rssPeakMb: rssWindow.peakMb });
+        if (args.explain) await explainScenario(url, params, app.origin, s);
       } catch (err) {
         log(`- ${s.name}: failed: ${(err as Error).message}`);
         results.push({ name: s.name, path: '', status: 'unavailable', note: `failed: ${(err as Error).message}` });
@@ -164,7 +166,9 @@ async function startApp(url: string): Promise<{ origin: string; child: ChildProc
   // As in production (npm run start:prod): the bundle from `npm run build`, not tsx (which costs
   // ~65 MB of RSS), with the production heap limit.
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
-  const child = spawn(process.execPath, ['--max-old-space-size=192', '--enable-source-maps', 'dist/server.js'], {
+  // BENCH_CPU_PROF=<dir>: the app writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, ['--max-old-space-size=192', '--enable-source-maps', ...profile, 'dist/server.js'], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
@@ -235,6 +239,45 @@ async function makeWorld(db: Database, params: DatasetParams, origin: string): P
       return signedIn.actor;
     },
   };
+}
+
+/**
+ * --explain: EXPLAIN (ANALYZE, BUFFERS) of every statement a page's bare SQL runs (the same domain
+ * functions the route calls, captured through Kysely's log), written to bench/explain/<scenario>.txt,
+ * with one line per statement in the output: where its time goes, as evidence beside each figure.
+ */
+async function explainScenario(url: string, params: DatasetParams, origin: string, s: BenchScenario): Promise<void> {
+  const captured: { sql: string; parameters: readonly unknown[] }[] = [];
+  const opened = await openPostgres(url, 1, { log: (e) => void (e.level === 'query' && captured.push(e.query)) });
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const prepared = await s.prepare(await makeWorld(opened.db, params, origin));
+    if (!prepared.sql) return;
+    await prepared.sql(); // warm: the plans below are of a page that has run before
+    captured.length = 0;
+    await prepared.sql();
+    const report: string[] = [`# ${s.name}: ${prepared.path}`, `# ${new Date().toISOString()}; ${captured.length} statement(s), each EXPLAIN (ANALYZE, BUFFERS) once after a warm run`, ''];
+    const lines: string[] = [];
+    for (const [i, q] of captured.entries()) {
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${q.sql}`, q.parameters as unknown[]);
+      const plan = rows.map((r) => r['QUERY PLAN']);
+      const timing = (label: string) => plan.find((l) => l.startsWith(label))?.replace(label, '').trim() ?? '?';
+      const top = plan[0].replace(/\s+\(cost=[^)]*\)/, '').trim();
+      const buffers = plan.find((l) => l.trim().startsWith('Buffers:'))?.trim() ?? '';
+      lines.push(`  ${i + 1}. ${timing('Execution Time:')} run, ${timing('Planning Time:')} plan; ${top.slice(0, 110)}; ${buffers}`);
+      report.push(`## statement ${i + 1}`, q.sql, `-- parameters: ${JSON.stringify(q.parameters).slice(0, 400)}`, ...plan, '');
+    }
+    const dir = path.join(root, 'bench', 'explain');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, `${s.id}.txt`), report.join('\n'));
+    log(`  EXPLAIN (bench/explain/${s.id}.txt):\n${lines.join('\n')}`);
+  } catch (err) {
+    log(`  EXPLAIN failed: ${(err as Error).message}`);
+  } finally {
+    await client.end();
+    await opened.close();
+  }
 }
 
 /** Scenarios the feature work contributes: bench/<name>.ts exporting `scenarios: BenchScenario[]`. */
