@@ -21,6 +21,7 @@ import * as m1203_0600 from './20261203_0600_preferred_language.ts';
 import * as m1203_0700 from './20261203_0700_queue_mine_index.ts';
 import * as m1203_0800 from './20261203_0800_sent_text_indexes.ts';
 import * as m1203_0900 from './20261203_0900_account_manager_index.ts';
+import * as m1203_1000 from './20261203_1000_practice_threads_status.ts';
 
 // Forward-only, in name order. Add each new migration file here.
 export const migrations: Record<string, Migration> = {
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   '20261203_0700_queue_mine_index': m1203_0700,
   '20261203_0800_sent_text_indexes': m1203_0800,
   '20261203_0900_account_manager_index': m1203_0900,
+  '20261203_1000_practice_threads_status': m1203_1000,
 };
