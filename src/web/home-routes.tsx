@@ -28,7 +28,7 @@ export function homeRoutes(deps: AppDeps) {
   app.get('/dashboard/needs-reply', requireStaff, requireCapability('tickets.use'), async (c) => {
     const actor = currentActor(c);
     const ctx = await viewContext(c, deps);
-    return renderFragment(c, <NeedsReplyPanel threads={await listThreadsNeedingReply(deps.db, actor, deps.clock.now())} timeZone={ctx.practice?.time_zone ?? 'UTC'} />);
+    return renderFragment(c, <NeedsReplyPanel needsReply={await listThreadsNeedingReply(deps.db, actor, deps.clock.now())} timeZone={ctx.practice?.time_zone ?? 'UTC'} />);
   });
   app.get('/settings', requireStaff, requireCapability('settings.view'), async (c) =>
     renderPage(c, <SettingsIndexPage ctx={await viewContext(c, deps)} />),

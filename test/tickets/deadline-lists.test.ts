@@ -114,6 +114,29 @@ describe('Dashboard: Needs your reply', () => {
     expect(res.text).toContain('Nothing needs your reply');
   });
 
+  it('lists the 25 most urgent when more wait, with the total and the way to all of them', async () => {
+    // After the case above, nothing at Riverside waits on the practice: 30 threads now do.
+    const practice = await t.db.selectFrom('practices').select('id').where('name', 'like', 'Riverside%').executeTakeFirstOrThrow();
+    const frontdeskId = await t.userId('frontdesk@riverside.example');
+    const base = t.clock.now().getTime();
+    for (let i = 0; i < 30; i++) {
+      const at = new Date(base - (i + 1) * 3_600_000);
+      await t.db
+        .insertInto('tickets')
+        .values({ practice_id: practice.id, created_by_user_id: frontdeskId, subject: `Waiting on us ${i}`, department: 'billing', visibility: 'anyone', status: 'waiting_practice', last_public_message_at: at, waiting_since: at, created_at: at, last_public_author_id: frontdeskId })
+        .execute();
+    }
+    const res = await (await t.as('frontdesk@riverside.example')).get('/dashboard');
+    const panel = res.text.slice(res.text.indexOf('id="needs-reply"'), res.text.indexOf('</section>', res.text.indexOf('id="needs-reply"')));
+    expect(panel).toContain('Needs your reply <span class="count">30</span>');
+    expect(panel.match(/<li data-ticket-id=/g)).toHaveLength(25);
+    expect(panel).toContain('The 25 most urgent of 30 are listed here.');
+    // Oldest wait first: the thread waiting 30 hours leads, the five most recent are left to Get Help.
+    expect(panel.indexOf('Waiting on us 29<')).toBeLessThan(panel.indexOf('Waiting on us 28<'));
+    expect(panel).not.toContain('Waiting on us 4<');
+    expect(panel).toContain('href="/tickets?show=needs_reply"');
+  });
+
   it('is not shown to Limit Messaging Access users', async () => {
     const limited = await t.as('limited@riverside.example');
     const res = await limited.get('/dashboard');

@@ -1,20 +1,20 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { OverdueBlock } from '../../src/tickets/overdue.ts';
-import type { ListedTicket } from '../../src/tickets/list.ts';
+import type { NeedsReply } from '../../src/tickets/list.ts';
 import { STATUS_LABEL } from '../../src/tickets/labels.ts';
 import { DeadlineCountdown, OverdueBlockPanel } from '../tickets/parts.tsx';
 import { liveAttributes } from '../components/live.tsx';
 import type { AppointmentChange } from '../../src/reminders/day-list.ts';
 import { AppointmentChangesPanel } from './appointment-changes.tsx';
 
-export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBlock | null; needsReply?: ListedTicket[] | null; appointmentChanges?: AppointmentChange[] }) {
+export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBlock | null; needsReply?: NeedsReply | null; appointmentChanges?: AppointmentChange[] }) {
   const { ctx } = props;
   return (
     <AppLayout ctx={ctx} title="Dashboard">
       <h1>Dashboard</h1>
       <p>Welcome, {ctx.actor.name}.</p>
-      {props.needsReply ? <NeedsReplyPanel threads={props.needsReply} timeZone={ctx.practice?.time_zone ?? 'UTC'} /> : null}
+      {props.needsReply ? <NeedsReplyPanel needsReply={props.needsReply} timeZone={ctx.practice?.time_zone ?? 'UTC'} /> : null}
       <section class="card" aria-labelledby="help-heading">
         <h2 id="help-heading">Need help from StrataPT?</h2>
         {ctx.may['tickets.use'] && props.ticketBlock ? (
@@ -50,13 +50,13 @@ export function DashboardPage(props: { ctx: ViewContext; ticketBlock?: OverdueBl
   );
 }
 
-/** Every thread this user can see that waits on the practice, the soonest deadline first. The fragment live updates swap in. */
-export function NeedsReplyPanel(props: { threads: ListedTicket[]; timeZone: string }) {
-  const { threads } = props;
+/** The threads this user can see that wait on the practice, the soonest deadline first, and how many in all. The fragment live updates swap in. */
+export function NeedsReplyPanel(props: { needsReply: NeedsReply; timeZone: string }) {
+  const { threads, total } = props.needsReply;
   return (
     <section class="card needs-reply" id="needs-reply" aria-labelledby="needs-reply-heading" {...liveAttributes('/dashboard/needs-reply')}>
       <h2 id="needs-reply-heading">
-        Needs your reply {threads.length ? <span class="count">{threads.length}</span> : null}
+        Needs your reply {total ? <span class="count">{total}</span> : null}
       </h2>
       {threads.length ? (
         <>
@@ -70,6 +70,7 @@ export function NeedsReplyPanel(props: { threads: ListedTicket[]; timeZone: stri
             ))}
           </ul>
           <p>
+            {total > threads.length ? <>The {threads.length} most urgent of {total} are listed here. </> : null}
             <a href="/tickets?show=needs_reply">All threads that need your practice's reply</a>
           </p>
         </>
