@@ -21,6 +21,8 @@ export type DatasetParams = {
    * makes about 35 % due (≈ 355,000 pairs), the worst case the alert-run targets are measured on.
    */
   alertSubscribedPercent: number;
+  /** Bumped when the generated rows change shape, so a dataset built by older code is not reused. */
+  version: number;
 };
 
 export const STAFF_PER_PRACTICE = 5; // one per role, 1..5
@@ -36,6 +38,7 @@ export function datasetParams(opts: { scale?: number; practices?: number; thread
     ledgerPerPatient: 5,
     appointmentsPerPatient: 1,
     alertSubscribedPercent: TYPICAL_ALERT_SUBSCRIBED_PERCENT,
+    version: 2,
   };
 }
 
@@ -188,30 +191,32 @@ export async function ensureDataset(db: Kysely<any>, params: DatasetParams, log:
       insert into tickets (id, practice_id, created_by_user_id, created_by_side, subject, department, patient_id, visibility,
                            admin_level, status, assigned_to_user_id, response_due_at, last_public_message_at, last_public_author_id,
                            waiting_since, closed_at, created_at, first_vendor_response_at)
-      select 1000 + t, pr, (pr - 1) * 5 + 1 + t % 5, 'practice',
+      select 1000 + t, pr, (pr - 1) * 5 + 1 + k % 5, 'practice',
              (array['Claim denied','Cannot print','Template missing','Authorization','Training request','Login problem','Statement wrong','Credentialing hold','Schedule sync','Report slow','Payment posting','Eligibility check','Fax not sent','Documentation question','Unexpected error'])[1 + t % 15]
                || ' ' || (array['for patient','after update','on Monday','in billing','again','since upgrade','for new therapist','with insurer','on claims page','in reports'])[1 + (t / 15) % 10]
                || ' #' || (t % 9973),
              (array['billing','success','technical'])[1 + t % 3],
              case when t % 3 = 0 then pr + ${P} * ((t / ${P}) % greatest(1, ${N} / ${P})) else null end,
-             case when t % 10 < 7 then 'anyone' when t % 10 = 7 then 'admins' when t % 10 = 8 then 'clinical' else 'only_me' end,
-             t % 50 = 0,
-             case when t % 10 < 4 then 'waiting_vendor' when t % 10 < 7 then 'waiting_practice' else 'closed' end,
-             case when t % 10 < 4 and t % 2 = 0 then ${V + 1} + t % 3 else null end,
-             case when t % 10 between 4 and 6 and t % 20 = 4 then now() + ((((t * 31) % 400) - 100) || ' hours')::interval else null end,
-             ts, (pr - 1) * 5 + 1 + t % 5, ts,
-             case when t % 10 >= 7 then ts else null end,
+             case when k % 10 < 7 then 'anyone' when k % 10 = 7 then 'admins' when k % 10 = 8 then 'clinical' else 'only_me' end,
+             k % 50 = 0,
+             case when k % 10 < 4 then 'waiting_vendor' when k % 10 < 7 then 'waiting_practice' else 'closed' end,
+             case when k % 10 < 4 and t % 2 = 0 then ${V + 1} + t % 3 else null end,
+             case when k % 10 between 4 and 6 and k % 20 = 4 then now() + ((((t * 31) % 400) - 100) || ' hours')::interval else null end,
+             ts, (pr - 1) * 5 + 1 + k % 5, ts,
+             case when k % 10 >= 7 then ts else null end,
              ts - interval '4 hours',
              -- StrataPT first public reply (tickets.first_vendor_response_at): message 2 below (odd
              -- messages are the practice ones, message 4 is an internal note), written at ts - (M - 2) hours.
              case when ${params.messagesPerThread} >= 2 then ts - ((${params.messagesPerThread} - 2) || ' hours')::interval else null end
-        from (select t, 1 + (t - 1) % ${P} as pr,
+        -- k, the thread's place among its practice's threads, sets its status, Visible To and creator: set by t,
+        -- every thread of a practice (each 1,000th) had the same status and Visible To.
+        from (select t, 1 + (t - 1) % ${P} as pr, (t - 1) / ${P} as k,
                      now() - ((((t::bigint * 7919) % 525600)) || ' minutes')::interval as ts
                 from generate_series(1, ${T}) t) g`);
     await step(`thread messages (${params.messagesPerThread} per thread)`, `
       insert into ticket_messages (ticket_id, practice_id, author_user_id, author_side, internal, body, created_at)
       select 1000 + t, 1 + (t - 1) % ${P},
-             case when j % 2 = 1 then (1 + (t - 1) % ${P} - 1) * 5 + 1 + t % 5 else ${V + 1} + t % 3 end,
+             case when j % 2 = 1 then (1 + (t - 1) % ${P} - 1) * 5 + 1 + ((t - 1) / ${P}) % 5 else ${V + 1} + t % 3 end,
              case when j % 2 = 1 then 'practice' else 'vendor' end,
              j = 4,
              'Message ' || j || ' on thread ' || (1000 + t) || ': we checked the settings and the schedule, and the issue shows again after the nightly sync. Screens attached in the next reply.',
