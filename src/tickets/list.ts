@@ -129,8 +129,25 @@ export type NeedsReply = { threads: ListedTicket[]; total: number };
  */
 export async function listThreadsNeedingReply(db: Database, actor: Actor, now: Date): Promise<NeedsReply> {
   assertCan(actor, 'tickets.use');
+  // As Get Help's page: the ids from the two halves of the order, each read in index order and
+  // stopped at NEEDS_REPLY_SHOWN (the deadline half by tickets_practice_due_idx, the rest by
+  // tickets_needs_reply_idx), then the rows for those ids.
+  const withDeadline = filtered(visibleTickets(db, actor), 'needs_reply')
+    .where('tickets.response_due_at', 'is not', null)
+    .select('tickets.id')
+    .orderBy('tickets.response_due_at', 'asc')
+    .orderBy('tickets.waiting_since', 'asc')
+    .orderBy('tickets.id', 'asc')
+    .limit(NEEDS_REPLY_SHOWN);
+  const withoutDeadline = filtered(visibleTickets(db, actor), 'needs_reply')
+    .where('tickets.response_due_at', 'is', null)
+    .select('tickets.id')
+    .orderBy('tickets.waiting_since', 'asc')
+    .orderBy('tickets.id', 'asc')
+    .limit(NEEDS_REPLY_SHOWN);
+  const ids = db.selectFrom(withDeadline.as('d')).select('d.id').unionAll(db.selectFrom(withoutDeadline.as('n')).select('n.id'));
   const [rows, counts] = await Promise.all([
-    ticketListColumns(filtered(visibleTickets(db, actor), 'needs_reply'), actor)
+    ticketListColumns(visibleTickets(db, actor).where('tickets.id', 'in', ids), actor)
       .orderBy(sql`tickets.response_due_at asc nulls last`)
       .orderBy('tickets.waiting_since', 'asc')
       .orderBy('tickets.id', 'asc')
@@ -142,8 +159,11 @@ export async function listThreadsNeedingReply(db: Database, actor: Actor, now: D
 }
 
 function filtered<O>(query: SelectQueryBuilder<DB, 'tickets', O>, filter: ListFilter) {
-  if (filter === 'needs_reply') return query.where('tickets.status', '=', 'waiting_practice');
-  if (filter === 'waiting') return query.where('tickets.status', '=', 'waiting_vendor');
-  if (filter === 'closed') return query.where('tickets.status', '=', 'closed');
+  // Statuses as literals, not parameters: once PostgreSQL keeps a prepared statement's generic plan,
+  // only a literal lets it use tickets_needs_reply_idx, whose predicate names the status.
+  const status = (s: TicketStatus) => sql.lit(s);
+  if (filter === 'needs_reply') return query.where('tickets.status', '=', status('waiting_practice'));
+  if (filter === 'waiting') return query.where('tickets.status', '=', status('waiting_vendor'));
+  if (filter === 'closed') return query.where('tickets.status', '=', status('closed'));
   return query;
 }
