@@ -257,10 +257,14 @@ async function explainScenario(url: string, params: DatasetParams, origin: strin
     await prepared.sql(); // warm: the plans below are of a page that has run before
     captured.length = 0;
     await prepared.sql();
-    const report: string[] = [`# ${s.name}: ${prepared.path}`, `# ${new Date().toISOString()}; ${captured.length} statement(s), each EXPLAIN (ANALYZE, BUFFERS) once after a warm run`, ''];
+    const report: string[] = [`# ${s.name}: ${prepared.path}`, `# ${new Date().toISOString()}; each statement's EXPLAIN (ANALYZE, BUFFERS), once, after a warm run`, ''];
     const lines: string[] = [];
-    for (const [i, q] of captured.entries()) {
-      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${q.sql}`, q.parameters as unknown[]);
+    // Statements only (not a transaction's begin, set or commit); each EXPLAIN ANALYZE rolled back, as
+    // it runs the statement (a page's audit entry, a session's touch).
+    const statements = captured.filter((q) => /^\s*(select|with|insert|update|delete)\b/i.test(q.sql));
+    for (const [i, q] of statements.entries()) {
+      await client.query('begin');
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${q.sql}`, q.parameters as unknown[]).finally(() => client.query('rollback'));
       const plan = rows.map((r) => r['QUERY PLAN']);
       const timing = (label: string) => plan.find((l) => l.startsWith(label))?.replace(label, '').trim() ?? '?';
       const top = plan[0].replace(/\s+\(cost=[^)]*\)/, '').trim();
