@@ -40,7 +40,10 @@ export async function measure(db: Database, params: DatasetParams, variant: Aler
   const r0 = performance.now();
   const refreshed = await refreshPatientBalances(db);
   const refreshMs = performance.now() - r0;
-  if (refreshed) await sql`analyze patients`.execute(db);
+  // The backfill rewrote every account (1M dead rows until autovacuum comes round, and each run read them).
+  if (refreshed) await sql`vacuum analyze patients`.execute(db);
+  // An interrupted worst case left its subscribers behind: the typical figures must not count them.
+  if (await removeWorstCaseAlertSubscribers(db)) await sql`vacuum analyze subscriptions`.execute(db);
   // Earlier runs were rolled back: clear their dead rows, as autovacuum would, so they are not counted.
   await sql`vacuum analyze outbox_messages`.execute(db);
   await sql`vacuum analyze portal_links`.execute(db);
