@@ -1,5 +1,6 @@
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { inIds } from '../db/id-lists.ts';
 import type { DB, Department, Patient, Role, TicketDepartment, User, Visibility } from '../db/schema.ts';
 import { NotFound } from '../web/errors.ts';
 
@@ -179,7 +180,7 @@ export function ticketVisibleTo(actor: Actor) {
       const ors: Expression<SqlBool>[] = [];
       const departments = actor.departments.filter((d) => d !== 'product');
       if (departments.length) ors.push(eb('tickets.department', 'in', departments as never[]));
-      if (actor.managedPracticeIds.length) ors.push(eb('tickets.practice_id', 'in', actor.managedPracticeIds));
+      if (actor.managedPracticeIds.length) ors.push(inIds('tickets.practice_id', actor.managedPracticeIds));
       return ors.length ? eb.or(ors) : sql<boolean>`false`;
     }
     if (actor.limit_messaging || actor.practice_id == null) return sql<boolean>`false`;
@@ -247,7 +248,7 @@ export function visibleTicketsInDepartments(db: Database, actor: Actor, departme
   return db.selectFrom('tickets').where((eb) => {
     const ors: Expression<SqlBool>[] = [];
     if (whole.length) ors.push(eb('tickets.department', 'in', whole));
-    if (byPractice.length) ors.push(eb.and([eb('tickets.department', 'in', byPractice), eb('tickets.practice_id', 'in', actor.managedPracticeIds)]));
+    if (byPractice.length) ors.push(eb.and([eb('tickets.department', 'in', byPractice), inIds('tickets.practice_id', actor.managedPracticeIds)]));
     return ors.length ? eb.or(ors) : sql<boolean>`false`;
   });
 }

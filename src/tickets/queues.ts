@@ -7,6 +7,7 @@ import { COUNT_CAP, QUEUE_DEPARTMENTS, QUEUE_FILTERS, type QueueFilter } from '.
 import { hypercareSql } from './hypercare.ts';
 import { isOverdue } from './overdue.ts';
 import { unreadSql } from './list.ts';
+import { inIds, notInIds } from '../db/id-lists.ts';
 import { loadTargets, targetStanding, type DepartmentTarget } from './service-levels.ts';
 
 // The console's department queues. Every row comes through visibleTickets(db, actor): a department's
@@ -228,8 +229,8 @@ async function queueRows(
     visibleTicketsInDepartments(db, actor, [q.department])
       .where(filterCondition(q.filter, actor, now))
       .$if(q.practiceId !== null, (b) => b.where('tickets.practice_id', '=', q.practiceId!))
-      .$if(part === 'hypercare', (b) => b.where('tickets.practice_id', 'in', q.hypercareIds))
-      .$if(part === 'rest' && q.hypercareIds.length > 0, (b) => b.where('tickets.practice_id', 'not in', q.hypercareIds));
+      .$if(part === 'hypercare', (b) => b.where(inIds('tickets.practice_id', q.hypercareIds)))
+      .$if(part === 'rest' && q.hypercareIds.length > 0, (b) => b.where(notInIds('tickets.practice_id', q.hypercareIds)));
   const page = async (part: 'hypercare' | 'rest' | 'all', off: number, lim: number) =>
     withRowColumns(base(part), actor)
       .$if(q.filter === 'closed', (b) => b.orderBy('tickets.closed_at', 'desc'))
@@ -289,7 +290,7 @@ export async function queuePractices(db: Database, actor: Actor, now: Date) {
     .selectFrom('practices')
     .select(['id', 'name', sql<boolean>`${hypercareSql(now)}`.as('hypercare')])
     .$if(!actor.vendor_admin && !actor.departments.some((d) => d !== 'product'), (q) =>
-      q.where('id', 'in', actor.managedPracticeIds.length ? actor.managedPracticeIds : [-1]),
+      q.where(inIds('id', actor.managedPracticeIds)),
     )
     .orderBy('name')
     .execute();
