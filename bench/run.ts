@@ -1,4 +1,4 @@
-// npm run bench [-- --scale 0.05] [--build-only] [--explain] [--practices N --threads N --patients N] [--duration 10] [--connections 50] [--only name,name]
+// npm run bench [-- --scale 0.05] [--build-only] [--explain] [--gzip] [--practices N --threads N --patients N] [--duration 10] [--connections 50] [--only name,name]
 //
 // Builds (once) the benchmark dataset on DATABASE_URL (default postgres://postgres@127.0.0.1:5432/strata_bench,
 // created and migrated when missing), starts the app as its own process (as in production: one Node process
@@ -41,6 +41,7 @@ const { values: args } = parseArgs({
     'build-only': { type: 'boolean', default: false },
     'report-runs': { type: 'string', default: '5' },
     explain: { type: 'boolean', default: false },
+    gzip: { type: 'boolean', default: false },
   },
 });
 
@@ -372,7 +373,9 @@ function judge(t: PageTargets, f: { rps: number; serialMs: number; sqlMs?: numbe
   return out;
 }
 
-async function load(url: string, headers: Record<string, string>, connections: number, duration: number, overallRate?: number) {
+async function load(url: string, pageHeaders: Record<string, string>, connections: number, duration: number, overallRate?: number) {
+  // --gzip: ask for compressed pages as a browser does (the figures are otherwise without compression).
+  const headers = args.gzip ? { ...pageHeaders, 'accept-encoding': 'gzip' } : pageHeaders;
   const latencies: number[] = [];
   let non2xx = 0;
   const instance = autocannon({ url, connections, duration, headers, pipelining: 1, ...(overallRate ? { overallRate } : {}) });

@@ -4,7 +4,6 @@ import { HTTPException } from 'hono/http-exception';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { requestId } from 'hono/request-id';
-import { compress } from 'hono/compress';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie, deleteCookie } from 'hono/cookie';
 import { serveStatic } from '@hono/node-server/serve-static';
@@ -18,6 +17,7 @@ import { csrfTokenMatches, maskedCsrfTokenFor } from './web/csrf.ts';
 import { renderPage, isHtmx } from './web/http.ts';
 import { ErrorPage } from '../views/layouts/error.tsx';
 import { healthRoutes } from './web/health-routes.ts';
+import { compressResponses } from './web/compress.ts';
 import { httpMetrics, metricsRoutes } from './web/metrics.ts';
 import { authRoutes } from './auth/routes.tsx';
 import { homeRoutes } from './web/home-routes.tsx';
@@ -63,7 +63,7 @@ export function createApp(deps: AppDeps) {
       user: c.get('actor')?.id,
     }, 'request');
   });
-  app.use(compress());
+  app.use(compressResponses());
   app.use(
     secureHeaders({
       contentSecurityPolicy: {
