@@ -36,14 +36,22 @@ export async function createPortalSession(
 export async function validatePortalSession(db: Database, now: Date, token: string | undefined): Promise<PortalSession | null> {
   if (!token || token.length > 100) return null;
   const id = hashPortalToken(token);
+  // Named columns (a `portal_sessions.*` statement is not kept prepared: src/db/database.ts) and the
+  // patient by primary key: as a join the planner took a merge join over patients in id order.
   const row = await db
     .selectFrom('portal_sessions')
-    .innerJoin('patients', 'patients.id', 'portal_sessions.patient_id')
-    .selectAll('portal_sessions')
-    .select('patients.preferred_language')
+    .select((eb) => [
+      'practice_id',
+      'patient_id',
+      'link_id',
+      'created_at',
+      'last_active_at',
+      'expires_at',
+      eb.selectFrom('patients').select('patients.preferred_language').whereRef('patients.id', '=', 'portal_sessions.patient_id').as('preferred_language'),
+    ])
     .where('portal_sessions.id', '=', id)
     .executeTakeFirst();
-  if (!row) return null;
+  if (!row || !row.preferred_language) return null;
   if (row.expires_at.getTime() <= now.getTime()) {
     await db.deleteFrom('portal_sessions').where('id', '=', id).execute();
     return null;
