@@ -192,7 +192,7 @@ const STALL_BATCH_DATE = '2099-01-01';
  * each check a probe, and is dropped again so the page benchmarks see the dataset's own indexes.
  */
 async function removeStallWork(db: Database, log: (m: string) => void) {
-  if (await removeWorstCaseAlertSubscribers(db)) await sql`analyze subscriptions`.execute(db);
+  if (await removeWorstCaseAlertSubscribers(db)) await sql`vacuum analyze subscriptions`.execute(db);
   const marks = await db.selectFrom('print_batches').select(['id', 'created_at']).where('batch_date', '=', STALL_BATCH_DATE).execute();
   if (!marks.length) return;
   const since = new Date(Math.min(...marks.map((m) => new Date(m.created_at).getTime())));
