@@ -167,8 +167,10 @@ async function startApp(url: string): Promise<{ origin: string; child: ChildProc
   // As in production (npm run start:prod): the bundle from `npm run build`, not tsx (which costs
   // ~65 MB of RSS), with the production heap limit.
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
-  // BENCH_CPU_PROF=<dir>: the app writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  // BENCH_CPU_PROF=<dir>: the app writes a V8 CPU profile there when it stops (open it in Chrome DevTools),
+  // and its event-loop delays over 50 ms to <dir>/loop-delays.txt (bench/loop-attribution.mjs joins the two).
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const profile = profileDir ? ['--import', path.join(root, 'bench', 'loop-trace.mjs'), '--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = spawn(process.execPath, ['--max-old-space-size=192', '--enable-source-maps', ...profile, 'dist/server.js'], {
     cwd: root,
     env: {
@@ -183,6 +185,7 @@ async function startApp(url: string): Promise<{ origin: string; child: ChildProc
       DEMO: 'false',
       LOG_LEVEL: 'warn',
       DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '10',
+      ...(profileDir ? { LOOP_TRACE_FILE: path.join(path.resolve(profileDir), 'loop-delays.txt') } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
