@@ -25,19 +25,24 @@ export type TicketRow = {
 };
 
 /** The columns a list row shows, joined onto an already-scoped tickets query. */
+/** The thread's own columns of a list row (a subquery standing in for `tickets` must carry them). */
+export const LIST_TICKET_COLUMNS = [
+  'tickets.id',
+  'tickets.subject',
+  'tickets.department',
+  'tickets.status',
+  'tickets.admin_level',
+  'tickets.response_due_at',
+  'tickets.last_public_message_at',
+  'tickets.patient_id',
+] as const;
+
 export function ticketListColumns<O>(query: SelectQueryBuilder<DB, 'tickets', O>, actor: Actor) {
   return query
     .leftJoin('patients', (j) => j.onRef('patients.id', '=', 'tickets.patient_id').onRef('patients.practice_id', '=', 'tickets.practice_id'))
     .leftJoin('ticket_reads', (j) => j.onRef('ticket_reads.ticket_id', '=', 'tickets.id').on('ticket_reads.user_id', '=', actor.id))
     .select([
-      'tickets.id',
-      'tickets.subject',
-      'tickets.department',
-      'tickets.status',
-      'tickets.admin_level',
-      'tickets.response_due_at',
-      'tickets.last_public_message_at',
-      'tickets.patient_id',
+      ...LIST_TICKET_COLUMNS,
       'patients.first_name as patient_first_name',
       'patients.last_name as patient_last_name',
       'patients.account_number as patient_account_number',

@@ -3,7 +3,7 @@ import type { DB } from '../db/schema.ts';
 import type { Database } from '../db/database.ts';
 import { visibleTickets, type Actor } from '../auth/permissions.ts';
 import { escapeLike } from '../db/like.ts';
-import { ticketListColumns, type TicketRow } from './list.ts';
+import { LIST_TICKET_COLUMNS, ticketListColumns, type TicketRow } from './list.ts';
 
 // Subject search over the threads this user can see: a substring, or a word with a small typo
 // ("authorisation" finds "authorization"), both through the trigram index on lower(subject).
@@ -92,18 +92,8 @@ function normaliseQuery(q: string): string {
 function recentVisibleTickets(db: Database, actor: Actor) {
   return db.selectFrom(
     visibleTickets(db, actor)
-      .select([
-        'tickets.id',
-        'tickets.practice_id',
-        'tickets.subject',
-        'tickets.department',
-        'tickets.status',
-        'tickets.admin_level',
-        'tickets.response_due_at',
-        'tickets.last_public_message_at',
-        'tickets.last_public_author_id',
-        'tickets.patient_id',
-      ])
+      // The list's columns, and what its joins and unread mark read.
+      .select([...LIST_TICKET_COLUMNS, 'tickets.practice_id', 'tickets.last_public_author_id'])
       .orderBy('tickets.last_public_message_at', 'desc')
       .orderBy('tickets.id', 'desc')
       .limit(RECENT_WINDOW)
