@@ -253,22 +253,6 @@ export interface TicketReadsTable {
   last_read_at: Timestamp;
 }
 
-/** Threads per practice, department and status, kept by triggers on tickets (migration 20261203_1400). */
-export interface TicketCountsTable {
-  practice_id: number;
-  department: TicketDepartment;
-  status: TicketStatus;
-  n: number;
-}
-
-/** Threads per department and status in 16 shards by practice (practice_id % 16), kept with ticket_counts. */
-export interface TicketCountTotalsTable {
-  department: TicketDepartment;
-  status: TicketStatus;
-  shard: number;
-  n: number;
-}
-
 export interface TicketEventsTable {
   id: Generated<number>;
   ticket_id: number;
@@ -408,8 +392,6 @@ export interface DB {
   ticket_messages: TicketMessagesTable;
   ticket_attachments: TicketAttachmentsTable;
   ticket_reads: TicketReadsTable;
-  ticket_counts: TicketCountsTable;
-  ticket_count_totals: TicketCountTotalsTable;
   ticket_events: TicketEventsTable;
   subscriptions: SubscriptionsTable;
   consent_events: ConsentEventsTable;

@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
-import { assertCan, departmentScope, ticketVisibleToVendorRowSql, visibleTickets, visibleTicketsInDepartments, type Actor } from '../auth/permissions.ts';
+import { assertCan, ticketVisibleToVendorRowSql, visibleTickets, visibleTicketsInDepartments, type Actor } from '../auth/permissions.ts';
 import { NotFound } from '../web/errors.ts';
 import { COUNT_CAP, QUEUE_DEPARTMENTS, QUEUE_FILTERS, type QueueFilter } from './labels.ts';
 import { hypercareSql } from './hypercare.ts';
@@ -173,23 +173,12 @@ export function countQueueUnreadOfVendorRowSql(u: string, departments: Expressio
 }
 
 
-/** The filters counted from the thread counters (ticket_counts), by the statuses each one covers. */
-const COUNTED_FILTERS: Partial<Record<QueueFilter, TicketStatus[]>> = {
-  vendor: ['waiting_vendor'],
-  practice: ['waiting_practice'],
-  open: ['waiting_vendor', 'waiting_practice'],
-  closed: ['closed'],
-};
-
 /**
- * Counts per filter, each capped at COUNT_CAP ("1,000+"), in one statement (one round trip, one
- * pooled connection). The status filters add up the thread counters that triggers keep in the same
- * transaction as each thread change (migration 20261203_1400): a department's 16 shards, or the
- * practices' rows for the practice filter and an account manager's practices. Overdue (by the
- * clock) and Mine (by assignee) read at most COUNT_CAP + 1 index entries each.
+ * Counts per filter, each capped at COUNT_CAP so the page costs the same with a thousand or a
+ * million threads in the department (each count reads at most COUNT_CAP + 1 index entries).
  */
 export async function countQueue(db: Database, actor: Actor, departments: TicketDepartment[], practiceId: number | null, now: Date) {
-  const scope = departmentScope(actor, departments);
+  // One statement (one round trip, one pooled connection) for the six counts.
   const capped = (filter: QueueFilter) =>
     visibleTicketsInDepartments(db, actor, departments)
       .where(filterCondition(filter, actor, now))
@@ -197,38 +186,9 @@ export async function countQueue(db: Database, actor: Actor, departments: Ticket
       .select(sql`1`.as('x'))
       .limit(COUNT_CAP + 1);
   const row = await db
-    .selectNoFrom((eb) =>
-      QUEUE_FILTERS.map((filter) => {
-        const statuses = COUNTED_FILTERS[filter];
-        if (statuses) return countedSql(scope, practiceId, statuses).as(filter);
-        return eb.selectFrom(capped(filter).as('capped')).select((c) => c.fn.countAll<number>().as('n')).as(filter);
-      }),
-    )
+    .selectNoFrom((eb) => QUEUE_FILTERS.map((filter) => eb.selectFrom(capped(filter).as('capped')).select((c) => c.fn.countAll<number>().as('n')).as(filter)))
     .executeTakeFirstOrThrow();
   return Object.fromEntries(QUEUE_FILTERS.map((filter) => [filter, Number((row as Record<string, unknown>)[filter])])) as Record<QueueFilter, number>;
-}
-
-/** The threads of these statuses in the scope, from the counters, capped like the other counts. */
-function countedSql(scope: ReturnType<typeof departmentScope>, practiceId: number | null, statuses: TicketStatus[]) {
-  // Departments and statuses as literals: the statement's plan is kept per combination (a handful).
-  const list = (values: string[]) => sql.join(values.map((v) => sql.lit(v)));
-  const parts = [];
-  if (practiceId === null) {
-    if (scope.whole.length) {
-      parts.push(sql`(select coalesce(sum(n), 0) from ticket_count_totals where department in (${list(scope.whole)}) and status in (${list(statuses)}))`);
-    }
-    if (scope.byPractice.length) {
-      parts.push(sql`(select coalesce(sum(n), 0) from ticket_counts
-        where ${inIds('practice_id', scope.managed)} and department in (${list(scope.byPractice)}) and status in (${list(statuses)}))`);
-    }
-  } else {
-    const visible = [...scope.whole, ...(scope.managed.includes(practiceId) ? scope.byPractice : [])];
-    if (visible.length) {
-      parts.push(sql`(select coalesce(sum(n), 0) from ticket_counts
-        where practice_id = ${practiceId} and department in (${list(visible)}) and status in (${list(statuses)}))`);
-    }
-  }
-  return parts.length ? sql<number>`least(${sql.join(parts, sql` + `)}, ${sql.lit(COUNT_CAP + 1)})` : sql<number>`0`;
 }
 
 function filterCondition(filter: QueueFilter, actor: Actor, now: Date) {

@@ -25,7 +25,6 @@ const GLOBAL_TABLES: Record<string, string> = {
   bench_meta: 'benchmark bookkeeping (bench database only)',
   department_targets: "the vendor team's first-response target per department (console settings)",
   ticket_macros: "the vendor team's canned replies per department (console settings)",
-  ticket_count_totals: "the console's thread counts per department across all practices (numbers only; ticket_counts has the per-practice ones)",
 };
 
 let t: TestContext;
