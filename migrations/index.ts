@@ -25,6 +25,7 @@ import * as m1203_1000 from './20261203_1000_practice_threads_status.ts';
 import * as m1203_1100 from './20261203_1100_needs_reply_index.ts';
 import * as m1203_1200 from './20261203_1200_practices_name_index.ts';
 import * as m1203_1300 from './20261203_1300_import_upload_storage.ts';
+import * as m1203_1500 from './20261203_1500_ticket_count_deltas.ts';
 
 // Forward-only, in name order. Add each new migration file here.
 export const migrations: Record<string, Migration> = {
@@ -54,4 +55,5 @@ export const migrations: Record<string, Migration> = {
   '20261203_1100_needs_reply_index': m1203_1100,
   '20261203_1200_practices_name_index': m1203_1200,
   '20261203_1300_import_upload_storage': m1203_1300,
+  '20261203_1500_ticket_count_deltas': m1203_1500,
 };

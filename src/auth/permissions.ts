@@ -236,19 +236,30 @@ export function visibleTickets(db: Database, actor: Actor) {
 }
 
 /**
+ * How a vendor user sees these departments (docs/rules.md, Visibility): `whole`, visible whole (their
+ * own departments; every one for a vendor admin); `byPractice`, the others, visible only for the
+ * practices they manage (`managed`). Nothing for anyone else: the console is the vendor's.
+ */
+export function departmentScope(actor: Actor, departments: TicketDepartment[]): { whole: TicketDepartment[]; byPractice: TicketDepartment[]; managed: number[] } {
+  if (actor.kind !== 'vendor' || !actor.active) return { whole: [], byPractice: [], managed: [] };
+  const whole = actor.vendor_admin ? departments : departments.filter((d) => actor.departments.includes(d));
+  const byPractice = actor.managedPracticeIds.length ? departments.filter((d) => !whole.includes(d)) : [];
+  return { whole, byPractice, managed: actor.managedPracticeIds };
+}
+
+/**
  * The threads of these departments this actor may see: visibleTickets narrowed to `departments`, with
- * what the department already implies left out. A member's own department (every department for a
- * vendor admin) is visible whole, so only an account manager's other departments keep the practice
- * test; the console's capped counts then read one index range each instead of an OR of two.
+ * what the department already implies left out (departmentScope). Only an account manager's other
+ * departments keep the practice test; the console's reads then take one index range each instead of
+ * an OR of two.
  */
 export function visibleTicketsInDepartments(db: Database, actor: Actor, departments: TicketDepartment[]) {
   if (actor.kind !== 'vendor' || !actor.active) return visibleTickets(db, actor).where('tickets.department', 'in', departments);
-  const whole = actor.vendor_admin ? departments : departments.filter((d) => actor.departments.includes(d));
-  const byPractice = actor.managedPracticeIds.length ? departments.filter((d) => !whole.includes(d)) : [];
+  const { whole, byPractice, managed } = departmentScope(actor, departments);
   return db.selectFrom('tickets').where((eb) => {
     const ors: Expression<SqlBool>[] = [];
     if (whole.length) ors.push(eb('tickets.department', 'in', whole));
-    if (byPractice.length) ors.push(eb.and([eb('tickets.department', 'in', byPractice), inIds('tickets.practice_id', actor.managedPracticeIds)]));
+    if (byPractice.length) ors.push(eb.and([eb('tickets.department', 'in', byPractice), inIds('tickets.practice_id', managed)]));
     return ors.length ? eb.or(ors) : sql<boolean>`false`;
   });
 }

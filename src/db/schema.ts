@@ -253,6 +253,29 @@ export interface TicketReadsTable {
   last_read_at: Timestamp;
 }
 
+/** Threads per practice, department and status, as of the last fold (migration 20261203_1500, src/tickets/counts.ts). */
+export interface TicketCountsTable {
+  practice_id: number;
+  department: TicketDepartment;
+  status: TicketStatus;
+  n: number;
+}
+
+/** Threads per department and status, as of the last fold. */
+export interface TicketCountTotalsTable {
+  department: TicketDepartment;
+  status: TicketStatus;
+  n: number;
+}
+
+/** Changes to the thread counts since the last fold, appended by triggers on tickets. */
+export interface TicketCountDeltasTable {
+  practice_id: number;
+  department: TicketDepartment;
+  status: TicketStatus;
+  n: number;
+}
+
 export interface TicketEventsTable {
   id: Generated<number>;
   ticket_id: number;
@@ -392,6 +415,9 @@ export interface DB {
   ticket_messages: TicketMessagesTable;
   ticket_attachments: TicketAttachmentsTable;
   ticket_reads: TicketReadsTable;
+  ticket_counts: TicketCountsTable;
+  ticket_count_totals: TicketCountTotalsTable;
+  ticket_count_deltas: TicketCountDeltasTable;
   ticket_events: TicketEventsTable;
   subscriptions: SubscriptionsTable;
   consent_events: ConsentEventsTable;

@@ -8,6 +8,7 @@ import { runStatements } from '../statements/statements.ts';
 import { runBalanceAlerts } from '../balance-alerts/alerts.ts';
 import { runTicketDeadlines } from '../tickets/deadlines.ts';
 import { runImports } from '../imports/imports.ts';
+import { foldTicketCounts } from '../tickets/counts.ts';
 import { INSTANCE_ID, shutdownSignal } from './instance.ts';
 
 /** Every scheduled job. Each feature adds its own here. */
@@ -53,6 +54,12 @@ export const jobs: JobDefinition[] = [
     description: 'Queues balance alerts (text and email with a portal link) for subscribed patients who are due',
     schedule: '0 */5 * * * *',
     run: ({ db, clock, publicUrl, transports }) => runBalanceAlerts(db, clock.now(), publicUrl ?? transports?.unsubscribe?.publicUrl ?? 'http://localhost:3000'),
+  },
+  {
+    name: 'ticket-counts',
+    description: 'Folds the thread changes since the last run into the console’s queue counters (the counts are exact either way; folding keeps them cheap to read)',
+    schedule: '*/10 * * * * *',
+    run: ({ db }) => foldTicketCounts(db),
   },
   {
     name: 'ticket-deadlines',

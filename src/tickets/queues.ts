@@ -5,6 +5,7 @@ import { assertCan, ticketVisibleToVendorRowSql, visibleTickets, visibleTicketsI
 import { NotFound } from '../web/errors.ts';
 import { COUNT_CAP, QUEUE_DEPARTMENTS, QUEUE_FILTERS, type QueueFilter } from './labels.ts';
 import { hypercareSql } from './hypercare.ts';
+import { countedThreadsSql } from './counts.ts';
 import { isOverdue } from './overdue.ts';
 import { unreadSql } from './list.ts';
 import { inIds, notInIds } from '../db/id-lists.ts';
@@ -173,12 +174,21 @@ export function countQueueUnreadOfVendorRowSql(u: string, departments: Expressio
 }
 
 
+/** The filters counted from the thread counters (src/tickets/counts.ts), by the statuses each covers. */
+const COUNTED_FILTERS: Partial<Record<QueueFilter, TicketStatus[]>> = {
+  vendor: ['waiting_vendor'],
+  practice: ['waiting_practice'],
+  open: ['waiting_vendor', 'waiting_practice'],
+  closed: ['closed'],
+};
+
 /**
- * Counts per filter, each capped at COUNT_CAP so the page costs the same with a thousand or a
- * million threads in the department (each count reads at most COUNT_CAP + 1 index entries).
+ * Counts per filter, each capped at COUNT_CAP ("1,000+"), in one statement (one round trip, one
+ * pooled connection). The status filters add up the thread counters and their pending deltas
+ * (countedThreadsSql); Overdue (by the clock) and Mine (by assignee) read at most COUNT_CAP + 1 index
+ * entries each, so the page costs the same with a thousand or a million threads.
  */
 export async function countQueue(db: Database, actor: Actor, departments: TicketDepartment[], practiceId: number | null, now: Date) {
-  // One statement (one round trip, one pooled connection) for the six counts.
   const capped = (filter: QueueFilter) =>
     visibleTicketsInDepartments(db, actor, departments)
       .where(filterCondition(filter, actor, now))
@@ -186,7 +196,13 @@ export async function countQueue(db: Database, actor: Actor, departments: Ticket
       .select(sql`1`.as('x'))
       .limit(COUNT_CAP + 1);
   const row = await db
-    .selectNoFrom((eb) => QUEUE_FILTERS.map((filter) => eb.selectFrom(capped(filter).as('capped')).select((c) => c.fn.countAll<number>().as('n')).as(filter)))
+    .selectNoFrom((eb) =>
+      QUEUE_FILTERS.map((filter) => {
+        const statuses = COUNTED_FILTERS[filter];
+        if (statuses) return countedThreadsSql(actor, departments, practiceId, statuses).as(filter);
+        return eb.selectFrom(capped(filter).as('capped')).select((c) => c.fn.countAll<number>().as('n')).as(filter);
+      }),
+    )
     .executeTakeFirstOrThrow();
   return Object.fromEntries(QUEUE_FILTERS.map((filter) => [filter, Number((row as Record<string, unknown>)[filter])])) as Record<QueueFilter, number>;
 }

@@ -3,12 +3,14 @@ import { sql } from 'kysely';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { loadActor, mayActorSeeTicket, type Actor } from '../../src/auth/permissions.ts';
 import { countQueue, loadQueue, queueDepartmentsOf } from '../../src/tickets/queues.ts';
+import { foldTicketCounts } from '../../src/tickets/counts.ts';
 import { COUNT_CAP, QUEUE_FILTERS, type QueueFilter } from '../../src/tickets/labels.ts';
 import type { TicketDepartment } from '../../src/db/schema.ts';
 
-// The console's capped counts ("1,000+") in one statement, through visibleTicketsInDepartments: for
-// every kind of vendor user, every queue and practice filter, the counts equal the visibility rule
-// (mayActorSeeTicket) and each filter's words applied to every thread, capped at COUNT_CAP + 1.
+// The console's capped counts ("1,000+") in one statement, from the thread counters and their pending
+// deltas (src/tickets/counts.ts) and capped index reads: for every kind of vendor user, every queue and
+// practice filter, the counts equal the visibility rule (mayActorSeeTicket) and each filter's words
+// applied to every thread, capped at COUNT_CAP + 1, before the changes are folded and after.
 
 let t: TestContext;
 let practices: number[] = [];
@@ -77,7 +79,11 @@ function allTickets() {
 }
 
 describe('queue counts', () => {
-  it('equal the visibility rule and the filters, capped, for every vendor user, queue and practice filter', async () => {
+  it.each(['pending', 'folded'] as const)('equal the visibility rule and the filters, capped, for every vendor user, queue and practice filter (changes %s)', async (state) => {
+    if (state === 'folded') await foldTicketCounts(t.db);
+    const pending = await t.db.selectFrom('ticket_count_deltas').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    if (state === 'pending') expect(Number(pending.n)).toBeGreaterThan(3);
+    else expect(Number(pending.n)).toBe(0);
     const all = await allTickets();
     const now = t.clock.now();
     const users = await t.db.selectFrom('users').selectAll().where('kind', '=', 'vendor').execute();

@@ -25,6 +25,7 @@ const GLOBAL_TABLES: Record<string, string> = {
   bench_meta: 'benchmark bookkeeping (bench database only)',
   department_targets: "the vendor team's first-response target per department (console settings)",
   ticket_macros: "the vendor team's canned replies per department (console settings)",
+  ticket_count_totals: 'thread counts per department and status across all practices (numbers only)',
 };
 
 let t: TestContext;
