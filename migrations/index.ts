@@ -26,6 +26,7 @@ import * as m1203_1100 from './20261203_1100_needs_reply_index.ts';
 import * as m1203_1200 from './20261203_1200_practices_name_index.ts';
 import * as m1203_1300 from './20261203_1300_import_upload_storage.ts';
 import * as m1203_1500 from './20261203_1500_ticket_count_deltas.ts';
+import * as m1203_1600 from './20261203_1600_import_upload_parts.ts';
 
 // Forward-only, in name order. Add each new migration file here.
 export const migrations: Record<string, Migration> = {
@@ -56,4 +57,5 @@ export const migrations: Record<string, Migration> = {
   '20261203_1200_practices_name_index': m1203_1200,
   '20261203_1300_import_upload_storage': m1203_1300,
   '20261203_1500_ticket_count_deltas': m1203_1500,
+  '20261203_1600_import_upload_parts': m1203_1600,
 };

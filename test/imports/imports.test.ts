@@ -146,9 +146,9 @@ describe('CSV import', () => {
   });
 
   it('a file of several stored slices, a character split across the first boundary, is read whole', async () => {
-    // The worker reads the stored upload 1 MB at a time (uploadSlices in src/imports/imports.ts). Padding
-    // (trimmed from unquoted fields) puts the two bytes of "é" on either side of byte 1,048,576 and
-    // the third row past the second slice.
+    // The upload is stored, and read back, in parts of 1 MB (storeUpload and uploadSlices in
+    // src/imports/imports.ts). Padding (trimmed from unquoted fields) puts the two bytes of "é" on
+    // either side of byte 1,048,576 and the third row past the second part.
     const header = 'Account Number,First Name,Last Name,Date of Birth,Mobile Phone,Email,Statement Delivery\n';
     const tail = ',1980-01-01,,,\n';
     const pad = 1_048_575 - Buffer.byteLength(header + 'BIG-1,Ana,Lopez' + tail + 'BIG-2,Zo');
