@@ -13,6 +13,7 @@ import { parseDateOfBirth } from '../patients/patients.ts';
 import { sql } from 'kysely';
 import { importRows, importRowsPerSecond } from '../web/metrics.ts';
 import { yieldToEventLoop } from '../jobs/yield.ts';
+import { byteaValue } from '../db/bytea.ts';
 import { IMPORT_COLUMNS, IMPORT_KINDS } from './labels.ts';
 
 // CSV import of patients, ledger entries and appointments, worked as a durable job: the upload is
@@ -392,16 +393,15 @@ const UPLOAD_SLICE = 1 << 20;
 
 /**
  * Stores an upload as parts of UPLOAD_SLICE bytes, one statement each with a turn of the event loop
- * between them, each sent as base64 text decoded by the database. On the embedded database (PGlite,
- * in this thread) a bytea parameter is converted byte by byte: 1.7 MB took 700–900 ms in one
- * statement; as base64, 25–45 ms (measured on the 2-core bench machine). Issue 16's stall budget.
+ * between them (byteaValue: as base64), so no statement holds the embedded database, which runs in
+ * this thread, for more than a slice. Issue 16's stall budget.
  */
 async function storeUpload(trx: Database, importId: number, practiceId: number, bytes: Buffer) {
   for (let part = 0; part * UPLOAD_SLICE < bytes.length; part++) {
     const slice = bytes.subarray(part * UPLOAD_SLICE, (part + 1) * UPLOAD_SLICE);
     await trx
       .insertInto('import_uploads')
-      .values({ import_id: importId, practice_id: practiceId, part, bytes: sql<Buffer>`decode(${slice.toString('base64')}, 'base64')` })
+      .values({ import_id: importId, practice_id: practiceId, part, bytes: byteaValue(slice) })
       .execute();
     await yieldToEventLoop();
   }

@@ -8,6 +8,7 @@ import { recordTicketEvents, type TicketEvent } from './events.ts';
 import { markTicketRead } from './conversation.ts';
 import { findConsoleThread, findVisibleTicket, lockTicket, type LockedTicket } from './visibility.ts';
 import { MESSAGE_MAX, RESPONSE_WINDOWS, type TicketFields, type TicketResult } from './labels.ts';
+import { byteaValue } from '../db/bytea.ts';
 
 // Writing in a thread: a practice reply, a vendor reply (optionally requiring a response by a
 // deadline), an internal note. One reply transaction (recordReply) for both sides, and the only
@@ -191,7 +192,7 @@ export async function insertTicketMessage(
   for (const f of message.files) {
     await trx
       .insertInto('ticket_attachments')
-      .values({ ticket_id: ticket.id, message_id: row.id, practice_id: ticket.practice_id, filename: f.filename, content_type: f.contentType, size_bytes: f.data.length, data: f.data, created_at: now })
+      .values({ ticket_id: ticket.id, message_id: row.id, practice_id: ticket.practice_id, filename: f.filename, content_type: f.contentType, size_bytes: f.data.length, data: byteaValue(f.data), created_at: now })
       .execute();
   }
   return row.id;
