@@ -541,8 +541,10 @@ export interface InstanceHeartbeatsTable {
 }
 export type RunningWork = { kind: string; label: string; done: number; total: number; startedAt: string };
 
-/** The uploaded file, kept until its import ends (migrations/20261202_1600_durable_imports.ts). */
-/** An upload's bytes in parts of at most 1 MB, numbered from 0 (migration 20261203_1600). */
+/**
+ * The uploaded file, kept until its import ends (migrations/20261202_1600_durable_imports.ts), in parts
+ * of at most 1 MB numbered from 0 (migration 20261203_1600).
+ */
 export interface ImportUploadsTable {
   import_id: number;
   practice_id: number;
