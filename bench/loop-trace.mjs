@@ -2,10 +2,13 @@
 // the event loop over 50 ms as "start end ms" (start and end in microseconds of the monotonic clock,
 // the CPU profile's clock) in $LOOP_TRACE_FILE. bench/loop-attribution.mjs then shows what the
 // thread ran in each of those windows.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 
 const file = process.env.LOOP_TRACE_FILE;
 if (file) {
+  // The profile's directory is made by Node only when the profile is written, at exit.
+  mkdirSync(path.dirname(file), { recursive: true });
   let last = process.hrtime.bigint();
   setInterval(() => {
     const now = process.hrtime.bigint();

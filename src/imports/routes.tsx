@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { stringify } from 'csv-stringify/sync';
 import type { AppDeps, AppEnv } from '../web/types.ts';
-import { currentActor, redirectAfterPost, renderFragment, renderPage, isHtmx } from '../web/http.ts';
+import { currentActor, fileBytes, redirectAfterPost, renderFragment, renderPage, isHtmx } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireCapability, requireStaff } from '../web/guards.ts';
 import { NotFound } from '../web/errors.ts';
@@ -28,7 +28,7 @@ export function importRoutes(deps: AppDeps) {
     const body = await c.req.parseBody();
     const file = body['file'];
     const kind = typeof body['kind'] === 'string' ? body['kind'] : '';
-    const bytes = file instanceof File && file.size > 0 ? Buffer.from(await file.arrayBuffer()) : null;
+    const bytes = file instanceof File && file.size > 0 ? await fileBytes(file) : null;
     const result = await startImport(db, actor, { kind, filename: file instanceof File ? file.name : '', bytes }, clock.now());
     if (!result.ok) {
       return renderPage(c, <ImportPage ctx={await viewContext(c, deps)} imports={await recentImports(db, actor)} values={{ kind }} errors={result.errors} />, 422);

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
+import { fileBytes } from '../web/http.ts';
 
 // Attachments on a message: PDF, images, CSV and plain text, up to 10 MB each, stored in Postgres.
 // The type is decided here from the file's name and its first bytes, never taken from the browser.
@@ -37,7 +38,7 @@ export async function readAttachments(files: unknown[]): Promise<{ ok: true; fil
     }
     const ext = filename.toLowerCase().split('.').pop() ?? '';
     const type = TYPES[ext];
-    const data = Buffer.from(await file.arrayBuffer());
+    const data = await fileBytes(file);
     if (!type || (type.magic && !type.magic(data))) {
       return { ok: false, error: `${filename} cannot be attached: only PDF, images (PNG, JPEG, GIF, WebP), CSV and text files are accepted.` };
     }
