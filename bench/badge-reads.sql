@@ -1,0 +1,34 @@
+-- The vendor menu badge for a member who has read most of their queue (README, issue 17, round four).
+-- The bench's vendor users have read nothing, so the badge (the unread subquery of the per-request
+-- statement, src/web/context.ts and countQueueUnreadOfVendorRowSql in src/tickets/queues.ts) stops
+-- after 1,001 unread threads. Here success@bench.example (id 5002: Customer Success, account manager
+-- of 100 practices) has read the open threads it can see whose id does not end in 0 (210,000 rows;
+-- with `id % 100 <> 0`, 273,000); everything is rolled back.
+-- psql -h 127.0.0.1 -U postgres -d strata_bench -f bench/badge-reads.sql
+begin;
+insert into ticket_reads (ticket_id, user_id, last_read_at, practice_id)
+  select id, 5002, now(), practice_id from tickets
+   where status <> 'closed' and (department = 'success' or practice_id in (select id from practices where account_manager_id = 5002))
+     and id % 10 <> 0;
+analyze ticket_reads;
+explain (analyze, buffers)
+select (select count(*) from (
+    select 1 from tickets
+    left join ticket_reads on ticket_reads.ticket_id = tickets.id and ticket_reads.user_id = "u"."id"
+    where ("u"."active" and "u"."kind" = 'vendor'
+    and ("u"."vendor_admin"
+      or tickets.department = any(array_remove("v"."departments", 'product'))
+      or tickets.practice_id = any("v"."managed")))
+      and tickets.department = any(case when "u"."vendor_admin" or cardinality("v"."managed") > 0 then array['billing', 'success', 'technical']::text[]
+    else array(select d from unnest("v"."departments") d where d = any(array['billing', 'success', 'technical']::text[])) end)
+      and tickets.status <> 'closed'
+      and tickets.last_public_author_id is distinct from "u"."id"
+      and coalesce(ticket_reads.last_read_at, '-infinity'::timestamptz) < tickets.last_public_message_at
+    limit 1001) capped) as unread_tickets
+  from users u
+  cross join lateral (
+    select array(select d.department from vendor_departments d where d.user_id = u.id) as departments,
+           array(select m.id from practices m where m.account_manager_id = u.id) as managed
+  ) v
+ where u.id = 5002;
+rollback;
