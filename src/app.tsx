@@ -10,6 +10,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import type { AppDeps, AppEnv } from './web/types.ts';
 import { isPublicPath } from './web/guards.ts';
 import { NotFound } from './web/errors.ts';
+import { readMultipartForm } from './web/multipart.ts';
 import { Forbidden } from './auth/permissions.ts';
 import { SESSION_COOKIE } from './auth/sessions.ts';
 import { loadSignedInRequest } from './web/context.ts';
@@ -151,6 +152,7 @@ export function createApp(deps: AppDeps) {
     }
     const session = c.get('session')!;
     if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
+      await readMultipartForm(c);
       let presented = c.req.header('X-CSRF-Token');
       if (!presented) {
         const type = c.req.header('Content-Type') ?? '';

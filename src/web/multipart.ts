@@ -1,0 +1,89 @@
+import { Busboy } from '@fastify/busboy';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+
+/** Input parsed between two turns of the event loop: a few milliseconds of work at most. */
+const YIELD_EVERY_BYTES = 256 * 1024;
+
+/**
+ * Reads a multipart/form-data body as it arrives and leaves the result where Hono's `parseBody`
+ * looks first, so the CSRF check and the route handlers read the same form without parsing again.
+ *
+ * Hono's own path hands the whole body to undici's `Response.formData()`, which parses it in one
+ * turn: for a 9.4 MB import that turn was the longest the event loop stalled while the stall bench
+ * ran (about 220 ms; README "Heavy work and the stall budget"). Here the parser is fed chunk by chunk
+ * and lets other requests in every 256 KB.
+ *
+ * A body that is not well-formed multipart answers 400. The size limit is the body-limit
+ * middleware's, which runs first.
+ */
+export async function readMultipartForm(c: Context): Promise<void> {
+  const type = c.req.header('Content-Type') ?? '';
+  if (!/^multipart\/form-data\b/i.test(type) || !c.req.raw.body) return;
+  let form: FormData;
+  try {
+    form = await parseMultipart(c.req.raw.body, type);
+  } catch (err) {
+    throw new HTTPException(400, { message: 'The form could not be read. Reload the page and try again.', cause: err });
+  }
+  (c.req.bodyCache as { formData?: Promise<FormData> }).formData = Promise.resolve(form);
+}
+
+export async function parseMultipart(body: ReadableStream<Uint8Array>, contentType: string): Promise<FormData> {
+  const form = new FormData();
+  // Fields and files as they come; values as large as the body may be, never silently cut.
+  const parser = Busboy({ headers: { 'content-type': contentType }, defCharset: 'utf8', limits: { fieldSize: Infinity } });
+  let failure: unknown = null;
+  const files: Promise<void>[] = [];
+  const entries: Array<() => void> = [];
+  parser.on('field', (name, value) => entries.push(() => form.append(name, value)));
+  parser.on('file', (name, stream, filename, _encoding, mimeType) => {
+    const chunks: Uint8Array<ArrayBuffer>[] = [];
+    let entry!: () => void;
+    entries.push(() => entry());
+    stream.on('data', (chunk: Uint8Array<ArrayBuffer>) => chunks.push(chunk));
+    files.push(new Promise<void>((resolve, reject) => {
+      stream.on('end', () => {
+        const file = new File(chunks, utf8Filename(filename ?? ''), { type: mimeType });
+        entry = () => form.append(name, file);
+        resolve();
+      });
+      stream.on('error', reject);
+    }));
+    files[files.length - 1]!.catch(() => {}); // a cut body fails the parser too, and that failure is the one reported
+  });
+  const finished = new Promise<void>((resolve, reject) => {
+    parser.on('finish', resolve);
+    parser.on('error', (err) => { failure = err; reject(err); });
+  });
+  finished.catch(() => {});
+
+  let sinceYield = 0;
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    if (failure) break;
+    parser.write(chunk);
+    sinceYield += chunk.byteLength;
+    if (sinceYield >= YIELD_EVERY_BYTES) {
+      sinceYield = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  if (failure) throw failure;
+  parser.end();
+  await finished;
+  await Promise.all(files);
+  // In the order the parts came, as the browser sent them.
+  for (const add of entries) add();
+  return form;
+}
+
+/**
+ * Browsers send a file name's UTF-8 bytes as they are; the parser reads header bytes as Latin-1.
+ * Read them again as UTF-8 when they are valid UTF-8 (an ASCII name is unchanged either way).
+ */
+function utf8Filename(name: string): string {
+  if (!/[\u0080-\u00ff]/.test(name)) return name;
+  const bytes = Buffer.from(name, 'latin1');
+  const decoded = bytes.toString('utf8');
+  return Buffer.from(decoded, 'utf8').equals(bytes) ? decoded : name;
+}
