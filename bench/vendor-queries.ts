@@ -5,7 +5,7 @@ import { loadServiceReport } from '../src/tickets/service-report.ts';
 import type { BenchScenario } from './scenarios.ts';
 
 // The vendor console's queue page, through the same domain function the route calls: counts per
-// filter, the practice list with hypercare marks, and the first page (hypercare practices first,
+// filter, the practices in hypercare (and the one filtered to), and the first page (hypercare practices first,
 // then oldest waiting).
 
 /** Customer Success queue page + counts for this vendor user. */

@@ -3,7 +3,7 @@ import type { AppDeps, AppEnv } from '../web/types.ts';
 import { clientIp, currentActor, formFields, pageNumber, redirectAfterPost, renderFragment, renderPage } from '../web/http.ts';
 import { menuCountsChanged, viewContext } from '../web/context.ts';
 import { requireVendor, requireCapability } from '../web/guards.ts';
-import { landingQueue, loadQueue, type QueueDepartment } from '../tickets/queues.ts';
+import { findQueuePractices, landingQueue, loadQueue, parseFilter, queueDepartmentsOf, type QueueDepartment } from '../tickets/queues.ts';
 import { findConsoleThread, setAdminLevel } from '../tickets/visibility.ts';
 import { loadConversation, loadTicketEvents, markTicketRead } from '../tickets/conversation.ts';
 import { addInternalNote, replyAsVendor } from '../tickets/replies.ts';
@@ -29,13 +29,15 @@ import {
   updatePractice,
   updateTeamMember,
 } from './practices.ts';
-import { NoQueuePage, QueuePageView } from '../../views/console/queue.tsx';
+import { NoQueuePage, PracticeMatches, QueuePageView, queueHref } from '../../views/console/queue.tsx';
 import { ReplyBox, VendorThreadPage, type ThreadEvent } from '../../views/console/thread.tsx';
 import { OutreachPage } from '../../views/console/outreach.tsx';
 import { PatientSummaryPage } from '../../views/console/patient.tsx';
 import { PracticeFormPage, PracticesPage, TeamFormPage, TeamPage } from '../../views/console/admin.tsx';
 import { MacroFormPage, MacrosPage, TargetsPage } from '../../views/console/service.tsx';
 import { idParam } from '../web/params.ts';
+import { NotFound } from '../web/errors.ts';
+import type { TicketDepartment } from '../db/schema.ts';
 import { formatPhone } from '../intl.ts';
 
 const NOTICES: Record<string, string> = {
@@ -68,16 +70,34 @@ export function consoleRoutes(deps: AppDeps) {
   });
   app.get('/queues/:department', (c) => renderQueue(c, c.req.param('department')));
 
+  // The practice filter's suggestions as one types (a fragment for htmx).
+  app.get('/queues/:department/practices', async (c) => {
+    const actor = currentActor(c);
+    const department = c.req.param('department');
+    const reachable = queueDepartmentsOf(actor);
+    if (!reachable.length || (department !== 'all' && !reachable.includes(department as TicketDepartment))) throw new NotFound();
+    const query = c.req.query('practice_q') ?? '';
+    const matches = await findQueuePractices(db, actor, query, clock.now());
+    return renderFragment(c, <PracticeMatches department={department as QueueDepartment} filter={parseFilter(c.req.query('filter'), 'open')} query={query} matches={matches} />);
+  });
+
   async function renderQueue(c: Context<AppEnv>, department: QueueDepartment | string, defaultFilter?: string) {
     const now = clock.now();
+    const actor = currentActor(c);
     const practice = Number(c.req.query('practice'));
-    const queue = await loadQueue(
-      db,
-      currentActor(c),
-      { department, filter: c.req.query('filter') ?? defaultFilter, practiceId: Number.isSafeInteger(practice) && practice > 0 ? practice : null, page: pageNumber(c.req.query('page')) },
-      now,
+    const practiceId = Number.isSafeInteger(practice) && practice > 0 ? practice : null;
+    const filter = c.req.query('filter') ?? defaultFilter;
+    // A practice searched for without script: one match filters the queue, several are listed.
+    const practiceQuery = practiceId === null ? (c.req.query('practice_q') ?? '').trim() : '';
+    const practiceMatches = practiceQuery ? await findQueuePractices(db, actor, practiceQuery, now) : null;
+    if (practiceMatches?.length === 1) {
+      return c.redirect(queueHref({ department, filter: parseFilter(filter, department === 'all' ? 'open' : 'vendor'), practiceId: practiceMatches[0]!.id }), 303);
+    }
+    const queue = await loadQueue(db, actor, { department, filter, practiceId, page: pageNumber(c.req.query('page')) }, now);
+    return renderPage(
+      c,
+      <QueuePageView ctx={await viewContext(c, deps)} queue={queue} now={now} notice={NOTICES[c.req.query('done') ?? '']} practiceQuery={practiceQuery} practiceMatches={practiceMatches} />,
     );
-    return renderPage(c, <QueuePageView ctx={await viewContext(c, deps)} queue={queue} now={now} notice={NOTICES[c.req.query('done') ?? '']} />);
   }
 
   // ---- Starting a thread ----

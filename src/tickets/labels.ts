@@ -94,6 +94,9 @@ export const FILTER_LABEL: Record<QueueFilter, string> = {
 /** Counts stop at this number ("1,000+"): a count is a glance at the workload, not a census. */
 export const COUNT_CAP = 1000;
 
+/** How many practices one search of the console's practice filter lists. */
+export const PRACTICE_MATCHES = 20;
+
 /** What every ticket action answers: where to go next, or a message per field. */
 export type TicketResult =
   | { ok: true; id: number; notice?: string; gone?: boolean }

@@ -3,12 +3,13 @@ import type { Database } from '../db/database.ts';
 import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
 import { assertCan, ticketVisibleToVendorRowSql, visibleTickets, visibleTicketsInDepartments, type Actor } from '../auth/permissions.ts';
 import { NotFound } from '../web/errors.ts';
-import { COUNT_CAP, QUEUE_DEPARTMENTS, QUEUE_FILTERS, type QueueFilter } from './labels.ts';
+import { COUNT_CAP, PRACTICE_MATCHES, QUEUE_DEPARTMENTS, QUEUE_FILTERS, type QueueFilter } from './labels.ts';
 import { hypercareSql } from './hypercare.ts';
 import { countedThreadsSql } from './counts.ts';
 import { isOverdue } from './overdue.ts';
 import { unreadSql } from './list.ts';
 import { inIds, notInIds } from '../db/id-lists.ts';
+import { escapeLike } from '../db/like.ts';
 import { loadTargets, targetStanding, type DepartmentTarget } from './service-levels.ts';
 
 // The console's department queues. Every row comes through visibleTickets(db, actor): a department's
@@ -54,7 +55,9 @@ export type QueuePage = {
   page: number;
   hasMore: boolean;
   departments: TicketDepartment[];
-  practices: { id: number; name: string; hypercare: boolean }[];
+  /** The practice the queue is filtered to, and the practices in hypercare now. */
+  practice: PracticeChoice | null;
+  hypercare: PracticeChoice[];
   targets: Record<TicketDepartment, DepartmentTarget>;
 };
 
@@ -103,10 +106,10 @@ export async function loadQueue(
   const scope = department === 'all' ? departments : [department];
   const [counts, practices, targets] = await Promise.all([
     countQueue(db, actor, scope, practiceId, now),
-    queuePractices(db, actor, now),
+    queuePractices(db, actor, practiceId, now),
     loadTargets(db),
   ]);
-  const hypercareIds = department === 'success' ? practices.filter((p) => p.hypercare).map((p) => p.id) : [];
+  const hypercareIds = department === 'success' ? practices.hypercare.map((p) => p.id) : [];
   let result: { rows: QueueRow[]; hasMore: boolean };
   if (department !== 'all') {
     result = await queueRows(db, actor, { department, filter, practiceId, page, hypercareIds }, now);
@@ -123,7 +126,7 @@ export async function loadQueue(
     r.past_target = r.status === 'waiting_vendor' ? targetStanding(r.waiting_since, now, targets[r.department].hours).past : null;
     r.overdue = isOverdue(r.response_due_at, now);
   }
-  return { department, filter, practiceId, counts, rows: result.rows, page, hasMore: result.hasMore, departments, practices, targets };
+  return { department, filter, practiceId, practice: practices.practice, hypercare: practices.hypercare, counts, rows: result.rows, page, hasMore: result.hasMore, departments, targets };
 }
 
 /** The order of queueRows, for merging departments: closed newest first on Closed, then oldest waiting. */
@@ -300,16 +303,54 @@ function withRowColumns(query: SelectQueryBuilder<DB, 'tickets', {}>, actor: Act
     ]);
 }
 
-/** Practices this user works with (for the practice filter), each marked when it is in hypercare now. */
-export async function queuePractices(db: Database, actor: Actor, now: Date) {
-  const rows = await db
+/** A practice as the practice filter shows it: marked when it is in hypercare now. */
+export type PracticeChoice = { id: number; name: string; hypercare: boolean };
+
+/**
+ * The practices this user works with: every practice for a vendor admin or a member of a queue
+ * department; only their own for an account manager in Product alone.
+ */
+function practicesInReach(db: Database, actor: Actor, now: Date) {
+  return db
     .selectFrom('practices')
     .select(['id', 'name', sql<boolean>`${hypercareSql(now)}`.as('hypercare')])
-    .$if(!actor.vendor_admin && !actor.departments.some((d) => d !== 'product'), (q) =>
-      q.where(inIds('id', actor.managedPracticeIds)),
-    )
+    .$if(!actor.vendor_admin && !actor.departments.some((d) => d !== 'product'), (q) => q.where(inIds('id', actor.managedPracticeIds)));
+}
+
+/**
+ * The practice filter's search: practices in reach whose name contains the words typed (those it
+ * starts with first), or whose number it is; at most PRACTICE_MATCHES. The queue page no longer lists
+ * every practice (1,000 options were 60 KB of each page and 1.8–2.3 ms of SQL on the bench).
+ */
+export async function findQueuePractices(db: Database, actor: Actor, query: string, now: Date): Promise<PracticeChoice[]> {
+  const q = query.trim().toLowerCase().replace(/\s+/g, ' ').slice(0, 100);
+  if (!q) return [];
+  const rows = await practicesInReach(db, actor, now)
+    .where((eb) => {
+      const ors = [eb(sql`lower(name)`, 'like', `%${escapeLike(q)}%`)];
+      if (/^\d{1,15}$/.test(q)) ors.push(eb('id', '=', Number(q)));
+      return eb.or(ors);
+    })
+    .orderBy(sql`lower(name) like ${`${escapeLike(q)}%`}`, 'desc')
     .orderBy('name')
+    .orderBy('id')
+    .limit(PRACTICE_MATCHES)
     .execute();
   return rows.map((r) => ({ ...r, hypercare: !!r.hypercare }));
+}
+
+/**
+ * The practices in hypercare now (the Customer Success queue puts their threads first) and the one
+ * the queue is filtered to, in one read. A practice out of this user's reach is not found.
+ */
+async function queuePractices(db: Database, actor: Actor, practiceId: number | null, now: Date) {
+  const rows = await practicesInReach(db, actor, now)
+    .where((eb) => (practiceId === null ? hypercareSql(now) : eb.or([hypercareSql(now), eb('id', '=', practiceId)])))
+    .orderBy('name')
+    .execute();
+  const choices = rows.map((r) => ({ ...r, hypercare: !!r.hypercare }));
+  const practice = practiceId === null ? null : choices.find((p) => p.id === practiceId);
+  if (practice === undefined) throw new NotFound();
+  return { hypercare: choices.filter((p) => p.hypercare), practice };
 }
 

@@ -105,4 +105,24 @@ describe('Feedback portal in a browser', () => {
     await expect.poll(() => page.locator('#similar-ideas').getByRole('link', { name: 'Drag and drop appointments on the schedule' }).count(), { timeout: 5000 }).toBe(1);
     await expectAccessible(page);
   });
+
+  it('finds a practice by typing in the queue\'s practice filter and shows only its threads', { timeout: 120_000 }, async () => {
+    const page = await h.newPage();
+    await h.signIn(page, 'billing@stratapt.example');
+    await page.goto('/vendor/queues/billing?filter=open');
+    await expect.poll(() => page.getByRole('link', { name: 'Claim denied for knee visit (CO-197 authorization)' }).count()).toBe(1);
+    await page.getByRole('searchbox', { name: 'Practice' }).pressSequentially('summ', { delay: 20 });
+    const suggestion = page.locator('#practice-matches').getByRole('link', { name: 'Summit Sports Rehab' });
+    await expect.poll(() => suggestion.count(), { timeout: 5000 }).toBe(1);
+    await expectAccessible(page);
+    await suggestion.click();
+    await page.waitForURL((u) => u.searchParams.has('practice'));
+    await expect.poll(() => page.getByText('Showing', { exact: false }).locator('strong').textContent()).toBe('Summit Sports Rehab');
+    expect(await page.getByRole('link', { name: 'EOB submission for October remittance' }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: 'Claim denied for knee visit (CO-197 authorization)' }).count()).toBe(0);
+    await expectAccessible(page);
+    await page.getByRole('link', { name: 'Show all practices' }).click();
+    await page.waitForURL((u) => !u.searchParams.has('practice'));
+    await expect.poll(() => page.getByRole('link', { name: 'Claim denied for knee visit (CO-197 authorization)' }).count()).toBe(1);
+  });
 });

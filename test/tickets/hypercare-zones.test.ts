@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { loadActor } from '../../src/auth/permissions.ts';
-import { queuePractices } from '../../src/tickets/queues.ts';
+import { findQueuePractices } from '../../src/tickets/queues.ts';
 
 // Hypercare is counted in the practice's own calendar (docs/rules.md, Hypercare). hypercareSql first
 // rules out practices by UTC's date, within a day either way; practices whose local date differs from
@@ -26,7 +26,7 @@ describe('hypercare across time zones', () => {
     await practice('Zone East Not Yet', 'Pacific/Kiritimati', '2026-11-25', 3); // starts tomorrow locally
     const root = await loadActor(t.db, await t.db.selectFrom('users').selectAll().where('email', '=', 'root@stratapt.example').executeTakeFirstOrThrow());
     const at = async (iso: string) =>
-      Object.fromEntries((await queuePractices(t.db, root, new Date(iso))).filter((p) => p.name.startsWith('Zone')).map((p) => [p.name, p.hypercare]));
+      Object.fromEntries((await findQueuePractices(t.db, root, 'zone', new Date(iso))).map((p) => [p.name, p.hypercare]));
     expect(await at('2026-11-23T07:00:00Z')).toMatchObject({ 'Zone West Opens': true, 'Zone West Closed': false });
     expect(await at('2026-11-23T12:00:00Z')).toMatchObject({ 'Zone East Opens': true, 'Zone East Not Yet': false, 'Zone West Opens': false });
   });

@@ -1,7 +1,7 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
-import type { QueuePage } from '../../src/tickets/queues.ts';
-import { COUNT_CAP, FILTER_LABEL, QUEUE_FILTERS, QUEUE_LABEL, type QueueFilter } from '../../src/tickets/labels.ts';
+import type { PracticeChoice, QueuePage } from '../../src/tickets/queues.ts';
+import { COUNT_CAP, PRACTICE_MATCHES, FILTER_LABEL, QUEUE_FILTERS, QUEUE_LABEL, type QueueFilter } from '../../src/tickets/labels.ts';
 import { formatLocal } from '../tickets/parts.tsx';
 import { TableScroll } from '../components/table-scroll.tsx';
 
@@ -18,7 +18,7 @@ export function queueHref(q: { department: string; filter: QueueFilter; practice
 }
 
 /** A department's queue: tabs per department, filters with counts, then the threads. */
-export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: Date; notice?: string }) {
+export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: Date; notice?: string; practiceQuery?: string; practiceMatches?: PracticeChoice[] | null }) {
   const { ctx, queue, now } = props;
   return (
     <AppLayout ctx={ctx} title={queueName(queue.department)} wide>
@@ -66,20 +66,7 @@ export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: 
           ))}
         </ul>
       </nav>
-      <form method="get" action={`/vendor/queues/${queue.department}`} class="row queue-practice">
-        <input type="hidden" name="filter" value={queue.filter} />
-        <label for="practice">Practice</label>
-        <select id="practice" name="practice">
-          <option value="">All practices</option>
-          {queue.practices.map((p) => (
-            <option value={String(p.id)} selected={p.id === queue.practiceId}>
-              {p.name}
-              {p.hypercare ? ' (Hypercare)' : ''}
-            </option>
-          ))}
-        </select>
-        <button type="submit">Show</button>
-      </form>
+      <PracticeFilter queue={queue} query={props.practiceQuery ?? ''} matches={props.practiceMatches ?? null} />
       {queue.rows.length === 0 ? (
         <p class="muted">No threads here.</p>
       ) : (
@@ -175,4 +162,76 @@ export function waited(since: Date, now: Date): string {
   if (minutes < 60) return `${minutes} min`;
   if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h`;
   return `${Math.floor(minutes / 1440)} d`;
+}
+
+/**
+ * The practice filter: the practice shown (with a way back to all), a search that suggests practices
+ * as one types (htmx) or lists them when submitted, and the practices in hypercare now.
+ */
+function PracticeFilter(props: { queue: QueuePage; query: string; matches: PracticeChoice[] | null }) {
+  const { queue } = props;
+  const here = { department: queue.department, filter: queue.filter };
+  const HYPERCARE_SHOWN = 12;
+  return (
+    <section class="queue-practice" aria-labelledby="practice-filter-heading">
+      <h2 id="practice-filter-heading" class="visually-hidden">Practice</h2>
+      {queue.practice ? (
+        <p>
+          Showing <strong>{queue.practice.name}</strong>
+          {queue.practice.hypercare ? <span class="tag hypercare">Hypercare</span> : null}{' '}
+          <a href={queueHref({ ...here, practiceId: null })}>Show all practices</a>
+        </p>
+      ) : null}
+      <form method="get" action={`/vendor/queues/${queue.department}`} class="row" role="search">
+        <input type="hidden" name="filter" value={queue.filter} />
+        <label for="practice_q">{queue.practice ? 'Another practice' : 'Practice'}</label>
+        <input
+          id="practice_q"
+          name="practice_q"
+          type="search"
+          value={props.query}
+          autocomplete="off"
+          placeholder="Name or number"
+          aria-describedby="practice-matches"
+          hx-get={`/vendor/queues/${queue.department}/practices?${new URLSearchParams({ filter: queue.filter })}`}
+          hx-trigger="input changed delay:300ms, search"
+          hx-target="#practice-matches"
+        />
+        <button type="submit">Find</button>
+      </form>
+      <div id="practice-matches" aria-live="polite">
+        {props.matches ? <PracticeMatches department={queue.department} filter={queue.filter} query={props.query} matches={props.matches} /> : null}
+      </div>
+      {queue.hypercare.length ? (
+        <p class="meta">
+          In hypercare:{' '}
+          {queue.hypercare.slice(0, HYPERCARE_SHOWN).map((p, i) => (
+            <>
+              {i ? ', ' : ''}
+              <a href={queueHref({ ...here, practiceId: p.id })}>{p.name}</a>
+            </>
+          ))}
+          {queue.hypercare.length > HYPERCARE_SHOWN ? ` and ${queue.hypercare.length - HYPERCARE_SHOWN} more` : ''}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+/** What a practice search found: links that filter the queue, or why there are none. */
+export function PracticeMatches(props: { department: QueuePage['department']; filter: QueueFilter; query: string; matches: PracticeChoice[] }) {
+  const q = props.query.trim();
+  if (!q) return <></>;
+  if (!props.matches.length) return <p class="muted">No practice you work with matches “{q}”.</p>;
+  return (
+    <ul class="practice-matches" aria-label={`Practices matching “${q}”`}>
+      {props.matches.map((p) => (
+        <li>
+          <a href={queueHref({ department: props.department, filter: props.filter, practiceId: p.id })}>{p.name}</a> <span class="meta">#{p.id}</span>
+          {p.hypercare ? <span class="tag hypercare">Hypercare</span> : null}
+        </li>
+      ))}
+      {props.matches.length === PRACTICE_MATCHES ? <li class="meta">The first {PRACTICE_MATCHES} are listed: type more of the name to narrow them.</li> : null}
+    </ul>
+  );
 }
