@@ -1,11 +1,12 @@
 import { Hono } from 'hono';
 import { stringify } from 'csv-stringify/sync';
 import type { AppDeps, AppEnv } from '../web/types.ts';
-import { currentActor, fileBytes, redirectAfterPost, renderFragment, renderPage, isHtmx } from '../web/http.ts';
+import { currentActor, redirectAfterPost, renderFragment, renderPage, isHtmx } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireCapability, requireStaff } from '../web/guards.ts';
 import { NotFound } from '../web/errors.ts';
 import { IMPORT_KINDS } from './labels.ts';
+import { fileBytes } from '../web/multipart.ts';
 import { findImport, kickImports, recentImports, rejectionReportRows, startImport, templateCsv } from './imports.ts';
 import { ImportPage, ImportStatusPage, ImportProgress } from '../../views/imports/imports.tsx';
 import type { ImportKind } from '../db/schema.ts';

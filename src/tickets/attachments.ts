@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { NotFound } from '../web/errors.ts';
-import { fileBytes } from '../web/http.ts';
+import { fileBytes } from '../web/multipart.ts';
 
 // Attachments on a message: PDF, images, CSV and plain text, up to 10 MB each, stored in Postgres.
 // The type is decided here from the file's name and its first bytes, never taken from the browser.

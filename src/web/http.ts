@@ -82,17 +82,6 @@ export async function formFields(c: Context): Promise<Record<string, string>> {
   return out;
 }
 
-/**
- * An uploaded file's bytes. Read through its stream: `file.arrayBuffer()` on the File a multipart
- * body gives took 33–65 ms for 11 MB on the 2-core bench machine, in one turn of the event loop;
- * the stream, 8–9 ms (issue 16's stall budget: the upload's request was the longest turn left).
- */
-export async function fileBytes(file: File): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of file.stream() as unknown as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-}
-
 export function pageNumber(raw: string | undefined): number {
   const n = Number(raw);
   return Number.isInteger(n) && n >= 1 && n <= 10_000 ? n : 1;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, TEST_ORIGIN, type Client, type TestContext } from '../support/context.ts';
-import { parseMultipart } from '../../src/web/multipart.ts';
+import { fileBytes, parseMultipart } from '../../src/web/multipart.ts';
 
 let t: TestContext;
 let admin: Client;
@@ -47,6 +47,11 @@ describe('multipart forms read as they arrive', () => {
     expect(await files[0]!.text()).toBe('first');
     expect(new Uint8Array(await files[1]!.arrayBuffer()).every((b) => b === 7)).toBe(true);
     expect(parsed.get('after')).toBe('last');
+    // The handler gets the bytes as received, not read back out of the File.
+    const bytes = await fileBytes(files[1]!);
+    expect(bytes.length).toBe(300_000);
+    expect(await fileBytes(files[1]!)).toBe(bytes);
+    expect((await fileBytes(new File(['elsewhere'], 'x.txt'))).toString()).toBe('elsewhere');
   });
 
   it('lets other work run while a large body is parsed, even when all of it has already arrived', async () => {
