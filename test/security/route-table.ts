@@ -175,6 +175,7 @@ export function routeTable(i: Ids): Record<string, RouteRule> {
     'GET /vendor/print-batches': { vendor: 'statements.print', path: '/vendor/print-batches' },
     'GET /vendor/print-batches/:id{[0-9]+\\.pdf}': { vendor: 'statements.print', path: `/vendor/print-batches/${i.printBatch ?? 999999}.pdf`, okStatus: i.printBatch ? 200 : 404 },
     'GET /vendor/queues/:department': { vendor: true, path: '/vendor/queues/billing' },
+    'GET /vendor/queues/:department/practices': { vendor: true, path: '/vendor/queues/billing/practices?practice_q=summit' },
     'GET /vendor/team': { vendor: 'vendor.admin', path: '/vendor/team' },
     'POST /vendor/team': { vendor: 'vendor.admin', path: '/vendor/team' },
     'GET /vendor/team/new': { vendor: 'vendor.admin', path: '/vendor/team/new' },
