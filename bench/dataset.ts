@@ -38,7 +38,7 @@ export function datasetParams(opts: { scale?: number; practices?: number; thread
     ledgerPerPatient: 5,
     appointmentsPerPatient: 1,
     alertSubscribedPercent: TYPICAL_ALERT_SUBSCRIBED_PERCENT,
-    version: 2,
+    version: 3,
   };
 }
 
@@ -231,6 +231,11 @@ export async function ensureDataset(db: Kysely<any>, params: DatasetParams, log:
         select practice_id, department, status, count(*) from tickets group by 1, 2, 3;
       insert into ticket_count_totals (department, status, n)
         select department, status, count(*) from tickets group by 1, 2`);
+    // And each vendor user's unread set behind the console badge (migration 20261203_1800).
+    await step('vendor unread sets', `
+      delete from vendor_unread;
+      insert into vendor_unread (user_id, ticket_id)
+        select f.user_id, f.ticket_id from users u cross join lateral vendor_unread_of_user(u.id) f where u.kind = 'vendor'`);
     for (const d of dropped.rows) await step(`index ${d.name}`, d.def);
     await step('identity sequences', `
       select setval(pg_get_serial_sequence('practices', 'id'), (select max(id) from practices)),

@@ -27,6 +27,7 @@ import * as m1203_1200 from './20261203_1200_practices_name_index.ts';
 import * as m1203_1300 from './20261203_1300_import_upload_storage.ts';
 import * as m1203_1500 from './20261203_1500_ticket_count_deltas.ts';
 import * as m1203_1600 from './20261203_1600_import_upload_parts.ts';
+import * as m1203_1800 from './20261203_1800_vendor_unread.ts';
 
 // Forward-only, in name order. Add each new migration file here.
 export const migrations: Record<string, Migration> = {
@@ -58,4 +59,5 @@ export const migrations: Record<string, Migration> = {
   '20261203_1300_import_upload_storage': m1203_1300,
   '20261203_1500_ticket_count_deltas': m1203_1500,
   '20261203_1600_import_upload_parts': m1203_1600,
+  '20261203_1800_vendor_unread': m1203_1800,
 };

@@ -221,15 +221,6 @@ export function ticketVisibleToStaffRowSql(u: string) {
       or (tickets.visibility = 'person' and tickets.visible_user_id = ${col('id')})))`;
 }
 
-/** The same for a vendor user's row: `departments` (text[]) and `managed` (practice ids) as loadActor reads them. */
-export function ticketVisibleToVendorRowSql(u: string, departments: Expression<unknown>, managed: Expression<unknown>) {
-  const col = (c: string) => sql.ref(`${u}.${c}`);
-  return sql<boolean>`(${col('active')} and ${col('kind')} = 'vendor'
-    and (${col('vendor_admin')}
-      or tickets.department = any(array_remove(${departments}, 'product'))
-      or tickets.practice_id = any(${managed})))`;
-}
-
 /** All threads this actor may see: the only way ticket rows are loaded for a user. */
 export function visibleTickets(db: Database, actor: Actor) {
   return db.selectFrom('tickets').where(ticketVisibleTo(actor));

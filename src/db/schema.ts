@@ -253,6 +253,15 @@ export interface TicketReadsTable {
   last_read_at: Timestamp;
 }
 
+/**
+ * Each active vendor user's unread threads in their queues, kept by triggers (migration
+ * 20261203_1800): the console menu's badge reads it (countQueueUnread, src/tickets/queues.ts).
+ */
+export interface VendorUnreadTable {
+  user_id: number;
+  ticket_id: number;
+}
+
 /** Threads per practice, department and status, as of the last fold (migration 20261203_1500, src/tickets/counts.ts). */
 export interface TicketCountsTable {
   practice_id: number;
@@ -415,6 +424,7 @@ export interface DB {
   ticket_messages: TicketMessagesTable;
   ticket_attachments: TicketAttachmentsTable;
   ticket_reads: TicketReadsTable;
+  vendor_unread: VendorUnreadTable;
   ticket_counts: TicketCountsTable;
   ticket_count_totals: TicketCountTotalsTable;
   ticket_count_deltas: TicketCountDeltasTable;

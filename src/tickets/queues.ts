@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
-import { assertCan, ticketVisibleToVendorRowSql, visibleTickets, visibleTicketsInDepartments, type Actor } from '../auth/permissions.ts';
+import { assertCan, visibleTicketsInDepartments, type Actor } from '../auth/permissions.ts';
 import { NotFound } from '../web/errors.ts';
 import { COUNT_CAP, PRACTICE_MATCHES, QUEUE_DEPARTMENTS, QUEUE_FILTERS, type QueueFilter } from './labels.ts';
 import { hypercareSql } from './hypercare.ts';
@@ -139,43 +139,27 @@ function queueOrder(filter: QueueFilter) {
 
 /**
  * Unread threads in this vendor user's queues (open threads of their departments with a practice
- * message since they last read them), capped like the queue counts: the console menu's badge.
+ * message since they last read them), capped like the queue counts: the console menu's badge. Read
+ * from the set the database keeps per vendor user (vendor_unread, migration 20261203_1800; docs/rules.md,
+ * Console queues), so it reads at most COUNT_CAP + 1 index entries however much the user has read.
  */
 export async function countQueueUnread(db: Database, actor: Actor): Promise<number> {
-  const departments = queueDepartmentsOf(actor);
-  if (!departments.length) return 0;
-  const inner = visibleTickets(db, actor)
-    .leftJoin('ticket_reads', (j) => j.onRef('ticket_reads.ticket_id', '=', 'tickets.id').on('ticket_reads.user_id', '=', actor.id))
-    .where('tickets.department', 'in', departments)
-    .where('tickets.status', '<>', 'closed')
-    .where(unreadSql(actor))
-    .select(sql`1`.as('x'))
-    .limit(COUNT_CAP + 1);
+  if (!queueDepartmentsOf(actor).length) return 0;
+  const inner = db.selectFrom('vendor_unread').select(sql`1`.as('x')).where('vendor_unread.user_id', '=', actor.id).limit(COUNT_CAP + 1);
   const row = await db.selectFrom(inner.as('capped')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 /**
  * countQueueUnread as a subquery for a vendor user's `users` row (alias `u`) read in the same
- * statement, with their departments (text[]) and managed practices (ids) beside it: the per-request
- * statement of src/web/context.ts, which has no Actor yet. The queues are queueDepartmentsOf's.
+ * statement: the per-request statement of src/web/context.ts, which has no Actor yet. The set holds
+ * pairs only for active vendor users, and only threads of the queues they may open.
  */
-export function countQueueUnreadOfVendorRowSql(u: string, departments: Expression<unknown>, managed: Expression<unknown>) {
-  const col = (c: string) => sql.ref(`${u}.${c}`);
-  const all = sql`array[${sql.join(QUEUE_DEPARTMENTS.map((d) => sql.lit(d)))}]::text[]`;
-  const queues = sql`case when ${col('vendor_admin')} or cardinality(${managed}) > 0 then ${all}
-    else array(select d from unnest(${departments}) d where d = any(${all})) end`;
+export function countQueueUnreadOfVendorRowSql(u: string) {
   return sql<number>`(select count(*) from (
-    select 1 from tickets
-    left join ticket_reads on ticket_reads.ticket_id = tickets.id and ticket_reads.user_id = ${col('id')}
-    where ${ticketVisibleToVendorRowSql(u, departments, managed)}
-      and tickets.department = any(${queues})
-      and tickets.status <> 'closed'
-      and tickets.last_public_author_id is distinct from ${col('id')}
-      and coalesce(ticket_reads.last_read_at, '-infinity'::timestamptz) < tickets.last_public_message_at
+    select 1 from vendor_unread where vendor_unread.user_id = ${sql.ref(`${u}.id`)}
     limit ${sql.lit(COUNT_CAP + 1)}) capped)`;
 }
-
 
 /** The filters counted from the thread counters (src/tickets/counts.ts), by the statuses each covers. */
 const COUNTED_FILTERS: Partial<Record<QueueFilter, TicketStatus[]>> = {

@@ -64,7 +64,7 @@ export async function loadSignedInRequest(
   const menuCount = o.withMenu
     ? sql`case when not ${holds} then null
         when u.kind = 'staff' then case when u.limit_messaging then 0 else ${countUnreadTicketsOfStaffRowSql('u')} end
-        else ${countQueueUnreadOfVendorRowSql('u', sql.ref('v.departments'), sql.ref('v.managed'))} end`
+        else ${countQueueUnreadOfVendorRowSql('u')} end`
     : sql`null`;
   const result = await sql<SignedInRow>`
     select s.id as session_id, s.created_at as session_created_at, s.last_active_at as session_last_active_at, s.expires_at as session_expires_at,

@@ -26,6 +26,7 @@ const GLOBAL_TABLES: Record<string, string> = {
   department_targets: "the vendor team's first-response target per department (console settings)",
   ticket_macros: "the vendor team's canned replies per department (console settings)",
   ticket_count_totals: 'thread counts per department and status across all practices (numbers only)',
+  vendor_unread: "each vendor user's unread threads across the practices they work (the console badge; read only by user id)",
 };
 
 let t: TestContext;
