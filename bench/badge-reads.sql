@@ -37,4 +37,16 @@ select (select count(*) from (
            array(select m.id from practices m where m.account_manager_id = u.id) as managed
   ) v
  where u.id = 5002;
+-- What keeping the set costs the writers (still in the same transaction): a practice message on one
+-- open thread (every vendor user's pair for it recomputed), one read by the member, and a change of
+-- the member's scope (all their pairs recomputed).
+explain (analyze, timing off, summary)
+update tickets set last_public_message_at = now(), last_public_author_id = last_public_author_id
+ where id = (select min(id) from tickets where status <> 'closed' and department = 'success');
+explain (analyze, timing off, summary)
+insert into ticket_reads (ticket_id, user_id, last_read_at, practice_id)
+  select id, 5002, now(), practice_id from tickets where id = (select min(id) from tickets where status <> 'closed' and department = 'success')
+  on conflict (user_id, ticket_id) do update set last_read_at = excluded.last_read_at;
+explain (analyze, timing off, summary)
+insert into vendor_departments (user_id, department) values (5002, 'technical');
 rollback;
