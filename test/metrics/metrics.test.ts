@@ -51,9 +51,15 @@ describe('GET /metrics', () => {
   it('reports requests by route pattern, event-loop delay, pool, outbox depth and job runs', async () => {
     const admin = await t.as('admin@riverside.example');
     const patient = await t.db.selectFrom('patients').select('id').orderBy('id').executeTakeFirstOrThrow();
+    // The registry is the process's: test files run one after another in a worker (vitest.config.ts), so
+    // counts are compared with a scrape taken just before.
+    const sampleIn = (text: string, name: string, labels: Record<string, string>) =>
+      parse(text).samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value ?? 0;
+    const pageLabels = { route: '/patients/:id', method: 'GET', status: '200' };
+    const pageCountBefore = sampleIn((await scrape(`Bearer ${TOKEN}`)).text, 'http_request_duration_seconds_count', pageLabels);
     expect((await admin.get(`/patients/${patient.id}`)).status).toBe(200);
     expect((await admin.get('/no/such/page/12345')).status).toBe(404);
-    const depthBefore = (status: string, channel: string) => parse(beforeScrape.text).samples.find((s) => s.name === 'outbox_depth' && s.labels.status === status && s.labels.channel === channel)!.value;
+    const depthBefore = (status: string, channel: string) => sampleIn(beforeScrape.text, 'outbox_depth', { status, channel });
     const beforeScrape = await scrape(`Bearer ${TOKEN}`);
     const now = t.clock.now();
     for (let i = 0; i < 3; i++) await enqueueMessage(t.db, now, { practiceId: null, kind: 'test', channel: 'email', recipient: `m${i}@example.org`, body: 'x', dedupeKey: `metrics:${i}` });
@@ -69,9 +75,9 @@ describe('GET /metrics', () => {
       samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
 
     expect(types.get('http_request_duration_seconds')).toBe('histogram');
-    const patientPage = one('http_request_duration_seconds_count', { route: '/patients/:id', method: 'GET', status: '200' });
+    const patientPage = one('http_request_duration_seconds_count', pageLabels);
     expect(patientPage).toHaveLength(1);
-    expect(patientPage[0].value).toBeGreaterThanOrEqual(1);
+    expect(patientPage[0].value).toBe(pageCountBefore + 1);
     // No raw path ever becomes a label (it would carry ids and grow without bound).
     expect(samples.some((s) => s.labels.route?.includes(String(patient.id)) || s.labels.route?.includes('12345'))).toBe(false);
     expect(one('http_request_duration_seconds_count', { status: '404' }).length).toBeGreaterThan(0);
