@@ -1,9 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../src/db/database.ts';
 import { openPostgres } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import { dueBalanceAlertsQuery, runBalanceAlerts, selectDueBalanceAlerts } from '../src/balance-alerts/alerts.ts';
+import { cadenceEnd, dueBalanceAlertsQuery, runBalanceAlerts, selectDueBalanceAlerts, withSelectionPlan } from '../src/balance-alerts/alerts.ts';
 import { refreshPatientBalances } from '../src/ledger/ledger.ts';
 import { addWorstCaseAlertSubscribers, removeWorstCaseAlertSubscribers, type DatasetParams } from './dataset.ts';
 
@@ -63,11 +63,16 @@ export async function measure(db: Database, params: DatasetParams, variant: Aler
       figures.rows = await runBalanceAlerts(trx, now, 'https://bench.example');
       figures.ms = performance.now() - t;
       // The steady state: spread the alerts just written over the last two weeks (as if they had gone
-      // out day by day), then time the next day's run. It reads every account again and writes the
-      // alerts whose cadence comes round that day: about a fourteenth of the pairs at practices that
-      // send every two weeks. (Not timed: the spreading itself.)
+      // out day by day), then time the next day's run. It examines the pairs whose next check has come
+      // and writes the alerts whose cadence comes round that day: about a fourteenth of the pairs at
+      // practices that send every two weeks. (Not timed: the spreading itself.)
       await sql`update outbox_messages set created_at = created_at - make_interval(days => (patient_id % 14)::int)
                  where kind = 'balance_alert' and created_at = ${now}`.execute(trx);
+      // Each of those pairs' next check moves with its alert, as the run that wrote it would have set it.
+      await sql`update subscriptions s set alert_next_at = ${cadenceEnd(sql`m.created_at`, sql`pr.balance_alert_frequency`, sql`pr.time_zone`)}
+                  from outbox_messages m join practices pr on pr.id = m.practice_id
+                 where m.kind = 'balance_alert' and m.created_at <= ${now} and m.created_at > ${now}::timestamptz - interval '14 days'
+                   and s.patient_id = m.patient_id and s.kind = 'balance_alert' and s.channel = m.channel`.execute(trx);
       const s = performance.now();
       figures.steady.rows = await runBalanceAlerts(trx, new Date(now.getTime() + 86_400_000), 'https://bench.example');
       figures.steady.ms = performance.now() - s;
@@ -87,8 +92,9 @@ export async function measure(db: Database, params: DatasetParams, variant: Aler
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of the selection, as text. */
-export async function explainSelection(db: Kysely<any>, now: Date): Promise<string> {
-  const { rows } = await sql<{ 'QUERY PLAN': string }>`explain (analyze, buffers) ${dueBalanceAlertsQuery(now)}`.execute(db);
+export async function explainSelection(db: Database, now: Date): Promise<string> {
+  const explain = (trx: Database) => withSelectionPlan(trx, () => sql<{ 'QUERY PLAN': string }>`explain (analyze, buffers) ${dueBalanceAlertsQuery(now)}`.execute(trx));
+  const { rows } = await (db.isTransaction ? explain(db) : db.transaction().execute(explain));
   return rows.map((r) => r['QUERY PLAN']).join('\n');
 }
 

@@ -303,6 +303,8 @@ export interface SubscriptionsTable {
   subscribed: boolean;
   updated_at: Timestamp;
   updated_by_user_id: number | null;
+  /** Balance alerts: when the pair could next be due, a lower bound (migrations/20261204_0100_balance_alert_next_check.ts). */
+  alert_next_at: DefaultTimestamp;
 }
 
 export interface ConsentEventsTable {
