@@ -35,10 +35,11 @@ export async function makePatient(t: TestContext, o: { practiceId?: number; phon
   return { practiceId, patientId: patient.id, caseId: kase.id };
 }
 
-export async function post(t: TestContext, p: { practiceId: number; patientId: number; caseId: number }, kind: 'responsibility' | 'payment' | 'adjustment', cents: number) {
+/** A ledger entry for the patient's case, posted now or at `at`. */
+export async function post(t: TestContext, p: { practiceId: number; patientId: number; caseId: number }, kind: 'responsibility' | 'payment' | 'adjustment', cents: number, at: Date = t.clock.now()) {
   await t.db
     .insertInto('ledger_entries')
-    .values({ practice_id: p.practiceId, patient_id: p.patientId, case_id: p.caseId, kind, amount_cents: cents, posted_at: t.clock.now(), source: 'test' })
+    .values({ practice_id: p.practiceId, patient_id: p.patientId, case_id: p.caseId, kind, amount_cents: cents, posted_at: at, source: 'test' })
     .execute();
 }
 

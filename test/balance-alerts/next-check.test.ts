@@ -86,10 +86,7 @@ describe('the next check a run leaves on each pair', () => {
   it('a responsibility dated ahead: checked again at its date, and due then', async () => {
     const p = await makePatient(t, { practiceId: chicago });
     await subscribe(t, p, 'email');
-    await t.db
-      .insertInto('ledger_entries')
-      .values({ practice_id: p.practiceId, patient_id: p.patientId, case_id: p.caseId, kind: 'responsibility', amount_cents: 3_000, posted_at: new Date(t.clock.now().getTime() + 3 * DAY), source: 'test' })
-      .execute();
+    await post(t, p, 'responsibility', 3_000, new Date(t.clock.now().getTime() + 3 * DAY));
     await run();
     expect(new Date(await nextCheck(p, 'email')).toISOString()).toBe('2026-11-26T15:00:00.000Z');
     await expectSelectionIsTheRule([2, 3, 4]);
@@ -110,10 +107,7 @@ describe('whatever can make a pair due sooner sets its next check back', () => {
   it('a new responsibility after the 60 days ran out', async () => {
     const p = await makePatient(t, { practiceId: chicago });
     await subscribe(t, p, 'email');
-    await t.db
-      .insertInto('ledger_entries')
-      .values({ practice_id: p.practiceId, patient_id: p.patientId, case_id: p.caseId, kind: 'responsibility', amount_cents: 3_000, posted_at: new Date(t.clock.now().getTime() - 70 * DAY), source: 'test' })
-      .execute();
+    await post(t, p, 'responsibility', 3_000, new Date(t.clock.now().getTime() - 70 * DAY));
     await run();
     expect(await nextCheck(p, 'email')).toBe('infinity');
     await post(t, p, 'responsibility', 1_000);
