@@ -455,6 +455,7 @@ async function runJobBenchmarks(db: Database, url: string, params: DatasetParams
     }
   }
   if (want('reminder-run') || want('reminder-selection')) out.push(await optionalJob('reminder-run.ts', 'reminder run (every appointment in the next 85 h; rolled back)', db, world, ''));
+  if (want('inbound')) out.push(await optionalJob('inbound.ts', 'a text back (HELP) from a patient’s number, answered; ms = p50', db, world, ''));
   if (want('stall')) {
     try {
       const { measureStall } = await import('./stall.ts');
