@@ -46,6 +46,15 @@ describe('the selection', () => {
     expect(await selectDueBalanceAlerts(t.db, t.clock.now(), { limit: 1 })).toHaveLength(1);
     expect(await selectDueBalanceAlerts(t.db, t.clock.now(), {})).toHaveLength(all.length);
   });
+
+  it("inside a caller's transaction, the planner settings it reads with are put back for what follows", async () => {
+    const setting = async (db: typeof t.db) => (await sql<{ v: string }>`select current_setting('enable_hashjoin') as v`.execute(db)).rows[0]!.v;
+    await t.db.transaction().execute(async (trx) => {
+      expect(await setting(trx)).toBe('on');
+      await selectDueBalanceAlerts(trx, t.clock.now());
+      expect(await setting(trx)).toBe('on');
+    });
+  });
 });
 
 describe('the job', () => {
