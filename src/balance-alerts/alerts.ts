@@ -172,8 +172,16 @@ export async function runBalanceAlerts(db: Database, now: Date, publicUrl: strin
   try {
     let after: BatchKey | null = null;
     for (let i = 0; ; i++) {
-      const batch = (trx: Database) => runBatch(trx, now, publicUrl, zones, size, after);
-      const done = await (db.isTransaction ? batch(db) : db.transaction().execute(batch));
+      const batch = (trx: Database) => runBatch(trx, now, publicUrl, zones, size, after, !db.isTransaction);
+      let done: Awaited<ReturnType<typeof runBatch>>;
+      try {
+        done = await (db.isTransaction ? batch(db) : db.transaction().execute(batch));
+      } catch (err) {
+        // The batch waited too long for a row another transaction holds (below): it was rolled back
+        // whole, and the next run carries on from the pairs still waiting.
+        if (!db.isTransaction && (err as { code?: string }).code === LOCK_NOT_AVAILABLE) break;
+        throw err;
+      }
       // Another instance is running a batch: it carries on with the rest.
       if (!done) break;
       queued += done.queued;
@@ -202,9 +210,18 @@ function zoneCalendar(now: Date, timeZones: string[]): string {
  */
 type BatchKey = { at: string; patient_id: number; channel: string };
 
-async function runBatch(trx: Database, now: Date, publicUrl: string, zones: string, size: number, after: BatchKey | null): Promise<{ queued: number; examined: number; last: BatchKey | null } | null> {
+/** PostgreSQL's error for a lock not granted within lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+async function runBatch(trx: Database, now: Date, publicUrl: string, zones: string, size: number, after: BatchKey | null, ownTransaction: boolean): Promise<{ queued: number; examined: number; last: BatchKey | null } | null> {
   const { rows: lock } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${RUN_LOCK_KEY}) as locked`.execute(trx);
   if (!lock[0]?.locked) return null;
+  // The batch updates up to 5,000 subscriptions in its own order, while the triggers that set pairs
+  // back lock theirs in another (an import updating many patients, a practice's frequency changed),
+  // so the two could wait for each other. The batch gives up first, well before PostgreSQL's deadlock
+  // check (1 s) would abort one side, which could be the other: the writer then goes on, and the next
+  // run redoes this batch. Waits shorter than this (a payment's trigger) are simply waited out.
+  if (ownTransaction) await sql`set local lock_timeout = '200ms'`.execute(trx);
   // The statement is prepared (src/db/database.ts), and after five runs PostgreSQL may keep a generic
   // plan, blind to the time: measured at 200,000 accounts, a run took 235 s instead of 13 s. A custom
   // plan per batch costs a few milliseconds of planning.

@@ -284,4 +284,32 @@ describe.skipIf(!onPostgres)(`each batch commits on its own ${POSTGRES_ONLY}`, (
     expect(seenWhileRunning.some((n) => n > 0 && n < patients.length)).toBe(true);
     for (const id of patients) expect(await alertDates(t, id, 'email')).toHaveLength(1);
   });
+
+  it("does not wait long for a subscription another transaction holds: it stops, and the next run carries on", async () => {
+    const held = await makePatient(t, { practiceId: chicago, phone: null });
+    const free = await makePatient(t, { practiceId: chicago, phone: null });
+    for (const p of [held, free]) {
+      await subscribe(t, p, 'email');
+      await post(t, p, 'responsibility', 2_000);
+    }
+    const other = new pg.Client({ connectionString: t.url });
+    await other.connect();
+    try {
+      // Another transaction is changing the held patient's subscription, and keeps it.
+      await other.query('begin');
+      await other.query("select 1 from subscriptions where patient_id = $1 and kind = 'balance_alert' for update", [held.patientId]);
+      const started = Date.now();
+      expect(await runBalanceAlerts(t.db, t.clock.now(), URL)).toBe(0);
+      // It gave up after its lock timeout (200 ms), long before the test's bound, and its batch left nothing behind.
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect([...(await alertDates(t, held.patientId, 'email')), ...(await alertDates(t, free.patientId, 'email'))]).toEqual([]);
+      expect([await nextCheck(held, 'email'), await nextCheck(free, 'email')]).toEqual(['-infinity', '-infinity']);
+      await other.query('commit');
+    } finally {
+      await other.end();
+    }
+    await run();
+    expect(await alertDates(t, held.patientId, 'email')).toHaveLength(1);
+    expect(await alertDates(t, free.patientId, 'email')).toHaveLength(1);
+  });
 });
