@@ -66,7 +66,7 @@ export async function startImport(db: Database, actor: Actor, input: { kind: str
   else if (input.bytes.length > MAX_IMPORT_BYTES) errors.file = 'The file is larger than 20 MB; split it into smaller files.';
   if (Object.keys(errors).length || !input.bytes) return { ok: false, errors };
   const kind = input.kind as ImportKind;
-  const sha256 = createHash('sha256').update(input.bytes).digest('hex');
+  const { sha256, rows: totalRows } = await digestUpload(input.bytes);
   return db.transaction().execute(async (trx) => {
     const existing = await trx
       .selectFrom('imports')
@@ -88,7 +88,7 @@ export async function startImport(db: Database, actor: Actor, input: { kind: str
         created_by_user_id: actor.id,
         created_at: now,
         updated_at: now,
-        total_rows: estimateRows(input.bytes!),
+        total_rows: totalRows,
         errors: JSON.stringify([]),
       })
       .onConflict((oc) => oc.doNothing())
@@ -388,8 +388,33 @@ export async function processImport(db: Database, clock: Clock, importId: number
   }
 }
 
-/** The stored upload's parts, and the slices it is read back in: 1 MB. */
+/** The stored upload's parts: 1 MB. */
 const UPLOAD_SLICE = 1 << 20;
+
+/**
+ * What is read back per query: 256 KB. pg receives bytea as hex text, so a slice arrives as twice its
+ * size and is decoded in one turn of the event loop; at 1 MB that turn was 15 ms of the thread in
+ * the full-scale stall bench, more under load (README "Heavy work and the stall budget").
+ */
+const READ_SLICE = 256 * 1024;
+
+/**
+ * The upload's digest (the same file twice is one import) and its rows as the progress bar's total
+ * (lines after the header), a megabyte per turn of the event loop: a 9.4 MB file hashed at once was
+ * 20–30 ms of the thread.
+ */
+async function digestUpload(bytes: Buffer): Promise<{ sha256: string; rows: number }> {
+  const hash = createHash('sha256');
+  let lines = 0;
+  for (let at = 0; at < bytes.length; at += UPLOAD_SLICE) {
+    const slice = bytes.subarray(at, at + UPLOAD_SLICE);
+    hash.update(slice);
+    for (let i = slice.indexOf(10); i !== -1; i = slice.indexOf(10, i + 1)) lines++;
+    if (at + UPLOAD_SLICE < bytes.length) await yieldToEventLoop();
+  }
+  if (bytes.length && bytes[bytes.length - 1] !== 10) lines++;
+  return { sha256: hash.digest('hex'), rows: Math.max(0, lines - 1) };
+}
 
 /**
  * Stores an upload as parts of UPLOAD_SLICE bytes, one statement each with a turn of the event loop
@@ -415,10 +440,10 @@ async function storeUpload(trx: Database, importId: number, practiceId: number, 
  */
 async function* uploadSlices(db: Database, importId: number, parts: { part: number; size: number }[]): AsyncGenerator<Buffer> {
   for (const { part, size } of parts) {
-    for (let from = 0; from < Number(size); from += UPLOAD_SLICE) {
+    for (let from = 0; from < Number(size); from += READ_SLICE) {
       const slice = await db
         .selectFrom('import_uploads')
-        .select(sql<Buffer>`substring(bytes from ${from + 1} for ${UPLOAD_SLICE})`.as('bytes'))
+        .select(sql<Buffer>`substring(bytes from ${from + 1} for ${READ_SLICE})`.as('bytes'))
         .where('import_id', '=', importId)
         .where('part', '=', part)
         .executeTakeFirst();
@@ -664,13 +689,6 @@ function headerProblems(kind: ImportKind, columns: string[]): ImportRejection[] 
 
 function normalizeHeader(h: string): string {
   return h.trim().toLowerCase().replace(/[\s-]+/g, '_');
-}
-
-function estimateRows(bytes: Buffer): number {
-  let lines = 0;
-  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) lines++;
-  if (bytes.length && bytes[bytes.length - 1] !== 10) lines++;
-  return Math.max(0, lines - 1);
 }
 
 // ---- saving -------------------------------------------------------------------------------

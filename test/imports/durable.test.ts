@@ -75,6 +75,30 @@ describe('durable imports', () => {
     await t.db.deleteFrom('imports').where('id', '=', id).execute();
   });
 
+  it('a file read back in several slices loses no row and splits no character at a slice boundary', async () => {
+    // uploadSlices in src/imports/imports.ts reads 256 KB per query; here an é's two bytes straddle the first boundary.
+    const header = 'account_number,first_name,last_name,date_of_birth,email\n';
+    const row = (i: number, last = 'Slice'.padEnd(90, 'x')) => `SLICE-${i},Zoé${i},${last},1980-02-03,s${i}@example.org\n`;
+    const boundary = 256 * 1024;
+    let body = header;
+    let i = 0;
+    while (Buffer.byteLength(body + row(i)) < boundary - 200) body += row(i++);
+    // A filler row sized so that the next row's é begins on the boundary's last byte.
+    const beforeAccent = Buffer.byteLength(`SLICE-${i + 1},Zo`);
+    const fill = boundary - 1 - beforeAccent - Buffer.byteLength(body + row(i, ''));
+    body += row(i++, 'F'.repeat(fill));
+    expect(Buffer.from(body + row(i)).subarray(boundary - 1, boundary + 1).toString()).toBe('é');
+    for (const end = i + 5_000; i < end; i++) body += row(i);
+    expect(Buffer.byteLength(body)).toBeGreaterThan(3 * boundary);
+    const id = await register(body, 'slices.csv');
+    expect(await claimNextImport(t.db, t.clock.now(), { workerId: 'slices', leaseMs: 60_000 })).toBe(id);
+    await processImport(t.db, t.clock, id, { workerId: 'slices', leaseMs: 60_000 });
+    expect(await importRow(id)).toMatchObject({ status: 'committed', inserted_rows: i, saved_rows: i });
+    const names = await t.db.selectFrom('patients').select(['account_number', 'first_name']).where('account_number', 'like', 'SLICE-%').execute();
+    expect(names.length).toBe(i);
+    expect(names.filter((n) => n.first_name !== `Zoé${n.account_number.slice(6)}`)).toEqual([]);
+  });
+
   it('a worker that stops mid-save leaves its claim; another resumes after the last committed batch, every row saved once', async () => {
     const id = await register(patientsCsv('RESUME', 2_600), 'resume.csv');
     const t0 = t.clock.now();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, TEST_ORIGIN, type Client, type TestContext } from '../support/context.ts';
-import { fileBytes, parseMultipart } from '../../src/web/multipart.ts';
+import { assembleFile, fileBytes, parseMultipart } from '../../src/web/multipart.ts';
 
 let t: TestContext;
 let admin: Client;
@@ -67,6 +67,30 @@ describe('multipart forms read as they arrive', () => {
     expect((parsed.get('file') as File).size).toBe(8 * 1024 * 1024);
     // One turn at least every 256 KB: 32 for 8 MB (undici's parser gives none).
     expect(turns).toBeGreaterThanOrEqual(24);
+  });
+
+  it('puts a received file together a megabyte per turn, as one Buffer and a File with the same bytes', async () => {
+    // 8 MB in the 64 KB chunks a request arrives in, each chunk's bytes telling where it came from.
+    const chunks = Array.from({ length: 128 }, (_, i) => new Uint8Array(65_536).fill(i));
+    let turns = 0;
+    let running = true;
+    const tick = () => { turns++; if (running) setImmediate(tick); };
+    setImmediate(tick);
+    const file = await assembleFile(chunks, 'big.csv', 'text/csv');
+    running = false;
+    // 8 turns copying into the Buffer and 8 making the File's parts; all in one turn before.
+    expect(turns).toBeGreaterThanOrEqual(14);
+    expect([file.name, file.type, file.size]).toEqual(['big.csv', 'text/csv', 8 * 1024 * 1024]);
+    const bytes = await fileBytes(file);
+    const read = new Uint8Array(await file.arrayBuffer());
+    for (const at of [0, 65_535, 65_536, 1_048_575, 1_048_576, 5_000_000, 8 * 1024 * 1024 - 1]) {
+      expect(bytes[at]).toBe(Math.floor(at / 65_536));
+      expect(read[at]).toBe(Math.floor(at / 65_536));
+    }
+    expect(Buffer.compare(bytes, Buffer.from(read))).toBe(0);
+    const empty = await assembleFile([], 'empty.csv', 'text/csv');
+    expect(empty.size).toBe(0);
+    expect((await fileBytes(empty)).length).toBe(0);
   });
 
   it('refuses a body cut short with 400 and starts nothing', async () => {
