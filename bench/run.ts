@@ -171,7 +171,9 @@ async function startApp(url: string): Promise<{ origin: string; child: ChildProc
   // and its event-loop delays over 50 ms to <dir>/loop-delays.txt (bench/loop-attribution.mjs joins the two).
   const profileDir = process.env.BENCH_CPU_PROF;
   const profile = profileDir ? ['--import', path.join(root, 'bench', 'loop-trace.mjs'), '--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, ['--max-old-space-size=192', '--enable-source-maps', ...profile, 'dist/server.js'], {
+  // BENCH_NODE_FLAGS: more flags for the app's node (e.g. --trace-gc), space-separated.
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, ['--max-old-space-size=192', '--enable-source-maps', ...extra, ...profile, 'dist/server.js'], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',

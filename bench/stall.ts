@@ -4,6 +4,7 @@
 // PostgreSQL: /healthz worst ≤ 100 ms, the signed-in page p99 ≤ 500 ms. Whatever the run writes
 // (imported patients, alerts, portal links, the print batch) is deleted afterwards.
 import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import type { Database } from '../src/db/database.ts';
 import { createSession, SESSION_COOKIE } from '../src/auth/sessions.ts';
@@ -90,25 +91,12 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
   for (let i = 0; i < importRows; i++) lines.push(`${stamp}-${i},Pat${i},Stall,1980-03-${String((i % 28) + 1).padStart(2, '0')},stall${i}@example.org`);
   const csv = lines.join('\n') + '\n';
 
-  // Probes: /healthz every 20 ms; a signed-in page by 4 clients back to back.
-  let stop = false;
-  const health: number[] = [];
-  const page: number[] = [];
-  const healthProbe = (async () => {
-    while (!stop) {
-      const t = performance.now();
-      await fetch(`${o}/healthz`).then((r) => r.arrayBuffer());
-      health.push(performance.now() - t);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
+  // Probes: /healthz every 20 ms; a signed-in page by 4 clients back to back; in a thread of their own (bench/stall-probes.mjs).
   const staff = await signIn(world.ids.staffId(practiceId, 4));
-  const pageProbes = Array.from({ length: 4 }, async () => {
-    while (!stop) {
-      const t = performance.now();
-      await fetch(`${o}/dashboard`, { headers: { cookie: staff.cookie } }).then((r) => r.arrayBuffer());
-      page.push(performance.now() - t);
-    }
+  const probes = new Worker(new URL('./stall-probes.mjs', import.meta.url), { workerData: { origin: o, cookie: staff.cookie } });
+  const probed = new Promise<{ health: number[]; page: number[] }>((resolve, reject) => {
+    probes.once('message', resolve);
+    probes.once('error', reject);
   });
 
   const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
@@ -154,10 +142,14 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
       }
       return rows;
     }),
-  ]);
+  ]).catch(async (err) => {
+    await probes.terminate();
+    throw err;
+  });
   const totalMs = performance.now() - t0;
-  stop = true;
-  await Promise.all([healthProbe, ...pageProbes]);
+  probes.postMessage('stop');
+  const { health, page } = await probed;
+  await probes.terminate();
 
   // The app's own event-loop delay over the run, from its heartbeats (every 10 s): what the loop did,
   // apart from the probes' own scheduling on a loaded machine.
