@@ -126,8 +126,18 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
     timed(async () => {
       const body = new URLSearchParams({ _csrf: vendorAdmin.csrf });
       const res = await fetch(`${o}/vendor/jobs/balance-alerts/runs`, { method: 'POST', body, headers: { ...headers(vendorAdmin), 'content-type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
-      const loc = res.headers.get('location') ?? '';
-      return Number(new URL(loc, o).searchParams.get('rows') ?? NaN);
+      const loc = new URL(res.headers.get('location') ?? '', o).searchParams;
+      if (loc.has('rows')) return Number(loc.get('rows'));
+      if (!loc.has('started')) throw new Error(`Run now answered ${res.status} ${loc}`);
+      // A run longer than the page waits goes on in the background; its end is recorded in job_runs.
+      for (;;) {
+        const run = await db.selectFrom('job_runs').select(['last_finished_at', 'last_outcome', 'rows_handled', 'last_error']).where('name', '=', 'balance-alerts').executeTakeFirst();
+        if (run?.last_finished_at && run.last_finished_at >= startedAt) {
+          if (run.last_outcome !== 'ok') throw new Error(`balance-alert run failed: ${run.last_error}`);
+          return Number(run.rows_handled);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }),
     timed(async () => {
       const res = await fetch(`${o}/vendor/print-batches/${batch.id}.pdf`, { headers: headers(billing) });

@@ -92,6 +92,16 @@ export async function listInstances(db: Database, now: Date): Promise<InstanceSt
   return [...out.values()];
 }
 
+/**
+ * The heavy work running on every instance: this one's as it is now, the others' as of their last
+ * heartbeat (up to 10 s old; none from an instance silent for over 30 s), so a run started from the
+ * Jobs page shows at once.
+ */
+export function runningWork(instances: InstanceStatus[], instanceId = INSTANCE_ID): (RunningWork & { instanceId: string })[] {
+  const others = instances.filter((i) => !i.silent && i.instanceId !== instanceId).flatMap((i) => i.work.map((w) => ({ ...w, instanceId: i.instanceId })));
+  return [...currentWork().map((w) => ({ ...w, instanceId })), ...others];
+}
+
 export type RunningImport = { id: number; practiceName: string; kind: string; status: string; totalRows: number; processedRows: number; acceptedRows: number; savedRows: number; leasedBy: string | null };
 
 /** Imports being worked (any practice): counts only, no file contents. */

@@ -45,13 +45,19 @@ export function withSchedules(jobs: JobDefinition[], overrides: Record<string, s
   return jobs.map((j) => (overrides[j.name] ? { ...j, schedule: overrides[j.name] } : j));
 }
 
-export type Scheduler = { stop(): Promise<void>; runNow(name: string): Promise<number>; jobs: JobDefinition[] };
+export type Scheduler = {
+  stop(): Promise<void>;
+  runNow(name: string): Promise<number>;
+  /** Whether a run of this job is in progress in this process (scheduled or Run now). */
+  isRunning(name: string): boolean;
+  jobs: JobDefinition[];
+};
 
 export function startScheduler(ctx: JobContext, jobs: JobDefinition[], options: { autostart: boolean }): Scheduler {
-  const running = new Set<Promise<unknown>>();
+  const running = new Map<Promise<unknown>, string>();
   const track = async (job: JobDefinition) => {
     const p = runJobOnce(ctx, job);
-    running.add(p);
+    running.set(p, job.name);
     try {
       return await p;
     } finally {
@@ -73,9 +79,10 @@ export function startScheduler(ctx: JobContext, jobs: JobDefinition[], options: 
       if (!job) throw new Error(`unknown job ${name}`);
       return track(job);
     },
+    isRunning: (name) => [...running.values()].includes(name),
     stop: async () => {
       for (const c of crons) c.stop();
-      await Promise.allSettled([...running]);
+      await Promise.allSettled([...running.keys()]);
     },
   };
 }

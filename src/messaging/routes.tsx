@@ -1,17 +1,17 @@
 import { Hono } from 'hono';
-import { listInstances, listRunningImports } from '../jobs/heartbeat.ts';
+import { listInstances, listRunningImports, runningWork } from '../jobs/heartbeat.ts';
 import type { AppDeps, AppEnv } from '../web/types.ts';
-import { redirectAfterPost, renderPage, pageNumber, currentActor } from '../web/http.ts';
+import { redirectAfterPost, renderFragment, renderPage, pageNumber, currentActor } from '../web/http.ts';
 import { viewContext } from '../web/context.ts';
 import { requireVendor, requireCapability } from '../web/guards.ts';
 import { NotFound } from '../web/errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { jobs } from '../jobs/index.ts';
-import { listJobStatuses, runJobOnce } from '../jobs/scheduler.ts';
+import { listJobStatuses, startScheduler } from '../jobs/scheduler.ts';
 import { OUTBOX_STATUSES } from './labels.ts';
 import { shownMessage, listFailedMessages, messageKinds, outboxCounts, retryFailedMessage, searchMessages, type MessageFilters } from './messages.ts';
 import { SentMessagesPage } from '../../views/messaging/sent-messages.tsx';
-import { JobsPage } from '../../views/messaging/jobs.tsx';
+import { JobsPage, RunningNow } from '../../views/messaging/jobs.tsx';
 import type { OutboxStatus } from '../db/schema.ts';
 import { idParam } from '../web/params.ts';
 
@@ -54,11 +54,18 @@ export function sentMessagesRoutes(deps: AppDeps) {
   return app;
 }
 
+/** How long Run now waits for a run to end before answering; a longer run goes on in the background. */
+const RUN_NOW_WAIT_MS = 2_000;
+
 /** Jobs, mounted at /vendor/jobs: each scheduled job's runs, Run now, and the outbox by status. */
 export function jobsRoutes(deps: AppDeps) {
   const { db, clock, logger } = deps;
   const app = new Hono<AppEnv>();
   app.use('*', requireVendor, requireCapability('vendor.admin'));
+
+  // Without the process's scheduler (tests build the app without one), Run now runs jobs through one of its own.
+  const scheduler = deps.scheduler ?? startScheduler({ db, clock, logger, transports: deps.transports, publicUrl: deps.config.publicUrl }, jobs, { autostart: false });
+  const runNowWaitMs = deps.runNowWaitMs ?? RUN_NOW_WAIT_MS;
 
   app.get('/', async (c) => {
     const now = clock.now();
@@ -70,20 +77,49 @@ export function jobsRoutes(deps: AppDeps) {
       listRunningImports(db),
     ]);
     const q = c.req.query();
-    const notice = q.ran ? `Ran ${q.ran}: ${q.rows ?? 0} rows handled.` : q.failed ? `${q.failed} failed: ${q.error ?? 'see the log'}` : q.retried ? `Message ${q.retried} is queued again.` : undefined;
-    return renderPage(c, <JobsPage ctx={await viewContext(c, deps)} jobs={statuses} counts={counts} failed={failed} instances={instances} imports={imports} notice={notice} schedulerRunning={deps.config.scheduler && !!deps.scheduler} />);
+    const notice = q.ran
+      ? `Ran ${q.ran}: ${q.rows ?? 0} rows handled.`
+      : q.started
+        ? `${q.started} is running in the background. Its progress is under Running now, and its result under Last run when it ends.`
+        : q.running
+          ? `${q.running} is already running; it was not started again.`
+          : q.failed
+            ? `${q.failed} failed: ${q.error ?? 'see the log'}`
+            : q.retried
+              ? `Message ${q.retried} is queued again.`
+              : undefined;
+    return renderPage(c, <JobsPage ctx={await viewContext(c, deps)} jobs={statuses} counts={counts} failed={failed} instances={instances} work={runningWork(instances)} imports={imports} notice={notice} schedulerRunning={deps.config.scheduler && !!deps.scheduler} />);
   });
 
+  // Running now alone: the section polls it while work is in progress.
+  app.get('/running', async (c) => {
+    const now = clock.now();
+    const [instances, imports] = await Promise.all([listInstances(db, now), listRunningImports(db)]);
+    return renderFragment(c, <RunningNow work={runningWork(instances)} imports={imports} />);
+  });
+
+  /**
+   * Runs a job now. A short run answers with its result; one still going after runNowWaitMs goes on
+   * in the background (its progress on this page, its result in job_runs), so a balance-alert run
+   * over a million accounts does not hold the browser, or a proxy's timeout, for a minute.
+   */
   app.post('/:name/runs', async (c) => {
     const job = jobs.find((j) => j.name === c.req.param('name'));
     if (!job) throw new NotFound();
+    if (scheduler.isRunning(job.name)) return redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ running: job.name })}`);
     await recordAudit(db, { at: clock.now(), actor: currentActor(c), action: 'job.run_now', recordType: 'job', recordId: job.name, ip: null, details: { job: job.name } });
-    try {
-      const rows = deps.scheduler ? await deps.scheduler.runNow(job.name) : await runJobOnce({ db, clock, logger, transports: deps.transports }, job);
-      return redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ ran: job.name, rows: String(rows) })}`);
-    } catch (err) {
-      return redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ failed: job.name, error: (err as Error).message.slice(0, 200) })}`);
-    }
+    const run = scheduler.runNow(job.name).then(
+      (rows) => ({ rows }),
+      (err: Error) => ({ error: err.message ?? String(err) }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const waited = runNowWaitMs > 0 ? new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), runNowWaitMs))) : Promise.resolve(null);
+    const outcome = await Promise.race([run, waited]);
+    clearTimeout(timer);
+    // Still running: runJobOnce records how it ends (job_runs, the log, /metrics).
+    if (!outcome) return redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ started: job.name })}`);
+    if ('error' in outcome) return redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ failed: job.name, error: outcome.error.slice(0, 200) })}`);
+    return redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ ran: job.name, rows: String(outcome.rows) })}`);
   });
   return app;
 }

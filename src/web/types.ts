@@ -20,6 +20,8 @@ export type AppDeps = {
   logger: Logger;
   /** Present when the process runs scheduled jobs (the Jobs page's "Run now"). */
   scheduler?: Scheduler;
+  /** How long Run now waits for a run to end before answering and leaving it in the background (2 s). */
+  runNowWaitMs?: number;
   /** Live updates: this instance's LISTEN on ticket changes; absent means pages only poll. */
   ticketFeed?: TicketFeed;
   /** How emails and texts leave (built from Config); absent means captured into the database. */

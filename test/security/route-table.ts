@@ -164,6 +164,7 @@ export function routeTable(i: Ids): Record<string, RouteRule> {
     'GET /vendor': { vendor: true, path: '/vendor' },
     'GET /vendor/audit': { vendor: 'vendor.admin', path: '/vendor/audit' },
     'GET /vendor/jobs': { vendor: 'vendor.admin', path: '/vendor/jobs' },
+    'GET /vendor/jobs/running': { vendor: 'vendor.admin', path: '/vendor/jobs/running' },
     'POST /vendor/jobs/:name/runs': { vendor: 'vendor.admin', path: '/vendor/jobs/session-cleanup/runs' },
     'GET /vendor/messages': { vendor: 'vendor.admin', path: '/vendor/messages' },
     'POST /vendor/messages/:id/retry': { vendor: 'vendor.admin', path: `/vendor/messages/${i.outbox ?? 999999}/retry` },

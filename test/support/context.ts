@@ -19,14 +19,14 @@ export type TestContext = Awaited<ReturnType<typeof createTestContext>>;
  * One test file's world: a fresh migrated database (PGlite or the real server, by DATABASE_URL),
  * the demo data unless asked not to, a ManualClock, the app, and captured logs.
  */
-export async function createTestContext(options: { seed?: boolean; now?: string; config?: Record<string, string> } = {}) {
+export async function createTestContext(options: { seed?: boolean; now?: string; config?: Record<string, string>; runNowWaitMs?: number } = {}) {
   const opened = await openTestDatabase();
   const clock = new ManualClock(options.now ?? '2026-11-23T15:00:00Z');
   const config: Config = testConfig({ LOG_LEVEL: 'info', ...options.config });
   const logLines: string[] = [];
   const logger = createLogger(config, new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } }));
   if (options.seed !== false) await seedDemo(opened.db, clock.now());
-  const deps: AppDeps = { db: opened.db, dialect: opened.dialect, poolStats: opened.poolStats, clock, config, logger };
+  const deps: AppDeps = { db: opened.db, dialect: opened.dialect, poolStats: opened.poolStats, clock, config, logger, runNowWaitMs: options.runNowWaitMs };
   const app = createApp(deps);
   const db = opened.db;
 

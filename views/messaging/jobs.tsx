@@ -3,12 +3,15 @@ import { Form } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { JobStatus } from '../../src/jobs/scheduler.ts';
 import type { InstanceStatus, RunningImport } from '../../src/jobs/heartbeat.ts';
+import type { RunningWork } from '../../src/db/schema.ts';
 import type { MessageRow } from '../../src/messaging/messages.ts';
 import { STATUS_LABELS, formatWhen } from './format.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 
+type RunningWorkOn = RunningWork & { instanceId: string };
+
 /** Jobs (vendor admins): every scheduled job's last and next run, the outbox by status, failed messages. */
-export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: Record<string, number>; failed: MessageRow[]; instances: InstanceStatus[]; imports: RunningImport[]; notice?: string; schedulerRunning: boolean }) {
+export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: Record<string, number>; failed: MessageRow[]; instances: InstanceStatus[]; work: RunningWorkOn[]; imports: RunningImport[]; notice?: string; schedulerRunning: boolean }) {
   return (
     <AppLayout ctx={props.ctx} title="Jobs" wide>
       <h1>Jobs</h1>
@@ -58,7 +61,7 @@ export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: R
         </table>
       </TableScroll>
 
-      <RunningNow instances={props.instances} imports={props.imports} />
+      <RunningNow work={props.work} imports={props.imports} />
       <Instances instances={props.instances} />
 
       <h2>Outbox</h2>
@@ -114,11 +117,16 @@ export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: R
 
 const pct = (done: number, total: number) => (total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0);
 
-/** Heavy work in progress: imports (from their rows, whichever instance holds them) and each instance's runs. */
-function RunningNow(props: { instances: InstanceStatus[]; imports: RunningImport[] }) {
-  const work = props.instances.filter((i) => !i.silent).flatMap((i) => i.work.map((w) => ({ ...w, instanceId: i.instanceId })));
+/**
+ * Heavy work in progress: imports (from their rows, whichever instance holds them) and each instance's
+ * runs. Polled every 2 s while anything runs (GET /vendor/jobs/running), still once it has ended.
+ */
+export function RunningNow(props: { work: RunningWorkOn[]; imports: RunningImport[] }) {
+  const { work } = props;
+  const busy = props.imports.length > 0 || work.length > 0;
+  const poll = busy ? { 'hx-get': '/vendor/jobs/running', 'hx-trigger': 'every 2s', 'hx-swap': 'outerHTML' } : {};
   return (
-    <>
+    <section id="running-now" aria-live="polite" {...poll}>
       <h2>Running now</h2>
       {props.imports.length === 0 && work.length === 0 ? (
         <p>Nothing heavy is running (imports, balance-alert runs, print batches).</p>
@@ -140,14 +148,15 @@ function RunningNow(props: { instances: InstanceStatus[]; imports: RunningImport
           {work.map((w, k) => (
             <li>
               <label for={`work-${k}`}>
-                {w.label}: {w.done} of {w.total} on {w.instanceId} (as of its last heartbeat)
+                {w.label}: {w.done} of {w.total} on {w.instanceId}
               </label>
               <progress id={`work-${k}`} max={Math.max(w.total, 1)} value={w.done}>{pct(w.done, w.total)}%</progress>
             </li>
           ))}
         </ul>
       )}
-    </>
+      {work.length ? <p class="hint">This instance's runs are as they are now; other instances' as of their last heartbeat (every 10 s).</p> : null}
+    </section>
   );
 }
 
