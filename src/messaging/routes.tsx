@@ -106,8 +106,11 @@ export function jobsRoutes(deps: AppDeps) {
   app.post('/:name/runs', async (c) => {
     const job = jobs.find((j) => j.name === c.req.param('name'));
     if (!job) throw new NotFound();
-    if (scheduler.isRunning(job.name)) return redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ running: job.name })}`);
+    const alreadyRunning = () => redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ running: job.name })}`);
+    if (scheduler.isRunning(job.name)) return alreadyRunning();
     await recordAudit(db, { at: clock.now(), actor: currentActor(c), action: 'job.run_now', recordType: 'job', recordId: job.name, ip: null, details: { job: job.name } });
+    // Asked twice at once: the check and the start below share one turn of the event loop.
+    if (scheduler.isRunning(job.name)) return alreadyRunning();
     const run = scheduler.runNow(job.name).then(
       (rows) => ({ rows }),
       (err: Error) => ({ error: err.message ?? String(err) }),
