@@ -92,12 +92,15 @@ export async function listInstances(db: Database, now: Date): Promise<InstanceSt
   return [...out.values()];
 }
 
+/** Heavy work and the instance it runs on. */
+export type RunningWorkOn = RunningWork & { instanceId: string };
+
 /**
  * The heavy work running on every instance: this one's as it is now, the others' as of their last
  * heartbeat (up to 10 s old; none from an instance silent for over 30 s), so a run started from the
  * Jobs page shows at once.
  */
-export function runningWork(instances: InstanceStatus[], instanceId = INSTANCE_ID): (RunningWork & { instanceId: string })[] {
+export function runningWork(instances: InstanceStatus[], instanceId = INSTANCE_ID): RunningWorkOn[] {
   const others = instances.filter((i) => !i.silent && i.instanceId !== instanceId).flatMap((i) => i.work.map((w) => ({ ...w, instanceId: i.instanceId })));
   return [...currentWork().map((w) => ({ ...w, instanceId })), ...others];
 }

@@ -47,42 +47,40 @@ export function withSchedules(jobs: JobDefinition[], overrides: Record<string, s
 
 export type Scheduler = {
   stop(): Promise<void>;
-  runNow(name: string): Promise<number>;
-  /** Whether a run of this job is in progress in this process (scheduled or Run now). */
-  isRunning(name: string): boolean;
+  /**
+   * Starts a run of the job now, or returns null when one is already in progress in this process
+   * (scheduled or started by hand): a job runs once at a time per instance.
+   */
+  runNow(name: string): Promise<number> | null;
   jobs: JobDefinition[];
 };
 
 export function startScheduler(ctx: JobContext, jobs: JobDefinition[], options: { autostart: boolean }): Scheduler {
-  const running = new Map<Promise<unknown>, string>();
-  const track = async (job: JobDefinition) => {
-    const p = runJobOnce(ctx, job);
-    running.set(p, job.name);
-    try {
-      return await p;
-    } finally {
-      running.delete(p);
-    }
+  const running = new Map<string, Promise<number>>();
+  const start = (job: JobDefinition): Promise<number> | null => {
+    if (running.has(job.name)) return null;
+    const run = runJobOnce(ctx, job).finally(() => running.delete(job.name));
+    running.set(job.name, run);
+    return run;
   };
   const crons = options.autostart
     ? jobs.map(
         (job) =>
           new Cron(job.schedule, { name: job.name, protect: true, catch: () => {} }, async () => {
-            await track(job).catch(() => {});
+            await start(job)?.catch(() => {});
           }),
       )
     : [];
   return {
     jobs,
-    runNow: async (name) => {
+    runNow: (name) => {
       const job = jobs.find((j) => j.name === name);
       if (!job) throw new Error(`unknown job ${name}`);
-      return track(job);
+      return start(job);
     },
-    isRunning: (name) => [...running.values()].includes(name),
     stop: async () => {
       for (const c of crons) c.stop();
-      await Promise.allSettled([...running.keys()]);
+      await Promise.allSettled([...running.values()]);
     },
   };
 }

@@ -106,18 +106,15 @@ export function jobsRoutes(deps: AppDeps) {
   app.post('/:name/runs', async (c) => {
     const job = jobs.find((j) => j.name === c.req.param('name'));
     if (!job) throw new NotFound();
-    const alreadyRunning = () => redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ running: job.name })}`);
-    if (scheduler.isRunning(job.name)) return alreadyRunning();
-    await recordAudit(db, { at: clock.now(), actor: currentActor(c), action: 'job.run_now', recordType: 'job', recordId: job.name, ip: null, details: { job: job.name } });
-    // Asked twice at once: the check and the start below share one turn of the event loop.
-    if (scheduler.isRunning(job.name)) return alreadyRunning();
-    const run = scheduler.runNow(job.name).then(
+    const started = scheduler.runNow(job.name);
+    if (!started) return redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ running: job.name })}`);
+    const run = started.then(
       (rows) => ({ rows }),
       (err: Error) => ({ error: err.message ?? String(err) }),
     );
+    await recordAudit(db, { at: clock.now(), actor: currentActor(c), action: 'job.run_now', recordType: 'job', recordId: job.name, ip: null, details: { job: job.name } });
     let timer: NodeJS.Timeout | undefined;
-    const waited = runNowWaitMs > 0 ? new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), runNowWaitMs))) : Promise.resolve(null);
-    const outcome = await Promise.race([run, waited]);
+    const outcome = runNowWaitMs > 0 ? await Promise.race([run, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), runNowWaitMs)))]) : null;
     clearTimeout(timer);
     // Still running: runJobOnce records how it ends (job_runs, the log, /metrics).
     if (!outcome) return redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ started: job.name })}`);

@@ -2,13 +2,10 @@ import { AppLayout } from '../layouts/app.tsx';
 import { Form } from '../components/form.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { JobStatus } from '../../src/jobs/scheduler.ts';
-import type { InstanceStatus, RunningImport } from '../../src/jobs/heartbeat.ts';
-import type { RunningWork } from '../../src/db/schema.ts';
+import type { InstanceStatus, RunningImport, RunningWorkOn } from '../../src/jobs/heartbeat.ts';
 import type { MessageRow } from '../../src/messaging/messages.ts';
 import { STATUS_LABELS, formatWhen } from './format.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
-
-type RunningWorkOn = RunningWork & { instanceId: string };
 
 /** Jobs (vendor admins): every scheduled job's last and next run, the outbox by status, failed messages. */
 export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: Record<string, number>; failed: MessageRow[]; instances: InstanceStatus[]; work: RunningWorkOn[]; imports: RunningImport[]; notice?: string; schedulerRunning: boolean }) {
@@ -119,7 +116,7 @@ const pct = (done: number, total: number) => (total > 0 ? Math.min(100, Math.rou
 
 /**
  * Heavy work in progress: imports (from their rows, whichever instance holds them) and each instance's
- * runs. Polled every 2 s while anything runs (GET /vendor/jobs/running), still once it has ended.
+ * runs. While anything runs it reloads itself every 2 s (GET /vendor/jobs/running); once nothing does, it stops.
  */
 export function RunningNow(props: { work: RunningWorkOn[]; imports: RunningImport[] }) {
   const { work } = props;
@@ -128,7 +125,7 @@ export function RunningNow(props: { work: RunningWorkOn[]; imports: RunningImpor
   return (
     <section id="running-now" aria-live="polite" {...poll}>
       <h2>Running now</h2>
-      {props.imports.length === 0 && work.length === 0 ? (
+      {!busy ? (
         <p>Nothing heavy is running (imports, balance-alert runs, print batches).</p>
       ) : (
         <ul class="running-work">
