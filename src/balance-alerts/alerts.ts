@@ -31,7 +31,14 @@ import { signedAmount } from '../ledger/signed-amount.ts';
 
 export const RESPONSIBILITY_WINDOW_DAYS = 60;
 export const BALANCE_ALERT_KIND = 'balance_alert';
-/** One batch at a time across instances, so two instances do not examine the same pairs at once. */
+/**
+ * How many lanes a run splits the pairs into (by patient): each is worked through by its own
+ * connection, so a first run over a million accounts uses two of the database's cores, not one
+ * (README, "The first alert run"). Every instance splits the same way, so lane k of one run and lane k
+ * of another's exclude each other (the advisory lock on RUN_LOCK_KEY and k).
+ */
+const LANES = 2;
+/** One batch of a lane at a time across instances, so two instances do not examine the same pairs at once. */
 const RUN_LOCK_KEY = 6_002_001;
 /** Subscriptions examined per statement (and per transaction, unless the caller passes one). */
 const BATCH = 5_000;
@@ -152,9 +159,13 @@ export function dueBalanceAlertsQuery(now: Date, options: { limit?: number; ever
  * Each batch commits on its own (unless the caller passes a transaction): a payment whose trigger
  * sets a pair back waits for one batch, not for the run, and the embedded database, which runs in
  * the app's thread, answers other requests between batches.
+ *
+ * The pairs are split by patient into LANES lanes, each worked through by its own connection at the
+ * same time (one after the other inside a caller's transaction, which has one connection).
  */
-export async function runBalanceAlerts(db: Database, now: Date, publicUrl: string, options: { batch?: number } = {}): Promise<number> {
+export async function runBalanceAlerts(db: Database, now: Date, publicUrl: string, options: { batch?: number; lanes?: number } = {}): Promise<number> {
   const size = options.batch ?? BATCH;
+  const lanes = options.lanes ?? LANES;
   const practices = await db.selectFrom('practices').select('time_zone').distinct().where('balance_alert_frequency', '<>', 'off').execute();
   if (!practices.length) return 0;
   const zones = zoneCalendar(now, practices.map((p) => p.time_zone));
@@ -168,11 +179,12 @@ export async function runBalanceAlerts(db: Database, now: Date, publicUrl: strin
   const batches = Math.ceil(Number(waiting.n) / size);
   if (!batches) return 0;
   const work = trackWork('balance-alerts', `Balance-alert run (${size.toLocaleString('en-US')} subscriptions at a time)`, batches, now);
-  let queued = 0;
-  try {
+  let batchesDone = 0;
+  const runLane = async (lane: Lane): Promise<number> => {
+    let queued = 0;
     let after: BatchKey | null = null;
-    for (let i = 0; ; i++) {
-      const batch = (trx: Database) => runBatch(trx, now, publicUrl, zones, size, after, !db.isTransaction);
+    for (;;) {
+      const batch = (trx: Database) => runBatch(trx, now, publicUrl, zones, size, lane, after, !db.isTransaction);
       let done: Awaited<ReturnType<typeof runBatch>>;
       try {
         done = await (db.isTransaction ? batch(db) : db.transaction().execute(batch));
@@ -182,18 +194,27 @@ export async function runBalanceAlerts(db: Database, now: Date, publicUrl: strin
         if (!db.isTransaction && (err as { code?: string }).code === LOCK_NOT_AVAILABLE) break;
         throw err;
       }
-      // Another instance is running a batch: it carries on with the rest.
+      // Another instance is running a batch of this lane: it carries on with the rest.
       if (!done) break;
       queued += done.queued;
       after = done.last;
-      work.update(Math.min(i + 1, batches));
+      work.update(Math.min(++batchesDone, batches));
       await yieldToEventLoop();
       if (done.examined < size) break;
     }
+    return queued;
+  };
+  try {
+    const all = Array.from({ length: lanes }, (_, index) => ({ index, of: lanes }));
+    if (db.isTransaction) {
+      let queued = 0;
+      for (const lane of all) queued += await runLane(lane);
+      return queued;
+    }
+    return (await Promise.all(all.map(runLane))).reduce((a, b) => a + b, 0);
   } finally {
     work.end();
   }
-  return queued;
 }
 
 /** Per time zone: the cycle's day (for the dedupe key) and when texts may go (quiet hours). */
@@ -210,11 +231,14 @@ function zoneCalendar(now: Date, timeZones: string[]): string {
  */
 type BatchKey = { at: string; patient_id: number; channel: string };
 
+/** Lane `index` of `of`: the pairs whose patient id is `index` modulo `of`. */
+type Lane = { index: number; of: number };
+
 /** PostgreSQL's error for a lock not granted within lock_timeout. */
 const LOCK_NOT_AVAILABLE = '55P03';
 
-async function runBatch(trx: Database, now: Date, publicUrl: string, zones: string, size: number, after: BatchKey | null, ownTransaction: boolean): Promise<{ queued: number; examined: number; last: BatchKey | null } | null> {
-  const { rows: lock } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${RUN_LOCK_KEY}) as locked`.execute(trx);
+async function runBatch(trx: Database, now: Date, publicUrl: string, zones: string, size: number, lane: Lane, after: BatchKey | null, ownTransaction: boolean): Promise<{ queued: number; examined: number; last: BatchKey | null } | null> {
+  const { rows: lock } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${RUN_LOCK_KEY}::int, ${lane.index}::int) as locked`.execute(trx);
   if (!lock[0]?.locked) return null;
   // The batch updates up to 5,000 subscriptions in its own order, while the triggers that set pairs
   // back lock theirs in another (an import updating many patients, a practice's frequency changed),
@@ -226,7 +250,7 @@ async function runBatch(trx: Database, now: Date, publicUrl: string, zones: stri
   // plan, blind to the time: measured at 200,000 accounts, a run took 235 s instead of 13 s. A custom
   // plan per batch costs a few milliseconds of planning.
   await sql`set local plan_cache_mode = force_custom_plan`.execute(trx);
-  const { rows } = await batchQuery(now, publicUrl, zones, size, after).execute(trx);
+  const { rows } = await batchQuery(now, publicUrl, zones, size, lane, after).execute(trx);
   const row = rows[0];
   const last = row?.last_at == null ? null : { at: row.last_at, patient_id: Number(row.last_patient_id), channel: String(row.last_channel) };
   return { queued: Number(row?.queued ?? 0), examined: Number(row?.examined ?? 0), last };
@@ -241,12 +265,13 @@ async function runBatch(trx: Database, now: Date, publicUrl: string, zones: stri
  *   - due, but this cycle day's alert exists already: the next day in the practice's calendar;
  *   - not due yet by the cadence: when it allows the next (at least a moment after now, so the run moves on).
  */
-function batchQuery(now: Date, publicUrl: string, zones: string, size: number, after: BatchKey | null) {
+function batchQuery(now: Date, publicUrl: string, zones: string, size: number, lane: Lane, after: BatchKey | null) {
   const key = sql`'balance-alert:' || c.patient_id || ':' || c.channel || ':' || c.day`;
   return sql<{ queued: string; examined: string; last_at: string | null; last_patient_id: string | null; last_channel: string | null }>`
     with batch as materialized (
       select s.alert_next_at, s.patient_id, s.channel from subscriptions s
        where s.kind = 'balance_alert' and s.subscribed and s.alert_next_at <= ${now}::timestamptz
+         ${lane.of > 1 ? sql`and s.patient_id % ${lane.of} = ${lane.index}` : sql``}
          ${after ? sql`and (s.alert_next_at, s.patient_id, s.channel) > (${after.at}::timestamptz, ${after.patient_id}, ${after.channel})` : sql``}
        order by s.alert_next_at, s.patient_id, s.channel
        limit ${size}),

@@ -285,10 +285,14 @@ describe.skipIf(!onPostgres)(`each batch commits on its own ${POSTGRES_ONLY}`, (
     for (const id of patients) expect(await alertDates(t, id, 'email')).toHaveLength(1);
   });
 
-  it("does not wait long for a subscription another transaction holds: it stops, and the next run carries on", async () => {
+  it("does not wait long for a subscription another transaction holds: its lane stops, the other lane goes on, and the next run carries on", async () => {
+    // The run splits pairs into two lanes by patient id (odd and even), each on its own connection.
     const held = await makePatient(t, { practiceId: chicago, phone: null });
-    const free = await makePatient(t, { practiceId: chicago, phone: null });
-    for (const p of [held, free]) {
+    let sameLane = await makePatient(t, { practiceId: chicago, phone: null });
+    let otherLane = await makePatient(t, { practiceId: chicago, phone: null });
+    if (sameLane.patientId % 2 !== held.patientId % 2) [sameLane, otherLane] = [otherLane, sameLane];
+    expect([sameLane.patientId % 2, otherLane.patientId % 2]).toEqual([held.patientId % 2, 1 - (held.patientId % 2)]);
+    for (const p of [held, sameLane, otherLane]) {
       await subscribe(t, p, 'email');
       await post(t, p, 'responsibility', 2_000);
     }
@@ -299,17 +303,68 @@ describe.skipIf(!onPostgres)(`each batch commits on its own ${POSTGRES_ONLY}`, (
       await other.query('begin');
       await other.query("select 1 from subscriptions where patient_id = $1 and kind = 'balance_alert' for update", [held.patientId]);
       const started = Date.now();
-      expect(await runBalanceAlerts(t.db, t.clock.now(), URL)).toBe(0);
-      // It gave up after its lock timeout (200 ms), long before the test's bound, and its batch left nothing behind.
+      expect(await runBalanceAlerts(t.db, t.clock.now(), URL)).toBe(1);
+      // It gave up after its lock timeout (200 ms), long before the test's bound, and the held lane's
+      // batch left nothing behind; the other lane queued its patient's alert.
       expect(Date.now() - started).toBeLessThan(5_000);
-      expect([...(await alertDates(t, held.patientId, 'email')), ...(await alertDates(t, free.patientId, 'email'))]).toEqual([]);
-      expect([await nextCheck(held, 'email'), await nextCheck(free, 'email')]).toEqual(['-infinity', '-infinity']);
+      expect([...(await alertDates(t, held.patientId, 'email')), ...(await alertDates(t, sameLane.patientId, 'email'))]).toEqual([]);
+      expect([await nextCheck(held, 'email'), await nextCheck(sameLane, 'email')]).toEqual(['-infinity', '-infinity']);
+      expect(await alertDates(t, otherLane.patientId, 'email')).toHaveLength(1);
       await other.query('commit');
     } finally {
       await other.end();
     }
     await run();
-    expect(await alertDates(t, held.patientId, 'email')).toHaveLength(1);
-    expect(await alertDates(t, free.patientId, 'email')).toHaveLength(1);
+    for (const p of [held, sameLane, otherLane]) expect(await alertDates(t, p.patientId, 'email')).toHaveLength(1);
+  });
+
+  it('the two lanes run at once, each on its own connection, and together queue what the rule says', async () => {
+    const patients = [];
+    for (let i = 0; i < 10; i++) {
+      const p = await makePatient(t, { practiceId: chicago, phone: null });
+      await subscribe(t, p, 'email');
+      await post(t, p, 'responsibility', 3_000 + i);
+      patients.push(p);
+    }
+    const due = await dueBalanceAlertsQuery(t.clock.now()).execute(t.db);
+    const dueKeys = due.rows.map((r) => `${r.patient_id}:${r.channel}`).sort();
+    expect(dueKeys.length).toBeGreaterThanOrEqual(patients.length);
+    const before = await t.db.selectFrom('outbox_messages').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow();
+    const queuedSince = async () =>
+      (await t.db.selectFrom('outbox_messages').select(['patient_id', 'channel']).where('kind', '=', 'balance_alert').where('id', '>', Number(before.id ?? 0)).execute())
+        .map((r) => `${r.patient_id}:${r.channel}`)
+        .sort();
+    // Lane 1 is held by another instance's batch (its advisory lock): lane 0 still runs, and only lane 0's pairs are queued.
+    const other = new pg.Client({ connectionString: t.url });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query('select pg_advisory_xact_lock(6002001, 1)');
+      const queued = await runBalanceAlerts(t.db, t.clock.now(), URL, { batch: 2 });
+      const even = dueKeys.filter((k) => Number(k.split(':')[0]) % 2 === 0);
+      expect(queued).toBe(even.length);
+      expect(await queuedSince()).toEqual(even);
+      await other.query('commit');
+    } finally {
+      await other.end();
+    }
+    // With both lanes free, the rest is queued: every due pair exactly once.
+    let sawTwoAtOnce = false;
+    const watcher = new pg.Client({ connectionString: t.url });
+    await watcher.connect();
+    try {
+      let finished = false;
+      const running = runBalanceAlerts(t.db, t.clock.now(), URL, { batch: 1 }).finally(() => (finished = true));
+      while (!finished) {
+        const { rows } = await watcher.query("select count(*)::int as n from pg_locks where locktype = 'advisory' and classid = 6002001 and granted");
+        if (rows[0].n === 2) sawTwoAtOnce = true;
+      }
+      await running;
+    } finally {
+      await watcher.end();
+    }
+    expect(sawTwoAtOnce).toBe(true);
+    expect(await queuedSince()).toEqual(dueKeys);
+    await expectSelectionIsTheRule();
   });
 });

@@ -99,17 +99,17 @@ describe('the job', () => {
 });
 
 describe.skipIf(!onPostgres)(`one run at a time across instances ${POSTGRES_ONLY}`, () => {
-  it('while another instance holds the run lock, a run queues nothing; once released, the next run does', async () => {
+  it("while another instance holds both lanes' run locks, a run queues nothing; once released, the next run does", async () => {
     const p = await makePatient(t, { practiceId: chicago, phone: null, email: 'locked.out@example.org' });
     await subscribe(t, p, 'email');
     await post(t, p, 'responsibility', 2_000);
     const other = new pg.Client({ connectionString: t.url });
     await other.connect();
     try {
-      await other.query('select pg_advisory_lock(6002001)');
+      await other.query('select pg_advisory_lock(6002001, 0), pg_advisory_lock(6002001, 1)');
       expect(await runBalanceAlerts(t.db, t.clock.now(), URL)).toBe(0);
       expect(await t.db.selectFrom('outbox_messages').select('id').where('patient_id', '=', p.patientId).execute()).toEqual([]);
-      await other.query('select pg_advisory_unlock(6002001)');
+      await other.query('select pg_advisory_unlock(6002001, 0), pg_advisory_unlock(6002001, 1)');
     } finally {
       await other.end();
     }
