@@ -55,27 +55,19 @@ create trigger outbox_references_changed after update of patient_id, practice_id
   when (old.patient_id is distinct from new.patient_id or old.practice_id is distinct from new.practice_id)
   execute function outbox_references_changed();
 
-create function outbox_referenced_patients_kept() returns trigger language plpgsql as $$
+create function outbox_referenced_rows_kept() returns trigger language plpgsql as $$
 begin
-  if exists (select 1 from patients_gone g join outbox_messages m on m.patient_id = g.id) then
-    raise foreign_key_violation using message = 'a patient that outbox messages name cannot be deleted', table = 'patients';
+  if (tg_table_name = 'patients' and exists (select 1 from gone g join outbox_messages m on m.patient_id = g.id))
+     or (tg_table_name = 'practices' and exists (select 1 from gone g join outbox_messages m on m.practice_id = g.id)) then
+    raise foreign_key_violation using message = 'a ' || rtrim(tg_table_name, 's') || ' that outbox messages name cannot be deleted', table = tg_table_name;
   end if;
   return null;
 end
 $$;
-create trigger outbox_referenced_patients_kept after delete on patients
-  referencing old table as patients_gone for each statement execute function outbox_referenced_patients_kept();
-
-create function outbox_referenced_practices_kept() returns trigger language plpgsql as $$
-begin
-  if exists (select 1 from practices_gone g join outbox_messages m on m.practice_id = g.id) then
-    raise foreign_key_violation using message = 'a practice that outbox messages name cannot be deleted', table = 'practices';
-  end if;
-  return null;
-end
-$$;
-create trigger outbox_referenced_practices_kept after delete on practices
-  referencing old table as practices_gone for each statement execute function outbox_referenced_practices_kept();
+create trigger outbox_referenced_rows_kept after delete on patients
+  referencing old table as gone for each statement execute function outbox_referenced_rows_kept();
+create trigger outbox_referenced_rows_kept after delete on practices
+  referencing old table as gone for each statement execute function outbox_referenced_rows_kept();
 
 create function outbox_referenced_id_kept() returns trigger language plpgsql as $$
 begin
