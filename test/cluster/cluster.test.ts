@@ -251,10 +251,14 @@ describe.skipIf(!onPostgres)(`three instances against one database ${POSTGRES_ON
     // Balance alerts: one per due patient and channel, each with its own portal link, and nobody left due.
     // The link is made when the alert is sent; a text held for quiet hours (the instances read the real clock,
     // so this depends on the time of day in the practice's zone) has none yet and must still be waiting.
-    const alerts = await t.db.selectFrom('outbox_messages').select(['patient_id', 'channel', 'reason', 'status', 'next_attempt_at']).where('kind', '=', 'balance_alert').where('id', '>', seeded.outbox).execute();
+    const readAlerts = () => t.db.selectFrom('outbox_messages').select(['patient_id', 'channel', 'reason', 'status', 'next_attempt_at']).where('kind', '=', 'balance_alert').where('id', '>', seeded.outbox).execute();
+    const linkOf = (a: { reason: unknown }) => (a.reason as { portalLinkId?: number }).portalLinkId;
+    // The dispatchers send what the runs queued as they go; on a busy machine the last emails can still be
+    // in a dispatcher's hands when the jobs have run nine times. Every email is prepared (and sent) in the end.
+    await waitFor('the dispatchers to have prepared every email alert', async () => (await readAlerts()).every((a) => a.channel === 'sms' || linkOf(a) !== undefined), 30_000, 250);
+    const alerts = await readAlerts();
     expect(alerts.length).toBeGreaterThan(0);
     expect(duplicates(alerts.map((a) => `${a.patient_id}:${a.channel}`))).toEqual([]);
-    const linkOf = (a: (typeof alerts)[number]) => (a.reason as { portalLinkId?: number }).portalLinkId;
     const prepared = alerts.filter((a) => linkOf(a) !== undefined);
     expect(prepared.length).toBeGreaterThan(0);
     for (const held of alerts.filter((a) => linkOf(a) === undefined)) {
