@@ -34,7 +34,7 @@ export const BALANCE_ALERT_KIND = 'balance_alert';
 /**
  * How many lanes a run splits the pairs into (by patient): each is worked through by its own
  * connection, so a first run over a million accounts uses two of the database's cores, not one
- * (README, "The first run within 15 s"). Every instance splits the same way, so lane k of one run and lane k
+ * (README, "The first alert run in two lanes"). Every instance splits the same way, so lane k of one run and lane k
  * of another's exclude each other (the advisory lock on RUN_LOCK_KEY and k).
  */
 const LANES = 2;
