@@ -24,7 +24,7 @@ const label = (node) => `${node.callFrame.functionName || '(anonymous)'} ${node.
 const times = [];
 let t = profile.startTime;
 for (const delta of profile.timeDeltas) times.push((t += delta));
-for (const [start, end, ms] of delays) {
+for (const [start, end, ms, onCpu, waiting] of delays) {
   const counts = new Map();
   let samples = 0;
   times.forEach((at, i) => {
@@ -36,6 +36,7 @@ for (const [start, end, ms] of delays) {
     const key = `${label(stack[0])}${app ? `  |  ${app}` : ''}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   });
-  console.log(`\n${ms} ms delay: ${samples} samples`);
+  const sched = Number.isFinite(onCpu) ? ` (the thread on a CPU ${onCpu} ms, waiting for one ${waiting} ms, asleep ${ms - onCpu - waiting} ms)` : '';
+  console.log(`\n${ms} ms delay: ${samples} samples${sched}`);
   for (const [key, count] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${String(count).padStart(4)}  ${key}`);
 }

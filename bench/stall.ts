@@ -91,13 +91,19 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
   for (let i = 0; i < importRows; i++) lines.push(`${stamp}-${i},Pat${i},Stall,1980-03-${String((i % 28) + 1).padStart(2, '0')},stall${i}@example.org`);
   const csv = lines.join('\n') + '\n';
 
-  // Probes: /healthz every 20 ms; a signed-in page by 4 clients back to back; in a thread of their own (bench/stall-probes.mjs).
+  // Probes: /healthz every 20 ms, and a signed-in page by 4 clients back to back; each in a thread of its own (bench/stall-probes.mjs).
   const staff = await signIn(world.ids.staffId(practiceId, 4));
-  const probes = new Worker(new URL('./stall-probes.mjs', import.meta.url), { workerData: { origin: o, cookie: staff.cookie } });
-  const probed = new Promise<{ health: number[]; page: number[] }>((resolve, reject) => {
-    probes.once('message', resolve);
-    probes.once('error', reject);
-  });
+  const probes = (['health', 'page'] as const).map((probe) => new Worker(new URL('./stall-probes.mjs', import.meta.url), { workerData: { origin: o, cookie: staff.cookie, probe } }));
+  const probed = Promise.all(
+    probes.map(
+      (w) =>
+        new Promise<number[]>((resolve, reject) => {
+          w.once('message', resolve);
+          w.once('error', reject);
+        }),
+    ),
+  );
+  const stopProbes = () => Promise.all(probes.map((w) => w.terminate()));
 
   const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
     const t = performance.now();
@@ -153,13 +159,13 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
       return rows;
     }),
   ]).catch(async (err) => {
-    await probes.terminate();
+    await stopProbes();
     throw err;
   });
   const totalMs = performance.now() - t0;
-  probes.postMessage('stop');
-  const { health, page } = await probed;
-  await probes.terminate();
+  for (const w of probes) w.postMessage('stop');
+  const [health, page] = await probed;
+  await stopProbes();
 
   // The app's own event-loop delay over the run, from its heartbeats (every 10 s): what the loop did,
   // apart from the probes' own scheduling on a loaded machine.
