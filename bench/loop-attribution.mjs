@@ -36,7 +36,7 @@ for (const [start, end, ms, onCpu, waiting] of delays) {
     const key = `${label(stack[0])}${app ? `  |  ${app}` : ''}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   });
-  const sched = Number.isFinite(onCpu) ? ` (the thread on a CPU ${onCpu} ms, waiting for one ${waiting} ms, asleep ${ms - onCpu - waiting} ms)` : '';
+  const sched = Number.isFinite(onCpu) ? ` (the thread on a CPU ${onCpu} ms, waiting for one ${waiting} ms, asleep ${Math.max(0, ms - onCpu - waiting)} ms)` : '';
   console.log(`\n${ms} ms delay: ${samples} samples${sched}`);
   for (const [key, count] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${String(count).padStart(4)}  ${key}`);
 }
