@@ -187,14 +187,18 @@ export function ticketVisibleTo(actor: Actor) {
     const role = actor.role ?? 0;
     const conditions: Expression<SqlBool>[] = [eb('tickets.practice_id', '=', actor.practice_id)];
     if (role < PRACTICE_ADMIN) conditions.push(eb('tickets.admin_level', '=', false));
+    // The Visible To values as literals (they come from the role, never from a request): as parameters,
+    // PostgreSQL cannot estimate a prepared statement's generic plan from their frequencies and keeps
+    // planning some pages afresh on every request (src/tickets/list.ts, candidatesPerHalf).
+    const visibility = (values: Visibility[]) => values.map((v) => sql.lit(v));
     conditions.push(
       eb.or([
-        eb('tickets.visibility', 'in', visibilityGroupsOf(role)),
+        eb('tickets.visibility', 'in', visibility(visibilityGroupsOf(role))),
         eb.and([
-          eb('tickets.visibility', 'in', ['only_me', 'owners', 'clinical', 'admins']),
+          eb('tickets.visibility', 'in', visibility(['only_me', 'owners', 'clinical', 'admins'])),
           eb('tickets.created_by_user_id', '=', actor.id),
         ]),
-        eb.and([eb('tickets.visibility', '=', 'person'), eb('tickets.visible_user_id', '=', actor.id)]),
+        eb.and([eb('tickets.visibility', '=', sql.lit('person')), eb('tickets.visible_user_id', '=', actor.id)]),
       ]),
     );
     return eb.and(conditions);

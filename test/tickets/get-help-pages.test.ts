@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { loadActor, visibleTickets } from '../../src/auth/permissions.ts';
-import { listTickets } from '../../src/tickets/list.ts';
+import { candidatesPerHalf, listTickets } from '../../src/tickets/list.ts';
 import { LIST_FILTERS, type ListFilter } from '../../src/tickets/labels.ts';
 
 // Get Help's order (threads with a deadline first, soonest first; then newest activity; ties by
@@ -81,5 +81,18 @@ describe('Get Help pages', () => {
     expect(rows.slice(firstWithout).every((r) => r.response_due_at === null)).toBe(true);
     const oldestWithDeadline = Math.min(...rows.slice(0, firstWithout).map((r) => r.last_public_message_at.getTime()));
     expect(rows[firstWithout].last_public_message_at.getTime()).toBeGreaterThan(oldestWithDeadline);
+  });
+
+  it('reads enough candidates for every page, with a few statement texts however deep the pages go', () => {
+    // Each half's count is a literal in the statement (src/tickets/list.ts, candidatesPerHalf).
+    const counts = new Set<number>();
+    for (let page = 1; page <= 40_000; page++) {
+      const offset = (page - 1) * 25;
+      const n = candidatesPerHalf({ offset, limit: 26 });
+      expect(n).toBeGreaterThanOrEqual(offset + 26);
+      expect(n).toBeLessThan(2 * (offset + 26));
+      counts.add(n);
+    }
+    expect(counts.size).toBeLessThanOrEqual(20);
   });
 });
