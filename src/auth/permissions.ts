@@ -171,6 +171,16 @@ export function mayActorSeeTicket(actor: Actor, t: TicketVisibilityFacts): boole
   }
 }
 
+/**
+ * Visible To values and departments as literals: they come from the code (a role's groups, a user's
+ * departments), never from a request. As parameters PostgreSQL cannot estimate a prepared statement's
+ * generic plan from their frequencies, finds it dearer than a custom one and plans the page afresh
+ * on every request (README, Benchmarks, "Generic plans kept").
+ */
+function literals<T extends string>(values: readonly T[]) {
+  return values.map((v) => sql.lit(v));
+}
+
 /** A where-clause for the `tickets` table: only the threads this actor may see. */
 export function ticketVisibleTo(actor: Actor) {
   return (eb: ExpressionBuilder<DB, 'tickets'>): Expression<SqlBool> => {
@@ -179,7 +189,7 @@ export function ticketVisibleTo(actor: Actor) {
       if (actor.vendor_admin) return sql<boolean>`true`;
       const ors: Expression<SqlBool>[] = [];
       const departments = actor.departments.filter((d) => d !== 'product');
-      if (departments.length) ors.push(eb('tickets.department', 'in', departments as never[]));
+      if (departments.length) ors.push(eb('tickets.department', 'in', literals(departments)));
       if (actor.managedPracticeIds.length) ors.push(inIds('tickets.practice_id', actor.managedPracticeIds));
       return ors.length ? eb.or(ors) : sql<boolean>`false`;
     }
@@ -187,15 +197,11 @@ export function ticketVisibleTo(actor: Actor) {
     const role = actor.role ?? 0;
     const conditions: Expression<SqlBool>[] = [eb('tickets.practice_id', '=', actor.practice_id)];
     if (role < PRACTICE_ADMIN) conditions.push(eb('tickets.admin_level', '=', false));
-    // The Visible To values as literals (they come from the role, never from a request): as parameters,
-    // PostgreSQL cannot estimate a prepared statement's generic plan from their frequencies and keeps
-    // planning some pages afresh on every request (src/tickets/list.ts, candidatesPerHalf).
-    const visibility = (values: Visibility[]) => values.map((v) => sql.lit(v));
     conditions.push(
       eb.or([
-        eb('tickets.visibility', 'in', visibility(visibilityGroupsOf(role))),
+        eb('tickets.visibility', 'in', literals(visibilityGroupsOf(role))),
         eb.and([
-          eb('tickets.visibility', 'in', visibility(['only_me', 'owners', 'clinical', 'admins'])),
+          eb('tickets.visibility', 'in', literals(['only_me', 'owners', 'clinical', 'admins'] as Visibility[])),
           eb('tickets.created_by_user_id', '=', actor.id),
         ]),
         eb.and([eb('tickets.visibility', '=', sql.lit('person')), eb('tickets.visible_user_id', '=', actor.id)]),
@@ -249,12 +255,12 @@ export function departmentScope(actor: Actor, departments: TicketDepartment[]): 
  * an OR of two.
  */
 export function visibleTicketsInDepartments(db: Database, actor: Actor, departments: TicketDepartment[]) {
-  if (actor.kind !== 'vendor' || !actor.active) return visibleTickets(db, actor).where('tickets.department', 'in', departments);
+  if (actor.kind !== 'vendor' || !actor.active) return visibleTickets(db, actor).where('tickets.department', 'in', literals(departments));
   const { whole, byPractice, managed } = departmentScope(actor, departments);
   return db.selectFrom('tickets').where((eb) => {
     const ors: Expression<SqlBool>[] = [];
-    if (whole.length) ors.push(eb('tickets.department', 'in', whole));
-    if (byPractice.length) ors.push(eb.and([eb('tickets.department', 'in', byPractice), inIds('tickets.practice_id', managed)]));
+    if (whole.length) ors.push(eb('tickets.department', 'in', literals(whole)));
+    if (byPractice.length) ors.push(eb.and([eb('tickets.department', 'in', literals(byPractice)), inIds('tickets.practice_id', managed)]));
     return ors.length ? eb.or(ors) : sql<boolean>`false`;
   });
 }

@@ -181,7 +181,7 @@ export async function countQueue(db: Database, actor: Actor, departments: Ticket
       .where(filterCondition(filter, actor, now))
       .$if(practiceId !== null, (q) => q.where('tickets.practice_id', '=', practiceId!))
       .select(sql`1`.as('x'))
-      .limit(COUNT_CAP + 1);
+      .limit(sql.lit(COUNT_CAP + 1));
   const row = await db
     .selectNoFrom((eb) =>
       QUEUE_FILTERS.map((filter) => {

@@ -1,0 +1,41 @@
+// Which of the pages' statements PostgreSQL keeps a generic plan for, on the bench dataset: each page's
+// domain function 110 times on one connection (the first 10 warm), then pg_prepared_statements' counts
+// of generic and custom plans per statement, and the time per call. A statement planned afresh on every
+// call shows 0 generic plans (README, Benchmarks, "Generic plans kept").
+//   npx tsx bench/generic-plans.ts [DATABASE_URL]
+import { sql } from 'kysely';
+import { openPostgres } from '../src/db/database.ts';
+import { loadActor } from '../src/auth/permissions.ts';
+import { listTickets } from '../src/tickets/list.ts';
+import { findOverdueBlock } from '../src/tickets/overdue.ts';
+import { loadQueue } from '../src/tickets/queues.ts';
+
+const url = process.argv[2] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/strata_bench';
+const opened = await openPostgres(url, 1);
+const db = opened.db;
+const users = db.selectFrom('users').selectAll().where('active', '=', true).orderBy('users.id');
+const staff = await users.where('kind', '=', 'staff').where('role', '=', 4).where('practice_id', '=', 7).executeTakeFirstOrThrow();
+const vendorAdmin = await users.where('kind', '=', 'vendor').where('vendor_admin', '=', true).executeTakeFirstOrThrow();
+const member = await users.where('kind', '=', 'vendor').where('vendor_admin', '=', false)
+  .where((eb) => eb.exists(eb.selectFrom('vendor_departments').select('user_id').whereRef('vendor_departments.user_id', '=', 'users.id').where('department', '=', 'success')))
+  .executeTakeFirstOrThrow();
+const [admin, vAdmin, vMember] = [await loadActor(db, staff), await loadActor(db, vendorAdmin), await loadActor(db, member)];
+const now = new Date();
+const pages: [string, () => Promise<unknown>][] = [
+  ['Get Help, page 1 (practice admin)', () => listTickets(db, admin, { now, page: 1 })],
+  ['Get Help, page 3', () => listTickets(db, admin, { now, page: 3 })],
+  ['the Overdue block check', () => findOverdueBlock(db, admin, now)],
+  ['Customer Success queue (member)', () => loadQueue(db, vMember, { department: 'success', filter: 'vendor', page: 1 }, now)],
+  ['Customer Success queue (vendor admin, open)', () => loadQueue(db, vAdmin, { department: 'success', filter: 'open', page: 1 }, now)],
+];
+for (const [name, call] of pages) {
+  for (let i = 0; i < 10; i++) await call();
+  const started = performance.now();
+  for (let i = 0; i < 100; i++) await call();
+  console.log(`${name}: ${((performance.now() - started) / 100).toFixed(2)} ms a call`);
+}
+const { rows } = await sql<{ statement: string; generic_plans: string | number; custom_plans: string | number }>`
+  select statement, generic_plans, custom_plans from pg_prepared_statements order by custom_plans desc, generic_plans desc`.execute(db);
+console.log('\ngeneric | custom | statement');
+for (const r of rows) console.log(`${String(r.generic_plans).padStart(7)} | ${String(r.custom_plans).padStart(6)} | ${r.statement.replace(/\s+/g, ' ').slice(0, 150)}`);
+await opened.close();
