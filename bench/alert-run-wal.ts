@@ -16,7 +16,7 @@ try {
   await sql`create extension if not exists pg_walinspect`.execute(db);
   await removeWorstCaseAlertSubscribers(db);
   if (variant === 'worst') await addWorstCaseAlertSubscribers(db, datasetParams({}));
-  await sql`vacuum analyze subscriptions`.execute(db);
+  await sql`vacuum analyze subscriptions, balance_alert_checks`.execute(db);
   await sql`vacuum analyze outbox_messages`.execute(db);
   await db
     .transaction()
@@ -44,6 +44,6 @@ try {
     });
 } finally {
   await removeWorstCaseAlertSubscribers(db);
-  await sql`vacuum analyze subscriptions`.execute(db);
+  await sql`vacuum analyze subscriptions, balance_alert_checks`.execute(db);
   await close();
 }

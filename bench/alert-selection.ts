@@ -41,14 +41,14 @@ export async function measure(db: Database, params: DatasetParams, variant: Aler
   // The backfill rewrote every account (1M dead rows until autovacuum comes round, and each run read them).
   if (refreshed) await sql`vacuum analyze patients`.execute(db);
   // An interrupted worst case left its subscribers behind: the typical figures must not count them.
-  if (await removeWorstCaseAlertSubscribers(db)) await sql`vacuum analyze subscriptions`.execute(db);
+  if (await removeWorstCaseAlertSubscribers(db)) await sql`vacuum analyze subscriptions, balance_alert_checks`.execute(db);
   // Earlier runs were undone: clear their dead rows, as autovacuum would, so they are not counted.
   await sql`vacuum analyze outbox_messages`.execute(db);
   await sql`vacuum analyze portal_links`.execute(db);
   // The worst case's extra subscribers are committed and vacuumed first, as a dataset built that way would
   // be (inside the measured transaction their rows are not all-visible, and every index probe reads the heap).
   if (variant === 'worst') await addWorstCaseAlertSubscribers(db, params);
-  await sql`vacuum analyze subscriptions`.execute(db);
+  await sql`vacuum analyze subscriptions, balance_alert_checks`.execute(db);
   const now = new Date();
   // BENCH_ALERT_LANES=1 measures the runs in one lane, to see what the second one adds.
   const lanes = process.env.BENCH_ALERT_LANES ? Number(process.env.BENCH_ALERT_LANES) : undefined;
@@ -56,8 +56,7 @@ export async function measure(db: Database, params: DatasetParams, variant: Aler
   // The runs commit batch by batch, as the job does (its lanes run on connections of their own, which
   // a transaction could not give them); what they change is put back afterwards (undoRuns).
   await sql`drop table if exists bench_alert_next_saved`.execute(db);
-  await sql`create unlogged table bench_alert_next_saved as
-              select patient_id, channel, alert_next_at from subscriptions where kind = 'balance_alert'`.execute(db);
+  await sql`create unlogged table bench_alert_next_saved as select patient_id, channel, next_at from balance_alert_checks`.execute(db);
   const before = await sql<{ id: string }>`select coalesce(max(id), 0)::text as id from outbox_messages`.execute(db);
   const lastId = before.rows[0].id;
   try {
@@ -75,20 +74,20 @@ export async function measure(db: Database, params: DatasetParams, variant: Aler
       await sql`update outbox_messages set created_at = created_at - make_interval(days => (patient_id % 14)::int)
                  where kind = 'balance_alert' and created_at = ${now} and id > ${lastId}::bigint`.execute(trx);
       // Each of those pairs' next check moves with its alert, as the run that wrote it would have set it.
-      await sql`update subscriptions s set alert_next_at = ${cadenceEnd(sql`m.created_at`, sql`pr.balance_alert_frequency`, sql`pr.time_zone`)}
+      await sql`update balance_alert_checks s set next_at = ${cadenceEnd(sql`m.created_at`, sql`pr.balance_alert_frequency`, sql`pr.time_zone`)}
                   from outbox_messages m join practices pr on pr.id = m.practice_id
                  where m.kind = 'balance_alert' and m.id > ${lastId}::bigint
                    and s.patient_id = m.patient_id and s.kind = 'balance_alert' and s.channel = m.channel`.execute(trx);
     });
     // A day passes: autovacuum would have cleared the first run's old versions and counted its alerts.
-    await sql`vacuum analyze subscriptions`.execute(db);
+    await sql`vacuum analyze subscriptions, balance_alert_checks`.execute(db);
     await sql`vacuum analyze outbox_messages`.execute(db);
     const s = performance.now();
     figures.steady.rows = await runBalanceAlerts(db, new Date(now.getTime() + 86_400_000), 'https://bench.example', { lanes });
     figures.steady.ms = performance.now() - s;
   } finally {
     await undoRuns(db, lastId);
-    if (variant === 'worst' && (await removeWorstCaseAlertSubscribers(db))) await sql`vacuum analyze subscriptions`.execute(db);
+    if (variant === 'worst' && (await removeWorstCaseAlertSubscribers(db))) await sql`vacuum analyze subscriptions, balance_alert_checks`.execute(db);
   }
   figures.note =
     `${variant === 'worst' ? 'worst case, every third account subscribed' : 'typical dataset'}: selection alone ${figures.selection.ms.toFixed(0)} ms for ${figures.selection.rows} due (patient, channel) pairs; ` +
@@ -106,13 +105,12 @@ async function undoRuns(db: Database, lastId: string) {
   await db.transaction().execute(async (trx) => {
     await sql`set local session_replication_role = replica`.execute(trx);
     await sql`delete from outbox_messages where id > ${lastId}::bigint`.execute(trx);
-    await sql`update subscriptions s set alert_next_at = b.alert_next_at from bench_alert_next_saved b
-               where s.patient_id = b.patient_id and s.kind = 'balance_alert' and s.channel = b.channel
-                 and s.alert_next_at is distinct from b.alert_next_at`.execute(trx);
+    await sql`delete from balance_alert_checks`.execute(trx);
+    await sql`insert into balance_alert_checks (patient_id, channel, next_at) select patient_id, channel, next_at from bench_alert_next_saved`.execute(trx);
     await sql`drop table bench_alert_next_saved`.execute(trx);
   });
   await sql`vacuum analyze outbox_messages`.execute(db);
-  await sql`vacuum analyze subscriptions`.execute(db);
+  await sql`vacuum analyze subscriptions, balance_alert_checks`.execute(db);
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of the selection, as text. */
@@ -147,7 +145,7 @@ async function main() {
     console.log(`balance summaries backfilled for ${refreshed} accounts in ${((performance.now() - r0) / 1000).toFixed(1)} s (the dataset is loaded with triggers off)`);
     await sql`vacuum analyze ledger_entries`.execute(db);
     await sql`vacuum analyze patients`.execute(db);
-    await sql`vacuum analyze subscriptions`.execute(db);
+    await sql`vacuum analyze subscriptions, balance_alert_checks`.execute(db);
     await sql`analyze outbox_messages`.execute(db);
     const now = new Date();
     console.log(await explainSelection(db, now));

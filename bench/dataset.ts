@@ -82,7 +82,7 @@ export function benchIds(p: DatasetParams) {
   };
 }
 
-const LOADED_TABLES = ['practices', 'users', 'vendor_departments', 'patients', 'cases', 'ledger_entries', 'appointments', 'tickets', 'ticket_messages', 'subscriptions'];
+const LOADED_TABLES = ['practices', 'users', 'vendor_departments', 'patients', 'cases', 'ledger_entries', 'appointments', 'tickets', 'ticket_messages', 'subscriptions', 'balance_alert_checks'];
 
 export type BuildReport = { built: boolean; seconds: number; steps: { step: string; seconds: number }[] };
 
@@ -187,6 +187,10 @@ export async function ensureDataset(db: Kysely<any>, params: DatasetParams, log:
         from generate_series(1, ${N}) i,
              (values ('balance_alert', 'email'), ('balance_alert', 'sms')) v(k, c)
        where i % 3 = 0 and (i / 3) % 100 < ${params.alertSubscribedPercent}`);
+    // Triggers are off for the load: each subscribed pair's next check is written as subscribing writes it.
+    await step('balance-alert next checks', `
+      insert into balance_alert_checks (patient_id, channel, next_at)
+      select patient_id, channel, '-infinity' from subscriptions where kind = 'balance_alert' and subscribed`);
     await step('threads', `
       insert into tickets (id, practice_id, created_by_user_id, created_by_side, subject, department, patient_id, visibility,
                            admin_level, status, assigned_to_user_id, response_due_at, last_public_message_at, last_public_author_id,

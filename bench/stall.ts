@@ -200,7 +200,7 @@ const STALL_BATCH_DATE = '2099-01-01';
  * each check a probe, and is dropped again so the page benchmarks see the dataset's own indexes.
  */
 async function removeStallWork(db: Database, log: (m: string) => void) {
-  if (await removeWorstCaseAlertSubscribers(db)) await sql`vacuum analyze subscriptions`.execute(db);
+  if (await removeWorstCaseAlertSubscribers(db)) await sql`vacuum analyze subscriptions, balance_alert_checks`.execute(db);
   const marks = await db.selectFrom('print_batches').select(['id', 'created_at']).where('batch_date', '=', STALL_BATCH_DATE).execute();
   if (!marks.length) return;
   const since = new Date(Math.min(...marks.map((m) => new Date(m.created_at).getTime())));
@@ -215,6 +215,10 @@ async function removeStallWork(db: Database, log: (m: string) => void) {
       await sql`delete from portal_links where created_at >= ${since}`.execute(trx);
       await sql`delete from imports where filename = 'stall.csv' and created_at >= ${since}`.execute(trx);
       await sql`delete from patients where account_number ~ '^S[0-9a-z]+-[0-9]+$'`.execute(trx);
+      // Every subscribed pair waits for its first check again, as the dataset was built (the run parked some).
+      await sql`insert into balance_alert_checks (patient_id, channel, next_at)
+                select patient_id, channel, '-infinity' from subscriptions where kind = 'balance_alert' and subscribed
+                on conflict (patient_id, channel) do update set next_at = '-infinity'`.execute(trx);
     });
   } finally {
     await sql`drop index if exists bench_stall_tickets_patient_idx`.execute(db);
@@ -222,5 +226,6 @@ async function removeStallWork(db: Database, log: (m: string) => void) {
   // 120,000 deleted accounts and 355,000 alerts: leave the tables as autovacuum would for what is measured next.
   await sql`vacuum analyze patients`.execute(db);
   await sql`vacuum analyze outbox_messages`.execute(db);
+  await sql`vacuum analyze balance_alert_checks`.execute(db);
   log(`- stall: removed the run's work in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }

@@ -31,6 +31,7 @@ import * as m1203_1800 from './20261203_1800_vendor_unread.ts';
 import * as m1204_0100 from './20261204_0100_balance_alert_next_check.ts';
 import * as m1204_0200 from './20261204_0200_patients_mobile_index.ts';
 import * as m1204_0300 from './20261204_0300_outbox_reference_checks.ts';
+import * as m1204_0400 from './20261204_0400_balance_alert_checks.ts';
 
 // Forward-only, in name order. Add each new migration file here.
 export const migrations: Record<string, Migration> = {
@@ -66,4 +67,5 @@ export const migrations: Record<string, Migration> = {
   '20261204_0100_balance_alert_next_check': m1204_0100,
   '20261204_0200_patients_mobile_index': m1204_0200,
   '20261204_0300_outbox_reference_checks': m1204_0300,
+  '20261204_0400_balance_alert_checks': m1204_0400,
 };

@@ -23,11 +23,12 @@ import { signedAmount } from '../ledger/signed-amount.ts';
 // from patients.balance_cents / last_responsibility_at, which a trigger on ledger_entries keeps
 // (migrations/20261123_0400_patients.ts); the send-time re-check sums the ledger itself.
 //
-// Which pairs a run looks at: subscriptions.alert_next_at, when the pair could next be due. The run
-// raises it for every pair it examines (the cadence's end after an alert; "never" while nothing can
-// make the pair due); triggers set it back whenever something could make the pair due sooner
-// (migrations/20261204_0100_balance_alert_next_check.ts). A steady day reads the pairs whose time has
-// come, not every account with a balance.
+// Which pairs a run looks at: balance_alert_checks, a row per subscribed pair saying when it could next
+// be due. The run raises it for every pair it examines (the cadence's end after an alert) and deletes
+// it while nothing can make the pair due; triggers set it back (or add it) whenever something could
+// make the pair due sooner (migrations/20261204_0100_balance_alert_next_check.ts and
+// 20261204_0400_balance_alert_checks.ts). A steady day reads the pairs whose time has come, not every
+// account with a balance.
 
 export const RESPONSIBILITY_WINDOW_DAYS = 60;
 export const BALANCE_ALERT_KIND = 'balance_alert';
@@ -55,7 +56,7 @@ export type DueBalanceAlert = {
   time_zone: string;
 };
 
-// The rule's parts, over `s` (subscriptions), `p` (patients) and `pr` (practices), shared by the
+// The rule's parts, over `s` (the pair: its subscription or its check), `p` (patients) and `pr` (practices), shared by the
 // selection and the run's statement.
 
 /** The address on file for the channel is there and usable: no STOP for the number, no bounce or complaint for the address. */
@@ -131,19 +132,18 @@ export async function withSelectionPlan<T>(trx: Database, fn: () => Promise<T>):
 
 /**
  * The selection as a query object, so the benchmark can EXPLAIN exactly what runs. `everyPair` reads
- * every subscription instead of those whose next check has come: the rule alone, which the tests hold
- * equal to the selection after every kind of change.
+ * every subscribed pair instead of those whose next check has come: the rule alone, which the tests
+ * hold equal to the selection after every kind of change.
  */
 export function dueBalanceAlertsQuery(now: Date, options: { limit?: number; everyPair?: boolean } = {}) {
   return sql<DueBalanceAlert>`
     select p.id as patient_id, p.practice_id, s.channel, ${recipient} as recipient,
            pr.name as practice_name, pr.phone as practice_phone, pr.time_zone, p.preferred_language as language
-      from subscriptions s
+      from ${options.everyPair ? sql`subscriptions` : sql`balance_alert_checks`} s
       join patients p on p.id = s.patient_id
       join practices pr on pr.id = p.practice_id
       ${lastAlert(sql`p.id`, sql`s.channel`)}
-     where s.kind = 'balance_alert' and s.subscribed
-       ${options.everyPair ? sql`` : sql`and s.alert_next_at <= ${now}::timestamptz`}
+     where ${options.everyPair ? sql`s.kind = 'balance_alert' and s.subscribed` : sql`s.next_at <= ${now}::timestamptz`}
        and not ${parked(now)}
        and p.last_responsibility_at <= ${now}::timestamptz
        and ${cadenceAllows(now, sql`pr.balance_alert_frequency`, sql`pr.time_zone`)}
@@ -171,11 +171,9 @@ export async function runBalanceAlerts(db: Database, now: Date, publicUrl: strin
   if (!practices.length) return 0;
   const zones = zoneCalendar(now, practices.map((p) => p.time_zone));
   const waiting = await db
-    .selectFrom('subscriptions')
+    .selectFrom('balance_alert_checks')
     .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('kind', '=', 'balance_alert')
-    .where('subscribed', '=', true)
-    .where('alert_next_at', '<=', now)
+    .where('next_at', '<=', now)
     .executeTakeFirstOrThrow();
   const batches = Math.ceil(Number(waiting.n) / size);
   if (!batches) return 0;
@@ -245,7 +243,7 @@ const LOCK_NOT_AVAILABLE = '55P03';
 async function runBatch(trx: Database, now: Date, publicUrl: string, zones: string, size: number, lane: Lane, after: BatchKey | null, ownTransaction: boolean): Promise<{ queued: number; examined: number; last: BatchKey | null } | null> {
   const { rows: lock } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${RUN_LOCK_KEY}::int, ${lane.index}::int) as locked`.execute(trx);
   if (!lock[0]?.locked) return null;
-  // The batch updates up to 5,000 subscriptions in its own order, while the triggers that set pairs
+  // The batch updates up to 5,000 pairs' checks in its own order, while the triggers that set pairs
   // back lock theirs in another (an import updating many patients, a practice's frequency changed),
   // so the two could wait for each other. The batch gives up first, well before PostgreSQL's deadlock
   // check (1 s) would abort one side, which could be the other: the writer then goes on, and the next
@@ -264,7 +262,7 @@ async function runBatch(trx: Database, now: Date, publicUrl: string, zones: stri
 /**
  * One batch: the next `size` pairs whose check has come; an outbox row for each due one (one per
  * patient, channel and cycle day, even if two runs meet); and each pair's next check:
- *   - never (infinity) while nothing about it can make it due: a trigger sets it back when something changes;
+ *   - never (its row deleted) while nothing about it can make it due: a trigger adds it back when something changes;
  *   - a responsibility dated in the future: then;
  *   - alerted now: when the cadence allows the next;
  *   - due, but this cycle day's alert exists already: the next day in the practice's calendar;
@@ -274,11 +272,11 @@ function batchQuery(now: Date, publicUrl: string, zones: string, size: number, l
   const key = sql`'balance-alert:' || c.patient_id || ':' || c.channel || ':' || c.day`;
   return sql<{ queued: string; examined: string; last_at: string | null; last_patient_id: string | null; last_channel: string | null }>`
     with batch as materialized (
-      select s.alert_next_at, s.patient_id, s.channel from subscriptions s
-       where s.kind = 'balance_alert' and s.subscribed and s.alert_next_at <= ${now}::timestamptz
-         ${lane.of > 1 ? sql`and s.patient_id % ${lane.of} = ${lane.index}` : sql``}
-         ${after ? sql`and (s.alert_next_at, s.patient_id, s.channel) > (${after.at}::timestamptz, ${after.patient_id}, ${after.channel})` : sql``}
-       order by s.alert_next_at, s.patient_id, s.channel
+      select k.next_at, k.patient_id, k.channel from balance_alert_checks k
+       where k.next_at <= ${now}::timestamptz
+         ${lane.of > 1 ? sql`and k.patient_id % ${lane.of} = ${lane.index}` : sql``}
+         ${after ? sql`and (k.next_at, k.patient_id, k.channel) > (${after.at}::timestamptz, ${after.patient_id}, ${after.channel})` : sql``}
+       order by k.next_at, k.patient_id, k.channel
        limit ${size}),
     examined as materialized (
       select s.patient_id, s.channel, p.practice_id, ${recipient} as recipient, pr.name as practice_name, pr.phone as practice_phone,
@@ -316,21 +314,26 @@ function batchQuery(now: Date, publicUrl: string, zones: string, size: number, l
       on conflict (dedupe_key) do nothing
       returning 1),
     raised as (
-      update subscriptions s
-         set alert_next_at = case
-               when c.parked then 'infinity'::timestamptz
+      update balance_alert_checks k
+         set next_at = case
                when c.last_responsibility_at > ${now}::timestamptz then c.last_responsibility_at
                when c.to_queue then ${cadenceEnd(sql`${now}::timestamptz`, sql`c.frequency`, sql`c.time_zone`)}
                when c.due then coalesce(((c.day::date + 1)::timestamp at time zone c.time_zone), ${now}::timestamptz + interval '1 millisecond')
                else greatest(${cadenceEnd(sql`c.last_alert_at`, sql`c.frequency`, sql`c.time_zone`)}, ${now}::timestamptz + interval '1 millisecond')
              end
         from decided c
-       where s.patient_id = c.patient_id and s.kind = 'balance_alert' and s.channel = c.channel
+       where not c.parked and k.patient_id = c.patient_id and k.channel = c.channel
+      returning 1),
+    -- Nothing to wait for: no row, so no new version and no index entry (a trigger adds it back).
+    idle as (
+      delete from balance_alert_checks k
+       using decided c
+       where c.parked and k.patient_id = c.patient_id and k.channel = c.channel
       returning 1)
     select (select count(*) from queued) as queued, (select count(*) from batch) as examined, last.*
       from (select 1) one
-      left join (select alert_next_at::text as last_at, patient_id as last_patient_id, channel as last_channel
-                   from batch order by alert_next_at desc, patient_id desc, channel desc limit 1) last on true`;
+      left join (select next_at::text as last_at, patient_id as last_patient_id, channel as last_channel
+                   from batch order by next_at desc, patient_id desc, channel desc limit 1) last on true`;
 }
 
 /** The portal link an alert carries is issued when it is sent: its 30 days start with the message. */

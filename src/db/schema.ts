@@ -303,8 +303,14 @@ export interface SubscriptionsTable {
   subscribed: boolean;
   updated_at: Timestamp;
   updated_by_user_id: number | null;
-  /** Balance alerts: when the pair could next be due, a lower bound (migrations/20261204_0100_balance_alert_next_check.ts). */
-  alert_next_at: DefaultTimestamp;
+}
+
+/** A subscribed balance-alert pair's next check: when it could next be due, a lower bound; no row, never (migrations/20261204_0400_balance_alert_checks.ts). */
+export interface BalanceAlertChecksTable {
+  patient_id: number;
+  kind: Generated<'balance_alert'>;
+  channel: Channel;
+  next_at: Timestamp;
 }
 
 export interface ConsentEventsTable {
@@ -432,6 +438,7 @@ export interface DB {
   ticket_count_deltas: TicketCountDeltasTable;
   ticket_events: TicketEventsTable;
   subscriptions: SubscriptionsTable;
+  balance_alert_checks: BalanceAlertChecksTable;
   consent_events: ConsentEventsTable;
   sms_opt_outs: SmsOptOutsTable;
   email_suppressions: EmailSuppressionsTable;

@@ -6,11 +6,12 @@ import { alertDates, makePatient, post, setFrequency, subscribe } from './fixtur
 import pg from 'pg';
 import { onPostgres, POSTGRES_ONLY } from '../support/postgres-only.ts';
 
-// Each subscription's next check (docs/rules.md, Balance alerts, "Which pairs a run looks at"). A run
-// reads only the pairs whose alert_next_at has come, so that time must never be later than when the
-// rule makes the pair due. Here every kind of change that can make a pair due sooner is made after a
-// run has raised or parked the pair, and the selection (which reads alert_next_at) is held equal to
-// the rule alone (every subscription read), now and at later moments.
+// Each subscribed pair's next check (docs/rules.md, Balance alerts, "Which pairs a run looks at"). A run
+// reads only the pairs whose balance_alert_checks row has come, so that time must never be later than
+// when the rule makes the pair due, and a pair without a row must have nothing that can make it due.
+// Here every kind of change that can make a pair due sooner is made after a run has raised or parked
+// the pair, and the selection (which reads the checks) is held equal to the rule alone (every
+// subscription read), now and at later moments.
 
 const URL = 'http://localhost:3000';
 const DAY = 86_400_000;
@@ -40,7 +41,7 @@ async function due(at: Date, everyPair: boolean): Promise<string[]> {
   return rows.map((r) => key({ patient_id: Number(r.patient_id), channel: r.channel })).sort();
 }
 
-/** The selection through alert_next_at equals the rule, now and at later moments (nothing changing meanwhile). */
+/** The selection through the checks equals the rule, now and at later moments (nothing changing meanwhile). */
 async function expectSelectionIsTheRule(laterDays = [1, 13, 14, 15, 31, 59, 61], { now = true } = {}) {
   for (const at of [...(now ? [t.clock.now()] : []), ...laterDays.map((d) => new Date(t.clock.now().getTime() + d * DAY))]) {
     expect(await due(at, false), `at ${at.toISOString()}`).toEqual(await due(at, true));
@@ -51,15 +52,20 @@ async function dueNow(p: { patientId: number }): Promise<string[]> {
   return (await due(t.clock.now(), true)).filter((k) => k.startsWith(`${p.patientId}:`));
 }
 
+/** The pair's next check, or 'never' when it has no row (nothing can make it due until something changes). */
 async function nextCheck(p: { patientId: number }, channel: string): Promise<string> {
   const row = await t.db
-    .selectFrom('subscriptions')
-    .select(sql<string>`alert_next_at::text`.as('at'))
+    .selectFrom('balance_alert_checks')
+    .select(sql<string>`next_at::text`.as('at'))
     .where('patient_id', '=', p.patientId)
-    .where('kind', '=', 'balance_alert')
     .where('channel', '=', channel as 'sms')
-    .executeTakeFirstOrThrow();
-  return row.at;
+    .executeTakeFirst();
+  return row?.at ?? 'never';
+}
+
+async function waitingNow(): Promise<number> {
+  const row = await t.db.selectFrom('balance_alert_checks').select((eb) => eb.fn.countAll().as('n')).where('next_at', '<=', t.clock.now()).executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 async function run() {
@@ -77,9 +83,8 @@ describe('the next check a run leaves on each pair', () => {
     await run();
     expect(await alertDates(t, alerted.patientId, 'email')).toEqual(['2026-11-23']);
     expect(new Date(await nextCheck(alerted, 'email')).toISOString()).toBe('2026-12-07T15:00:00.000Z');
-    expect(await nextCheck(nothingOwed, 'sms')).toBe('infinity');
-    const waiting = await t.db.selectFrom('subscriptions').select('patient_id').where('alert_next_at', '<=', t.clock.now()).where('subscribed', '=', true).execute();
-    expect(waiting).toEqual([]);
+    expect(await nextCheck(nothingOwed, 'sms')).toBe('never');
+    expect(await waitingNow()).toBe(0);
     await expectSelectionIsTheRule();
   });
 
@@ -98,7 +103,7 @@ describe('whatever can make a pair due sooner sets its next check back', () => {
     const p = await makePatient(t, { practiceId: chicago });
     await subscribe(t, p, 'sms');
     await run();
-    expect(await nextCheck(p, 'sms')).toBe('infinity');
+    expect(await nextCheck(p, 'sms')).toBe('never');
     await post(t, p, 'responsibility', 2_000);
     expect(await dueNow(p)).toEqual([`${p.patientId}:sms`]);
     await expectSelectionIsTheRule();
@@ -109,7 +114,7 @@ describe('whatever can make a pair due sooner sets its next check back', () => {
     await subscribe(t, p, 'email');
     await post(t, p, 'responsibility', 3_000, new Date(t.clock.now().getTime() - 70 * DAY));
     await run();
-    expect(await nextCheck(p, 'email')).toBe('infinity');
+    expect(await nextCheck(p, 'email')).toBe('never');
     await post(t, p, 'responsibility', 1_000);
     expect(await dueNow(p)).toEqual([`${p.patientId}:email`]);
     await expectSelectionIsTheRule();
@@ -121,7 +126,7 @@ describe('whatever can make a pair due sooner sets its next check back', () => {
     await post(t, p, 'responsibility', 2_000);
     await t.db.insertInto('sms_opt_outs').values({ practice_id: chicago, phone: '+15550170001', opted_out_at: t.clock.now() }).execute();
     await run();
-    expect(await nextCheck(p, 'sms')).toBe('infinity');
+    expect(await nextCheck(p, 'sms')).toBe('never');
     await t.db.deleteFrom('sms_opt_outs').where('phone', '=', '+15550170001').execute();
     expect(await dueNow(p)).toEqual([`${p.patientId}:sms`]);
     await expectSelectionIsTheRule();
@@ -142,7 +147,7 @@ describe('whatever can make a pair due sooner sets its next check back', () => {
       ])
       .execute();
     await run();
-    expect([await nextCheck(cleared, 'email'), await nextCheck(moved, 'email')]).toEqual(['infinity', 'infinity']);
+    expect([await nextCheck(cleared, 'email'), await nextCheck(moved, 'email')]).toEqual(['never', 'never']);
     await t.db.deleteFrom('email_suppressions').where('patient_id', '=', cleared.patientId).execute();
     await t.db.updateTable('patients').set({ email: 'new.home@example.org' }).where('id', '=', moved.patientId).execute();
     expect([...(await dueNow(cleared)), ...(await dueNow(moved))]).toEqual([`${cleared.patientId}:email`, `${moved.patientId}:email`]);
@@ -154,7 +159,7 @@ describe('whatever can make a pair due sooner sets its next check back', () => {
     await subscribe(t, p, 'sms');
     await post(t, p, 'responsibility', 2_000);
     await run();
-    expect(await nextCheck(p, 'sms')).toBe('infinity');
+    expect(await nextCheck(p, 'sms')).toBe('never');
     await t.db.updateTable('patients').set({ mobile_phone: '+15550170002' }).where('id', '=', p.patientId).execute();
     expect(await dueNow(p)).toEqual([`${p.patientId}:sms`]);
     await expectSelectionIsTheRule();
@@ -171,7 +176,7 @@ describe('whatever can make a pair due sooner sets its next check back', () => {
       await post(t, p, 'responsibility', 2_000);
     }
     await run();
-    expect(await nextCheck(a, 'email')).toBe('infinity');
+    expect(await nextCheck(a, 'email')).toBe('never');
     // b and c were alerted today; at day 20 the monthly cadence holds them back.
     t.clock.advanceDays(20);
     await run();
@@ -217,13 +222,38 @@ describe('whatever can make a pair due sooner sets its next check back', () => {
     const p = await makePatient(t, { practiceId: chicago });
     await subscribe(t, p, 'sms');
     await post(t, p, 'responsibility', 2_000);
+    expect(await nextCheck(p, 'sms')).toBe('-infinity');
     await subscribe(t, p, 'sms', false);
+    expect(await nextCheck(p, 'sms')).toBe('never');
     await run();
-    await t.db.updateTable('subscriptions').set({ alert_next_at: 'infinity' }).where('patient_id', '=', p.patientId).execute();
+    expect(await alertDates(t, p.patientId, 'sms')).toEqual([]);
     await subscribe(t, p, 'sms', true);
     expect(await nextCheck(p, 'sms')).toBe('-infinity');
     expect(await dueNow(p)).toEqual([`${p.patientId}:sms`]);
     await expectSelectionIsTheRule();
+  });
+});
+
+describe('a check exists exactly for a subscribed pair', () => {
+  it('subscriptions added in one statement each get one; an unsubscribed insert, a reminder subscription and a deleted subscription have none', async () => {
+    const [a, b, c] = [await makePatient(t, { practiceId: chicago }), await makePatient(t, { practiceId: chicago }), await makePatient(t, { practiceId: chicago })];
+    await t.db
+      .insertInto('subscriptions')
+      .values([
+        { practice_id: chicago, patient_id: a.patientId, kind: 'balance_alert', channel: 'email', subscribed: true, updated_at: t.clock.now() },
+        { practice_id: chicago, patient_id: a.patientId, kind: 'balance_alert', channel: 'sms', subscribed: true, updated_at: t.clock.now() },
+        { practice_id: chicago, patient_id: b.patientId, kind: 'balance_alert', channel: 'email', subscribed: false, updated_at: t.clock.now() },
+        { practice_id: chicago, patient_id: c.patientId, kind: 'appointment_reminder', channel: 'email', subscribed: true, updated_at: t.clock.now() },
+      ])
+      .execute();
+    expect([await nextCheck(a, 'email'), await nextCheck(a, 'sms'), await nextCheck(b, 'email'), await nextCheck(c, 'email')]).toEqual(['-infinity', '-infinity', 'never', 'never']);
+    await t.db.deleteFrom('subscriptions').where('patient_id', '=', a.patientId).where('channel', '=', 'sms').execute();
+    expect([await nextCheck(a, 'email'), await nextCheck(a, 'sms')]).toEqual(['-infinity', 'never']);
+    // Only for a balance-alert subscription, and only while there is one.
+    await expect(
+      t.db.insertInto('balance_alert_checks').values({ patient_id: b.patientId, channel: 'sms', next_at: t.clock.now() }).execute(),
+    ).rejects.toThrow(/foreign key/);
+    await expectSelectionIsTheRule([]);
   });
 });
 
@@ -237,7 +267,7 @@ describe('the run', () => {
       await post(t, p, 'responsibility', 1_000 + i);
       patients.push(p);
     }
-    const waiting = Number((await t.db.selectFrom('subscriptions').select((eb) => eb.fn.countAll().as('n')).where('subscribed', '=', true).where('alert_next_at', '<=', t.clock.now()).executeTakeFirstOrThrow()).n);
+    const waiting = await waitingNow();
     const batches = Math.ceil(waiting / 3);
     expect(batches).toBeGreaterThanOrEqual(3);
     const seen: { done: number; total: number }[] = [];
@@ -285,7 +315,7 @@ describe.skipIf(!onPostgres)(`each batch commits on its own ${POSTGRES_ONLY}`, (
     for (const id of patients) expect(await alertDates(t, id, 'email')).toHaveLength(1);
   });
 
-  it("does not wait long for a subscription another transaction holds: its lane stops, the other lane goes on, and the next run carries on", async () => {
+  it("does not wait long for a pair another transaction holds: its lane stops, the other lane goes on, and the next run carries on", async () => {
     // The run splits pairs into two lanes by patient id (odd and even), each on its own connection.
     const held = await makePatient(t, { practiceId: chicago, phone: null });
     let sameLane = await makePatient(t, { practiceId: chicago, phone: null });
@@ -299,9 +329,9 @@ describe.skipIf(!onPostgres)(`each batch commits on its own ${POSTGRES_ONLY}`, (
     const other = new pg.Client({ connectionString: t.url });
     await other.connect();
     try {
-      // Another transaction is changing the held patient's subscription, and keeps it.
+      // Another transaction holds the held patient's check (as a payment's trigger setting it back does), and keeps it.
       await other.query('begin');
-      await other.query("select 1 from subscriptions where patient_id = $1 and kind = 'balance_alert' for update", [held.patientId]);
+      await other.query('select 1 from balance_alert_checks where patient_id = $1 for update', [held.patientId]);
       const started = Date.now();
       expect(await runBalanceAlerts(t.db, t.clock.now(), URL)).toBe(1);
       // It gave up after its lock timeout (200 ms), long before the test's bound, and the held lane's

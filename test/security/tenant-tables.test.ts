@@ -26,6 +26,7 @@ const GLOBAL_TABLES: Record<string, string> = {
   department_targets: "the vendor team's first-response target per department (console settings)",
   ticket_macros: "the vendor team's canned replies per department (console settings)",
   ticket_count_totals: 'thread counts per department and status across all practices (numbers only)',
+  balance_alert_checks: "the balance-alert run's next check per subscribed pair (patient id, channel, a time); it belongs to its subscription, which carries practice_id, and goes with it (a cascading reference); read only by the run",
   vendor_unread: "each vendor user's unread threads across the practices they work (the console badge; read only by user id)",
 };
 
