@@ -42,7 +42,7 @@ create or replace function balance_alert_recheck(pid bigint, ch text) returns vo
   on conflict (patient_id, channel) do update set next_at = '-infinity' where balance_alert_checks.next_at <> '-infinity'
 $$;
 
--- New subscribed rows, once per statement (an import or the demo adds many at once).
+-- New subscribed rows, once per statement (the demo data and a bulk insert add many at once).
 create function subscriptions_alert_inserted() returns trigger language plpgsql as $$
 begin
   insert into balance_alert_checks (patient_id, channel, next_at)
