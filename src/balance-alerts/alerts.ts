@@ -249,14 +249,41 @@ async function runBatch(trx: Database, now: Date, publicUrl: string, zones: stri
   // check (1 s) would abort one side, which could be the other: the writer then goes on, and the next
   // run redoes this batch. Waits shorter than this (a payment's trigger) are simply waited out.
   if (ownTransaction) await sql`set local lock_timeout = '200ms'`.execute(trx);
-  // The statement is prepared (src/db/database.ts), and after five runs PostgreSQL may keep a generic
-  // plan, blind to the time: measured at 200,000 accounts, a run took 235 s instead of 13 s. A custom
-  // plan per batch costs a few milliseconds of planning.
-  await sql`set local plan_cache_mode = force_custom_plan`.execute(trx);
+  await batchPlanSettings(trx);
   const { rows } = await batchQuery(now, publicUrl, zones, size, lane, after).execute(trx);
   const row = rows[0];
   const last = row?.last_at == null ? null : { at: row.last_at, patient_id: Number(row.last_patient_id), channel: String(row.last_channel) };
   return { queued: Number(row?.queued ?? 0), examined: Number(row?.examined ?? 0), last };
+}
+
+/**
+ * How each batch is planned (set for the batch's transaction only). The statement is prepared
+ * (src/db/database.ts), and after five runs PostgreSQL may keep a generic plan, blind to the time:
+ * measured at 200,000 accounts, a run took 235 s instead of 13 s. A custom plan per batch costs a few
+ * milliseconds of planning.
+ *
+ * Every read in the batch is a probe by key or an index range with a limit. A lane's first batch is
+ * planned while the outbox may still be empty (a first run, or the benchmark's), and the planner then
+ * reads it whole for each pair's last alert and dedupe key; the other lane fills it meanwhile, so that
+ * one batch grows quadratic: measured 0.7–8.8 s, and runs of 47 and 51 s where one lane ran alone for
+ * its last 40 s (README, "A lane's first batch"). With sequential scans priced out the plan is the same
+ * at any size.
+ */
+async function batchPlanSettings(trx: Database) {
+  await sql`set local plan_cache_mode = force_custom_plan`.execute(trx);
+  await sql`set local enable_seqscan = off`.execute(trx);
+}
+
+/** The batch statement's plan as a run would use it (EXPLAIN without ANALYZE: nothing is written), for the tests and the benchmark. */
+export async function explainBalanceAlertBatch(db: Database, now: Date, publicUrl: string): Promise<string> {
+  const explain = async (trx: Database) => {
+    await batchPlanSettings(trx);
+    const practices = await trx.selectFrom('practices').select('time_zone').distinct().execute();
+    const query = batchQuery(now, publicUrl, zoneCalendar(now, practices.map((p) => p.time_zone)), BATCH, { index: 0, of: LANES }, null);
+    const { rows } = await sql<{ 'QUERY PLAN': string }>`explain ${query}`.execute(trx);
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  };
+  return db.isTransaction ? explain(db) : db.transaction().execute(explain);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
-import { dueBalanceAlertsQuery, runBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
+import { dueBalanceAlertsQuery, explainBalanceAlertBatch, runBalanceAlerts } from '../../src/balance-alerts/alerts.ts';
 import { alertDates, makePatient, post, setFrequency, subscribe } from './fixtures.ts';
 import pg from 'pg';
 import { onPostgres, POSTGRES_ONLY } from '../support/postgres-only.ts';
@@ -284,6 +284,20 @@ describe('the run', () => {
     expect(currentWork().filter((w) => w.kind === 'balance-alerts')).toEqual([]);
     for (const p of patients) expect(await alertDates(t, p.patientId, 'email')).toEqual([t.clock.now().toISOString().slice(0, 10)]);
     await expectSelectionIsTheRule();
+  });
+});
+
+describe('how a batch is planned', () => {
+  it('reads the checks, the outbox and the accounts by index even when the statistics say they are empty', async () => {
+    // A first run starts on an empty outbox: planned from its statistics, each pair's last alert and
+    // dedupe key would be a scan of the whole table, which the other lane fills meanwhile (quadratic).
+    const subscribed = await makePatient(t, { practiceId: chicago, phone: null });
+    await subscribe(t, subscribed, 'email');
+    await sql`analyze outbox_messages, balance_alert_checks, patients, subscriptions`.execute(t.db);
+    const plan = await explainBalanceAlertBatch(t.db, t.clock.now(), URL);
+    expect(plan).toMatch(/Index.*Scan.*on outbox_messages/);
+    expect(plan).toMatch(/Index.*Scan.*on balance_alert_checks/);
+    expect(plan).not.toMatch(/Seq Scan on (outbox_messages|balance_alert_checks|patients)\b/);
   });
 });
 
