@@ -274,7 +274,7 @@ async function batchPlanSettings(trx: Database) {
   await sql`set local enable_seqscan = off`.execute(trx);
 }
 
-/** The batch statement's plan as a run would use it (EXPLAIN without ANALYZE: nothing is written), for the tests and the benchmark. */
+/** The plan a run's first batch of lane 0 gets (EXPLAIN without ANALYZE: nothing is written), for the tests. */
 export async function explainBalanceAlertBatch(db: Database, now: Date, publicUrl: string): Promise<string> {
   const explain = async (trx: Database) => {
     await batchPlanSettings(trx);

@@ -288,7 +288,7 @@ describe('the run', () => {
 });
 
 describe('how a batch is planned', () => {
-  it('reads the checks, the outbox and the accounts by index even when the statistics say they are empty', async () => {
+  it('reads the checks, the outbox and the accounts by index even when their statistics say they are small or empty', async () => {
     // A first run starts on an empty outbox: planned from its statistics, each pair's last alert and
     // dedupe key would be a scan of the whole table, which the other lane fills meanwhile (quadratic).
     const subscribed = await makePatient(t, { practiceId: chicago, phone: null });
