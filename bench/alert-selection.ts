@@ -55,10 +55,7 @@ export async function measure(db: Database, params: DatasetParams, variant: Aler
   const figures: AlertRunFigures = { variant, selection: { ms: 0, rows: 0 }, ms: 0, rows: 0, steady: { ms: 0, rows: 0 }, note: '' };
   // The runs commit batch by batch, as the job does (its lanes run on connections of their own, which
   // a transaction could not give them); what they change is put back afterwards (undoRuns).
-  await sql`drop table if exists bench_alert_next_saved`.execute(db);
-  await sql`create unlogged table bench_alert_next_saved as select patient_id, channel, next_at from balance_alert_checks`.execute(db);
-  const before = await sql<{ id: string }>`select coalesce(max(id), 0)::text as id from outbox_messages`.execute(db);
-  const lastId = before.rows[0].id;
+  const lastId = await saveBeforeRuns(db);
   try {
     const t0 = performance.now();
     figures.selection.rows = (await selectDueBalanceAlerts(db, now)).length;
@@ -96,12 +93,20 @@ export async function measure(db: Database, params: DatasetParams, variant: Aler
   return figures;
 }
 
+/** Keeps every pair's next check aside, for undoRuns; returns the outbox's last id before the runs. */
+export async function saveBeforeRuns(db: Database): Promise<string> {
+  await sql`drop table if exists bench_alert_next_saved`.execute(db);
+  await sql`create unlogged table bench_alert_next_saved as select patient_id, channel, next_at from balance_alert_checks`.execute(db);
+  const before = await sql<{ id: string }>`select coalesce(max(id), 0)::text as id from outbox_messages`.execute(db);
+  return before.rows[0].id;
+}
+
 /**
  * Puts back what the measured runs committed: their alerts deleted, every pair's next check as it
  * was. Triggers are off for it (the bench connects as a superuser), so deleting 355,000 alerts does
  * not set each pair back one by one.
  */
-async function undoRuns(db: Database, lastId: string) {
+export async function undoRuns(db: Database, lastId: string) {
   await db.transaction().execute(async (trx) => {
     await sql`set local session_replication_role = replica`.execute(trx);
     await sql`delete from outbox_messages where id > ${lastId}::bigint`.execute(trx);
