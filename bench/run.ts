@@ -7,7 +7,7 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,8 @@ import { loadSignedInRequest } from '../src/web/context.ts';
 const root = path.resolve(import.meta.dirname, '..');
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/strata_bench';
 const APP_SECRET = 'bench-secret-bench-secret-bench-secret-000000';
+/** The kernel's clock ticks a second, the unit of /proc's CPU times. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 const { values: args } = parseArgs({
   options: {
@@ -65,6 +67,10 @@ type PageResult = {
   rssPeakMb?: number;
   /** Open loop: autocannon offering `rate` requests a second (overallRate) over --connections. */
   openLoop?: { rate: number; achievedRps: number; p50: number; p95: number; p99: number; non2xx: number };
+  /** CPU time per request during the 50-connection run, from /proc: the app's main thread, its other threads
+   * (garbage collection helpers, libuv), PostgreSQL's processes, and the whole machine. Steadier than req/s on
+   * shared cores: it says what each request costs, not how the cores were shared. */
+  cpuPerRequest?: { appMainMs: number; appOtherMs: number; pgMs: number; machineMs: number };
   /** The machine's 1-minute load average before and after the page (2 shared cores: figures are noisy). */
   load?: { before: number; after: number };
   verdicts?: Verdict[];
@@ -127,7 +133,7 @@ async function main() {
     for (const s of scenarios) {
       try {
         rssWindow.peakMb = 0;
-        const r = await runPageScenario(db, world, s, { duration, connections, sqlRuns: Number(args['sql-runs']) });
+        const r = await runPageScenario(db, world, s, { duration, connections, sqlRuns: Number(args['sql-runs']), appPid: app.child.pid! });
         results.push({ ...r, rssPeakMb: rssWindow.peakMb });
         if (args.explain) await explainScenario(url, params, app.origin, s);
       } catch (err) {
@@ -318,7 +324,7 @@ async function contributedScenarios(): Promise<BenchScenario[]> {
   return out;
 }
 
-async function runPageScenario(db: Database, world: ScenarioWorld, s: BenchScenario, o: { duration: number; connections: number; sqlRuns: number }): Promise<PageResult> {
+async function runPageScenario(db: Database, world: ScenarioWorld, s: BenchScenario, o: { duration: number; connections: number; sqlRuns: number; appPid: number }): Promise<PageResult> {
   const prepared = await s.prepare(world);
   const target = s.target;
   const base: PageResult = { name: s.name, path: prepared.path, status: 'ok', target };
@@ -335,7 +341,9 @@ async function runPageScenario(db: Database, world: ScenarioWorld, s: BenchScena
   const loadBefore = os.loadavg()[0];
   const serial = await load(world.origin + prepared.path, prepared.headers, 1, Math.min(3, o.duration));
   // Under load.
+  const cpuBefore = cpuSample(o.appPid);
   const loaded = await load(world.origin + prepared.path, prepared.headers, o.connections, o.duration);
+  const cpuPerRequest = cpuPerRequestSince(cpuBefore, cpuSample(o.appPid), loaded.requests);
   // Open loop: a fixed offered rate (autocannon's overallRate) spread over the same connections.
   const targets: PageTargets = PAGE_TARGETS[s.id] ?? {};
   let openLoop: PageResult['openLoop'];
@@ -364,6 +372,7 @@ async function runPageScenario(db: Database, world: ScenarioWorld, s: BenchScena
     openLoop,
     load: { before: round(loadBefore), after: round(loadAfter) },
     verdicts,
+    cpuPerRequest,
     p50: loaded.p50,
     p95: loaded.p95,
     p99: loaded.p99,
@@ -548,16 +557,18 @@ async function dispatchThroughput(_db: Database, url: string, n: number, instanc
 // ---- output ----------------------------------------------------------------------------------
 
 function printTable(report: { pages: PageResult[]; firstPage: { totalGzipBytes: number; page: string }; rss: { startMb: number; peakMb: number }; jobs: JobResult[]; dataset: { counts: Record<string, number> } }) {
-  log('\n| page | p50 ms | p95 ms | p99 ms | req/s | open-loop p95 ms (offered req/s) | app ms (serial) | SQL ms | app/SQL | RSS peak MB | target |');
-  log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  log('\n| page | p50 ms | p95 ms | p99 ms | req/s | open-loop p95 ms (offered req/s) | app ms (serial) | SQL ms | app/SQL | CPU ms a request at 50 conn: app main + app other + PostgreSQL (machine) | RSS peak MB | target |');
+  log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|');
   for (const r of report.pages) {
     if (r.status !== 'ok') {
-      log(`| ${r.name} | — | — | — | — | — | — | — | — | — | ${r.note ?? ''} |`);
+      log(`| ${r.name} | — | — | — | — | — | — | — | — | — | — | ${r.note ?? ''} |`);
       continue;
     }
     const open = r.openLoop ? `${r.openLoop.p95} (${r.openLoop.rate})` : '—';
     const target = r.verdicts?.length ? `issue 17: ${r.verdicts.filter((v) => v.met).length}/${r.verdicts.length} met` : (r.target ?? '');
-    log(`| ${r.name} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.rps} | ${open} | ${r.serialAppMs ?? '—'} | ${r.sqlMs !== undefined ? round(r.sqlMs) : '—'} | ${r.ratio !== undefined ? round(r.ratio) + '×' : '—'} | ${r.rssPeakMb ?? '—'} | ${target} |`);
+    const c = r.cpuPerRequest;
+    const cpu = c ? `${c.appMainMs} + ${c.appOtherMs} + ${c.pgMs} (${c.machineMs})` : '—';
+    log(`| ${r.name} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.rps} | ${open} | ${r.serialAppMs ?? '—'} | ${r.sqlMs !== undefined ? round(r.sqlMs) : '—'} | ${r.ratio !== undefined ? round(r.ratio) + '×' : '—'} | ${cpu} | ${r.rssPeakMb ?? '—'} | ${target} |`);
   }
   const judged = report.pages.filter((r) => r.verdicts?.length);
   if (judged.length) {
@@ -602,6 +613,56 @@ async function tableCounts(db: Database): Promise<Record<string, number>> {
     out[t] = Number(r.rows[0].n);
   }
   return out;
+}
+
+type CpuSample = { appMain: number; appOther: number; pg: number; machine: number };
+
+/** CPU ticks so far (Linux /proc): the app's main thread and its other threads, every PostgreSQL process, and the
+ * machine's busy time. */
+function cpuSample(appPid: number): CpuSample {
+  const ticks = (statFile: string) => {
+    try {
+      // The fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
+      const f = readFileSync(statFile, 'utf8').split(') ')[1].split(' ');
+      return Number(f[11]) + Number(f[12]);
+    } catch {
+      return 0; // the thread or process ended meanwhile
+    }
+  };
+  const s: CpuSample = { appMain: 0, appOther: 0, pg: 0, machine: 0 };
+  for (const tid of safeReaddir(`/proc/${appPid}/task`)) {
+    const t = ticks(`/proc/${appPid}/task/${tid}/stat`);
+    if (Number(tid) === appPid) s.appMain += t;
+    else s.appOther += t;
+  }
+  for (const pid of safeReaddir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let comm = '';
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (comm === 'postgres') s.pg += ticks(`/proc/${pid}/stat`);
+  }
+  // /proc/stat's first line: user nice system idle iowait irq softirq steal …; busy is all but idle and iowait.
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  s.machine = cpu.reduce((a, b) => a + b, 0) - cpu[3] - cpu[4];
+  return s;
+}
+
+function cpuPerRequestSince(a: CpuSample, b: CpuSample, requests: number): PageResult['cpuPerRequest'] {
+  const msPerTick = 1000 / CLOCK_TICKS;
+  const per = (d: number) => round((d * msPerTick) / Math.max(1, requests));
+  return { appMainMs: per(b.appMain - a.appMain), appOtherMs: per(b.appOther - a.appOther), pgMs: per(b.pg - a.pg), machineMs: per(b.machine - a.machine) };
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 function rssMb(pid: number): number {

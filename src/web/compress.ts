@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gzip, gzipSync } from 'node:zlib';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { compress } from 'hono/compress';
 
 const gzipAsync = promisify(gzip);
@@ -32,21 +32,35 @@ export function compressResponses(): MiddlewareHandler {
       await streaming(c, async () => {});
       return;
     }
-    if (!res.body || c.req.method === 'HEAD' || res.status === 204 || res.status === 206 || res.status === 304) return;
+    // Everything up to the gzip itself is decided from the status and headers, without touching the
+    // body: reading `res.body` (or `bodyUsed`) makes @hono/node-server build a full web Response and
+    // write it out through a ReadableStream, where a string body would have been written directly.
+    if (c.req.method === 'HEAD' || res.status === 204 || res.status === 206 || res.status === 304) return;
     if (res.headers.has('Content-Encoding') || /(?:^|,)\s*no-transform\s*(?:,|$)/i.test(res.headers.get('Cache-Control') ?? '')) return;
     const vary = res.headers.get('Vary');
     if (vary !== '*' && !/(?:^|,)\s*accept-encoding\s*(?:,|$)/i.test(vary ?? '')) res.headers.set('Vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
     if (!ACCEPTS_GZIP.test(c.req.header('Accept-Encoding') ?? '')) return;
     const body = Buffer.from(await res.arrayBuffer());
+    const headers = new Headers(res.headers);
     if (body.length < THRESHOLD) {
-      c.res = new Response(body, res);
+      replaceResponse(c, new Response(body, { status: res.status, headers }));
       return;
     }
     const zipped = body.length > IN_THREAD_MAX ? await gzipAsync(body) : gzipSync(body);
-    c.res = new Response(zipped, res);
-    c.res.headers.set('Content-Encoding', 'gzip');
-    c.res.headers.set('Content-Length', String(zipped.length));
-    const etag = c.res.headers.get('ETag');
-    if (etag && !etag.startsWith('W/')) c.res.headers.set('ETag', `W/${etag}`);
+    headers.set('Content-Encoding', 'gzip');
+    headers.set('Content-Length', String(zipped.length));
+    const etag = headers.get('ETag');
+    if (etag && !etag.startsWith('W/')) headers.set('ETag', `W/${etag}`);
+    replaceResponse(c, new Response(zipped, { status: res.status, headers }));
   };
+}
+
+/**
+ * Sets the response, whose headers are already complete. Assigning `c.res` over an existing response
+ * makes Hono rebuild the new one around its `body` stream to merge the old one's headers into it,
+ * which would send even the compressed bytes through a stream; clearing it first skips that merge.
+ */
+function replaceResponse(c: Context, res: Response) {
+  c.res = undefined as unknown as Response;
+  c.res = res;
 }

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
+import { getRequestListener } from '@hono/node-server';
 import { compressResponses } from '../../src/web/compress.ts';
 import { createTestContext, TEST_ORIGIN, type Client, type TestContext } from '../support/context.ts';
 
@@ -88,5 +91,40 @@ describe('compression', () => {
     expect(res.headers.get('content-encoding')).toBe('gzip');
     expect(Number(res.headers.get('content-length'))).toBe(bytes.length);
     expect(gunzipSync(bytes).toString()).toBe(page);
+  });
+
+  it('a page leaves as @hono/node-server writes a body it holds: no web stream, plain or gzipped', async () => {
+    // @hono/node-server's Response keeps a string or byte body (its own-symbol "cache") and writes it in one
+    // call; once anything reads `body` or `bodyUsed` it builds a full web Response and streams it out, which
+    // cost every page about 0.1 ms of CPU more (README, "Per request: where the CPU goes").
+    const held: boolean[] = [];
+    const app = new Hono();
+    app.use(async (c, next) => {
+      await next();
+      held.push(Object.getOwnPropertySymbols(c.res).some((s) => s.description === 'cache'));
+    });
+    app.use(compressResponses());
+    app.use(async (c, next) => {
+      await next();
+      if (!c.res.headers.has('Referrer-Policy')) c.res.headers.set('Referrer-Policy', 'same-origin');
+    });
+    const page = `<!doctype html><p>${'a row of the page '.repeat(200)}</p>`;
+    app.get('/', (c) => c.html(page));
+    const server = createServer(getRequestListener(app.fetch));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const plain = await fetch(url);
+      expect(await plain.text()).toBe(page);
+      expect(plain.headers.get('vary')).toBe('Accept-Encoding');
+      expect(plain.headers.get('referrer-policy')).toBe('same-origin');
+      const zipped = await fetch(url, { headers: { 'Accept-Encoding': 'gzip' } });
+      expect(zipped.headers.get('content-encoding')).toBe('gzip');
+      expect(zipped.headers.get('referrer-policy')).toBe('same-origin');
+      expect(await zipped.text()).toBe(page); // fetch decodes it
+      expect(held).toEqual([true, true]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
