@@ -617,24 +617,28 @@ async function tableCounts(db: Database): Promise<Record<string, number>> {
 
 type CpuSample = { appMain: number; appOther: number; pg: number; machine: number };
 
-/** CPU ticks so far (Linux /proc): the app's main thread and its other threads, every PostgreSQL process, and the
- * machine's busy time. */
+/** The fields of /proc/<pid>/stat after the command name (which is in parentheses and may hold spaces):
+ * [0] state, [1] parent pid, [11] utime, [12] stime, [13] cutime, [14] cstime (ended children, once reaped). */
+function statFields(file: string): string[] | null {
+  try {
+    return readFileSync(file, 'utf8').split(') ')[1].split(' ');
+  } catch {
+    return null; // the thread or process ended meanwhile
+  }
+}
+
+/** CPU ticks so far (Linux /proc): the app's main thread and its other threads, PostgreSQL, and the
+ * machine's busy time. PostgreSQL's is every live postgres process's plus, for the postmaster, its
+ * ended backends' (so a connection closing in the window does not take its CPU out of the sum). */
 function cpuSample(appPid: number): CpuSample {
-  const ticks = (statFile: string) => {
-    try {
-      // The fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
-      const f = readFileSync(statFile, 'utf8').split(') ')[1].split(' ');
-      return Number(f[11]) + Number(f[12]);
-    } catch {
-      return 0; // the thread or process ended meanwhile
-    }
-  };
   const s: CpuSample = { appMain: 0, appOther: 0, pg: 0, machine: 0 };
   for (const tid of safeReaddir(`/proc/${appPid}/task`)) {
-    const t = ticks(`/proc/${appPid}/task/${tid}/stat`);
-    if (Number(tid) === appPid) s.appMain += t;
-    else s.appOther += t;
+    const f = statFields(`/proc/${appPid}/task/${tid}/stat`);
+    if (!f) continue;
+    if (Number(tid) === appPid) s.appMain += Number(f[11]) + Number(f[12]);
+    else s.appOther += Number(f[11]) + Number(f[12]);
   }
+  const pg = new Map<number, string[]>();
   for (const pid of safeReaddir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     let comm = '';
@@ -643,7 +647,12 @@ function cpuSample(appPid: number): CpuSample {
     } catch {
       continue;
     }
-    if (comm === 'postgres') s.pg += ticks(`/proc/${pid}/stat`);
+    const f = comm === 'postgres' ? statFields(`/proc/${pid}/stat`) : null;
+    if (f) pg.set(Number(pid), f);
+  }
+  for (const f of pg.values()) {
+    s.pg += Number(f[11]) + Number(f[12]);
+    if (!pg.has(Number(f[1]))) s.pg += Number(f[13]) + Number(f[14]);
   }
   // /proc/stat's first line: user nice system idle iowait irq softirq steal …; busy is all but idle and iowait.
   const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
