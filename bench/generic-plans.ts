@@ -9,6 +9,8 @@ import { loadActor } from '../src/auth/permissions.ts';
 import { listTickets } from '../src/tickets/list.ts';
 import { findOverdueBlock } from '../src/tickets/overdue.ts';
 import { loadQueue } from '../src/tickets/queues.ts';
+import { createSession } from '../src/auth/sessions.ts';
+import { loadSignedInRequest } from '../src/web/context.ts';
 
 const url = process.argv[2] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/strata_bench';
 const opened = await openPostgres(url, 1);
@@ -21,7 +23,12 @@ const member = await users.where('kind', '=', 'vendor').where('vendor_admin', '=
   .executeTakeFirstOrThrow();
 const [admin, vAdmin, vMember] = [await loadActor(db, staff), await loadActor(db, vendorAdmin), await loadActor(db, member)];
 const now = new Date();
+// The statement every signed-in page runs first (session, user, practice, menu badge), for a staff user and a vendor member.
+const policy = { idleMs: 6 * 3_600_000, maxMs: 12 * 3_600_000 };
+const [staffToken, memberToken] = [(await createSession(db, now, policy, staff.id)).token, (await createSession(db, now, policy, member.id)).token];
 const pages: [string, () => Promise<unknown>][] = [
+  ['the signed-in request (practice admin)', () => loadSignedInRequest(db, new Date(), policy, staffToken, { withMenu: true })],
+  ['the signed-in request (vendor member)', () => loadSignedInRequest(db, new Date(), policy, memberToken, { withMenu: true })],
   ['Get Help, page 1 (practice admin)', () => listTickets(db, admin, { now, page: 1 })],
   ['Get Help, page 3', () => listTickets(db, admin, { now, page: 3 })],
   ['the Overdue block check', () => findOverdueBlock(db, admin, now)],
@@ -38,4 +45,5 @@ const { rows } = await sql<{ statement: string; generic_plans: string | number; 
   select statement, generic_plans, custom_plans from pg_prepared_statements order by custom_plans desc, generic_plans desc`.execute(db);
 console.log('\ngeneric | custom | statement');
 for (const r of rows) console.log(`${String(r.generic_plans).padStart(7)} | ${String(r.custom_plans).padStart(6)} | ${r.statement.replace(/\s+/g, ' ').slice(0, 150)}`);
+await db.deleteFrom('sessions').where('user_id', 'in', [staff.id, member.id]).where('created_at', '=', now).execute();
 await opened.close();

@@ -57,6 +57,10 @@ const MAX_PREPARED_PARAMETERS = 64;
  * process runs (a rolling deploy). They run unnamed; explicit column lists are unaffected by additions.
  */
 const TABLE_SHAPED_RESULT = /\.\*|\bselect \*|\breturning \*/i;
+/** SQL comments, left out when a text is matched against TABLE_SHAPED_RESULT: a comment that mentions a star
+ * does not make the statement table-shaped (one did, and the statement every signed-in request runs was
+ * parsed and planned afresh each time). */
+const SQL_COMMENTS = /--[^\n]*|\/\*[\s\S]*?\*\//g;
 
 /**
  * Kysely sends every query unnamed, so PostgreSQL parses and plans it anew each time; on the
@@ -102,7 +106,7 @@ export function preparedStatementName(text: string, values: readonly unknown[] |
   // every query's text on every execution.
   let name = statementNames.get(text);
   if (name === undefined) {
-    name = TABLE_SHAPED_RESULT.test(text) ? null : 's' + createHash('sha1').update(text).digest('base64url');
+    name = TABLE_SHAPED_RESULT.test(text.replace(SQL_COMMENTS, ' ')) ? null : 's' + createHash('sha1').update(text).digest('base64url');
     statementNames.set(text, name);
   }
   return name;

@@ -76,8 +76,12 @@ export async function loadSignedInRequest(
     -- The user by primary key, one probe. As a plain join the planner took a merge join over users
     -- in id order, reading every user up to this one (2.9 ms and 5,020 buffers for a vendor user, whose
     -- ids come last, on the 5,000-user bench; 0.05 ms as a probe); the limit keeps the subquery a
-    -- parameterised index probe.
-    cross join lateral (select * from users where users.id = s.user_id limit 1) u
+    -- parameterised index probe. Its columns are named: with a star for them the statement would
+    -- run unnamed, parsed and planned on every request (preparedStatementName, src/db/database.ts).
+    cross join lateral (
+      select users.id, users.kind, users.practice_id, users.role, users.name, users.email, users.limit_messaging,
+             users.reporting, users.active, users.vendor_admin
+        from users where users.id = s.user_id limit 1) u
     cross join lateral (
       select
         case when u.kind = 'vendor' then array(select d.department from vendor_departments d where d.user_id = u.id) else '{}'::text[] end as departments,
