@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { openPostgres } from '../src/db/database.ts';
 import { runBalanceAlerts } from '../src/balance-alerts/alerts.ts';
 import { addWorstCaseAlertSubscribers, datasetParams, removeWorstCaseAlertSubscribers } from './dataset.ts';
 import { saveBeforeRuns, undoRuns } from './alert-selection.ts';
+import { CLOCK_TICKS, postgresTicks } from './proc-cpu.ts';
 
 // The worst case's first balance-alert run, several times on the built bench dataset (npm run bench
 // builds it), each committed batch by batch as the job does and then undone: the spread of the run, not
@@ -13,19 +13,7 @@ import { saveBeforeRuns, undoRuns } from './alert-selection.ts';
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/strata_bench npx tsx bench/alert-first-runs.ts --runs 5
 
 function postgresCpuSeconds(): number {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return ticks / 100;
+  return postgresTicks() / CLOCK_TICKS;
 }
 
 async function main() {

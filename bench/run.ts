@@ -7,7 +7,7 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,12 +22,11 @@ import { loadActor, type Actor } from '../src/auth/permissions.ts';
 import { benchIds, datasetParams, ensureDataset, type DatasetParams } from './dataset.ts';
 import { builtinScenarios, PAGE_TARGETS, type BenchScenario, type PageTargets, type ScenarioWorld } from './scenarios.ts';
 import { loadSignedInRequest } from '../src/web/context.ts';
+import { CLOCK_TICKS, machineBusyTicks, postgresTicks, processThreadTicks } from './proc-cpu.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/strata_bench';
 const APP_SECRET = 'bench-secret-bench-secret-bench-secret-000000';
-/** The kernel's clock ticks a second, the unit of /proc's CPU times. */
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 const { values: args } = parseArgs({
   options: {
@@ -617,61 +616,16 @@ async function tableCounts(db: Database): Promise<Record<string, number>> {
 
 type CpuSample = { appMain: number; appOther: number; pg: number; machine: number };
 
-/** The fields of /proc/<pid>/stat after the command name (which is in parentheses and may hold spaces):
- * [0] state, [1] parent pid, [11] utime, [12] stime, [13] cutime, [14] cstime (ended children, once reaped). */
-function statFields(file: string): string[] | null {
-  try {
-    return readFileSync(file, 'utf8').split(') ')[1].split(' ');
-  } catch {
-    return null; // the thread or process ended meanwhile
-  }
-}
-
-/** CPU ticks so far (Linux /proc): the app's main thread and its other threads, PostgreSQL, and the
- * machine's busy time. PostgreSQL's is every live postgres process's plus, for the postmaster, its
- * ended backends' (so a connection closing in the window does not take its CPU out of the sum). */
+/** CPU ticks so far: the app's main thread and its other threads, PostgreSQL, and the machine (bench/proc-cpu.ts). */
 function cpuSample(appPid: number): CpuSample {
-  const s: CpuSample = { appMain: 0, appOther: 0, pg: 0, machine: 0 };
-  for (const tid of safeReaddir(`/proc/${appPid}/task`)) {
-    const f = statFields(`/proc/${appPid}/task/${tid}/stat`);
-    if (!f) continue;
-    if (Number(tid) === appPid) s.appMain += Number(f[11]) + Number(f[12]);
-    else s.appOther += Number(f[11]) + Number(f[12]);
-  }
-  const pg = new Map<number, string[]>();
-  for (const pid of safeReaddir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    let comm = '';
-    try {
-      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    } catch {
-      continue;
-    }
-    const f = comm === 'postgres' ? statFields(`/proc/${pid}/stat`) : null;
-    if (f) pg.set(Number(pid), f);
-  }
-  for (const f of pg.values()) {
-    s.pg += Number(f[11]) + Number(f[12]);
-    if (!pg.has(Number(f[1]))) s.pg += Number(f[13]) + Number(f[14]);
-  }
-  // /proc/stat's first line: user nice system idle iowait irq softirq steal …; busy is all but idle and iowait.
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  s.machine = cpu.reduce((a, b) => a + b, 0) - cpu[3] - cpu[4];
-  return s;
+  const app = processThreadTicks(appPid);
+  return { appMain: app.main, appOther: app.other, pg: postgresTicks(), machine: machineBusyTicks() };
 }
 
 function cpuPerRequestSince(a: CpuSample, b: CpuSample, requests: number): PageResult['cpuPerRequest'] {
   const msPerTick = 1000 / CLOCK_TICKS;
   const per = (d: number) => round((d * msPerTick) / Math.max(1, requests));
   return { appMainMs: per(b.appMain - a.appMain), appOtherMs: per(b.appOther - a.appOther), pgMs: per(b.pg - a.pg), machineMs: per(b.machine - a.machine) };
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 function rssMb(pid: number): number {
