@@ -240,6 +240,11 @@ export async function ensureDataset(db: Kysely<any>, params: DatasetParams, log:
       delete from vendor_unread;
       insert into vendor_unread (user_id, ticket_id)
         select f.user_id, f.ticket_id from users u cross join lateral vendor_unread_of_user(u.id) f where u.kind = 'vendor'`);
+    // And each practice user's behind the Get Help badge (migration 20261205_0100).
+    await step('staff unread sets', `
+      delete from staff_unread;
+      insert into staff_unread (user_id, ticket_id, practice_id)
+        select f.user_id, f.ticket_id, f.practice_id from users u cross join lateral staff_unread_of_user(u.id) f where u.kind = 'staff'`);
     for (const d of dropped.rows) await step(`index ${d.name}`, d.def);
     await step('identity sequences', `
       select setval(pg_get_serial_sequence('practices', 'id'), (select max(id) from practices)),

@@ -181,7 +181,12 @@ function literals<T extends string>(values: readonly T[]) {
   return values.map((v) => sql.lit(v));
 }
 
-/** A where-clause for the `tickets` table: only the threads this actor may see. */
+/**
+ * A where-clause for the `tickets` table: only the threads this actor may see. Its staff half is
+ * written once more in SQL for the unread sets' triggers (`staff_may_see`, migration
+ * 20261205_0100_staff_unread; the vendor half in vendor_unread's, 20261203_1800): a change here is
+ * a migration there, and test/tickets/staff-unread.test.ts fails until both agree.
+ */
 export function ticketVisibleTo(actor: Actor) {
   return (eb: ExpressionBuilder<DB, 'tickets'>): Expression<SqlBool> => {
     if (!actor.active) return sql<boolean>`false`;
@@ -209,26 +214,6 @@ export function ticketVisibleTo(actor: Actor) {
     );
     return eb.and(conditions);
   };
-}
-
-/**
- * ticketVisibleTo's rule for a staff member's `users` row read in the same statement (alias `u`), before
- * an Actor exists: the per-request statement of src/web/context.ts counts the menu's unread threads
- * with it. Top-level conjuncts, so `tickets.practice_id = u.practice_id` stays an index condition.
- * test/web/request-context.test.ts checks it against ticketVisibleTo, user by user.
- */
-export function ticketVisibleToStaffRowSql(u: string) {
-  const col = (c: string) => sql.ref(`${u}.${c}`);
-  const role = sql`coalesce(${col('role')}, 0)`;
-  return sql<boolean>`(${col('active')} and ${col('kind')} = 'staff' and not ${col('limit_messaging')}
-    and tickets.practice_id = ${col('practice_id')}
-    and (${role} >= ${PRACTICE_ADMIN} or not tickets.admin_level)
-    and (tickets.visibility = 'anyone'
-      or (tickets.visibility = 'owners' and ${role} = ${BUSINESS_OWNER})
-      or (tickets.visibility = 'clinical' and ${role} in (${CLINICIAN}, ${THERAPY_DIRECTOR}))
-      or (tickets.visibility = 'admins' and ${role} >= ${PRACTICE_ADMIN})
-      or (tickets.visibility in ('only_me', 'owners', 'clinical', 'admins') and tickets.created_by_user_id = ${col('id')})
-      or (tickets.visibility = 'person' and tickets.visible_user_id = ${col('id')})))`;
 }
 
 /** All threads this actor may see: the only way ticket rows are loaded for a user. */

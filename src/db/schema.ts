@@ -262,6 +262,16 @@ export interface VendorUnreadTable {
   ticket_id: number;
 }
 
+/**
+ * Each practice user's unread threads, kept by triggers (migration 20261205_0100): the Get Help
+ * menu's badge reads it (countUnreadTickets, src/tickets/unread.ts).
+ */
+export interface StaffUnreadTable {
+  user_id: number;
+  ticket_id: number;
+  practice_id: number;
+}
+
 /** Threads per practice, department and status, as of the last fold (migration 20261203_1500, src/tickets/counts.ts). */
 export interface TicketCountsTable {
   practice_id: number;
@@ -433,6 +443,7 @@ export interface DB {
   ticket_attachments: TicketAttachmentsTable;
   ticket_reads: TicketReadsTable;
   vendor_unread: VendorUnreadTable;
+  staff_unread: StaffUnreadTable;
   ticket_counts: TicketCountsTable;
   ticket_count_totals: TicketCountTotalsTable;
   ticket_count_deltas: TicketCountDeltasTable;

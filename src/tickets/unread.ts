@@ -1,17 +1,18 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { ticketVisibleToStaffRowSql, visibleTickets, type Actor } from '../auth/permissions.ts';
+import { can, type Actor } from '../auth/permissions.ts';
 
-/** Visible threads with a message from someone else since this user last read them. */
+// The Get Help menu badge: the threads a practice user may see (src/auth/permissions.ts) with a
+// public message by someone else since they last read them (unreadSql, src/tickets/list.ts). The
+// database keeps each user's as a set (staff_unread, migration 20261205_0100_staff_unread;
+// docs/rules.md, Visibility), so the badge reads the user's entries and no thread.
+
+/** The number of unread threads on this practice user's badge. */
 export async function countUnreadTickets(db: Database, actor: Actor): Promise<number> {
-  const row = await visibleTickets(db, actor)
-    .leftJoin('ticket_reads', (j) => j.onRef('ticket_reads.ticket_id', '=', 'tickets.id').on('ticket_reads.user_id', '=', actor.id))
-    .where((eb) =>
-      eb.and([
-        eb('tickets.last_public_author_id', '!=', actor.id),
-        eb(sql`coalesce(ticket_reads.last_read_at, '-infinity'::timestamptz)`, '<', eb.ref('tickets.last_public_message_at')),
-      ]),
-    )
+  if (actor.kind !== 'staff' || !can(actor, 'tickets.use')) return 0;
+  const row = await db
+    .selectFrom('staff_unread')
+    .where('user_id', '=', actor.id)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
@@ -22,10 +23,5 @@ export async function countUnreadTickets(db: Database, actor: Actor): Promise<nu
  * statement: the per-request statement of src/web/context.ts, which has no Actor yet.
  */
 export function countUnreadTicketsOfStaffRowSql(u: string) {
-  const id = sql.ref(`${u}.id`);
-  return sql<number>`(select count(*) from tickets
-    left join ticket_reads on ticket_reads.ticket_id = tickets.id and ticket_reads.user_id = ${id}
-    where ${ticketVisibleToStaffRowSql(u)}
-      and tickets.last_public_author_id <> ${id}
-      and coalesce(ticket_reads.last_read_at, '-infinity'::timestamptz) < tickets.last_public_message_at)`;
+  return sql<number>`(select count(*) from staff_unread where staff_unread.user_id = ${sql.ref(`${u}.id`)})`;
 }

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { AppDeps, AppEnv } from './types.ts';
 import { currentActor } from './http.ts';
-import { can, capabilitiesOf, type Actor, type Capability } from '../auth/permissions.ts';
+import { capabilitiesOf, type Actor, type Capability } from '../auth/permissions.ts';
 import { sessionIdFromToken, settleSession, type Session, type SessionPolicy } from '../auth/sessions.ts';
 import { countUnreadTickets, countUnreadTicketsOfStaffRowSql } from '../tickets/unread.ts';
 import { countQueueUnread, countQueueUnreadOfVendorRowSql } from '../tickets/queues.ts';
@@ -139,6 +139,6 @@ type SignedInRow = Pick<Actor, 'id' | 'kind' | 'practice_id' | 'role' | 'name' |
 async function loadMenu(db: Database, actor: Actor): Promise<MenuContext> {
   const practice = await actorPractice(db, actor);
   const unreadTickets =
-    actor.kind === 'staff' ? (can(actor, 'tickets.use') ? await countUnreadTickets(db, actor) : 0) : await countQueueUnread(db, actor);
+    actor.kind === 'staff' ? await countUnreadTickets(db, actor) : await countQueueUnread(db, actor);
   return { practice, unreadTickets };
 }

@@ -4,14 +4,16 @@ import { loadActor, type Actor } from '../../src/auth/permissions.ts';
 import { actorPractice } from '../../src/auth/account.ts';
 import { createSession } from '../../src/auth/sessions.ts';
 import { countUnreadTickets } from '../../src/tickets/unread.ts';
+import { staffUnreadByRule } from '../support/unread-rule.ts';
 import { countQueueUnread } from '../../src/tickets/queues.ts';
 import { loadSignedInRequest } from '../../src/web/context.ts';
 import type { Visibility } from '../../src/db/schema.ts';
 
 // The one statement every signed-in request runs (src/web/context.ts) must give what the separate
 // queries give: the same actor as loadActor, the same practice, and the same menu badge as
-// countUnreadTickets / countQueueUnread, for every kind of user over a grid of threads; and the
-// session rules of src/auth/sessions.ts (expired, idle and deactivated refused, sliding expiry).
+// countUnreadTickets / countQueueUnread (and, for practice users, as the rule counted from the threads:
+// the badge reads a kept set), for every kind of user over a grid of threads; and the session rules
+// of src/auth/sessions.ts (expired, idle and deactivated refused, sliding expiry).
 
 let t: TestContext;
 const policy = () => ({ idleMs: t.config.sessionIdleMs, maxMs: t.config.sessionMaxMs });
@@ -82,8 +84,9 @@ describe('the per-request statement', () => {
       expect(got, user.email).not.toBeNull();
       const actor = await loadActor(t.db, user);
       expect(sorted(got!.actor), user.email).toEqual(sorted(actor));
-      const unread = actor.kind === 'staff' ? (actor.limit_messaging ? 0 : await countUnreadTickets(t.db, actor)) : await countQueueUnread(t.db, actor);
+      const unread = actor.kind === 'staff' ? await countUnreadTickets(t.db, actor) : await countQueueUnread(t.db, actor);
       expect(got!.menu, user.email).toEqual({ practice: await actorPractice(t.db, actor), unreadTickets: unread });
+      if (actor.kind === 'staff') expect(unread, `${user.email}: the kept set against the rule`).toBe((await staffUnreadByRule(t.db, actor)).length);
       badges.push(unread);
       const without = await loadSignedInRequest(t.db, t.clock.now(), policy(), token, { withMenu: false });
       expect(without!.menu).toBeNull();
