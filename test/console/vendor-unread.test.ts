@@ -5,6 +5,7 @@ import { loadActor, visibleTickets } from '../../src/auth/permissions.ts';
 import { queueDepartmentsOf } from '../../src/tickets/queues.ts';
 import { unreadSql } from '../../src/tickets/list.ts';
 import { onPostgres, POSTGRES_ONLY } from '../support/postgres-only.ts';
+import { raceAReadAndAMessage } from '../support/unread-rule.ts';
 
 // The console badge's set (vendor_unread, migration 20261203_1800): after every kind of change to
 // threads, reads and vendor users' scope, each vendor user's set is exactly the threads the rule
@@ -132,18 +133,7 @@ describe("the console badge's unread set", () => {
       returning id`.execute(t.db).then((r) => r.rows);
     const id = row!.id;
     for (const messageFirst of [true, false, true, false]) {
-      const message = t.db.transaction().execute(async (trx) => {
-        if (!messageFirst) await sql`select pg_sleep(0.05)`.execute(trx);
-        await sql`update tickets set last_public_message_at = clock_timestamp(), last_public_author_id = ${author} where id = ${id}`.execute(trx);
-        await sql`select pg_sleep(0.15)`.execute(trx);
-      });
-      const read = t.db.transaction().execute(async (trx) => {
-        if (messageFirst) await sql`select pg_sleep(0.05)`.execute(trx);
-        await sql`insert into ticket_reads (user_id, ticket_id, practice_id, last_read_at) values (${member}, ${id}, ${riverside}, clock_timestamp())
-                  on conflict (user_id, ticket_id) do update set last_read_at = clock_timestamp()`.execute(trx);
-        await sql`select pg_sleep(0.15)`.execute(trx);
-      });
-      await Promise.all([message, read]);
+      await raceAReadAndAMessage(t.db, { ticketId: id, practiceId: riverside, readerId: member, authorId: author, messageFirst });
       await expectSetsToFollowTheRule(messageFirst ? 'message, then a read meanwhile' : 'read, then a message meanwhile');
     }
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createTestContext, type Client, type TestContext } from '../support/context.ts';
 import { loadActor } from '../../src/auth/permissions.ts';
-import { staffUnreadByRule } from '../support/unread-rule.ts';
+import { raceAReadAndAMessage, staffUnreadByRule } from '../support/unread-rule.ts';
 import { onPostgres, POSTGRES_ONLY } from '../support/postgres-only.ts';
 
 // The Get Help badge's set (staff_unread, migration 20261205_0100): after every kind of change to
@@ -167,18 +167,7 @@ describe("the Get Help badge's unread set", () => {
     const vendor = await userId('billing@stratapt.example');
     const id = await insertThread('Staff badge: a read racing a message', { practiceId: riverside, creator: await userId('admin@riverside.example'), author: vendor });
     for (const messageFirst of [true, false, true, false]) {
-      const message = t.db.transaction().execute(async (trx) => {
-        if (!messageFirst) await sql`select pg_sleep(0.05)`.execute(trx);
-        await sql`update tickets set last_public_message_at = clock_timestamp(), last_public_author_id = ${vendor} where id = ${id}`.execute(trx);
-        await sql`select pg_sleep(0.15)`.execute(trx);
-      });
-      const read = t.db.transaction().execute(async (trx) => {
-        if (messageFirst) await sql`select pg_sleep(0.05)`.execute(trx);
-        await sql`insert into ticket_reads (user_id, ticket_id, practice_id, last_read_at) values (${reader}, ${id}, ${riverside}, clock_timestamp())
-                  on conflict (user_id, ticket_id) do update set last_read_at = clock_timestamp()`.execute(trx);
-        await sql`select pg_sleep(0.15)`.execute(trx);
-      });
-      await Promise.all([message, read]);
+      await raceAReadAndAMessage(t.db, { ticketId: id, practiceId: riverside, readerId: reader, authorId: vendor, messageFirst });
       await expectSetsToFollowTheRule(messageFirst ? 'message, then a read meanwhile' : 'read, then a message meanwhile');
     }
   });
