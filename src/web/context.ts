@@ -49,8 +49,8 @@ export type SignedInRequest = { session: Session; actor: Actor; menu: MenuContex
  * as an Actor (with a vendor user's departments and managed practices) and, when `withMenu`, the
  * header's practice and the menu's badge. The session rules are settleSession's (an expired, idle or
  * deactivated one is deleted and refused; a live one slides, written at most once a minute), and the
- * badge is counted only for a session that holds and through the visibility rule of
- * src/auth/permissions.ts, so nothing is counted for anyone the rule would refuse.
+ * badge is counted only for a session that holds, from the user's unread set (staff_unread or
+ * vendor_unread), which the database keeps by the visibility rule of src/auth/permissions.ts.
  */
 export async function loadSignedInRequest(
   db: Database,
