@@ -35,6 +35,11 @@ export async function createTestContext(options: { seed?: boolean; now?: string;
     return row.id;
   }
 
+  async function practiceId(name: string): Promise<number> {
+    const row = await db.selectFrom('practices').select('id').where('name', '=', name).executeTakeFirstOrThrow();
+    return row.id;
+  }
+
   /** A signed-in client for the user with this email (a session made directly, as sign-in would). */
   async function as(email: string): Promise<Client> {
     const { token, session } = await createSession(db, clock.now(), { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs }, await userId(email));
@@ -51,6 +56,7 @@ export async function createTestContext(options: { seed?: boolean; now?: string;
     app,
     logLines,
     userId,
+    practiceId,
     as,
     anonymous: () => new Client(app),
     close: () => opened.close(),

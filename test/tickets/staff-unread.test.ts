@@ -16,9 +16,8 @@ let summit: number;
 
 beforeAll(async () => {
   t = await createTestContext();
-  const id = async (name: string) => (await t.db.selectFrom('practices').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
-  riverside = await id('Riverside Physical Therapy');
-  summit = await id('Summit Sports Rehab');
+  riverside = await t.practiceId('Riverside Physical Therapy');
+  summit = await t.practiceId('Summit Sports Rehab');
 });
 afterAll(() => t.close());
 
