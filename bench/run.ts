@@ -23,6 +23,7 @@ import { benchIds, datasetParams, ensureDataset, type DatasetParams } from './da
 import { builtinScenarios, PAGE_TARGETS, type BenchScenario, type PageTargets, type ScenarioWorld } from './scenarios.ts';
 import { loadSignedInRequest } from '../src/web/context.ts';
 import { CLOCK_TICKS, machineBusyTicks, postgresTicks, processThreadTicks } from './proc-cpu.ts';
+import { serviceCpuGroups, type CpuGroups } from './cpu-groups.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/strata_bench';
@@ -118,7 +119,8 @@ async function main() {
     return;
   }
 
-  const app = await startApp(url);
+  const cpuGroups = serviceCpuGroups(log);
+  const app = await startApp(url, cpuGroups);
   const results: PageResult[] = [];
   let rssPeakMb = 0;
   /** The peak since the current scenario started. */
@@ -151,7 +153,8 @@ async function main() {
     const report = {
       ranAt: new Date().toISOString(),
       machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model.trim(), memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: serverVersion },
-      command: `${process.env.BENCH_APP_GROUP_NICE !== undefined ? `BENCH_APP_GROUP_NICE=${process.env.BENCH_APP_GROUP_NICE} ` : ''}npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+      command: `${BENCH_ENV.filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]} `).join('')}npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+      cpuGroups: cpuGroups ? 'PostgreSQL, the app and the bench each in a cgroup (bench/cpu-groups.ts)' : "the machine's own (autogroup)",
       dataset: { params, counts, build },
       load: { connections, durationSeconds: duration },
       pages: results,
@@ -165,13 +168,17 @@ async function main() {
   } finally {
     clearInterval(sampler);
     await app.stop();
+    cpuGroups?.restore();
     await opened.close();
   }
 }
 
+/** Settings from the environment that change what a run measures, recorded with its command. */
+const BENCH_ENV = ['BENCH_APP_GROUP_NICE', 'BENCH_APP_CPU_SHARES', 'BENCH_CPU_GROUPS'];
+
 // ---- the app under test ------------------------------------------------------------------
 
-async function startApp(url: string): Promise<{ origin: string; child: ChildProcess; stop(): Promise<void> }> {
+async function startApp(url: string, cpuGroups: CpuGroups | null): Promise<{ origin: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = 3900 + Math.floor(Math.random() * 90);
   // As in production (npm run start:prod): the bundle from `npm run build`, not tsx (which costs
   // ~65 MB of RSS), with the production heap limit.
@@ -206,6 +213,10 @@ async function startApp(url: string): Promise<{ origin: string; child: ChildProc
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  cpuGroups?.addApp(child.pid!);
+  // A run that dies on an uncaught error does not reach its `finally`: the app goes with it.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
   const origin = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -220,6 +231,7 @@ async function startApp(url: string): Promise<{ origin: string; child: ChildProc
     origin,
     child,
     stop: async () => {
+      process.off('exit', killOnExit);
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       if (restoreGroupNice !== null) await setSessionGroupNice(restoreGroupNice);
@@ -491,7 +503,12 @@ async function runJobBenchmarks(db: Database, url: string, params: DatasetParams
       const { measureStall } = await import('./stall.ts');
       const r = await measureStall(db, world, Number(args.scale ?? 1), APP_SECRET, log);
       const note = `${r.importRows} imported, ${r.alertsQueued} alerts, ${r.printStatements} statements printed, ${r.reportRows} report rows in ${r.ms.total} ms (import ${r.ms.import}, alerts ${r.ms.alerts}, print ${r.ms.print}, reports ${r.ms.reports})`;
-      const weight = process.env.BENCH_APP_GROUP_NICE !== undefined ? `, the app's group at nice ${process.env.BENCH_APP_GROUP_NICE}` : '';
+      const weight =
+        process.env.BENCH_APP_GROUP_NICE !== undefined
+          ? `, the app's group at nice ${process.env.BENCH_APP_GROUP_NICE}`
+          : process.env.BENCH_APP_CPU_SHARES !== undefined
+            ? `, the app's CPU group at ${process.env.BENCH_APP_CPU_SHARES} shares`
+            : '';
       out.push({ name: `stall: /healthz worst while the heavy work runs${weight}`, status: 'ok', ms: r.healthz.worstMs, rows: r.healthz.checks, note, target: `≤ 100 ms: ${r.healthz.worstMs <= 100 ? 'met' : 'missed'}` });
       out.push({ name: 'stall: signed-in page (/dashboard) p99 meanwhile', status: 'ok', ms: r.page.p99Ms, rows: r.page.requests, note: `p50 ${r.page.p50Ms} ms`, target: `≤ 500 ms: ${r.page.p99Ms <= 500 ? 'met' : 'missed'}` });
       out.push({ name: `stall: the app's event-loop delay, largest (worst 10-s p99 ${r.eventLoop.worstP99Ms} ms; load average ${r.loadAverage.toFixed(1)})`, status: 'ok', ms: r.eventLoop.maxMs });

@@ -3,9 +3,12 @@
 // sends the 9 MB upload and reads the reports and the print batch; a probe timed on that thread would
 // also count the bench's own turns (a FormData body encoded, 100,000 report rows split) as the app's,
 // and /healthz timed beside the page clients would count their responses' parsing.
+import { readlinkSync, writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { origin, cookie, probe } = workerData;
+const { origin, cookie, probe, cgroupTasks } = workerData;
+// The health probe's thread in a CPU group of its own (bench/cpu-groups.ts), when the bench set them up.
+if (cgroupTasks) writeFileSync(cgroupTasks, readlinkSync('/proc/thread-self').split('/').pop());
 let stop = false;
 const times = [];
 parentPort.once('message', () => (stop = true));

@@ -5,6 +5,7 @@
 // (imported patients, alerts, portal links, the print batch) is deleted afterwards.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { probeThreadTasksFile } from './cpu-groups.ts';
 import { sql } from 'kysely';
 import type { Database } from '../src/db/database.ts';
 import { createSession, SESSION_COOKIE } from '../src/auth/sessions.ts';
@@ -93,7 +94,9 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
 
   // Probes: /healthz every 20 ms, and a signed-in page by 4 clients back to back; each in a thread of its own (bench/stall-probes.mjs).
   const staff = await signIn(world.ids.staffId(practiceId, 4));
-  const probes = (['health', 'page'] as const).map((probe) => new Worker(new URL('./stall-probes.mjs', import.meta.url), { workerData: { origin: o, cookie: staff.cookie, probe } }));
+  const probes = (['health', 'page'] as const).map(
+    (probe) => new Worker(new URL('./stall-probes.mjs', import.meta.url), { workerData: { origin: o, cookie: staff.cookie, probe, cgroupTasks: probe === 'health' ? probeThreadTasksFile() : null } }),
+  );
   const probed = Promise.all(
     probes.map(
       (w) =>
