@@ -1,12 +1,13 @@
 // The bench's scheduling groups: PostgreSQL, the app and the bench's own clients each in a CPU cgroup of
-// equal weight, as systemd services (or Docker containers) are in production.
+// equal weight, as systemd services (or Docker containers) are in production, and the health probe's
+// thread in one of its own.
 //
 // Without this, a kernel with autogroup (`/proc/sys/kernel/sched_autogroup_enabled` = 1) schedules each
 // session as a group of equal weight, and PostgreSQL starts every backend in a session of its own
 // (postmaster children call setsid): nine busy backends during the stall load were nine groups against
 // the app's one, so the app held a tenth of the machine's weight, not a half. Autogroup applies only to
 // tasks in the root cgroup, so a service's cgroup (systemd's CPUWeight, default 100 for every unit)
-// replaces it; these groups do the same on the bench machine. README, "Heavy work and the stall budget".
+// replaces it; these groups do the same on the bench machine. README, "Service-shaped CPU groups".
 //
 // cgroup v1's cpu controller at /sys/fs/cgroup/cpu, writable (root), and PostgreSQL on this machine;
 // otherwise the bench runs with the machine's own arrangement and says so. BENCH_CPU_GROUPS=off skips it.
@@ -26,8 +27,8 @@ let active = false;
  * The file a thread writes its id to to join the health probe's group (cgroup v1 places threads one by
  * one), or null without groups. The probe stands for a load balancer's health check, which runs on
  * another machine: in the clients' group its own wait for a core, behind the bench's 9 MB upload and
- * 100,000 report rows, counted as the app's answer time (218 ms worst while the app's loop was
- * delayed 119 ms at most). It is idle but for a request every 20 ms, so its group takes little.
+ * 100,000 report rows, counted as the app's answer time (with the app at 4× weight: 218 ms worst while
+ * the app's loop was delayed 119 ms at most). It is idle but for a request every 20 ms, so its group takes little.
  */
 export function probeThreadTasksFile(): string | null {
   return active ? `${ROOT}/${GROUPS.probe}/tasks` : null;
