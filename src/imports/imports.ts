@@ -454,7 +454,12 @@ async function* uploadSlices(db: Database, importId: number, parts: { part: numb
   }
 }
 
-/** Rows of the file, parsed from 64 KB slices with a turn of the event loop between them. */
+/**
+ * Rows of the file, parsed from 16 KB slices with a turn of the event loop between them. At 64 KB a
+ * slice was 7 ms of csv-parse (p50, the bench machine unloaded; 49 ms at worst) and a 100 ms event-loop
+ * delay of the full-scale stall bench; 16 KB is 2 ms (16 ms at worst), the same in all (README "Heavy
+ * work and the stall budget").
+ */
 async function* csvRecords(parts: AsyncIterable<Buffer>): AsyncGenerator<Record<string, string>> {
   const parser = parse({ columns: (header: string[]) => header.map(normalizeHeader), bom: true, trim: true, skip_empty_lines: true, relax_column_count: true });
   let out: Record<string, string>[] = [];
@@ -462,7 +467,7 @@ async function* csvRecords(parts: AsyncIterable<Buffer>): AsyncGenerator<Record<
   parser.on('data', (r: Record<string, string>) => out.push(r));
   parser.on('error', (err: Error) => (failure = err));
   const ended = new Promise<void>((resolve) => parser.once('end', resolve).once('error', () => resolve()));
-  const SLICE = 64 * 1024;
+  const SLICE = 16 * 1024;
   for await (const bytes of parts) {
     for (let i = 0; i < bytes.length; i += SLICE) {
       parser.write(bytes.subarray(i, i + SLICE));
