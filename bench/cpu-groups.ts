@@ -11,7 +11,8 @@
 //
 // cgroup v1's cpu controller at /sys/fs/cgroup/cpu, writable (root), and PostgreSQL on this machine;
 // otherwise the bench runs with the machine's own arrangement and says so. BENCH_CPU_GROUPS=off skips it.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { postgresProcesses } from './proc-cpu.ts';
 
 const ROOT = '/sys/fs/cgroup/cpu';
 const GROUPS = { database: 'strata-bench-postgres', app: 'strata-bench-app', clients: 'strata-bench-clients', probe: 'strata-bench-probe' } as const;
@@ -41,28 +42,11 @@ export type CpuGroups = {
   restore(): void;
 };
 
-function comm(pid: string): string | null {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return null;
-  }
-}
-
-function parentOf(pid: string): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
-  } catch {
-    return null;
-  }
-}
-
-/** Every postgres process on this machine: the postmaster first, then its children. */
-function postgresProcesses(): string[] {
-  const all = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && comm(p) === 'postgres');
-  const postmasters = all.filter((p) => comm(parentOf(p) ?? '') !== 'postgres');
-  return [...postmasters, ...all.filter((p) => !postmasters.includes(p))];
+/** Every postgres process on this machine: the postmaster (its parent is not postgres) first, then its children. */
+function postgresPids(): number[] {
+  const pg = postgresProcesses();
+  const postmasters = [...pg].filter(([, f]) => !pg.has(Number(f[1]))).map(([pid]) => pid);
+  return [...postmasters, ...[...pg.keys()].filter((pid) => !postmasters.includes(pid))];
 }
 
 function move(pid: number | string, group: string | null): void {
@@ -103,7 +87,7 @@ export function serviceCpuGroups(log: (line: string) => void): CpuGroups | null 
   }
   try {
     removeGroups();
-    const pg = postgresProcesses();
+    const pg = postgresPids();
     if (!pg.length) {
       log(`CPU groups: PostgreSQL is not on this machine; ${machineOwn}`);
       return null;
@@ -114,7 +98,7 @@ export function serviceCpuGroups(log: (line: string) => void): CpuGroups | null 
     }
     // The postmaster first, so backends it forks from now on start in its group; then the rest, twice
     // over for any forked between the listing and the move.
-    for (let pass = 0; pass < 2; pass++) for (const pid of pass ? postgresProcesses() : pg) move(pid, GROUPS.database);
+    for (let pass = 0; pass < 2; pass++) for (const pid of pass ? postgresPids() : pg) move(pid, GROUPS.database);
     move(process.pid, GROUPS.clients);
   } catch (err) {
     removeGroups();

@@ -38,9 +38,8 @@ export function processThreadTicks(pid: number): { main: number; other: number }
   return out;
 }
 
-/** Ticks so far of every live postgres process plus, for the postmaster, its ended backends' (so a
- * connection closing between two readings does not take its CPU out of the difference). */
-export function postgresTicks(): number {
+/** Every live postgres process on this machine, by pid, with its /proc/<pid>/stat fields (statFields). */
+export function postgresProcesses(): Map<number, string[]> {
   const pg = new Map<number, string[]>();
   for (const pid of safeReaddir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
@@ -53,6 +52,13 @@ export function postgresTicks(): number {
     const f = comm === 'postgres' ? statFields(`/proc/${pid}/stat`) : null;
     if (f) pg.set(Number(pid), f);
   }
+  return pg;
+}
+
+/** Ticks so far of every live postgres process plus, for the postmaster, its ended backends' (so a
+ * connection closing between two readings does not take its CPU out of the difference). */
+export function postgresTicks(): number {
+  const pg = postgresProcesses();
   let ticks = 0;
   for (const f of pg.values()) {
     ticks += Number(f[11]) + Number(f[12]);
