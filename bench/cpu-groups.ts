@@ -68,7 +68,21 @@ function removeGroups(): void {
       if (!pids.length) break;
       for (const pid of pids) move(pid, null);
     }
-    rmdirSync(dir);
+    removeEmptyGroup(dir);
+  }
+}
+
+/** rmdir of an empty group answers EBUSY while a process that was in it is still exiting (a backend that
+ * closed with the bench's connections): cgroup.procs no longer lists it, but the group is not yet free. */
+function removeEmptyGroup(dir: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EBUSY' || attempt === 40) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50); // a synchronous 50 ms: this also runs in 'exit'
+    }
   }
 }
 
