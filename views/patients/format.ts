@@ -1,9 +1,11 @@
-import { dateTimeFormat } from '../../src/intl.ts';
+import { dateTimeFormat, zonedMinuteFormat } from '../../src/intl.ts';
 import type { PatientMatch } from '../../src/patients/search.ts';
 // Display formats for the patient pages: instants in the practice's time zone.
 
+const DATE_TIME = zonedMinuteFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' });
+
 export function formatDateTime(at: Date, timeZone: string): string {
-  return dateTimeFormat('en-US', { timeZone, month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }).format(at);
+  return DATE_TIME(at, timeZone);
 }
 
 export function formatDay(at: Date, timeZone: string): string {

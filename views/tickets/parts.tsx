@@ -1,21 +1,14 @@
 import type { OverdueBlock } from '../../src/tickets/overdue.ts';
-import { dateTimeFormat } from '../../src/intl.ts';
+import { zonedMinuteFormat } from '../../src/intl.ts';
 import type { Countdown } from '../../src/tickets/countdown.ts';
 
 export const SUPPORT_PHONE = '866-281-7636';
 
+const LOCAL = zonedMinuteFormat('en-US', { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
+
 /** "Mon, Nov 23, 2026, 9:00 AM CST" in the practice's time zone. */
 export function formatLocal(at: Date, timeZone: string): string {
-  return dateTimeFormat('en-US', {
-    timeZone,
-    weekday: 'short',
-    month: 'short',
-    day: 'numeric',
-    year: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-    timeZoneName: 'short',
-  }).format(at);
+  return LOCAL(at, timeZone);
 }
 
 /** "reply within 3 h 20 min" (amber under four hours) or a red Overdue; the exact time on hover and for screen readers. */
