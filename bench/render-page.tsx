@@ -1,8 +1,8 @@
 // npx tsx bench/render-page.tsx: the CPU it takes to render the Get Help page (25 rows) to HTML, apart
 // from the database and HTTP: the rows, counts and Overdue check are read once from the built dataset
-// (the bench practice's admin, as `npm run bench` signs in), then the page is rendered 6,000 times to warm up and 2,000 times a
-// round, 7 rounds; the median round is printed, in µs of this process's CPU a render (garbage
-// collection included). The page figures of `npm run bench` move with the machine by tens of
+// (the bench practice's admin, as `npm run bench` signs in), then the page is rendered 6,000 times to
+// warm up and 2,000 times a round, 7 rounds; each round and the median are printed, in µs of this
+// process's CPU a render (garbage collection included). The page figures of `npm run bench` move with the machine by tens of
 // percent between runs; this moves by a few, so a change to the views or their formats shows here.
 import { sql } from 'kysely';
 import { openPostgres } from '../src/db/database.ts';
