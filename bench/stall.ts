@@ -95,7 +95,7 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
   // Probes: /healthz every 20 ms, and a signed-in page by 4 clients back to back; each in a thread of its own (bench/stall-probes.mjs).
   const staff = await signIn(world.ids.staffId(practiceId, 4));
   const probes = (['health', 'page'] as const).map(
-    (probe) => new Worker(new URL('./stall-probes.mjs', import.meta.url), { workerData: { origin: o, cookie: staff.cookie, probe, cgroupTasks: probe === 'health' ? probeThreadTasksFile() : null } }),
+    (probe) => new Worker(new URL('./stall-probes.mjs', import.meta.url), { workerData: { origin: o, cookie: staff.cookie, probe, cgroupTasks: probe === 'health' ? probeThreadTasksFile() : null, pageRate: stallPageRate() } }),
   );
   const probed = Promise.all(
     probes.map(
@@ -190,6 +190,18 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
   log(`- stall: ${JSON.stringify(r)}`);
   await removeStallWork(db, log);
   return r;
+}
+
+/**
+ * BENCH_STALL_PAGE_RATE=<n>: the signed-in page asked for n times a second on a schedule (open loop), instead of
+ * by 4 clients back to back, which keep the app's thread busy whatever the heavy work does.
+ */
+export function stallPageRate(): number | null {
+  const v = process.env.BENCH_STALL_PAGE_RATE;
+  if (v === undefined || v === '') return null;
+  const n = Number(v);
+  if (!(n > 0 && n <= 1000)) throw new Error(`BENCH_STALL_PAGE_RATE must be a rate between 0 and 1000 a second, not "${v}"`);
+  return n;
 }
 
 /** Stall runs mark themselves by a print batch dated 2099-01-01 and imported accounts named S<stamp>-<n>. */
