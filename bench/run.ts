@@ -507,7 +507,7 @@ async function runJobBenchmarks(db: Database, url: string, params: DatasetParams
     try {
       const { measureStall, stallPageRate } = await import('./stall.ts');
       const r = await measureStall(db, world, Number(args.scale ?? 1), APP_SECRET, log);
-      const note = `${r.importRows} imported, ${r.alertsQueued} alerts, ${r.printStatements} statements printed, ${r.reportRows} report rows in ${r.ms.total} ms (import ${r.ms.import}, alerts ${r.ms.alerts}, print ${r.ms.print}, reports ${r.ms.reports})`;
+      const note = `${r.importRows} imported, ${r.alertsQueued} alerts, ${r.printStatements} statements printed, ${r.reportRows} report rows in ${r.ms.total} ms (upload answered in ${r.ms.upload}, import ${r.ms.import}, alerts ${r.ms.alerts}, print ${r.ms.print}, reports ${r.ms.reports})`;
       const weight =
         process.env.BENCH_APP_GROUP_NICE !== undefined
           ? `, the app's group at nice ${process.env.BENCH_APP_GROUP_NICE}`
