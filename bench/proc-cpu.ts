@@ -38,6 +38,30 @@ export function processThreadTicks(pid: number): { main: number; other: number }
   return out;
 }
 
+/** A process and its children (one level: the workers of `npm run start:prod:cluster`). */
+export function processFamily(pid: number): number[] {
+  const children: number[] = [];
+  for (const tid of safeReaddir(`/proc/${pid}/task`)) {
+    try {
+      children.push(...readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return [pid, ...children];
+}
+
+/** processThreadTicks summed over a process and its children: each worker's main thread counts as "main". */
+export function familyThreadTicks(pid: number): { main: number; other: number } {
+  const out = { main: 0, other: 0 };
+  for (const p of processFamily(pid)) {
+    const t = processThreadTicks(p);
+    out.main += t.main;
+    out.other += t.other;
+  }
+  return out;
+}
+
 /** Every live postgres process on this machine, by pid, with its /proc/<pid>/stat fields (statFields). */
 export function postgresProcesses(): Map<number, string[]> {
   const pg = new Map<number, string[]>();

@@ -22,7 +22,7 @@ import { loadActor, type Actor } from '../src/auth/permissions.ts';
 import { benchIds, datasetParams, ensureDataset, type DatasetParams } from './dataset.ts';
 import { builtinScenarios, PAGE_TARGETS, type BenchScenario, type PageTargets, type ScenarioWorld } from './scenarios.ts';
 import { loadSignedInRequest } from '../src/web/context.ts';
-import { CLOCK_TICKS, machineBusyTicks, postgresTicks, processThreadTicks } from './proc-cpu.ts';
+import { CLOCK_TICKS, familyThreadTicks, machineBusyTicks, postgresTicks, processFamily, processThreadTicks } from './proc-cpu.ts';
 import { serviceCpuGroups, type CpuGroups } from './cpu-groups.ts';
 import { openLoop } from './open-loop.ts';
 
@@ -122,6 +122,7 @@ async function main() {
 
   const cpuGroups = serviceCpuGroups(log);
   const app = await startApp(url, cpuGroups);
+  if (webConcurrency()) log(`the app as a cluster of ${webConcurrency()} processes (dist/cluster.js): CPU summed over them, RSS the largest`);
   const results: PageResult[] = [];
   let rssPeakMb = 0;
   /** The peak since the current scenario started. */
@@ -175,7 +176,7 @@ async function main() {
 }
 
 /** Settings from the environment that change what a run measures, recorded with its command. */
-const BENCH_ENV = ['BENCH_APP_GROUP_NICE', 'BENCH_APP_CPU_SHARES', 'BENCH_CPU_GROUPS'];
+const BENCH_ENV = ['BENCH_APP_GROUP_NICE', 'BENCH_APP_CPU_SHARES', 'BENCH_CPU_GROUPS', 'BENCH_WEB_CONCURRENCY', 'BENCH_STALL_PAGE_RATE'];
 
 // ---- the app under test ------------------------------------------------------------------
 
@@ -196,7 +197,11 @@ async function startApp(url: string, cpuGroups: CpuGroups | null): Promise<{ ori
   // Restored when the app stops.
   const groupNice = process.env.BENCH_APP_GROUP_NICE;
   const restoreGroupNice = groupNice === undefined ? null : await setSessionGroupNice(Number(groupNice));
-  const child = spawn(process.execPath, ['--max-old-space-size=192', '--enable-source-maps', ...extra, ...profile, 'dist/server.js'], {
+  // BENCH_WEB_CONCURRENCY=<n>: the app as `npm run start:prod:cluster` runs it, n processes on one port
+  // (README, "Several instances"); the CPU and RSS figures then add up, or take the largest of, its workers.
+  const workers = webConcurrency();
+  const entry = workers ? 'dist/cluster.js' : 'dist/server.js';
+  const child = spawn(process.execPath, ['--max-old-space-size=192', '--enable-source-maps', ...extra, ...profile, entry], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
@@ -210,6 +215,7 @@ async function startApp(url: string, cpuGroups: CpuGroups | null): Promise<{ ori
       DEMO: 'false',
       LOG_LEVEL: 'warn',
       DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '10',
+      ...(workers ? { WEB_CONCURRENCY: String(workers) } : {}),
       ...(profileDir ? { LOOP_TRACE_FILE: path.join(path.resolve(profileDir), 'loop-delays.txt') } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -645,8 +651,15 @@ async function tableCounts(db: Database): Promise<Record<string, number>> {
 type CpuSample = { appMain: number; appOther: number; pg: number; machine: number };
 
 /** CPU ticks so far: the app's main thread and its other threads, PostgreSQL, and the machine (bench/proc-cpu.ts). */
+function webConcurrency(): number | null {
+  const v = process.env.BENCH_WEB_CONCURRENCY;
+  if (v === undefined || v === '') return null;
+  if (!/^[1-9]\d*$/.test(v)) throw new Error(`BENCH_WEB_CONCURRENCY must be a number of processes, not "${v}"`);
+  return Number(v);
+}
+
 function cpuSample(appPid: number): CpuSample {
-  const app = processThreadTicks(appPid);
+  const app = webConcurrency() ? familyThreadTicks(appPid) : processThreadTicks(appPid);
   return { appMain: app.main, appOther: app.other, pg: postgresTicks(), machine: machineBusyTicks() };
 }
 
@@ -656,7 +669,12 @@ function cpuPerRequestSince(a: CpuSample, b: CpuSample, requests: number): PageR
   return { appMainMs: per(b.appMain - a.appMain), appOtherMs: per(b.appOther - a.appOther), pgMs: per(b.pg - a.pg), machineMs: per(b.machine - a.machine) };
 }
 
+/** The app's resident memory; in cluster mode the largest of its processes (each has the 200 MB target). */
 function rssMb(pid: number): number {
+  return webConcurrency() ? Math.max(...processFamily(pid).map(processRssMb)) : processRssMb(pid);
+}
+
+function processRssMb(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const m = status.match(/VmRSS:\s+(\d+) kB/);
