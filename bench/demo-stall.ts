@@ -3,6 +3,9 @@
 // directory, demo data), signs in as Riverside's administrator, uploads a patient file of N rows
 // through the form and polls /healthz every 50 ms from this process until the import has committed.
 // Usage: npx tsx bench/demo-stall.ts [rows, default 120000]
+// On PostgreSQL instead: an empty database, and the app's settings for it, e.g.
+//   createdb -h 127.0.0.1 -U postgres strata_demo_stall && DATABASE_URL=postgres://postgres@127.0.0.1:5432/strata_demo_stall \
+//   APP_SECRET=<32+ characters> DEMO=true npx tsx bench/demo-stall.ts 330000   (19.8 MB: the largest upload, 20 MB)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
