@@ -650,7 +650,7 @@ async function tableCounts(db: Database): Promise<Record<string, number>> {
 
 type CpuSample = { appMain: number; appOther: number; pg: number; machine: number };
 
-/** CPU ticks so far: the app's main thread and its other threads, PostgreSQL, and the machine (bench/proc-cpu.ts). */
+/** BENCH_WEB_CONCURRENCY: the app as a cluster of that many processes (startApp), or null for one. */
 function webConcurrency(): number | null {
   const v = process.env.BENCH_WEB_CONCURRENCY;
   if (v === undefined || v === '') return null;
@@ -658,6 +658,7 @@ function webConcurrency(): number | null {
   return Number(v);
 }
 
+/** CPU ticks so far: the app's main thread and its other threads, PostgreSQL, and the machine (bench/proc-cpu.ts). */
 function cpuSample(appPid: number): CpuSample {
   const app = webConcurrency() ? familyThreadTicks(appPid) : processThreadTicks(appPid);
   return { appMain: app.main, appOther: app.other, pg: postgresTicks(), machine: machineBusyTicks() };
