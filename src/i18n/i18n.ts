@@ -25,7 +25,65 @@ void instance.init({
 
 /** The words of `key` in `lang`, with `params` filled in (`count` picks a plural form). */
 export function t(lang: Language, key: MessageKey, params: Record<string, unknown> = {}): string {
+  return quickT(lang, key, params) ?? viaI18next(lang, key, params);
+}
+
+/** i18next's own answer, for every text the quick path leaves (and for its test). */
+export function viaI18next(lang: Language, key: string, params: Record<string, unknown> = {}): string {
   return String(instance.t(key, { ...params, lng: lang }));
+}
+
+// A patient's portal page asks for some forty texts, and i18next resolves each through its key
+// parser, fallback chain, plural and nesting checks and interpolation regexes: 8-9 % of the app's
+// thread on the portal's balance page under load (issue 17). Most texts are plain or fill in
+// `{{name}}`s only; those are taken from the catalog directly. Anything else (a plural, chosen by
+// `count'; a variable not given; a value that is not a string or number; a format, nesting or any
+// other i18next syntax) goes to i18next. test/i18n/quick-t.test.ts holds every key of both catalogs
+// to i18next's own answer.
+type Template = { parts: string[]; names: string[] };
+const templates: Record<Language, Map<string, Template | null>> = { en: compile(en), es: compile(es) };
+
+function compile(catalog: object): Map<string, Template | null> {
+  const out = new Map<string, Template | null>();
+  const walk = (node: object, prefix: string) => {
+    for (const [k, v] of Object.entries(node)) {
+      if (typeof v === 'string') out.set(prefix + k, template(v));
+      else walk(v as object, `${prefix}${k}.`);
+    }
+  };
+  walk(catalog, '');
+  return out;
+}
+
+/** `{{name}}`s split out of a text, or null when it holds anything else of i18next's syntax. */
+function template(text: string): Template | null {
+  if (text.includes('$t(')) return null;
+  const parts: string[] = [];
+  const names: string[] = [];
+  const re = /\{\{([A-Za-z][A-Za-z0-9]*)\}\}/g;
+  let at = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    parts.push(text.slice(at, m.index));
+    names.push(m[1]);
+    at = m.index + m[0].length;
+  }
+  parts.push(text.slice(at));
+  return parts.some((p) => p.includes('{{') || p.includes('}}')) ? null : { parts, names };
+}
+
+function quickT(lang: Language, key: string, params: Record<string, unknown>): string | null {
+  if ('count' in params) return null;
+  const tpl = templates[lang].get(key);
+  if (!tpl) return null;
+  let out = tpl.parts[0];
+  for (let i = 0; i < tpl.names.length; i++) {
+    const v = params[tpl.names[i]];
+    if (typeof v === 'string') out += v;
+    else if (typeof v === 'number') out += String(v);
+    else return null;
+    out += tpl.parts[i + 1];
+  }
+  return out;
 }
 
 /** A stored or typed language, English unless it is exactly one we have. */
