@@ -13,3 +13,13 @@ type StripPlural<K extends string> = K extends `${infer Base}_${PluralForm}` ? B
 export type KeyOf<T, Prefix extends string = ''> = {
   [K in keyof T & string]: T[K] extends string ? `${Prefix}${StripPlural<K>}` : KeyOf<T[K], `${Prefix}${K}.`>;
 }[keyof T & string];
+
+/** Every text of a catalog by its dotted key, plural forms under their own ('portal.dob.wrong_one'). */
+export function catalogTexts(catalog: object, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(catalog)) {
+    if (typeof v === 'string') out.set(prefix + k, v);
+    else for (const [key, text] of catalogTexts(v as object, `${prefix}${k}.`)) out.set(key, text);
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import i18next from 'i18next';
 import type { Language } from '../db/schema.ts';
-import type { KeyOf } from './catalog.ts';
+import { catalogTexts, type KeyOf } from './catalog.ts';
 import { en } from './en.ts';
 import { es } from './es.ts';
 
@@ -37,22 +37,14 @@ export function viaI18next(lang: Language, key: string, params: Record<string, u
 // parser, fallback chain, plural and nesting checks and interpolation regexes: 8-9 % of the app's
 // thread on the portal's balance page under load (issue 17). Most texts are plain or fill in
 // `{{name}}`s only; those are taken from the catalog directly. Anything else (a plural, chosen by
-// `count'; a variable not given; a value that is not a string or number; a format, nesting or any
+// `count`; a variable not given; a value that is not a string or number; a format, nesting or any
 // other i18next syntax) goes to i18next. test/i18n/quick-t.test.ts holds every key of both catalogs
 // to i18next's own answer.
 type Template = { parts: string[]; names: string[] };
 const templates: Record<Language, Map<string, Template | null>> = { en: compile(en), es: compile(es) };
 
 function compile(catalog: object): Map<string, Template | null> {
-  const out = new Map<string, Template | null>();
-  const walk = (node: object, prefix: string) => {
-    for (const [k, v] of Object.entries(node)) {
-      if (typeof v === 'string') out.set(prefix + k, template(v));
-      else walk(v as object, `${prefix}${k}.`);
-    }
-  };
-  walk(catalog, '');
-  return out;
+  return new Map([...catalogTexts(catalog)].map(([key, text]) => [key, template(text)]));
 }
 
 /** `{{name}}`s split out of a text, or null when it holds anything else of i18next's syntax. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { en } from '../../src/i18n/en.ts';
 import { es } from '../../src/i18n/es.ts';
 import { t } from '../../src/i18n/i18n.ts';
+import { catalogTexts } from '../../src/i18n/catalog.ts';
 
 // The message catalogs (docs/rules.md, Language): every patient-facing key exists in both
 // languages with the same placeholders, no text is empty, and each plural has every form its
@@ -10,19 +11,11 @@ import { t } from '../../src/i18n/i18n.ts';
 const CATALOGS = { en, es } as const;
 const PLURAL = /_(zero|one|two|few|many|other)$/;
 
-function leaves(o: object, prefix = ''): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [k, v] of Object.entries(o)) {
-    if (typeof v === 'string') out.set(prefix + k, v);
-    else for (const [kk, vv] of leaves(v as object, `${prefix}${k}.`)) out.set(kk, vv);
-  }
-  return out;
-}
 const baseKeys = (m: Map<string, string>) => new Set([...m.keys()].map((k) => k.replace(PLURAL, '')));
 const placeholders = (s: string) => [...s.matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)].map((m) => m[1]).filter((p) => p !== 'count').sort();
 
 describe('message catalogs', () => {
-  const flat = { en: leaves(en), es: leaves(es) };
+  const flat = { en: catalogTexts(en), es: catalogTexts(es) };
 
   it('have the same keys in English and Spanish', () => {
     expect([...baseKeys(flat.es)].sort()).toEqual([...baseKeys(flat.en)].sort());

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { en } from '../../src/i18n/en.ts';
 import { es } from '../../src/i18n/es.ts';
 import { t, viaI18next, LANGUAGES, type MessageKey } from '../../src/i18n/i18n.ts';
+import { catalogTexts } from '../../src/i18n/catalog.ts';
 
 // t() answers most texts from the catalog itself (src/i18n/i18n.ts, quickT) and the rest through
 // i18next. Whichever way, it must say what i18next says: every key of both catalogs, plurals at
@@ -12,19 +13,12 @@ const catalogs = { en, es };
 /** Every key as t() is asked for it (a plural once, without its form), with the variables of all its forms. */
 function keysOf(catalog: object): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  const walk = (node: object, prefix: string) => {
-    for (const [k, v] of Object.entries(node)) {
-      if (typeof v !== 'string') {
-        walk(v as object, `${prefix}${k}.`);
-        continue;
-      }
-      const key = prefix + k.replace(/_(zero|one|two|few|many|other)$/, '');
-      const names = out.get(key) ?? new Set<string>();
-      for (const m of v.matchAll(/\{\{-?\s*([A-Za-z0-9_]+)/g)) names.add(m[1]);
-      out.set(key, names);
-    }
-  };
-  walk(catalog, '');
+  for (const [form, text] of catalogTexts(catalog)) {
+    const key = form.replace(/_(zero|one|two|few|many|other)$/, '');
+    const names = out.get(key) ?? new Set<string>();
+    for (const m of text.matchAll(/\{\{-?\s*([A-Za-z0-9_]+)/g)) names.add(m[1]);
+    out.set(key, names);
+  }
   return out;
 }
 
