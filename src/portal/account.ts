@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { encodeBase32UpperCaseNoPadding } from '@oslojs/encoding';
 import type { Database } from '../db/database.ts';
 import type { Config } from '../config.ts';
@@ -8,7 +9,7 @@ import { formatCents, t } from '../intl.ts';
 import type { LedgerKind } from '../ledger/ledger.ts';
 import { practiceContact, type PracticeContact } from './access.ts';
 import type { PortalSession } from './sessions.ts';
-import { portalStatements, type PortalStatement } from './documents.ts';
+import { portalStatementsQuery, type PortalStatement } from './documents.ts';
 import { authorizeNetClient, onlinePaymentsEnabled, practiceGateway } from '../payments/settings.ts';
 import { signedAmount } from '../ledger/signed-amount.ts';
 
@@ -27,26 +28,40 @@ export type PortalAccount = {
   onlinePayments: boolean;
 };
 
+/**
+ * The balance page in one statement (and the audit row): the practice's contact, the patient's first
+ * name, whether online payments are on, and the cases, payments and statements as JSON arrays, each
+ * in its own order (a subquery's order is the order json_agg reads it in).
+ */
 export async function portalAccount(db: Database, session: PortalSession, now: Date, who: { ip: string | null }): Promise<PortalAccount> {
   const { practiceId, patientId } = session;
-  const [practice, patient, cases, payments, online, statements] = await Promise.all([
-    practiceContact(db, practiceId),
-    db.selectFrom('patients').select('first_name').where('id', '=', patientId).where('practice_id', '=', practiceId).executeTakeFirstOrThrow(),
-    caseBalances(db, practiceId, patientId),
-    db
-      .selectFrom('ledger_entries')
-      .innerJoin('cases', 'cases.id', 'ledger_entries.case_id')
-      .select(['ledger_entries.id', 'ledger_entries.kind', 'ledger_entries.posted_at', 'ledger_entries.amount_cents', 'ledger_entries.source', 'cases.title as case_title'])
-      .where('ledger_entries.practice_id', '=', practiceId)
-      .where('ledger_entries.patient_id', '=', patientId)
-      .where('ledger_entries.kind', 'in', ['payment', 'refund'])
-      .orderBy('ledger_entries.posted_at', 'desc')
-      .orderBy('ledger_entries.id', 'desc')
-      .limit(50)
-      .execute(),
-    onlinePaymentsEnabled(db, practiceId),
-    portalStatements(db, session),
-  ]);
+  const row = await db
+    .selectFrom('practices')
+    .select((eb) => [
+      'practices.id',
+      'practices.name',
+      'practices.phone',
+      'practices.time_zone',
+      eb.selectFrom('patients').select('patients.first_name').where('patients.id', '=', patientId).whereRef('patients.practice_id', '=', 'practices.id').as('first_name'),
+      eb.exists(eb.selectFrom('payment_settings').select('payment_settings.practice_id').whereRef('payment_settings.practice_id', '=', 'practices.id')).as('online_payments'),
+      jsonArrayFrom(caseBalancesQuery(db, practiceId, patientId)).as('cases'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('ledger_entries')
+          .innerJoin('cases', 'cases.id', 'ledger_entries.case_id')
+          .select(['ledger_entries.id', 'ledger_entries.kind', 'ledger_entries.posted_at', 'ledger_entries.amount_cents', 'ledger_entries.source', 'cases.title as case_title'])
+          .where('ledger_entries.practice_id', '=', practiceId)
+          .where('ledger_entries.patient_id', '=', patientId)
+          .where('ledger_entries.kind', 'in', ['payment', 'refund'])
+          .orderBy('ledger_entries.posted_at', 'desc')
+          .orderBy('ledger_entries.id', 'desc')
+          .limit(50),
+      ).as('payments'),
+      jsonArrayFrom(portalStatementsQuery(db, session)).as('statements'),
+    ])
+    .where('practices.id', '=', practiceId)
+    .executeTakeFirstOrThrow();
+  if (row.first_name === null) throw new Error('the portal session’s patient is not at its practice');
   await recordAudit(db, {
     at: now,
     actor: { kind: 'patient', practice_id: practiceId },
@@ -56,20 +71,21 @@ export async function portalAccount(db: Database, session: PortalSession, now: D
     ip: who.ip,
     details: { linkId: session.linkId },
   });
-  const shown = cases.filter((c) => c.balance_cents !== 0 || c.entries > 0).map(({ entries: _e, ...c }) => c);
+  const cases = row.cases.map(caseBalance);
   return {
-    practice,
-    firstName: patient.first_name,
-    cases: shown,
+    practice: { id: row.id, name: row.name, phone: row.phone, time_zone: row.time_zone },
+    firstName: row.first_name,
+    cases: cases.filter((c) => c.balance_cents !== 0 || c.entries > 0).map(({ entries: _e, ...c }) => c),
     balanceCents: cases.reduce((s, c) => s + c.balance_cents, 0),
-    payments,
-    statements,
-    onlinePayments: online,
+    // JSON has no timestamps: posted_at arrives as its ISO text.
+    payments: row.payments.map((p) => ({ ...p, posted_at: new Date(p.posted_at) })),
+    statements: row.statements,
+    onlinePayments: Boolean(row.online_payments),
   };
 }
 
-async function caseBalances(db: Database, practiceId: number, patientId: number) {
-  const rows = await db
+function caseBalancesQuery(db: Database, practiceId: number, patientId: number) {
+  return db
     .selectFrom('cases')
     .leftJoin('ledger_entries', (j) => j.onRef('ledger_entries.case_id', '=', 'cases.id').onRef('ledger_entries.practice_id', '=', 'cases.practice_id'))
     .select([
@@ -82,9 +98,18 @@ async function caseBalances(db: Database, practiceId: number, patientId: number)
     .where('cases.patient_id', '=', patientId)
     .groupBy(['cases.id', 'cases.title', 'cases.opened_on'])
     .orderBy('cases.opened_on', 'desc')
-    .orderBy('cases.id', 'desc')
-    .execute();
-  return rows.map((r) => ({ id: r.id, title: r.title, balance_cents: Number(r.balance_cents), entries: Number(r.entries) }));
+    .orderBy('cases.id', 'desc');
+}
+
+const caseBalance = (r: { id: number; title: string; balance_cents: number | string; entries: number | string }) => ({
+  id: r.id,
+  title: r.title,
+  balance_cents: Number(r.balance_cents),
+  entries: Number(r.entries),
+});
+
+async function caseBalances(db: Database, practiceId: number, patientId: number) {
+  return (await caseBalancesQuery(db, practiceId, patientId).execute()).map(caseBalance);
 }
 
 export type PaymentRequestResult =

@@ -17,15 +17,15 @@ import type { PortalSession } from './sessions.ts';
 
 export type PortalStatement = { id: number; statement_date: string; balance_cents: number };
 
-export async function portalStatements(db: Database, session: PortalSession): Promise<PortalStatement[]> {
+/** The patient's statements, newest first (read as part of the balance page's statement: account.ts). */
+export function portalStatementsQuery(db: Database, session: Pick<PortalSession, 'practiceId' | 'patientId'>) {
   return db
     .selectFrom('statements')
-    .select(['id', 'statement_date', 'balance_cents'])
-    .where('practice_id', '=', session.practiceId)
-    .where('patient_id', '=', session.patientId)
-    .orderBy('generated_at', 'desc')
-    .orderBy('id', 'desc')
-    .execute();
+    .select(['statements.id', 'statements.statement_date', 'statements.balance_cents'])
+    .where('statements.practice_id', '=', session.practiceId)
+    .where('statements.patient_id', '=', session.patientId)
+    .orderBy('statements.generated_at', 'desc')
+    .orderBy('statements.id', 'desc');
 }
 
 /** One of the patient's statements as the PDF staff see; null when it is not theirs. */

@@ -123,7 +123,7 @@ const EXCEPTIONS = [
   'src/portal/documents.ts#portalCaseDetail',
   'src/portal/documents.ts#portalReceipt',
   'src/portal/documents.ts#portalStatementPdf',
-  'src/portal/documents.ts#portalStatements',
+  'src/portal/documents.ts#portalStatementsQuery',
   'src/portal/links.ts#issuePortalLink',
   'src/portal/consent.ts#portalBalanceAlerts',
   'src/portal/consent.ts#setPortalBalanceAlert',
