@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import { openPostgres } from '../src/db/database.ts';
 import { loadActor } from '../src/auth/permissions.ts';
-import { listTickets } from '../src/tickets/list.ts';
+import { listThreadsNeedingReply, listTickets } from '../src/tickets/list.ts';
 import { findOverdueBlock } from '../src/tickets/overdue.ts';
 import { loadQueue } from '../src/tickets/queues.ts';
 import { createSession } from '../src/auth/sessions.ts';
@@ -29,8 +29,9 @@ const [staffToken, memberToken] = [(await createSession(db, now, policy, staff.i
 const pages: [string, () => Promise<unknown>][] = [
   ['the signed-in request (practice admin)', () => loadSignedInRequest(db, new Date(), policy, staffToken, { withMenu: true })],
   ['the signed-in request (vendor member)', () => loadSignedInRequest(db, new Date(), policy, memberToken, { withMenu: true })],
-  ['Get Help, page 1 (practice admin)', () => listTickets(db, admin, { now, page: 1 })],
+  ['Get Help, page 1 with counts and the Overdue check (practice admin)', () => listTickets(db, admin, { now, page: 1 })],
   ['Get Help, page 3', () => listTickets(db, admin, { now, page: 3 })],
+  ['the Dashboard\'s Needs your reply with its count and the Overdue check', () => listThreadsNeedingReply(db, admin, now)],
   ['the Overdue block check', () => findOverdueBlock(db, admin, now)],
   ['Customer Success queue (member)', () => loadQueue(db, vMember, { department: 'success', filter: 'vendor', page: 1 }, now)],
   ['Customer Success queue (vendor admin, open)', () => loadQueue(db, vAdmin, { department: 'success', filter: 'open', page: 1 }, now)],

@@ -1,7 +1,9 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
+import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
+import { findOverdueBlock, type OverdueBlock } from './overdue.ts';
 import { deadlineCountdown, type Countdown } from './countdown.ts';
 import { LIST_FILTERS, type ListFilter } from './labels.ts';
 
@@ -71,26 +73,66 @@ export async function listTickets(
   db: Database,
   actor: Actor,
   options: { now: Date; page?: number; pageSize?: number; filter?: ListFilter },
-): Promise<{ rows: ListedTicket[]; hasMore: boolean }> {
-  assertCan(actor, 'tickets.use');
+): Promise<{ rows: ListedTicket[]; hasMore: boolean; counts: Record<ListFilter, number>; block: OverdueBlock | null }> {
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const page = options.page ?? 1;
-  const rows = await firstByDeadline(db, actor, options.filter ?? 'all', 'newest_activity', { limit: pageSize + 1, offset: (page - 1) * pageSize });
-  return { rows: withCountdowns(rows.slice(0, pageSize) as TicketRow[], options.now), hasMore: rows.length > pageSize };
+  const { rows, counts, block } = await ticketsOverview(db, actor, options.now, {
+    filter: options.filter ?? 'all',
+    then: 'newest_activity',
+    limit: pageSize + 1,
+    offset: (page - 1) * pageSize,
+  });
+  return { rows: rows.slice(0, pageSize), hasMore: rows.length > pageSize, counts, block };
 }
 
 /** How many visible threads each Get Help filter holds. */
 export async function countTicketsByFilter(db: Database, actor: Actor): Promise<Record<ListFilter, number>> {
   assertCan(actor, 'tickets.use');
-  const row = await visibleTickets(db, actor)
-    .select([
-      sql<number>`count(*) filter (where tickets.status = 'waiting_practice')`.as('needs_reply'),
-      sql<number>`count(*) filter (where tickets.status = 'waiting_vendor')`.as('waiting'),
-      sql<number>`count(*) filter (where tickets.status = 'closed')`.as('closed'),
-      sql<number>`count(*)`.as('all'),
-    ])
-    .executeTakeFirstOrThrow();
-  return Object.fromEntries(LIST_FILTERS.map((f) => [f, Number(row[f])])) as Record<ListFilter, number>;
+  return filterCounts(await countsQuery(db, actor).executeTakeFirstOrThrow());
+}
+
+function countsQuery(db: Database, actor: Actor) {
+  return visibleTickets(db, actor).select([
+    sql<number>`count(*) filter (where tickets.status = 'waiting_practice')`.as('needs_reply'),
+    sql<number>`count(*) filter (where tickets.status = 'waiting_vendor')`.as('waiting'),
+    sql<number>`count(*) filter (where tickets.status = 'closed')`.as('closed'),
+    sql<number>`count(*)`.as('all'),
+  ]);
+}
+
+const filterCounts = (row: Record<ListFilter, number | string>) => Object.fromEntries(LIST_FILTERS.map((f) => [f, Number(row[f])])) as Record<ListFilter, number>;
+
+/**
+ * What Get Help and the Dashboard read of the tickets: a page of one filter (none when the page shows
+ * search results) and every filter's count in one statement (JSON columns; a statement costs a request
+ * about 0.17 ms of CPU on the bench machine: README, "Fewer statements a page"), and beside it the
+ * Overdue block. The block's statement stays apart: its `response_due_at <= now` has no generic plan
+ * PostgreSQL keeps, and inside the page's statement it made the whole statement planned afresh on
+ * every request (bench/generic-plans.ts).
+ */
+export async function ticketsOverview(
+  db: Database,
+  actor: Actor,
+  now: Date,
+  page: ListPage | null,
+): Promise<{ rows: ListedTicket[]; counts: Record<ListFilter, number>; block: OverdueBlock | null }> {
+  assertCan(actor, 'tickets.use');
+  const [row, block] = await Promise.all([
+    db
+      .selectNoFrom([
+        jsonObjectFrom(countsQuery(db, actor)).as('counts'),
+        page ? jsonArrayFrom(firstByDeadlineQuery(db, actor, page)).as('rows') : sql<null>`null`.as('rows'),
+      ])
+      .executeTakeFirstOrThrow(),
+    findOverdueBlock(db, actor, now),
+  ]);
+  // JSON has no timestamps: a row's times arrive as ISO text.
+  const rows = (row.rows ?? []).map((r) => ({
+    ...r,
+    response_due_at: r.response_due_at === null ? null : new Date(r.response_due_at),
+    last_public_message_at: new Date(r.last_public_message_at),
+  }));
+  return { rows: withCountdowns(rows as TicketRow[], now), counts: filterCounts(row.counts!), block };
 }
 
 /** How many threads the Dashboard's "Needs your reply" lists; Get Help's Needs our reply has them all. */
@@ -104,13 +146,9 @@ export type NeedsReply = { threads: ListedTicket[]; total: number };
  * of them, and how many there are in all (a practice with hundreds waiting would otherwise get a
  * Dashboard hundreds of rows long on every visit).
  */
-export async function listThreadsNeedingReply(db: Database, actor: Actor, now: Date): Promise<NeedsReply> {
-  assertCan(actor, 'tickets.use');
-  const [rows, counts] = await Promise.all([
-    firstByDeadline(db, actor, 'needs_reply', 'longest_wait', { limit: NEEDS_REPLY_SHOWN, offset: 0 }),
-    countTicketsByFilter(db, actor),
-  ]);
-  return { threads: withCountdowns(rows as TicketRow[], now), total: counts.needs_reply };
+export async function listThreadsNeedingReply(db: Database, actor: Actor, now: Date): Promise<NeedsReply & { block: OverdueBlock | null }> {
+  const { rows, counts, block } = await ticketsOverview(db, actor, now, { filter: 'needs_reply', then: 'longest_wait', limit: NEEDS_REPLY_SHOWN, offset: 0 });
+  return { threads: rows, total: counts.needs_reply, block };
 }
 
 /** After the deadline, each list's order: Get Help's newest activity first, Needs your reply's longest wait first. */
@@ -128,8 +166,11 @@ const THEN_ORDER = {
  * joined, read every one of them: 1,000 heap pages and 1,000 patients for Get Help's 26 rows on the
  * bench (5.2 ms; this way 0.8 ms), 1,404 buffers for the Dashboard's 25 (4.4 ms; 0.9 ms).
  */
-function firstByDeadline(db: Database, actor: Actor, filter: ListFilter, then: keyof typeof THEN_ORDER, page: { limit: number; offset: number }) {
-  const { column, direction } = THEN_ORDER[then];
+type ListPage = { filter: ListFilter; then: keyof typeof THEN_ORDER; limit: number; offset: number };
+
+function firstByDeadlineQuery(db: Database, actor: Actor, page: ListPage) {
+  const { filter } = page;
+  const { column, direction } = THEN_ORDER[page.then];
   const half = (deadline: boolean) =>
     filtered(visibleTickets(db, actor), filter)
       .where('tickets.response_due_at', deadline ? 'is not' : 'is', null)
@@ -144,8 +185,7 @@ function firstByDeadline(db: Database, actor: Actor, filter: ListFilter, then: k
     .orderBy(column, direction)
     .orderBy('tickets.id', direction)
     .limit(page.limit)
-    .offset(page.offset)
-    .execute();
+    .offset(page.offset);
 }
 
 /**

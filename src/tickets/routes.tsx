@@ -10,13 +10,12 @@ import { recordAudit } from '../audit/audit.ts';
 import { clientIp } from '../web/http.ts';
 import { findPracticePatient, searchPatients, type PatientMatch } from '../patients/search.ts';
 import { createTicket, loadCreateFormContext, type CreateFormContext } from './create.ts';
-import { countTicketsByFilter, listTickets, withCountdowns } from './list.ts';
+import { listTickets, ticketsOverview, withCountdowns } from './list.ts';
 import { LIST_FILTERS, type ListFilter } from './labels.ts';
 import { findVisibleTicket } from './visibility.ts';
 import { loadConversation, markTicketRead } from './conversation.ts';
 import { replyToTicket } from './replies.ts';
 import { closeThread, reopenThread } from './closing.ts';
-import { findOverdueBlock } from './overdue.ts';
 import { deadlineCountdown } from './countdown.ts';
 import { findSimilarTickets, searchTickets } from './search.ts';
 import { listColleagues, parseVisibleTo, previewAudience } from './visible-to.ts';
@@ -43,15 +42,14 @@ export function ticketRoutes(deps: AppDeps) {
     const q = (c.req.query('q') ?? '').trim().slice(0, 200);
     const page = pageNumber(c.req.query('page'));
     const filter = listFilter(c.req.query('show'));
-    const [result, counts, block] = await Promise.all([
-      q ? searchTickets(db, actor, q, { page }).then((r) => ({ ...r, rows: withCountdowns(r.rows, now) })) : listTickets(db, actor, { page, filter, now }),
-      countTicketsByFilter(db, actor),
-      findOverdueBlock(db, actor, now),
-    ]);
+    // The list, the filters' counts and the Overdue block in one statement (tickets/list.ts); search results beside it.
+    const { rows, hasMore, counts, block } = q
+      ? await Promise.all([ticketsOverview(db, actor, now, null), searchTickets(db, actor, q, { page })]).then(([o, found]) => ({ ...o, rows: withCountdowns(found.rows, now), hasMore: found.hasMore }))
+      : await listTickets(db, actor, { page, filter, now });
     const created = Number(c.req.query('created')) || null;
     return renderPage(
       c,
-      <GetHelpPage ctx={ctx} rows={result.rows} hasMore={result.hasMore} page={page} q={q} filter={filter} counts={counts} block={block} now={now} created={created} />,
+      <GetHelpPage ctx={ctx} rows={rows} hasMore={hasMore} page={page} q={q} filter={filter} counts={counts} block={block} now={now} created={created} />,
     );
   });
 

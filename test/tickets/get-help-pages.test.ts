@@ -7,6 +7,8 @@ import { LIST_FILTERS, type ListFilter } from '../../src/tickets/labels.ts';
 // Get Help's order (threads with a deadline first, soonest first; then newest activity; ties by
 // newest id) held page by page: listTickets reads each page's ids from two index-ordered halves,
 // so every page boundary must fall where one sort of everything the user may see would put it.
+// The page, the filters' counts and the Overdue check are one statement (JSON columns): the rows'
+// times must come back as the same dates.
 
 let t: TestContext;
 beforeAll(async () => {
@@ -63,8 +65,15 @@ describe('Get Help pages', () => {
         expect(expected.length, filter).toBeGreaterThan(4);
         const seen: number[] = [];
         for (let page = 1; ; page++) {
-          const { rows, hasMore } = await listTickets(t.db, actor, { now: t.clock.now(), page, pageSize: 4, filter });
+          const { rows, hasMore, counts } = await listTickets(t.db, actor, { now: t.clock.now(), page, pageSize: 4, filter });
           seen.push(...rows.map((r) => r.id));
+          // Read in the same statement: the filter's count, and each row's times as dates (they travel as JSON text).
+          expect(counts[filter]).toBe(expected.length);
+          for (const r of rows) {
+            const stored = all.find((a) => a.id === r.id)!;
+            expect([r.response_due_at, r.last_public_message_at]).toEqual([stored.response_due_at, stored.last_public_message_at]);
+            expect(r.last_public_message_at).toBeInstanceOf(Date);
+          }
           if (!hasMore) break;
           expect(rows).toHaveLength(4);
         }
