@@ -11,6 +11,9 @@ import { findOverdueBlock } from '../src/tickets/overdue.ts';
 import { loadQueue } from '../src/tickets/queues.ts';
 import { createSession } from '../src/auth/sessions.ts';
 import { loadSignedInRequest } from '../src/web/context.ts';
+import { preparePortalSession } from './portal.ts';
+import { validatePortalSession } from '../src/portal/sessions.ts';
+import { portalAccount } from '../src/portal/account.ts';
 
 const url = process.argv[2] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/strata_bench';
 const opened = await openPostgres(url, 1);
@@ -26,6 +29,9 @@ const now = new Date();
 // The statement every signed-in page runs first (session, user, practice, menu badge), for a staff user and a vendor member.
 const policy = { idleMs: 6 * 3_600_000, maxMs: 12 * 3_600_000 };
 const [staffToken, memberToken] = [(await createSession(db, now, policy, staff.id)).token, (await createSession(db, now, policy, member.id)).token];
+// A patient of the same practice with a verified portal session (bench/portal.ts).
+const patient = await db.selectFrom('patients').select(['id', 'practice_id']).where('practice_id', '=', 7).orderBy('id').limit(1).executeTakeFirstOrThrow();
+const portal = await preparePortalSession(db, now, 'http://localhost', { practiceId: patient.practice_id, patientId: patient.id });
 const pages: [string, () => Promise<unknown>][] = [
   ['the signed-in request (practice admin)', () => loadSignedInRequest(db, new Date(), policy, staffToken, { withMenu: true })],
   ['the signed-in request (vendor member)', () => loadSignedInRequest(db, new Date(), policy, memberToken, { withMenu: true })],
@@ -33,6 +39,7 @@ const pages: [string, () => Promise<unknown>][] = [
   ['Get Help, page 3', () => listTickets(db, admin, { now, page: 3 })],
   ['the Dashboard\'s Needs your reply with its count and the Overdue check', () => listThreadsNeedingReply(db, admin, now)],
   ['the Overdue block check', () => findOverdueBlock(db, admin, now)],
+  ['the portal balance page (session, the page, its audit row)', async () => portalAccount(db, (await validatePortalSession(db, new Date(), portal.token))!, new Date(), { ip: null })],
   ['Customer Success queue (member)', () => loadQueue(db, vMember, { department: 'success', filter: 'vendor', page: 1 }, now)],
   ['Customer Success queue (vendor admin, open)', () => loadQueue(db, vAdmin, { department: 'success', filter: 'open', page: 1 }, now)],
 ];
