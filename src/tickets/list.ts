@@ -106,9 +106,8 @@ const filterCounts = (row: Record<ListFilter, number | string>) => Object.fromEn
  * What Get Help and the Dashboard read of the tickets: a page of one filter (none when the page shows
  * search results) and every filter's count in one statement (JSON columns; a statement costs a request
  * about 0.17 ms of CPU on the bench machine: README, "Fewer statements a page"), and beside it the
- * Overdue block. The block's statement stays apart: its `response_due_at <= now` has no generic plan
- * PostgreSQL keeps, and inside the page's statement it made the whole statement planned afresh on
- * every request (bench/generic-plans.ts).
+ * Overdue block, whose check is a statement of its own (inside the page's statement it made
+ * PostgreSQL plan the whole statement afresh on every request: bench/generic-plans.ts).
  */
 export async function ticketsOverview(
   db: Database,
@@ -157,6 +156,8 @@ const THEN_ORDER = {
   longest_wait: { column: 'tickets.waiting_since', direction: 'asc' },
 } as const;
 
+type ListPage = { filter: ListFilter; then: keyof typeof THEN_ORDER; limit: number; offset: number };
+
 /**
  * Visible threads of a filter, those with a deadline first (soonest first), then in `then` order,
  * ties by id; `limit` of them from `offset`. The ids come first, from the two halves of that order
@@ -166,8 +167,6 @@ const THEN_ORDER = {
  * joined, read every one of them: 1,000 heap pages and 1,000 patients for Get Help's 26 rows on the
  * bench (5.2 ms; this way 0.8 ms), 1,404 buffers for the Dashboard's 25 (4.4 ms; 0.9 ms).
  */
-type ListPage = { filter: ListFilter; then: keyof typeof THEN_ORDER; limit: number; offset: number };
-
 function firstByDeadlineQuery(db: Database, actor: Actor, page: ListPage) {
   const { filter } = page;
   const { column, direction } = THEN_ORDER[page.then];
