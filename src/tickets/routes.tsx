@@ -42,7 +42,7 @@ export function ticketRoutes(deps: AppDeps) {
     const q = (c.req.query('q') ?? '').trim().slice(0, 200);
     const page = pageNumber(c.req.query('page'));
     const filter = listFilter(c.req.query('show'));
-    // The list, the filters' counts and the Overdue block in one statement (tickets/list.ts); search results beside it.
+    // The list and the filters' counts in one statement, the Overdue check beside it (tickets/list.ts); search results beside those.
     const { rows, hasMore, counts, block } = q
       ? await Promise.all([ticketsOverview(db, actor, now, null), searchTickets(db, actor, q, { page })]).then(([o, found]) => ({ ...o, rows: withCountdowns(found.rows, now), hasMore: found.hasMore }))
       : await listTickets(db, actor, { page, filter, now });

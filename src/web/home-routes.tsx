@@ -16,7 +16,7 @@ export function homeRoutes(deps: AppDeps) {
     const actor = currentActor(c);
     const now = deps.clock.now();
     const usesTickets = can(actor, 'tickets.use');
-    // "Needs your reply", its count and the Overdue block in one statement (tickets/list.ts).
+    // "Needs your reply" and its count in one statement, the Overdue check beside it (tickets/list.ts).
     const [needsReply, changes] = await Promise.all([usesTickets ? listThreadsNeedingReply(deps.db, actor, now) : null, appointmentChanges(deps.db, actor, now)]);
     return renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} ticketBlock={needsReply?.block ?? null} needsReply={needsReply} appointmentChanges={changes} />);
   });
