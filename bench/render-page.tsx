@@ -20,7 +20,7 @@ if (!params) throw new Error(`no bench dataset in ${url}: run npm run bench -- -
 const userId = benchIds(params).staffId(Math.min(7, params.practices), PRACTICE_ADMIN);
 const actor = await loadActor(db, await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow());
 const now = new Date();
-const { counts, block, ...list } = await getHelpFirstPage(db, actor, now);
+const [{ counts, ...list }, block] = await getHelpFirstPage(db, actor, now);
 const practice = await db.selectFrom('practices').select(['id', 'name', 'phone', 'time_zone']).where('id', '=', actor.practice_id!).executeTakeFirstOrThrow();
 await close();
 

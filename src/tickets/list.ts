@@ -3,7 +3,6 @@ import type { Database } from '../db/database.ts';
 import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
-import { findOverdueBlock, type OverdueBlock } from './overdue.ts';
 import { deadlineCountdown, type Countdown } from './countdown.ts';
 import { LIST_FILTERS, type ListFilter } from './labels.ts';
 
@@ -73,16 +72,16 @@ export async function listTickets(
   db: Database,
   actor: Actor,
   options: { now: Date; page?: number; pageSize?: number; filter?: ListFilter },
-): Promise<{ rows: ListedTicket[]; hasMore: boolean; counts: Record<ListFilter, number>; block: OverdueBlock | null }> {
+): Promise<{ rows: ListedTicket[]; hasMore: boolean; counts: Record<ListFilter, number> }> {
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const page = options.page ?? 1;
-  const { rows, counts, block } = await ticketsOverview(db, actor, options.now, {
+  const { rows, counts } = await pageWithCounts(db, actor, options.now, {
     filter: options.filter ?? 'all',
     then: 'newest_activity',
     limit: pageSize + 1,
     offset: (page - 1) * pageSize,
   });
-  return { rows: rows.slice(0, pageSize), hasMore: rows.length > pageSize, counts, block };
+  return { rows: rows.slice(0, pageSize), hasMore: rows.length > pageSize, counts };
 }
 
 /** How many visible threads each Get Help filter holds. */
@@ -103,35 +102,23 @@ function countsQuery(db: Database, actor: Actor) {
 const filterCounts = (row: Record<ListFilter, number | string>) => Object.fromEntries(LIST_FILTERS.map((f) => [f, Number(row[f])])) as Record<ListFilter, number>;
 
 /**
- * What Get Help and the Dashboard read of the tickets: a page of one filter (none when the page shows
- * search results) and every filter's count in one statement (JSON columns; a statement costs a request
- * about 0.17 ms of CPU on the bench machine: README, "Fewer statements a page"), and beside it the
- * Overdue block, whose check is a statement of its own (inside the page's statement it made
- * PostgreSQL plan the whole statement afresh on every request: bench/generic-plans.ts).
+ * A page of one filter and every filter's count, in one statement (JSON columns): a statement costs a
+ * request about 0.17 ms of CPU on the bench machine (README, "Fewer statements a page"). The routes
+ * run the Overdue check beside it: inside this statement it made PostgreSQL plan the whole statement
+ * afresh on every request (bench/generic-plans.ts).
  */
-export async function ticketsOverview(
-  db: Database,
-  actor: Actor,
-  now: Date,
-  page: ListPage | null,
-): Promise<{ rows: ListedTicket[]; counts: Record<ListFilter, number>; block: OverdueBlock | null }> {
+async function pageWithCounts(db: Database, actor: Actor, now: Date, page: ListPage): Promise<{ rows: ListedTicket[]; counts: Record<ListFilter, number> }> {
   assertCan(actor, 'tickets.use');
-  const [row, block] = await Promise.all([
-    db
-      .selectNoFrom([
-        jsonObjectFrom(countsQuery(db, actor)).as('counts'),
-        page ? jsonArrayFrom(firstByDeadlineQuery(db, actor, page)).as('rows') : sql<null>`null`.as('rows'),
-      ])
-      .executeTakeFirstOrThrow(),
-    findOverdueBlock(db, actor, now),
-  ]);
+  const row = await db
+    .selectNoFrom([jsonObjectFrom(countsQuery(db, actor)).as('counts'), jsonArrayFrom(firstByDeadlineQuery(db, actor, page)).as('rows')])
+    .executeTakeFirstOrThrow();
   // JSON has no timestamps: a row's times arrive as ISO text.
-  const rows = (row.rows ?? []).map((r) => ({
+  const rows = row.rows.map((r) => ({
     ...r,
     response_due_at: r.response_due_at === null ? null : new Date(r.response_due_at),
     last_public_message_at: new Date(r.last_public_message_at),
   }));
-  return { rows: withCountdowns(rows as TicketRow[], now), counts: filterCounts(row.counts!), block };
+  return { rows: withCountdowns(rows as TicketRow[], now), counts: filterCounts(row.counts!) };
 }
 
 /** How many threads the Dashboard's "Needs your reply" lists; Get Help's Needs our reply has them all. */
@@ -145,9 +132,9 @@ export type NeedsReply = { threads: ListedTicket[]; total: number };
  * of them, and how many there are in all (a practice with hundreds waiting would otherwise get a
  * Dashboard hundreds of rows long on every visit).
  */
-export async function listThreadsNeedingReply(db: Database, actor: Actor, now: Date): Promise<NeedsReply & { block: OverdueBlock | null }> {
-  const { rows, counts, block } = await ticketsOverview(db, actor, now, { filter: 'needs_reply', then: 'longest_wait', limit: NEEDS_REPLY_SHOWN, offset: 0 });
-  return { threads: rows, total: counts.needs_reply, block };
+export async function listThreadsNeedingReply(db: Database, actor: Actor, now: Date): Promise<NeedsReply> {
+  const { rows, counts } = await pageWithCounts(db, actor, now, { filter: 'needs_reply', then: 'longest_wait', limit: NEEDS_REPLY_SHOWN, offset: 0 });
+  return { threads: rows, total: counts.needs_reply };
 }
 
 /** After the deadline, each list's order: Get Help's newest activity first, Needs your reply's longest wait first. */

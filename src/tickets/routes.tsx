@@ -10,7 +10,8 @@ import { recordAudit } from '../audit/audit.ts';
 import { clientIp } from '../web/http.ts';
 import { findPracticePatient, searchPatients, type PatientMatch } from '../patients/search.ts';
 import { createTicket, loadCreateFormContext, type CreateFormContext } from './create.ts';
-import { listTickets, ticketsOverview, withCountdowns } from './list.ts';
+import { countTicketsByFilter, listTickets, withCountdowns } from './list.ts';
+import { findOverdueBlock } from './overdue.ts';
 import { LIST_FILTERS, type ListFilter } from './labels.ts';
 import { findVisibleTicket } from './visibility.ts';
 import { loadConversation, markTicketRead } from './conversation.ts';
@@ -42,10 +43,13 @@ export function ticketRoutes(deps: AppDeps) {
     const q = (c.req.query('q') ?? '').trim().slice(0, 200);
     const page = pageNumber(c.req.query('page'));
     const filter = listFilter(c.req.query('show'));
-    // The list and the filters' counts in one statement, the Overdue check beside it (tickets/list.ts); search results beside those.
-    const { rows, hasMore, counts, block } = q
-      ? await Promise.all([ticketsOverview(db, actor, now, null), searchTickets(db, actor, q, { page })]).then(([o, found]) => ({ ...o, rows: withCountdowns(found.rows, now), hasMore: found.hasMore }))
-      : await listTickets(db, actor, { page, filter, now });
+    // The list and the filters' counts in one statement (tickets/list.ts), the Overdue check beside it.
+    const [{ rows, hasMore, counts }, block] = await Promise.all([
+      q
+        ? Promise.all([searchTickets(db, actor, q, { page }), countTicketsByFilter(db, actor)]).then(([found, counts]) => ({ rows: withCountdowns(found.rows, now), hasMore: found.hasMore, counts }))
+        : listTickets(db, actor, { page, filter, now }),
+      findOverdueBlock(db, actor, now),
+    ]);
     const created = Number(c.req.query('created')) || null;
     return renderPage(
       c,

@@ -4,6 +4,7 @@ import { currentActor, renderFragment, renderPage } from './http.ts';
 import { viewContext } from './context.ts';
 import { requireStaff, requireCapability } from './guards.ts';
 import { can } from '../auth/permissions.ts';
+import { findOverdueBlock } from '../tickets/overdue.ts';
 import { listThreadsNeedingReply } from '../tickets/list.ts';
 import { appointmentChanges } from '../reminders/day-list.ts';
 import { DashboardPage, NeedsReplyPanel } from '../../views/dashboard/dashboard.tsx';
@@ -16,9 +17,13 @@ export function homeRoutes(deps: AppDeps) {
     const actor = currentActor(c);
     const now = deps.clock.now();
     const usesTickets = can(actor, 'tickets.use');
-    // "Needs your reply" and its count in one statement, the Overdue check beside it (tickets/list.ts).
-    const [needsReply, changes] = await Promise.all([usesTickets ? listThreadsNeedingReply(deps.db, actor, now) : null, appointmentChanges(deps.db, actor, now)]);
-    return renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} ticketBlock={needsReply?.block ?? null} needsReply={needsReply} appointmentChanges={changes} />);
+    // "Needs your reply" and its count in one statement (tickets/list.ts), the Overdue check beside it.
+    const [ticketBlock, needsReply, changes] = await Promise.all([
+      usesTickets ? findOverdueBlock(deps.db, actor, now) : null,
+      usesTickets ? listThreadsNeedingReply(deps.db, actor, now) : null,
+      appointmentChanges(deps.db, actor, now),
+    ]);
+    return renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} ticketBlock={ticketBlock} needsReply={needsReply} appointmentChanges={changes} />);
   });
   // The panel alone, for live updates and polling (views/components/live.tsx).
   app.get('/dashboard/needs-reply', requireStaff, requireCapability('tickets.use'), async (c) => {
