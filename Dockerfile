@@ -26,4 +26,5 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # One process; for several on this machine use dist/cluster.js (WEB_CONCURRENCY), or run more containers.
+# Jobs in a container of their own: JOBS_PROCESS=true here, and the same image with dist/jobs-process.js (README, "Several instances").
 CMD ["node", "--max-old-space-size=192", "--enable-source-maps", "dist/server.js"]

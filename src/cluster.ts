@@ -13,9 +13,13 @@ import { migrateToLatest } from './db/migrate.ts';
 export const CLUSTER_NEEDS_DATABASE_URL =
   'start:cluster needs DATABASE_URL: the embedded database serves one process only (use npm start, or set DATABASE_URL to a PostgreSQL server)';
 
+/** The forked process's role: a web worker, or with JOBS_PROCESS=true one jobs process (src/jobs-process.ts). */
+const ROLE_ENV = 'STRATA_CLUSTER_ROLE';
+
 // Run only as the entry point (tests import the message above).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (cluster.isPrimary) await primary();
+  else if (process.env[ROLE_ENV] === 'jobs') await (await import('./jobs-process.ts')).runJobsProcess({ listen: false });
   else await import('./server.ts');
 }
 
@@ -41,18 +45,26 @@ async function primary() {
   await opened.close();
 
   const workers = config.webConcurrency;
-  logger.info({ workers, port: config.port }, 'starting cluster');
+  logger.info({ workers, jobsProcess: config.jobsProcess, port: config.port }, 'starting cluster');
   let stopping = false;
   const recentDeaths: number[] = [];
-  const fork = () => cluster.fork();
-  for (let i = 0; i < workers; i++) fork();
+  // JOBS_PROCESS=true: the web workers hand imports and jobs to one jobs process, forked beside them at
+  // a lower priority (it does not listen on the port).
+  const jobsWorkers = new Set<number>();
+  const fork = (role: 'web' | 'jobs') => {
+    const worker = cluster.fork({ [ROLE_ENV]: role });
+    if (role === 'jobs') jobsWorkers.add(worker.id);
+  };
+  for (let i = 0; i < workers; i++) fork('web');
+  if (config.jobsProcess) fork('jobs');
 
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
     }
-    logger.warn({ pid: worker.process.pid, code, signal }, 'worker exited; starting another');
+    const role = jobsWorkers.delete(worker.id) ? 'jobs' : 'web';
+    logger.warn({ pid: worker.process.pid, role, code, signal }, 'worker exited; starting another');
     // A worker that dies at once every time (bad configuration) must not spin the machine.
     const t = performance.now();
     recentDeaths.push(t);
@@ -61,7 +73,7 @@ async function primary() {
       logger.error('workers keep exiting; stopping the cluster');
       process.exit(1);
     }
-    setTimeout(fork, Math.min(5_000, 200 * recentDeaths.length));
+    setTimeout(() => fork(role), Math.min(5_000, 200 * recentDeaths.length));
   });
 
   const shutdown = (signal: NodeJS.Signals) => {

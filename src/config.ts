@@ -19,6 +19,8 @@ const schema = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   SCHEDULER: bool.default(true),
+  /** The scheduled jobs and imports run in jobs processes of their own (npm run start:jobs), not in this one. */
+  JOBS_PROCESS: bool.default(false),
   /** Per-job schedule overrides, "name=cron pattern" separated by ";" (croner, with seconds). */
   JOB_SCHEDULES: z
     .string()
@@ -63,6 +65,11 @@ export type Config = {
   sessionIdleMs: number;
   sessionMaxMs: number;
   scheduler: boolean;
+  /**
+   * JOBS_PROCESS: this web instance runs no scheduled job and no import; it hands uploads and Run now to
+   * the jobs processes (`npm run start:jobs`) through the database. PostgreSQL only.
+   */
+  jobsProcess: boolean;
   /** JOB_SCHEDULES: job name → croner pattern, replacing the job's default schedule. */
   jobSchedules: Record<string, string>;
   /** Load demo data on first start. Defaults to on for the embedded database, off with DATABASE_URL. */
@@ -89,6 +96,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.DATABASE_URL && !e.APP_SECRET) {
     throw new ConfigError('Missing setting APP_SECRET: it is required when DATABASE_URL is set (32+ random characters)');
   }
+  if (e.JOBS_PROCESS && !e.DATABASE_URL) {
+    throw new ConfigError('Invalid setting JOBS_PROCESS: it needs DATABASE_URL (a jobs process of its own shares the database; the embedded one serves one process)');
+  }
   const twilioParts = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM].filter(Boolean).length;
   if (twilioParts > 0 && twilioParts < 3) {
     throw new ConfigError('Incomplete setting TWILIO_*: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM together');
@@ -107,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     sessionMaxMs: e.SESSION_MAX_HOURS * 3_600_000,
     scheduler: e.SCHEDULER,
+    jobsProcess: e.JOBS_PROCESS,
     jobSchedules: parseJobSchedules(e.JOB_SCHEDULES),
     demo: e.DEMO ?? !e.DATABASE_URL,
     trustProxy: e.TRUST_PROXY,

@@ -36,9 +36,10 @@ async function main() {
   const transports = createTransports(config);
   const ticketFeed = await startTicketFeed('pglite' in opened ? { pglite: opened.pglite as PGlite } : { url: config.databaseUrl! }, logger);
   const deps = { db, dialect, poolStats, clock: systemClock, config, logger, transports, ticketFeed };
-  const scheduler = startScheduler({ db, clock: systemClock, logger, transports, publicUrl: config.publicUrl }, scheduledJobs, { autostart: config.scheduler });
+  // JOBS_PROCESS=true: the jobs processes run the schedule (src/jobs-process.ts); this one only serves.
+  const scheduler = startScheduler({ db, clock: systemClock, logger, transports, publicUrl: config.publicUrl }, scheduledJobs, { autostart: config.scheduler && !config.jobsProcess });
   const app = createApp({ ...deps, scheduler });
-  const heartbeat = startInstanceHeartbeat(db, systemClock, logger);
+  const heartbeat = startInstanceHeartbeat(db, systemClock, logger, 'web');
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     logger.info({ port: info.port, database: dialect, ms: Math.round(performance.now() - t0) }, `listening on ${config.publicUrl}`);
   });

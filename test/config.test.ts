@@ -22,6 +22,11 @@ describe('config', () => {
   it('turns demo data off by default with a real server', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://x@localhost/db', APP_SECRET: 'x'.repeat(40) }).demo).toBe(false);
   });
+  it('hands jobs to jobs processes only with a database server to share (JOBS_PROCESS)', () => {
+    expect(loadConfig({}).jobsProcess).toBe(false);
+    expect(() => loadConfig({ JOBS_PROCESS: 'true' })).toThrow(/^Invalid setting JOBS_PROCESS: it needs DATABASE_URL/);
+    expect(loadConfig({ JOBS_PROCESS: 'true', DATABASE_URL: 'postgres://x@localhost/db', APP_SECRET: 'x'.repeat(40) }).jobsProcess).toBe(true);
+  });
   it('overrides job schedules by name, and refuses an unknown job or a bad pattern at start', () => {
     const c = loadConfig({ JOB_SCHEDULES: 'balance-alerts=0 */15 * * * *; statements=0 0 6 * * *' });
     expect(c.jobSchedules).toEqual({ 'balance-alerts': '0 */15 * * * *', statements: '0 0 6 * * *' });

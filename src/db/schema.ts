@@ -568,7 +568,10 @@ export interface InstanceHeartbeatsTable {
   event_loop_p99_ms: number;
   event_loop_max_ms: number;
   work: Json<RunningWork[]>;
+  /** 'web', or 'jobs' for `npm run start:jobs` (migrations/20261205_1600_instance_roles.ts). */
+  role: Generated<InstanceRole>;
 }
+export type InstanceRole = 'web' | 'jobs';
 export type RunningWork = { kind: string; label: string; done: number; total: number; startedAt: string };
 
 /**

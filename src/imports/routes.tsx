@@ -12,10 +12,11 @@ import { ImportPage, ImportStatusPage, ImportProgress } from '../../views/import
 import type { ImportKind } from '../db/schema.ts';
 import { idParam } from '../web/params.ts';
 import { INSTANCE_ID, shutdownSignal } from '../jobs/instance.ts';
+import { handToJobsProcesses } from '../jobs/handoff.ts';
 
 /** /patients/import: upload, progress (polled by htmx), rejection report, column templates. */
 export function importRoutes(deps: AppDeps) {
-  const { db, clock, logger } = deps;
+  const { db, clock, logger, config } = deps;
   const app = new Hono<AppEnv>();
   app.use('*', requireStaff, requireCapability('patients.import'));
 
@@ -36,8 +37,10 @@ export function importRoutes(deps: AppDeps) {
     }
     if (result.started) {
       // The file is stored with the import: answer at once and let this instance's worker claim it
-      // (any other instance's scheduled `imports` job would too). The status page polls the row.
-      kickImports(db, clock, { workerId: INSTANCE_ID, signal: shutdownSignal }, (err) => logger.error({ importId: result.id, err: { message: (err as Error).message } }, 'import failed'));
+      // (any other instance's scheduled `imports` job would too), or with JOBS_PROCESS a jobs process's
+      // (src/jobs/handoff.ts). The status page polls the row.
+      if (config.jobsProcess) await handToJobsProcesses(db, { kind: 'imports' });
+      else kickImports(db, clock, { workerId: INSTANCE_ID, signal: shutdownSignal }, (err) => logger.error({ importId: result.id, err: { message: (err as Error).message } }, 'import failed'));
     }
     return redirectAfterPost(c, `/patients/import/${result.id}${result.alreadyImported ? '?again=1' : ''}`);
   });

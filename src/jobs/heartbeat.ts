@@ -2,7 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Database } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
-import type { RunningWork } from '../db/schema.ts';
+import type { InstanceRole, RunningWork } from '../db/schema.ts';
 import { INSTANCE_ID } from './instance.ts';
 
 // What each instance is doing, for the Jobs page: heavy work registers itself here while it runs,
@@ -34,23 +34,23 @@ export function currentWork(): RunningWork[] {
 
 const KEEP_MS = 15 * 60_000;
 
-export async function writeHeartbeat(db: Database, now: Date, sample: { p99Ms: number; maxMs: number }, instanceId = INSTANCE_ID): Promise<void> {
+export async function writeHeartbeat(db: Database, now: Date, sample: { p99Ms: number; maxMs: number }, instanceId = INSTANCE_ID, role: InstanceRole = 'web'): Promise<void> {
   await db
     .insertInto('instance_heartbeats')
-    .values({ instance_id: instanceId, at: now, event_loop_p99_ms: sample.p99Ms, event_loop_max_ms: sample.maxMs, work: JSON.stringify(currentWork()) })
+    .values({ instance_id: instanceId, at: now, event_loop_p99_ms: sample.p99Ms, event_loop_max_ms: sample.maxMs, work: JSON.stringify(currentWork()), role })
     .onConflict((oc) => oc.columns(['instance_id', 'at']).doNothing())
     .execute();
   await db.deleteFrom('instance_heartbeats').where('at', '<', new Date(now.getTime() - KEEP_MS)).execute();
 }
 
 /** Samples the event loop (10 ms resolution) and writes a heartbeat every `everyMs`. */
-export function startInstanceHeartbeat(db: Database, clock: Clock, logger: Logger, everyMs = 10_000): { stop(): void } {
+export function startInstanceHeartbeat(db: Database, clock: Clock, logger: Logger, role: InstanceRole = 'web', everyMs = 10_000): { stop(): void } {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   const timer = setInterval(() => {
     const sample = { p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 };
     h.reset();
-    writeHeartbeat(db, clock.now(), sample).catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'instance heartbeat not written'));
+    writeHeartbeat(db, clock.now(), sample, INSTANCE_ID, role).catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'instance heartbeat not written'));
   }, everyMs);
   timer.unref();
   return {
@@ -63,6 +63,7 @@ export function startInstanceHeartbeat(db: Database, clock: Clock, logger: Logge
 
 export type InstanceStatus = {
   instanceId: string;
+  role: InstanceRole;
   lastAt: Date;
   /** The last 10 minutes, oldest first. */
   samples: { at: Date; p99Ms: number; maxMs: number }[];
@@ -75,7 +76,7 @@ export type InstanceStatus = {
 export async function listInstances(db: Database, now: Date): Promise<InstanceStatus[]> {
   const rows = await db
     .selectFrom('instance_heartbeats')
-    .select(['instance_id', 'at', 'event_loop_p99_ms', 'event_loop_max_ms', 'work'])
+    .select(['instance_id', 'at', 'event_loop_p99_ms', 'event_loop_max_ms', 'work', 'role'])
     .where('at', '>', new Date(now.getTime() - 10 * 60_000))
     .orderBy('instance_id')
     .orderBy('at')
@@ -83,7 +84,7 @@ export async function listInstances(db: Database, now: Date): Promise<InstanceSt
   const out = new Map<string, InstanceStatus>();
   for (const r of rows) {
     let s = out.get(r.instance_id);
-    if (!s) out.set(r.instance_id, (s = { instanceId: r.instance_id, lastAt: r.at, samples: [], work: [], silent: false }));
+    if (!s) out.set(r.instance_id, (s = { instanceId: r.instance_id, role: r.role, lastAt: r.at, samples: [], work: [], silent: false }));
     s.samples.push({ at: r.at, p99Ms: r.event_loop_p99_ms, maxMs: r.event_loop_max_ms });
     s.lastAt = r.at;
     s.work = r.work;

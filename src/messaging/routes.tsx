@@ -8,6 +8,7 @@ import { NotFound } from '../web/errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { jobs } from '../jobs/index.ts';
 import { listJobStatuses, startScheduler } from '../jobs/scheduler.ts';
+import { handToJobsProcesses, jobsProcessAlive, NO_JOBS_PROCESS } from '../jobs/handoff.ts';
 import { OUTBOX_STATUSES } from './labels.ts';
 import { shownMessage, listFailedMessages, messageKinds, outboxCounts, retryFailedMessage, searchMessages, type MessageFilters } from './messages.ts';
 import { SentMessagesPage } from '../../views/messaging/sent-messages.tsx';
@@ -81,6 +82,8 @@ export function jobsRoutes(deps: AppDeps) {
       ? `Ran ${q.ran}: ${q.rows ?? 0} rows handled.`
       : q.started
         ? `${q.started} is running in the background. Its progress is under Running now, and its result under Last run when it ends.`
+        : q.handed
+          ? `${q.handed} was handed to the jobs processes. Its progress shows under Running now within seconds, and its result under Last run when it ends.`
         : q.running
           ? `${q.running} is already running; it was not started again.`
           : q.failed
@@ -88,7 +91,7 @@ export function jobsRoutes(deps: AppDeps) {
             : q.retried
               ? `Message ${q.retried} is queued again.`
               : undefined;
-    return renderPage(c, <JobsPage ctx={await viewContext(c, deps)} jobs={statuses} counts={counts} failed={failed} instances={instances} work={runningWork(instances)} imports={imports} notice={notice} schedulerRunning={deps.config.scheduler && !!deps.scheduler} />);
+    return renderPage(c, <JobsPage ctx={await viewContext(c, deps)} jobs={statuses} counts={counts} failed={failed} instances={instances} work={runningWork(instances)} imports={imports} notice={notice} schedulerRunning={deps.config.scheduler && !!deps.scheduler} jobsProcess={deps.config.jobsProcess} />);
   });
 
   // Running now alone: the section polls it while work is in progress.
@@ -106,6 +109,13 @@ export function jobsRoutes(deps: AppDeps) {
   app.post('/:name/runs', async (c) => {
     const job = jobs.find((j) => j.name === c.req.param('name'));
     if (!job) throw new NotFound();
+    if (deps.config.jobsProcess) {
+      // The jobs processes run it (src/jobs/handoff.ts); without one alive the request would be lost.
+      if (!(await jobsProcessAlive(db, clock.now()))) return redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ failed: job.name, error: NO_JOBS_PROCESS })}`);
+      await recordAudit(db, { at: clock.now(), actor: currentActor(c), action: 'job.run_now', recordType: 'job', recordId: job.name, ip: null, details: { job: job.name } });
+      await handToJobsProcesses(db, { kind: 'run', job: job.name });
+      return redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ handed: job.name })}`);
+    }
     const started = scheduler.runNow(job.name);
     if (!started) return redirectAfterPost(c, `/vendor/jobs?${new URLSearchParams({ running: job.name })}`);
     const run = started.then(

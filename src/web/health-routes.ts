@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { AppDeps, AppEnv } from './types.ts';
 import { migrationsAreCurrent } from '../db/migrate.ts';
 
-export function healthRoutes({ db }: AppDeps) {
+export function healthRoutes({ db }: Pick<AppDeps, 'db'>) {
   const app = new Hono<AppEnv>();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

@@ -81,7 +81,7 @@ function tokenMatches(expected: string, presented: string | undefined): boolean 
 const STATUSES = ['queued', 'sending'] as const;
 const CHANNELS = ['email', 'sms'] as const;
 
-export function metricsRoutes({ config, db, dialect, poolStats }: AppDeps) {
+export function metricsRoutes({ config, db, dialect, poolStats }: Pick<AppDeps, 'config' | 'db' | 'dialect' | 'poolStats'>) {
   const app = new Hono<AppEnv>();
   app.get('/metrics', async (c) => {
     const token = config.metricsToken;

@@ -8,12 +8,20 @@ import { STATUS_LABELS, formatWhen } from './format.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 
 /** Jobs (vendor admins): every scheduled job's last and next run, the outbox by status, failed messages. */
-export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: Record<string, number>; failed: MessageRow[]; instances: InstanceStatus[]; work: RunningWorkOn[]; imports: RunningImport[]; notice?: string; schedulerRunning: boolean }) {
+export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: Record<string, number>; failed: MessageRow[]; instances: InstanceStatus[]; work: RunningWorkOn[]; imports: RunningImport[]; notice?: string; schedulerRunning: boolean; jobsProcess?: boolean }) {
   return (
     <AppLayout ctx={props.ctx} title="Jobs" wide>
       <h1>Jobs</h1>
       {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
-      {props.schedulerRunning ? null : <p class="warning">The scheduler is off in this process (SCHEDULER=false): jobs run only with Run now.</p>}
+      {props.jobsProcess ? (
+        props.instances.some((i) => i.role === 'jobs' && !i.silent) ? (
+          <p class="hint">Jobs and imports run in the jobs processes (JOBS_PROCESS=true); Run now hands a run to them.</p>
+        ) : (
+          <p class="warning">Jobs and imports run in the jobs processes (JOBS_PROCESS=true), and none has written a heartbeat in the last 30 seconds: nothing runs until one is started (npm run start:jobs).</p>
+        )
+      ) : props.schedulerRunning ? null : (
+        <p class="warning">The scheduler is off in this process (SCHEDULER=false): jobs run only with Run now.</p>
+      )}
       <TableScroll>
         <table class="list">
           <caption class="visually-hidden">Scheduled jobs</caption>
@@ -25,7 +33,7 @@ export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: R
               <th scope="col">Duration</th>
               <th scope="col">Outcome</th>
               <th scope="col">Rows</th>
-              <th scope="col">Runs</th>
+              <th scope="col">Role</th>
               <th scope="col">Next run</th>
               <th scope="col"><span class="visually-hidden">Action</span></th>
             </tr>
@@ -171,6 +179,7 @@ function Instances(props: { instances: InstanceStatus[] }) {
             <thead>
               <tr>
                 <th scope="col">Instance</th>
+                <th scope="col">Role</th>
                 <th scope="col">Last heartbeat</th>
                 <th scope="col">Event-loop delay now (p99 / worst)</th>
                 <th scope="col">Worst in the last 10 minutes</th>
@@ -187,6 +196,7 @@ function Instances(props: { instances: InstanceStatus[] }) {
                       <code>{i.instanceId}</code>
                       {i.silent ? <p class="muted">silent for over 30 s</p> : null}
                     </th>
+                    <td>{i.role === 'jobs' ? 'jobs process' : 'web'}</td>
                     <td>{formatWhen(i.lastAt)}</td>
                     <td>
                       {last.p99Ms.toFixed(0)} ms / {last.maxMs.toFixed(0)} ms
