@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'n
 import { postgresProcesses } from './proc-cpu.ts';
 
 const ROOT = '/sys/fs/cgroup/cpu';
-const GROUPS = { database: 'strata-bench-postgres', app: 'strata-bench-app', clients: 'strata-bench-clients', probe: 'strata-bench-probe' } as const;
+const GROUPS = { database: 'strata-bench-postgres', app: 'strata-bench-app', jobs: 'strata-bench-jobs', clients: 'strata-bench-clients', probe: 'strata-bench-probe' } as const;
 
 /** The health probe's weight: it stands for a check from another machine, so it must not wait for a core
  * itself, and it uses about 1 % of one, so the weight takes nothing from the others. */
@@ -38,6 +38,8 @@ export function probeThreadTasksFile(): string | null {
 export type CpuGroups = {
   /** Puts a process (all its threads) in the app's group. */
   addApp(pid: number): void;
+  /** Puts the jobs process (BENCH_JOBS_PROCESS) in a group of its own, at BENCH_JOBS_CPU_SHARES (256: systemd's CPUWeight=25). */
+  addJobs(pid: number): void;
   /** Every process back in the root group, the groups removed. Idempotent. */
   restore(): void;
 };
@@ -94,6 +96,8 @@ export function serviceCpuGroups(log: (line: string) => void): CpuGroups | null 
   }
   // BENCH_APP_CPU_SHARES=<n>: the app's weight against the others' 1024 (systemd's CPUWeight=, scaled).
   const appShares = Number(process.env.BENCH_APP_CPU_SHARES ?? 1024);
+  const jobsShares = Number(process.env.BENCH_JOBS_CPU_SHARES ?? 256);
+  if (!Number.isInteger(jobsShares) || jobsShares < 2 || jobsShares > 262144) throw new Error(`BENCH_JOBS_CPU_SHARES must be an integer from 2 to 262144, not ${process.env.BENCH_JOBS_CPU_SHARES}`);
   if (!Number.isInteger(appShares) || appShares < 2 || appShares > 262144) throw new Error(`BENCH_APP_CPU_SHARES must be an integer from 2 to 262144, not ${process.env.BENCH_APP_CPU_SHARES}`);
   if (!existsSync(`${ROOT}/cgroup.procs`)) {
     log(`CPU groups: no cgroup v1 cpu controller at ${ROOT}; ${machineOwn}`);
@@ -108,7 +112,7 @@ export function serviceCpuGroups(log: (line: string) => void): CpuGroups | null 
     }
     for (const group of Object.values(GROUPS)) {
       mkdirSync(`${ROOT}/${group}`);
-      writeFileSync(`${ROOT}/${group}/cpu.shares`, String(group === GROUPS.app ? appShares : group === GROUPS.probe ? PROBE_SHARES : 1024));
+      writeFileSync(`${ROOT}/${group}/cpu.shares`, String(group === GROUPS.app ? appShares : group === GROUPS.jobs ? jobsShares : group === GROUPS.probe ? PROBE_SHARES : 1024));
     }
     // The postmaster first, so backends it forks from now on start in its group; then the rest, twice
     // over for any forked between the listing and the move.
@@ -137,5 +141,12 @@ export function serviceCpuGroups(log: (line: string) => void): CpuGroups | null 
   log(appShares === 1024
     ? 'CPU groups: PostgreSQL, the app, the bench and its health probe each in a cgroup of equal weight (cpu.shares 1024), as services are'
     : `CPU groups: PostgreSQL, the bench and its health probe each in a cgroup of cpu.shares 1024, the app in one of ${appShares}`);
-  return { addApp: (pid) => move(pid, GROUPS.app), restore };
+  return {
+    addApp: (pid) => move(pid, GROUPS.app),
+    addJobs: (pid) => {
+      move(pid, GROUPS.jobs);
+      log(`CPU groups: the jobs process in a cgroup of cpu.shares ${jobsShares}`);
+    },
+    restore,
+  };
 }

@@ -176,7 +176,7 @@ async function main() {
 }
 
 /** Settings from the environment that change what a run measures, recorded with its command. */
-const BENCH_ENV = ['BENCH_APP_GROUP_NICE', 'BENCH_APP_CPU_SHARES', 'BENCH_CPU_GROUPS', 'BENCH_WEB_CONCURRENCY', 'BENCH_STALL_PAGE_RATE'];
+const BENCH_ENV = ['BENCH_APP_GROUP_NICE', 'BENCH_APP_CPU_SHARES', 'BENCH_JOBS_PROCESS', 'BENCH_JOBS_CPU_SHARES', 'BENCH_CPU_GROUPS', 'BENCH_WEB_CONCURRENCY', 'BENCH_STALL_PAGE_RATE'];
 
 // ---- the app under test ------------------------------------------------------------------
 
@@ -201,28 +201,42 @@ async function startApp(url: string, cpuGroups: CpuGroups | null): Promise<{ ori
   // (README, "Several instances"); the CPU and RSS figures then add up, or take the largest of, its workers.
   const workers = webConcurrency();
   const entry = workers ? 'dist/cluster.js' : 'dist/server.js';
+  // BENCH_JOBS_PROCESS=1: the imports and Run now handed to a jobs process (npm run start:prod:jobs) in a
+  // CPU group of its own at BENCH_JOBS_CPU_SHARES (README, "Several instances"), the app with JOBS_PROCESS=true.
+  const jobsProcess = process.env.BENCH_JOBS_PROCESS === '1';
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    NODE_ENV: 'production',
+    DATABASE_URL: url,
+    APP_SECRET,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    SCHEDULER: 'false',
+    DEMO: 'false',
+    LOG_LEVEL: 'warn',
+    DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '10',
+    ...(jobsProcess ? { JOBS_PROCESS: 'true' } : {}),
+  };
   const child = spawn(process.execPath, ['--max-old-space-size=192', '--enable-source-maps', ...extra, ...profile, entry], {
     cwd: root,
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      NODE_ENV: 'production',
-      DATABASE_URL: url,
-      APP_SECRET,
+      ...env,
       PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      SCHEDULER: 'false',
-      DEMO: 'false',
-      LOG_LEVEL: 'warn',
-      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '10',
       ...(workers ? { WEB_CONCURRENCY: String(workers) } : {}),
       ...(profileDir ? { LOOP_TRACE_FILE: path.join(path.resolve(profileDir), 'loop-delays.txt') } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   cpuGroups?.addApp(child.pid!);
+  const jobs = jobsProcess
+    ? spawn(process.execPath, ['--max-old-space-size=192', '--enable-source-maps', 'dist/jobs-process.js'], { cwd: root, env: { ...env, PORT: String(port + 100) }, stdio: ['ignore', 'inherit', 'inherit'] })
+    : null;
+  if (jobs) cpuGroups?.addJobs(jobs.pid!);
   // A run that dies on an uncaught error does not reach its `finally`: the app goes with it.
-  const killOnExit = () => child.kill('SIGTERM');
+  const killOnExit = () => {
+    child.kill('SIGTERM');
+    jobs?.kill('SIGTERM');
+  };
   process.once('exit', killOnExit);
   const origin = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
@@ -234,13 +248,24 @@ async function startApp(url: string, cpuGroups: CpuGroups | null): Promise<{ ori
     if (child.exitCode !== null || i > 300) throw new Error('the app did not start');
     await sleep(200);
   }
+  for (let i = 0; jobs; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port + 100}/readyz`)).ok) break;
+    } catch {
+      // starting
+    }
+    if (jobs.exitCode !== null || i > 300) throw new Error('the jobs process did not start');
+    await sleep(200);
+  }
   return {
     origin,
     child,
     stop: async () => {
       process.off('exit', killOnExit);
+      const exited = [child, ...(jobs ? [jobs] : [])].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r))));
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      jobs?.kill('SIGTERM');
+      await Promise.all(exited);
       if (restoreGroupNice !== null) await setSessionGroupNice(restoreGroupNice);
     },
   };
