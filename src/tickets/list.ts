@@ -2,7 +2,8 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
-import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
+import { assertCan, practiceIdOf, visibleTickets, type Actor } from '../auth/permissions.ts';
+import { anyOverdueQuery } from './overdue.ts';
 import { deadlineCountdown, type Countdown } from './countdown.ts';
 import { LIST_FILTERS, type ListFilter } from './labels.ts';
 
@@ -71,17 +72,18 @@ export function withCountdowns(rows: TicketRow[], now: Date): ListedTicket[] {
 export async function listTickets(
   db: Database,
   actor: Actor,
-  options: { now: Date; page?: number; pageSize?: number; filter?: ListFilter },
-): Promise<{ rows: ListedTicket[]; hasMore: boolean; counts: Record<ListFilter, number> }> {
+  options: { now: Date; page?: number; pageSize?: number; filter?: ListFilter; overdueCheck?: boolean },
+): Promise<{ rows: ListedTicket[]; hasMore: boolean; counts: Record<ListFilter, number>; anyOverdue: boolean }> {
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const page = options.page ?? 1;
-  const { rows, counts } = await pageWithCounts(db, actor, options.now, {
+  const { rows, counts, anyOverdue } = await pageWithCounts(db, actor, options.now, {
     filter: options.filter ?? 'all',
     then: 'newest_activity',
     limit: pageSize + 1,
     offset: (page - 1) * pageSize,
+    overdueCheck: options.overdueCheck,
   });
-  return { rows: rows.slice(0, pageSize), hasMore: rows.length > pageSize, counts };
+  return { rows: rows.slice(0, pageSize), hasMore: rows.length > pageSize, counts, anyOverdue };
 }
 
 /** How many visible threads each Get Help filter holds. */
@@ -103,14 +105,19 @@ const filterCounts = (row: Record<ListFilter, number | string>) => Object.fromEn
 
 /**
  * A page of one filter and every filter's count, in one statement (JSON columns): a statement costs a
- * request about 0.17 ms of CPU on the bench machine (README, "Fewer statements a page"). The routes
- * run the Overdue check beside it: inside this statement it made PostgreSQL plan the whole statement
- * afresh on every request (bench/generic-plans.ts).
+ * request about 0.17 ms of CPU on the bench machine (README, "Fewer statements a page"). With
+ * overdueCheck, also whether the practice has a thread past its deadline (anyOverdueQuery): the page
+ * then asks findOverdueBlock only when one is. That check keeps its generic plan (tickets/overdue.ts),
+ * and so does this statement with it (bench/generic-plans.ts).
  */
-async function pageWithCounts(db: Database, actor: Actor, now: Date, page: ListPage): Promise<{ rows: ListedTicket[]; counts: Record<ListFilter, number> }> {
+async function pageWithCounts(db: Database, actor: Actor, now: Date, page: ListPage & { overdueCheck?: boolean }): Promise<{ rows: ListedTicket[]; counts: Record<ListFilter, number>; anyOverdue: boolean }> {
   assertCan(actor, 'tickets.use');
   const row = await db
-    .selectNoFrom([jsonObjectFrom(countsQuery(db, actor)).as('counts'), jsonArrayFrom(firstByDeadlineQuery(db, actor, page)).as('rows')])
+    .selectNoFrom((eb) => [
+      jsonObjectFrom(countsQuery(db, actor)).as('counts'),
+      jsonArrayFrom(firstByDeadlineQuery(db, actor, page)).as('rows'),
+      sql<boolean>`${page.overdueCheck ? eb.exists(anyOverdueQuery(db, practiceIdOf(actor), now)) : sql`false`}`.as('any_overdue'),
+    ])
     .executeTakeFirstOrThrow();
   // JSON has no timestamps: a row's times arrive as ISO text.
   const rows = row.rows.map((r) => ({
@@ -118,13 +125,13 @@ async function pageWithCounts(db: Database, actor: Actor, now: Date, page: ListP
     response_due_at: r.response_due_at === null ? null : new Date(r.response_due_at),
     last_public_message_at: new Date(r.last_public_message_at),
   }));
-  return { rows: withCountdowns(rows as TicketRow[], now), counts: filterCounts(row.counts!) };
+  return { rows: withCountdowns(rows as TicketRow[], now), counts: filterCounts(row.counts!), anyOverdue: !!row.any_overdue };
 }
 
 /** How many threads the Dashboard's "Needs your reply" lists; Get Help's Needs our reply has them all. */
 export const NEEDS_REPLY_SHOWN = 25;
 
-export type NeedsReply = { threads: ListedTicket[]; total: number };
+export type NeedsReply = { threads: ListedTicket[]; total: number; anyOverdue: boolean };
 
 /**
  * The Dashboard's "Needs your reply": the visible threads waiting on the practice, the soonest
@@ -132,9 +139,9 @@ export type NeedsReply = { threads: ListedTicket[]; total: number };
  * of them, and how many there are in all (a practice with hundreds waiting would otherwise get a
  * Dashboard hundreds of rows long on every visit).
  */
-export async function listThreadsNeedingReply(db: Database, actor: Actor, now: Date): Promise<NeedsReply> {
-  const { rows, counts } = await pageWithCounts(db, actor, now, { filter: 'needs_reply', then: 'longest_wait', limit: NEEDS_REPLY_SHOWN, offset: 0 });
-  return { threads: rows, total: counts.needs_reply };
+export async function listThreadsNeedingReply(db: Database, actor: Actor, now: Date, options: { overdueCheck?: boolean } = {}): Promise<NeedsReply> {
+  const { rows, counts, anyOverdue } = await pageWithCounts(db, actor, now, { filter: 'needs_reply', then: 'longest_wait', limit: NEEDS_REPLY_SHOWN, offset: 0, overdueCheck: options.overdueCheck });
+  return { threads: rows, total: counts.needs_reply, anyOverdue };
 }
 
 /** After the deadline, each list's order: Get Help's newest activity first, Needs your reply's longest wait first. */

@@ -25,6 +25,15 @@ export function isOverdue(responseDueAt: Date | null, now: Date): boolean {
   return responseDueAt !== null && responseDueAt.getTime() <= now.getTime();
 }
 
+/**
+ * Whether the practice has a thread past its deadline: the first step of findOverdueBlock, as a
+ * subquery the Get Help and Dashboard pages run inside their list's statement (tickets/list.ts), so
+ * the usual answer (nothing overdue) costs no statement of its own.
+ */
+export function anyOverdueQuery(db: Database, practiceId: number, now: Date) {
+  return db.selectFrom('tickets').select('id').where('practice_id', '=', practiceId).where('response_due_at', '>', EARLIEST_DEADLINE).where('response_due_at', '<=', now).limit(1);
+}
+
 /** The block on creating threads for this user's practice, or null when nothing is overdue. */
 export async function findOverdueBlock(db: Database, actor: Actor, now: Date): Promise<OverdueBlock | null> {
   const practiceId = practiceIdOf(actor);

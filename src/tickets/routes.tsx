@@ -43,13 +43,14 @@ export function ticketRoutes(deps: AppDeps) {
     const q = (c.req.query('q') ?? '').trim().slice(0, 200);
     const page = pageNumber(c.req.query('page'));
     const filter = listFilter(c.req.query('show'));
-    // The list and the filters' counts in one statement (tickets/list.ts), the Overdue check beside it.
-    const [{ rows, hasMore, counts }, block] = await Promise.all([
-      q
-        ? Promise.all([searchTickets(db, actor, q, { page }), countTicketsByFilter(db, actor)]).then(([found, counts]) => ({ rows: withCountdowns(found.rows, now), hasMore: found.hasMore, counts }))
-        : listTickets(db, actor, { page, filter, now }),
-      findOverdueBlock(db, actor, now),
-    ]);
+    // The list, the filters' counts and whether anything is overdue in one statement (tickets/list.ts);
+    // the Overdue block itself only when something is. A search runs the Overdue check beside it.
+    const [{ rows, hasMore, counts }, block] = q
+      ? await Promise.all([
+          Promise.all([searchTickets(db, actor, q, { page }), countTicketsByFilter(db, actor)]).then(([found, counts]) => ({ rows: withCountdowns(found.rows, now), hasMore: found.hasMore, counts })),
+          findOverdueBlock(db, actor, now),
+        ])
+      : await listTickets(db, actor, { page, filter, now, overdueCheck: true }).then(async (list) => [list, list.anyOverdue ? await findOverdueBlock(db, actor, now) : null] as const);
     const created = Number(c.req.query('created')) || null;
     return renderPage(
       c,

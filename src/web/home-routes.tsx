@@ -17,12 +17,13 @@ export function homeRoutes(deps: AppDeps) {
     const actor = currentActor(c);
     const now = deps.clock.now();
     const usesTickets = can(actor, 'tickets.use');
-    // "Needs your reply" and its count in one statement (tickets/list.ts), the Overdue check beside it.
-    const [ticketBlock, needsReply, changes] = await Promise.all([
-      usesTickets ? findOverdueBlock(deps.db, actor, now) : null,
-      usesTickets ? listThreadsNeedingReply(deps.db, actor, now) : null,
+    // "Needs your reply", its count and whether anything is overdue in one statement (tickets/list.ts);
+    // the Overdue block itself only when something is.
+    const [needsReply, changes] = await Promise.all([
+      usesTickets ? listThreadsNeedingReply(deps.db, actor, now, { overdueCheck: true }) : null,
       appointmentChanges(deps.db, actor, now),
     ]);
+    const ticketBlock = needsReply?.anyOverdue ? await findOverdueBlock(deps.db, actor, now) : null;
     return renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} ticketBlock={ticketBlock} needsReply={needsReply} appointmentChanges={changes} />);
   });
   // The panel alone, for live updates and polling (views/components/live.tsx).
