@@ -8,6 +8,7 @@ import { openPostgres } from '../src/db/database.ts';
 import { loadActor } from '../src/auth/permissions.ts';
 import { listThreadsNeedingReply, listTickets } from '../src/tickets/list.ts';
 import { findOverdueBlock } from '../src/tickets/overdue.ts';
+import { loadDashboard } from '../src/web/dashboard.ts';
 import { loadQueue } from '../src/tickets/queues.ts';
 import { createSession } from '../src/auth/sessions.ts';
 import { loadSignedInRequest } from '../src/web/context.ts';
@@ -37,7 +38,7 @@ const pages: [string, () => Promise<unknown>][] = [
   ['the signed-in request (vendor member)', () => loadSignedInRequest(db, new Date(), policy, memberToken, { withMenu: true })],
   ['Get Help, page 1 with the filter counts and the Overdue check (practice admin)', () => listTickets(db, admin, { now, page: 1, overdueCheck: true })],
   ['Get Help, page 3', () => listTickets(db, admin, { now, page: 3, overdueCheck: true })],
-  ['the Dashboard\'s Needs your reply with its count and the Overdue check', () => listThreadsNeedingReply(db, admin, now, { overdueCheck: true })],
+  ['the Dashboard (Needs your reply, its count, the Overdue check, the appointment changes)', () => loadDashboard(db, admin, now)],
   ['the live panel\'s Needs your reply (no Overdue check)', () => listThreadsNeedingReply(db, admin, now)],
   ['the Overdue block (a search\'s, or when something is overdue)', () => findOverdueBlock(db, admin, now)],
   ['the portal balance page (session, the page, its audit row)', async () => portalAccount(db, (await validatePortalSession(db, new Date(), portal.token))!, new Date(), { ip: null })],

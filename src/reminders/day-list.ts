@@ -51,8 +51,15 @@ export async function tomorrowsAppointments(db: Database, actor: Actor, now: Dat
 export type AppointmentChange = { appointment_id: number; patient_id: number; patient_name: string; starts_at: Date; asked_at: Date; via: 'sms' | 'email_link' };
 
 /** Upcoming appointments whose latest answer is "asked to reschedule", most recent request first (the Dashboard). */
-export async function appointmentChanges(db: Database, actor: Actor, now: Date, limit = 20): Promise<AppointmentChange[]> {
-  const rows = await practiceAppointments(db, actor)
+export async function appointmentChanges(db: Database, actor: Actor, now: Date, limit = APPOINTMENT_CHANGES_SHOWN): Promise<AppointmentChange[]> {
+  return readAppointmentChanges(await appointmentChangesQuery(db, actor, now, limit).execute());
+}
+
+export const APPOINTMENT_CHANGES_SHOWN = 20;
+
+/** appointmentChanges's statement, for a page that reads it inside its own (the Dashboard: src/web/dashboard.ts). */
+export function appointmentChangesQuery(db: Database, actor: Actor, now: Date, limit = APPOINTMENT_CHANGES_SHOWN) {
+  return practiceAppointments(db, actor)
     .innerJoin('patients as pt', 'pt.id', 'a.patient_id')
     .innerJoin('appointment_answers as x', (j) => j.onRef('x.appointment_id', '=', 'a.id').onRef('x.starts_at', '=', 'a.starts_at'))
     .select(['a.id as appointment_id', 'a.patient_id', 'a.starts_at', 'x.at as asked_at', 'x.via'])
@@ -64,8 +71,11 @@ export async function appointmentChanges(db: Database, actor: Actor, now: Date, 
       not(exists(selectFrom('appointment_answers as y').select('y.id').whereRef('y.appointment_id', '=', 'a.id').whereRef('y.starts_at', '=', 'a.starts_at').where(sql<boolean>`(y.at, y.id) > (x.at, x.id)`))),
     )
     .orderBy('x.at', 'desc')
-    .limit(limit)
-    .execute();
+    .limit(limit);
+}
+
+/** The rows with their times as dates (from the driver, or as ISO text from a JSON column). */
+export function readAppointmentChanges(rows: { appointment_id: number; patient_id: number; patient_name: string; starts_at: Date | string; asked_at: Date | string; via: 'sms' | 'email_link' }[]): AppointmentChange[] {
   return rows.map((r) => ({ ...r, starts_at: new Date(r.starts_at), asked_at: new Date(r.asked_at) }));
 }
 

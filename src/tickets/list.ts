@@ -1,8 +1,8 @@
-import { sql, type SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
-import { assertCan, practiceIdOf, visibleTickets, type Actor } from '../auth/permissions.ts';
+import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
 import { anyOverdueQuery } from './overdue.ts';
 import { deadlineCountdown, type Countdown } from './countdown.ts';
 import { LIST_FILTERS, type ListFilter } from './labels.ts';
@@ -110,20 +110,29 @@ const filterCounts = (row: Record<ListFilter, number | string>) => Object.fromEn
  * then asks findOverdueBlock only when one is. That check keeps its generic plan (tickets/overdue.ts),
  * and so does this statement with it (bench/generic-plans.ts).
  */
-async function pageWithCounts(db: Database, actor: Actor, now: Date, page: ListPage & { overdueCheck?: boolean }): Promise<{ rows: ListedTicket[]; counts: Record<ListFilter, number>; anyOverdue: boolean }> {
+async function pageWithCounts(db: Database, actor: Actor, now: Date, page: ListPage & { overdueCheck?: boolean }): Promise<ListPageRead> {
   assertCan(actor, 'tickets.use');
-  const row = await db
-    .selectNoFrom((eb) => [
-      jsonObjectFrom(countsQuery(db, actor)).as('counts'),
-      jsonArrayFrom(firstByDeadlineQuery(db, actor, page)).as('rows'),
-      sql<boolean>`${page.overdueCheck ? eb.exists(anyOverdueQuery(db, practiceIdOf(actor), now)) : sql`false`}`.as('any_overdue'),
-    ])
-    .executeTakeFirstOrThrow();
+  const row = await db.selectNoFrom((eb) => pageColumns(db, actor, now, page, eb)).executeTakeFirstOrThrow();
+  return readPage(row, now);
+}
+
+type ListPageRead = { rows: ListedTicket[]; counts: Record<ListFilter, number>; anyOverdue: boolean };
+
+/** pageWithCounts's columns: a page that reads more in the same statement (the Dashboard) selects them beside its own. */
+function pageColumns(db: Database, actor: Actor, now: Date, page: ListPage & { overdueCheck?: boolean }, eb: ExpressionBuilder<DB, never>) {
+  return [
+    jsonObjectFrom(countsQuery(db, actor)).as('counts'),
+    jsonArrayFrom(firstByDeadlineQuery(db, actor, page)).as('rows'),
+    sql<boolean>`${page.overdueCheck ? eb.exists(anyOverdueQuery(db, actor, now)) : sql`false`}`.as('any_overdue'),
+  ] as const;
+}
+
+function readPage(row: { counts: Record<ListFilter, number | string> | null; rows: Record<string, unknown>[]; any_overdue: boolean }, now: Date): ListPageRead {
   // JSON has no timestamps: a row's times arrive as ISO text.
   const rows = row.rows.map((r) => ({
     ...r,
-    response_due_at: r.response_due_at === null ? null : new Date(r.response_due_at),
-    last_public_message_at: new Date(r.last_public_message_at),
+    response_due_at: r.response_due_at === null ? null : new Date(r.response_due_at as string),
+    last_public_message_at: new Date(r.last_public_message_at as string),
   }));
   return { rows: withCountdowns(rows as TicketRow[], now), counts: filterCounts(row.counts!), anyOverdue: !!row.any_overdue };
 }
@@ -140,8 +149,25 @@ export type NeedsReply = { threads: ListedTicket[]; total: number; anyOverdue: b
  * Dashboard hundreds of rows long on every visit).
  */
 export async function listThreadsNeedingReply(db: Database, actor: Actor, now: Date, options: { overdueCheck?: boolean } = {}): Promise<NeedsReply> {
-  const { rows, counts, anyOverdue } = await pageWithCounts(db, actor, now, { filter: 'needs_reply', then: 'longest_wait', limit: NEEDS_REPLY_SHOWN, offset: 0, overdueCheck: options.overdueCheck });
+  const { rows, counts, anyOverdue } = await pageWithCounts(db, actor, now, { ...NEEDS_REPLY_PAGE, overdueCheck: options.overdueCheck });
   return { threads: rows, total: counts.needs_reply, anyOverdue };
+}
+
+const NEEDS_REPLY_PAGE: ListPage = { filter: 'needs_reply', then: 'longest_wait', limit: NEEDS_REPLY_SHOWN, offset: 0 };
+
+/**
+ * "Needs your reply" with its count and the Overdue check as columns of a statement the caller
+ * composes (the Dashboard's, with its appointment changes: src/web/dashboard.ts), and how to read them.
+ */
+export function needsReplyColumns(db: Database, actor: Actor, now: Date) {
+  assertCan(actor, 'tickets.use');
+  return {
+    columns: (eb: ExpressionBuilder<DB, never>) => pageColumns(db, actor, now, { ...NEEDS_REPLY_PAGE, overdueCheck: true }, eb),
+    read(row: Parameters<typeof readPage>[0]): NeedsReply {
+      const { rows, counts, anyOverdue } = readPage(row, now);
+      return { threads: rows, total: counts.needs_reply, anyOverdue };
+    },
+  };
 }
 
 /** After the deadline, each list's order: Get Help's newest activity first, Needs your reply's longest wait first. */

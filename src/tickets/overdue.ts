@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts';
-import { loadActor, mayActorSeeTicket, practiceIdOf, visibleTickets, type Actor } from '../auth/permissions.ts';
+import { loadActor, mayActorSeeTicket, practiceIdOf, practiceUsers, visibleTickets, type Actor } from '../auth/permissions.ts';
 
 // Overdue: a thread whose response_due_at has passed, computed from the clock on every read.
 // While a practice has one, nobody there may start a new thread (docs/rules.md, Overdue).
@@ -30,19 +30,19 @@ export function isOverdue(responseDueAt: Date | null, now: Date): boolean {
  * subquery the Get Help and Dashboard pages run inside their list's statement (tickets/list.ts), so
  * the usual answer (nothing overdue) costs no statement of its own.
  */
-export function anyOverdueQuery(db: Database, practiceId: number, now: Date) {
-  return db.selectFrom('tickets').select('id').where('practice_id', '=', practiceId).where('response_due_at', '>', EARLIEST_DEADLINE).where('response_due_at', '<=', now).limit(1);
+export function anyOverdueQuery(db: Database, actor: Actor, now: Date) {
+  return practiceOverdueThreads(db, actor, now).select('id').limit(1);
+}
+
+/** Every overdue thread of the actor's practice, visible to the actor or not (docs/rules.md, Overdue). */
+function practiceOverdueThreads(db: Database, actor: Actor, now: Date) {
+  return db.selectFrom('tickets').where('practice_id', '=', practiceIdOf(actor)).where('response_due_at', '>', EARLIEST_DEADLINE).where('response_due_at', '<=', now);
 }
 
 /** The block on creating threads for this user's practice, or null when nothing is overdue. */
 export async function findOverdueBlock(db: Database, actor: Actor, now: Date): Promise<OverdueBlock | null> {
-  const practiceId = practiceIdOf(actor);
-  const all = await db
-    .selectFrom('tickets')
+  const all = await practiceOverdueThreads(db, actor, now)
     .select(['id', 'practice_id', 'department', 'visibility', 'visible_user_id', 'admin_level', 'created_by_user_id'])
-    .where('practice_id', '=', practiceId)
-    .where('response_due_at', '>', EARLIEST_DEADLINE)
-    .where('response_due_at', '<=', now)
     .orderBy('response_due_at')
     .orderBy('id')
     .execute();
@@ -58,11 +58,9 @@ export async function findOverdueBlock(db: Database, actor: Actor, now: Date): P
   const hidden = all.filter((t) => !visibleIds.has(t.id));
   const answerers = new Set<string>();
   if (hidden.length) {
-    const staff = await db
-      .selectFrom('users')
+    const staff = await practiceUsers(db, actor)
       .selectAll()
       .where('kind', '=', 'staff')
-      .where('practice_id', '=', practiceId)
       .where('active', '=', true)
       .where('limit_messaging', '=', false)
       .orderBy('name')

@@ -3,10 +3,8 @@ import type { AppDeps, AppEnv } from './types.ts';
 import { currentActor, renderFragment, renderPage } from './http.ts';
 import { viewContext } from './context.ts';
 import { requireStaff, requireCapability } from './guards.ts';
-import { can } from '../auth/permissions.ts';
-import { findOverdueBlock } from '../tickets/overdue.ts';
 import { listThreadsNeedingReply } from '../tickets/list.ts';
-import { appointmentChanges } from '../reminders/day-list.ts';
+import { loadDashboard } from './dashboard.ts';
 import { DashboardPage, NeedsReplyPanel } from '../../views/dashboard/dashboard.tsx';
 import { SettingsIndexPage } from '../../views/settings/index.tsx';
 
@@ -14,17 +12,8 @@ export function homeRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.get('/', (c) => c.redirect(currentActor(c).kind === 'vendor' ? '/vendor' : '/dashboard'));
   app.get('/dashboard', requireStaff, async (c) => {
-    const actor = currentActor(c);
-    const now = deps.clock.now();
-    const usesTickets = can(actor, 'tickets.use');
-    // "Needs your reply", its count and whether anything is overdue in one statement (tickets/list.ts);
-    // the Overdue block itself only when something is.
-    const [needsReply, changes] = await Promise.all([
-      usesTickets ? listThreadsNeedingReply(deps.db, actor, now, { overdueCheck: true }) : null,
-      appointmentChanges(deps.db, actor, now),
-    ]);
-    const ticketBlock = needsReply?.anyOverdue ? await findOverdueBlock(deps.db, actor, now) : null;
-    return renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} ticketBlock={ticketBlock} needsReply={needsReply} appointmentChanges={changes} />);
+    const { needsReply, appointmentChanges, ticketBlock } = await loadDashboard(deps.db, currentActor(c), deps.clock.now());
+    return renderPage(c, <DashboardPage ctx={await viewContext(c, deps)} ticketBlock={ticketBlock} needsReply={needsReply} appointmentChanges={appointmentChanges} />);
   });
   // The panel alone, for live updates and polling (views/components/live.tsx).
   app.get('/dashboard/needs-reply', requireStaff, requireCapability('tickets.use'), async (c) => {
