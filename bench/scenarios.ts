@@ -1,7 +1,5 @@
 import type { Database } from '../src/db/database.ts';
-import { listThreadsNeedingReply } from '../src/tickets/list.ts';
-import { findOverdueBlock } from '../src/tickets/overdue.ts';
-import { appointmentChanges } from '../src/reminders/day-list.ts';
+import { loadDashboard } from '../src/web/dashboard.ts';
 import type { Actor } from '../src/auth/permissions.ts';
 import type { benchIds, DatasetParams } from './dataset.ts';
 
@@ -63,12 +61,8 @@ export const builtinScenarios: BenchScenario[] = [
     name: 'Dashboard (baseline: session + menu)',
     async prepare(w) {
       const userId = w.ids.staffId(w.practiceId, PRACTICE_ADMIN);
-      // What the route runs (src/web/home-routes.tsx): the request's statement, then the page's three.
-      const sql = async () => {
-        const actor = await w.pageOverheadSql(userId);
-        const now = new Date();
-        return Promise.all([findOverdueBlock(w.db, actor, now), listThreadsNeedingReply(w.db, actor, now), appointmentChanges(w.db, actor, now)]);
-      };
+      // What the route runs (src/web/home-routes.tsx): the request's statement, then the page's one (loadDashboard).
+      const sql = async () => loadDashboard(w.db, await w.pageOverheadSql(userId), new Date());
       return { path: '/dashboard', headers: { cookie: await w.cookieFor(userId) }, sql };
     },
   },

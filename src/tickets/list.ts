@@ -148,8 +148,8 @@ export type NeedsReply = { threads: ListedTicket[]; total: number; anyOverdue: b
  * of them, and how many there are in all (a practice with hundreds waiting would otherwise get a
  * Dashboard hundreds of rows long on every visit).
  */
-export async function listThreadsNeedingReply(db: Database, actor: Actor, now: Date, options: { overdueCheck?: boolean } = {}): Promise<NeedsReply> {
-  const { rows, counts, anyOverdue } = await pageWithCounts(db, actor, now, { ...NEEDS_REPLY_PAGE, overdueCheck: options.overdueCheck });
+export async function listThreadsNeedingReply(db: Database, actor: Actor, now: Date): Promise<NeedsReply> {
+  const { rows, counts, anyOverdue } = await pageWithCounts(db, actor, now, NEEDS_REPLY_PAGE);
   return { threads: rows, total: counts.needs_reply, anyOverdue };
 }
 
