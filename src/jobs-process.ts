@@ -22,7 +22,7 @@ import type { AppEnv } from './web/types.ts';
 // npm run start:jobs: a process that runs the scheduled jobs and the imports and serves no pages, only
 // /healthz, /readyz and /metrics on PORT. The web instances, started with JOBS_PROCESS=true, hand it
 // uploads and Run now (src/jobs/handoff.ts). Run it as a service of its own with a lower CPU weight
-// than the web's, so an import's parsing, an alert run or a print of statements waits for the pages
+// than the web's, so an import's parsing, an alert run or the statements' generation waits for the pages
 // rather than the other way round (README, "Several instances"; docs/rules.md, "Background work").
 // Several may run: they claim their work with row locks, as instances running the schedule always have.
 
@@ -30,10 +30,10 @@ export const JOBS_NEEDS_DATABASE_URL =
   'start:jobs needs DATABASE_URL: a jobs process shares the database with the web instances (the embedded database serves one process; npm start runs the jobs in it)';
 
 /**
- * How much lower than the web's this process's main thread (where an import is parsed and checked)
- * runs: nice 10 takes about a tenth of a core from a busy web process on the same cores in the same
- * service (`npm run start:cluster` with JOBS_PROCESS=true forks it beside the web workers). Between
- * services it does nothing: there each service's CPU weight decides (README, "Several instances").
+ * The nice value of this process's main thread (where an import is parsed and checked): on a core it
+ * shares with a busy web process of the same service, it gets about a tenth of what the web gets
+ * (`npm run start:cluster` with JOBS_PROCESS=true forks it beside the web workers). Between services it
+ * does nothing: there each service's CPU weight decides (README, "Several instances").
  */
 export const JOBS_PROCESS_NICE = 10;
 
