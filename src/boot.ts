@@ -1,7 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
+import type { Logger } from './logger.ts';
 import { openPGlite, openPostgres, type OpenedDatabase } from './db/database.ts';
 
 /** The configured database: the server at DATABASE_URL, else embedded PGlite in DATA_DIR. */
@@ -24,4 +25,40 @@ export async function resolveAppSecret(config: Config): Promise<Config> {
     await writeFile(file, secret + '\n', { mode: 0o600 });
   }
   return { ...config, appSecret: secret };
+}
+
+/**
+ * The settings a process starts with, read by `read` (the Config and whatever is derived from it); a
+ * ConfigError stops the process with one line naming the setting (every entry point: server, cluster,
+ * jobs process).
+ */
+export async function settingsOrExit<T>(read: () => T | Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/**
+ * On SIGTERM or SIGINT, runs `stop` once (the process's own order of closing), then exits 0; a stop
+ * that takes over 15 s exits 1.
+ */
+export function exitOnSignal(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { pathToFileURL } from 'node:url';
-import { loadConfig, ConfigError } from './config.ts';
+import { loadConfig } from './config.ts';
+import { settingsOrExit } from './boot.ts';
 import { createLogger } from './logger.ts';
 import { openPostgres } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -24,16 +25,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
 }
 
 async function primary() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`Configuration error: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = await settingsOrExit(() => loadConfig());
   if (!config.databaseUrl) {
     console.error(CLUSTER_NEEDS_DATABASE_URL);
     process.exit(1);

@@ -3,7 +3,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import { setPriority } from 'node:os';
 import cluster from 'node:cluster';
 import { pathToFileURL } from 'node:url';
-import { loadConfig, ConfigError } from './config.ts';
+import { loadConfig } from './config.ts';
+import { exitOnSignal, settingsOrExit } from './boot.ts';
 import { systemClock } from './clock.ts';
 import { createLogger } from './logger.ts';
 import { openPostgres } from './db/database.ts';
@@ -42,18 +43,10 @@ if (cluster.isPrimary && process.argv[1] && import.meta.url === pathToFileURL(pr
 
 /** listen: serve /healthz, /readyz and /metrics on PORT; not when forked by start:cluster, whose port is the web's. */
 export async function runJobsProcess(options: { listen: boolean }) {
-  let config;
-  let scheduledJobs;
-  try {
-    config = loadConfig();
-    scheduledJobs = withSchedules(jobs, config.jobSchedules);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`Configuration error: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const { config, scheduledJobs } = await settingsOrExit(() => {
+    const config = loadConfig();
+    return { config, scheduledJobs: withSchedules(jobs, config.jobSchedules) };
+  });
   if (!config.databaseUrl) {
     console.error(JOBS_NEEDS_DATABASE_URL);
     process.exit(1);
@@ -94,21 +87,12 @@ export async function runJobsProcess(options: { listen: boolean }) {
   }
   logger.info({ port: options.listen ? config.port : null, role: 'jobs', jobs: scheduledJobs.length, schedule: config.scheduler }, 'jobs process running');
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000);
-    force.unref();
+  exitOnSignal(logger, async () => {
     heartbeat.stop();
     signalShutdown(); // an import in progress hands its claim back after its current batch
     await listener.stop();
     await scheduler.stop();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     await close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
 }

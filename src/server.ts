@@ -1,8 +1,8 @@
 import { serve } from '@hono/node-server';
-import { loadConfig, ConfigError } from './config.ts';
+import { loadConfig } from './config.ts';
 import { systemClock } from './clock.ts';
 import { createLogger } from './logger.ts';
-import { openConfiguredDatabase, resolveAppSecret } from './boot.ts';
+import { exitOnSignal, openConfiguredDatabase, resolveAppSecret, settingsOrExit } from './boot.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { seedDemo } from './demo/seed.ts';
 import { createApp } from './app.tsx';
@@ -15,18 +15,10 @@ import { startTicketFeed } from './live/ticket-feed.ts';
 import type { PGlite } from '@electric-sql/pglite';
 
 async function main() {
-  let config;
-  let scheduledJobs;
-  try {
-    config = await resolveAppSecret(loadConfig());
-    scheduledJobs = withSchedules(jobs, config.jobSchedules);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`Configuration error: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const { config, scheduledJobs } = await settingsOrExit(async () => {
+    const config = await resolveAppSecret(loadConfig());
+    return { config, scheduledJobs: withSchedules(jobs, config.jobSchedules) };
+  });
   const logger = createLogger(config);
   const t0 = performance.now();
   const opened = await openConfiguredDatabase(config);
@@ -44,23 +36,14 @@ async function main() {
     logger.info({ port: info.port, database: dialect, ms: Math.round(performance.now() - t0) }, `listening on ${config.publicUrl}`);
   });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000);
-    force.unref();
+  exitOnSignal(logger, async () => {
     heartbeat.stop();
     signalShutdown(); // an import in progress hands its claim back after its current batch
     await scheduler.stop();
     await ticketFeed.close(); // ends the open event streams, or server.close() would wait for them
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
 }
 
 void main();
