@@ -160,6 +160,8 @@ describe.skipIf(!onPostgres)(`a web instance with JOBS_PROCESS=true and a jobs p
     expect(page.text).toContain('was handed to the jobs processes');
     expect(page.text).toContain('Jobs and imports run in the jobs processes (JOBS_PROCESS=true); Run now hands a run to them.');
     expect(page.text).toMatch(new RegExp(`<code>${hostname()}:${jobsProcess!.child.pid}</code>.*?<td>jobs process</td>`, 's'));
+    expect(page.text).toMatch(/<th scope="col">Instance<\/th>\s*<th scope="col">Role<\/th>/);
+    expect(page.text).toMatch(/<th scope="col">Rows<\/th>\s*<th scope="col">Runs<\/th>/); // the jobs' own columns as they were
   }, 60_000);
 
   it('a web heartbeat reads as web, and the jobs process stops cleanly on SIGTERM', async () => {

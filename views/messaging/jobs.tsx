@@ -33,7 +33,7 @@ export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: R
               <th scope="col">Duration</th>
               <th scope="col">Outcome</th>
               <th scope="col">Rows</th>
-              <th scope="col">Role</th>
+              <th scope="col">Runs</th>
               <th scope="col">Next run</th>
               <th scope="col"><span class="visually-hidden">Action</span></th>
             </tr>
