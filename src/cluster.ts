@@ -14,13 +14,13 @@ import { migrateToLatest } from './db/migrate.ts';
 export const CLUSTER_NEEDS_DATABASE_URL =
   'start:cluster needs DATABASE_URL: the embedded database serves one process only (use npm start, or set DATABASE_URL to a PostgreSQL server)';
 
-/** The forked process's role: a web worker, or with JOBS_PROCESS=true one jobs process (src/jobs-process.ts). */
-const ROLE_ENV = 'STRATA_CLUSTER_ROLE';
+/** The argument a forked process is started with when it is the jobs process (src/jobs-process.ts), not a web worker. */
+const JOBS_ROLE_ARG = '--strata-jobs-process';
 
 // Run only as the entry point (tests import the message above).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (cluster.isPrimary) await primary();
-  else if (process.env[ROLE_ENV] === 'jobs') await (await import('./jobs-process.ts')).runJobsProcess({ listen: false });
+  else if (process.argv.includes(JOBS_ROLE_ARG)) await (await import('./jobs-process.ts')).runJobsProcess({ listen: false });
   else await import('./server.ts');
 }
 
@@ -44,7 +44,10 @@ async function primary() {
   // a lower priority (it does not listen on the port).
   const jobsWorkers = new Set<number>();
   const fork = (role: 'web' | 'jobs') => {
-    const worker = cluster.fork({ [ROLE_ENV]: role });
+    // The role goes as an argument (settings apply to the forks that follow), not through the environment,
+    // which only src/config.ts reads.
+    cluster.setupPrimary({ args: [...process.argv.slice(2), ...(role === 'jobs' ? [JOBS_ROLE_ARG] : [])] });
+    const worker = cluster.fork();
     if (role === 'jobs') jobsWorkers.add(worker.id);
   };
   for (let i = 0; i < workers; i++) fork('web');
