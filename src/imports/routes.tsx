@@ -7,16 +7,15 @@ import { requireCapability, requireStaff } from '../web/guards.ts';
 import { NotFound } from '../web/errors.ts';
 import { IMPORT_KINDS } from './labels.ts';
 import { fileBytes } from '../web/multipart.ts';
-import { findImport, kickImports, recentImports, rejectionReportRows, startImport, templateCsv } from './imports.ts';
+import { findImport, recentImports, rejectionReportRows, startImport, templateCsv } from './imports.ts';
 import { ImportPage, ImportStatusPage, ImportProgress } from '../../views/imports/imports.tsx';
 import type { ImportKind } from '../db/schema.ts';
 import { idParam } from '../web/params.ts';
-import { INSTANCE_ID, shutdownSignal } from '../jobs/instance.ts';
-import { handToJobsProcesses } from '../jobs/handoff.ts';
+import { startImportWork } from '../jobs/handoff.ts';
 
 /** /patients/import: upload, progress (polled by htmx), rejection report, column templates. */
 export function importRoutes(deps: AppDeps) {
-  const { db, clock, logger, config } = deps;
+  const { db, clock } = deps;
   const app = new Hono<AppEnv>();
   app.use('*', requireStaff, requireCapability('patients.import'));
 
@@ -35,13 +34,8 @@ export function importRoutes(deps: AppDeps) {
     if (!result.ok) {
       return renderPage(c, <ImportPage ctx={await viewContext(c, deps)} imports={await recentImports(db, actor)} values={{ kind }} errors={result.errors} />, 422);
     }
-    if (result.started) {
-      // The file is stored with the import: answer at once and let this instance's worker claim it
-      // (any other instance's scheduled `imports` job would too), or with JOBS_PROCESS a jobs process's
-      // (src/jobs/handoff.ts). The status page polls the row.
-      if (config.jobsProcess) await handToJobsProcesses(db, { kind: 'imports' });
-      else kickImports(db, clock, { workerId: INSTANCE_ID, signal: shutdownSignal }, (err) => logger.error({ importId: result.id, err: { message: (err as Error).message } }, 'import failed'));
-    }
+    // The file is stored with the import: answer at once; the status page polls the row.
+    if (result.started) await startImportWork(deps);
     return redirectAfterPost(c, `/patients/import/${result.id}${result.alreadyImported ? '?again=1' : ''}`);
   });
 

@@ -2,6 +2,10 @@ import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { listenChannel, type ListenSource } from '../db/listen.ts';
 import type { Logger } from '../logger.ts';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import { kickImports } from '../imports/imports.ts';
+import { INSTANCE_ID, shutdownSignal } from './instance.ts';
 
 // With JOBS_PROCESS=true the web instances run no job and no import: they hand each to the jobs
 // processes (`npm run start:jobs`, src/jobs-process.ts) with a NOTIFY on one channel, so heavy work
@@ -13,6 +17,15 @@ export const JOBS_CHANNEL = 'strata_jobs';
 
 /** What a notice asks for: look for waiting imports, or run one job now. */
 export type Handoff = { kind: 'imports' } | { kind: 'run'; job: string };
+
+/**
+ * Starts work on an upload just stored: this instance's import worker (any other instance's scheduled
+ * `imports` job would take it too), or with JOBS_PROCESS a jobs process's, woken by a notice.
+ */
+export async function startImportWork(deps: { db: Database; clock: Clock; config: Config; logger: Logger }): Promise<void> {
+  if (deps.config.jobsProcess) return handToJobsProcesses(deps.db, { kind: 'imports' });
+  kickImports(deps.db, deps.clock, { workerId: INSTANCE_ID, signal: shutdownSignal }, (err) => deps.logger.error({ err: { message: (err as Error).message } }, 'import failed'));
+}
 
 /** Sends the notice (on commit, when called inside a transaction). */
 export async function handToJobsProcesses(db: Database, handoff: Handoff): Promise<void> {

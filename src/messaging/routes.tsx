@@ -70,12 +70,13 @@ export function jobsRoutes(deps: AppDeps) {
 
   app.get('/', async (c) => {
     const now = clock.now();
-    const [statuses, counts, failed, instances, imports] = await Promise.all([
+    const [statuses, counts, failed, instances, imports, jobsProcessUp] = await Promise.all([
       listJobStatuses(db, jobs, now),
       outboxCounts(db, currentActor(c)),
       listFailedMessages(db, currentActor(c)),
       listInstances(db, now),
       listRunningImports(db),
+      deps.config.jobsProcess ? jobsProcessAlive(db, now) : false,
     ]);
     const q = c.req.query();
     const notice = q.ran
@@ -91,7 +92,7 @@ export function jobsRoutes(deps: AppDeps) {
             : q.retried
               ? `Message ${q.retried} is queued again.`
               : undefined;
-    return renderPage(c, <JobsPage ctx={await viewContext(c, deps)} jobs={statuses} counts={counts} failed={failed} instances={instances} work={runningWork(instances)} imports={imports} notice={notice} schedulerRunning={deps.config.scheduler && !!deps.scheduler} jobsProcess={deps.config.jobsProcess} />);
+    return renderPage(c, <JobsPage ctx={await viewContext(c, deps)} jobs={statuses} counts={counts} failed={failed} instances={instances} work={runningWork(instances)} imports={imports} notice={notice} schedulerRunning={deps.config.scheduler && !!deps.scheduler} jobsProcess={deps.config.jobsProcess ? { alive: jobsProcessUp } : undefined} />);
   });
 
   // Running now alone: the section polls it while work is in progress.

@@ -8,13 +8,13 @@ import { STATUS_LABELS, formatWhen } from './format.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 
 /** Jobs (vendor admins): every scheduled job's last and next run, the outbox by status, failed messages. */
-export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: Record<string, number>; failed: MessageRow[]; instances: InstanceStatus[]; work: RunningWorkOn[]; imports: RunningImport[]; notice?: string; schedulerRunning: boolean; jobsProcess?: boolean }) {
+export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: Record<string, number>; failed: MessageRow[]; instances: InstanceStatus[]; work: RunningWorkOn[]; imports: RunningImport[]; notice?: string; schedulerRunning: boolean; jobsProcess?: { alive: boolean } }) {
   return (
     <AppLayout ctx={props.ctx} title="Jobs" wide>
       <h1>Jobs</h1>
       {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
       {props.jobsProcess ? (
-        props.instances.some((i) => i.role === 'jobs' && !i.silent) ? (
+        props.jobsProcess.alive ? (
           <p class="hint">Jobs and imports run in the jobs processes (JOBS_PROCESS=true); Run now hands a run to them.</p>
         ) : (
           <p class="warning">Jobs and imports run in the jobs processes (JOBS_PROCESS=true), and none has written a heartbeat in the last 30 seconds: nothing runs until one is started (npm run start:jobs).</p>
