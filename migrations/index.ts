@@ -34,6 +34,7 @@ import * as m1204_0300 from './20261204_0300_outbox_reference_checks.ts';
 import * as m1204_0400 from './20261204_0400_balance_alert_checks.ts';
 import * as m1205_0100 from './20261205_0100_staff_unread.ts';
 import * as m1205_1600 from './20261205_1600_instance_roles.ts';
+import * as m1205_1800 from './20261205_1800_list_order_indexes.ts';
 
 // Forward-only, in name order. Add each new migration file here.
 export const migrations: Record<string, Migration> = {
@@ -72,4 +73,5 @@ export const migrations: Record<string, Migration> = {
   '20261204_0400_balance_alert_checks': m1204_0400,
   '20261205_0100_staff_unread': m1205_0100,
   '20261205_1600_instance_roles': m1205_1600,
+  '20261205_1800_list_order_indexes': m1205_1800,
 };

@@ -180,42 +180,33 @@ type ListPage = { filter: ListFilter; then: keyof typeof THEN_ORDER; limit: numb
 
 /**
  * Visible threads of a filter, those with a deadline first (soonest first), then in `then` order,
- * ties by id; `limit` of them from `offset`. The ids come first, from the two halves of that order
- * each read in index order and stopped at offset + limit (threads with a deadline by
- * tickets_practice_due_idx; the rest by tickets_practice_activity_idx or tickets_needs_reply_idx),
- * then the rows for those ids. Sorting all the practice's visible threads, each with its patient
- * joined, read every one of them: 1,000 heap pages and 1,000 patients for Get Help's 26 rows on the
- * bench (5.2 ms; this way 0.8 ms), 1,404 buffers for the Dashboard's 25 (4.4 ms; 0.9 ms).
+ * ties by id; `limit` of them from `offset`. The first offset + limit are read in index order and the
+ * reading stops there (tickets_practice_list_idx, or tickets_needs_reply_idx for Needs your reply:
+ * migration 20261205_1800); only those rows get their patient and read mark. Sorting all the
+ * practice's visible threads, each with its patient joined, read every one of them: 1,000 heap pages
+ * and 1,000 patients for Get Help's 26 rows on the bench (5.2 ms).
  */
 function firstByDeadlineQuery(db: Database, actor: Actor, page: ListPage) {
-  const { filter } = page;
   const { column, direction } = THEN_ORDER[page.then];
-  const half = (deadline: boolean) =>
-    filtered(visibleTickets(db, actor), filter)
-      .where('tickets.response_due_at', deadline ? 'is not' : 'is', null)
-      .select('tickets.id')
-      .$if(deadline, (q) => q.orderBy('tickets.response_due_at', 'asc'))
-      .orderBy(column, direction)
-      .orderBy('tickets.id', direction)
-      .limit(sql.lit(candidatesPerHalf(page)));
-  const ids = db.selectFrom(half(true).as('d')).select('d.id').unionAll(db.selectFrom(half(false).as('n')).select('n.id'));
-  return ticketListColumns(visibleTickets(db, actor).where('tickets.id', 'in', ids), actor)
-    .orderBy(sql`tickets.response_due_at asc nulls last`)
-    .orderBy(column, direction)
-    .orderBy('tickets.id', direction)
-    .limit(page.limit)
-    .offset(page.offset);
+  const ordered = <Q extends SelectQueryBuilder<DB, 'tickets', object>>(q: Q) =>
+    q.orderBy(sql`tickets.response_due_at asc nulls last`).orderBy(column, direction).orderBy('tickets.id', direction) as Q;
+  const candidates = ordered(filtered(visibleTickets(db, actor), page.filter))
+    // The list's columns, and what the joins, the unread mark and the order read.
+    .select([...LIST_TICKET_COLUMNS, 'tickets.practice_id', 'tickets.last_public_author_id', 'tickets.waiting_since'])
+    .limit(sql.lit(candidatesPerPage(page)));
+  const tickets = db.selectFrom(candidates.as('tickets')) as unknown as SelectQueryBuilder<DB, 'tickets', object>;
+  return ordered(ticketListColumns(tickets, actor)).limit(page.limit).offset(page.offset);
 }
 
 /**
- * How far each half of firstByDeadline reads, written into the statement as a literal: with it as a
- * parameter PostgreSQL estimates a prepared statement's generic plan for 10 % of the practice's
+ * How far firstByDeadline reads in index order, written into the statement as a literal: with it as
+ * a parameter PostgreSQL estimates a prepared statement's generic plan for 10 % of the practice's
  * threads, finds it dearer than a custom plan and plans Get Help's page afresh on every request
  * (1.6 ms a request on the bench machine; kept generic, 0.75 ms). Past the first page the count is
  * rounded up to a power of two (reading a few more candidates), so the statement has a few texts,
  * not one per page.
  */
-export function candidatesPerHalf(page: { limit: number; offset: number }): number {
+export function candidatesPerPage(page: { limit: number; offset: number }): number {
   const needed = page.offset + page.limit;
   return page.offset === 0 ? needed : 2 ** Math.ceil(Math.log2(needed));
 }

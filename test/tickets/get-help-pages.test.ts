@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { loadActor, visibleTickets } from '../../src/auth/permissions.ts';
-import { candidatesPerHalf, listTickets } from '../../src/tickets/list.ts';
+import { candidatesPerPage, listTickets } from '../../src/tickets/list.ts';
 import { LIST_FILTERS, type ListFilter } from '../../src/tickets/labels.ts';
 
 // Get Help's order (threads with a deadline first, soonest first; then newest activity; ties by
-// newest id) held page by page: listTickets reads each page's ids from two index-ordered halves,
-// so every page boundary must fall where one sort of everything the user may see would put it.
+// newest id) held page by page: listTickets reads each page's candidates in index order and sorts
+// only those, so every page boundary must fall where one sort of everything the user may see would put it.
 // The page, the filters' counts and the Overdue check are one statement (JSON columns): the rows'
 // times must come back as the same dates.
 
@@ -17,7 +17,7 @@ beforeAll(async () => {
   const creators = await t.db.selectFrom('users').select(['id', 'role']).where('practice_id', '=', practice.id).where('kind', '=', 'staff').execute();
   const base = new Date('2026-11-20T12:00:00Z').getTime();
   // 60 threads: a quarter with deadlines (some sharing one), activity times with ties, every Visible To
-  // option and status, so each filter spans several pages of 4 on both halves.
+  // option and status, so each filter spans several pages of 4, with and without a deadline.
   for (let i = 0; i < 60; i++) {
     const creator = creators[i % creators.length];
     const visibility = (['anyone', 'admins', 'only_me', 'clinical', 'owners', 'anyone'] as const)[i % 6];
@@ -93,11 +93,11 @@ describe('Get Help pages', () => {
   });
 
   it('reads enough candidates for every page, with a few statement texts however deep the pages go', () => {
-    // Each half's count is a literal in the statement (src/tickets/list.ts, candidatesPerHalf).
+    // The count read is a literal in the statement (src/tickets/list.ts, candidatesPerPage).
     const counts = new Set<number>();
     for (let page = 1; page <= 40_000; page++) {
       const offset = (page - 1) * 25;
-      const n = candidatesPerHalf({ offset, limit: 26 });
+      const n = candidatesPerPage({ offset, limit: 26 });
       expect(n).toBeGreaterThanOrEqual(offset + 26);
       expect(n).toBeLessThan(2 * (offset + 26));
       counts.add(n);
