@@ -226,11 +226,14 @@ export async function ensureDataset(db: Kysely<any>, params: DatasetParams, log:
              'Message ' || j || ' on thread ' || (1000 + t) || ': we checked the settings and the schedule, and the issue shows again after the nightly sync. Screens attached in the next reply.',
              now() - ((((t::bigint * 7919) % 525600)) || ' minutes')::interval - ((${params.messagesPerThread} - j) || ' hours')::interval
         from generate_series(1, ${T}) t, generate_series(1, ${params.messagesPerThread}) j`);
-    // Loaded with triggers off: the console's thread counters (migration 20261203_1500) are counted once here.
+    // Loaded with triggers off: the thread counters (migrations 20261203_1500, 20261205_1900) are counted once here.
     await step('thread counters', `
       delete from ticket_count_deltas;
       delete from ticket_counts;
       delete from ticket_count_totals;
+      delete from ticket_visibility_counts;
+      insert into ticket_visibility_counts (practice_id, status, admin_level, visibility, created_by_user_id, visible_user_id, n)
+        select practice_id, status, admin_level, visibility, created_by_user_id, visible_user_id, count(*) from tickets group by 1, 2, 3, 4, 5, 6 order by 1, 2, 3, 4, 5, 6;
       insert into ticket_counts (practice_id, department, status, n)
         select practice_id, department, status, count(*) from tickets group by 1, 2, 3;
       insert into ticket_count_totals (department, status, n)

@@ -35,6 +35,7 @@ import * as m1204_0400 from './20261204_0400_balance_alert_checks.ts';
 import * as m1205_0100 from './20261205_0100_staff_unread.ts';
 import * as m1205_1600 from './20261205_1600_instance_roles.ts';
 import * as m1205_1800 from './20261205_1800_list_order_indexes.ts';
+import * as m1205_1900 from './20261205_1900_ticket_visibility_counts.ts';
 
 // Forward-only, in name order. Add each new migration file here.
 export const migrations: Record<string, Migration> = {
@@ -74,4 +75,5 @@ export const migrations: Record<string, Migration> = {
   '20261205_0100_staff_unread': m1205_0100,
   '20261205_1600_instance_roles': m1205_1600,
   '20261205_1800_list_order_indexes': m1205_1800,
+  '20261205_1900_ticket_visibility_counts': m1205_1900,
 };

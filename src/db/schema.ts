@@ -287,11 +287,32 @@ export interface TicketCountTotalsTable {
   n: number;
 }
 
-/** Changes to the thread counts since the last fold, appended by triggers on tickets. */
+/**
+ * Threads per practice, status and the columns the visibility rule reads, as of the last fold: Get
+ * Help's filter counts (migration 20261205_1900).
+ */
+export interface TicketVisibilityCountsTable {
+  practice_id: number;
+  status: TicketStatus;
+  admin_level: boolean;
+  visibility: Visibility;
+  created_by_user_id: number;
+  visible_user_id: number | null;
+  n: number;
+}
+
+/**
+ * Changes to the thread counts since the last fold, appended by triggers on tickets. The visibility
+ * columns are null only on deltas appended before migration 20261205_1900.
+ */
 export interface TicketCountDeltasTable {
   practice_id: number;
   department: TicketDepartment;
   status: TicketStatus;
+  admin_level: boolean | null;
+  visibility: Visibility | null;
+  created_by_user_id: number | null;
+  visible_user_id: number | null;
   n: number;
 }
 
@@ -447,6 +468,7 @@ export interface DB {
   ticket_counts: TicketCountsTable;
   ticket_count_totals: TicketCountTotalsTable;
   ticket_count_deltas: TicketCountDeltasTable;
+  ticket_visibility_counts: TicketVisibilityCountsTable;
   ticket_events: TicketEventsTable;
   subscriptions: SubscriptionsTable;
   balance_alert_checks: BalanceAlertChecksTable;

@@ -1,19 +1,20 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { TicketDepartment, TicketStatus } from '../db/schema.ts';
-import { departmentScope, type Actor } from '../auth/permissions.ts';
+import type { DB, TicketDepartment, TicketStatus, Visibility } from '../db/schema.ts';
+import { departmentScope, ticketVisibleTo, type Actor } from '../auth/permissions.ts';
 import { inIds } from '../db/id-lists.ts';
 import { COUNT_CAP } from './labels.ts';
 
-// The console's thread counts by status (docs/rules.md, Console queues; migration 20261203_1500):
-// triggers on tickets append each statement's changes to ticket_count_deltas; foldTicketCounts moves
-// them into the counters; a count is the counters plus the deltas not folded yet.
+// Thread counts kept by counters (docs/rules.md, Thread counts): the console's by department and
+// status (migration 20261203_1500), Get Help's by status and what the visibility rule reads
+// (20261205_1900). Triggers on tickets append each statement's changes to ticket_count_deltas;
+// foldTicketCounts moves them into the counters; a count is the counters plus the deltas not folded yet.
 
 /** Only one fold runs at a time across instances (a transaction-scoped advisory lock). */
 const FOLD_LOCK_KEY = 6_002_002;
 
 /**
- * Moves the committed deltas into ticket_counts and ticket_count_totals, in one statement, and returns
+ * Moves the committed deltas into ticket_counts, ticket_count_totals and ticket_visibility_counts, in one statement, and returns
  * how many delta rows it took. Deltas appended meanwhile stay for the next fold: a transaction that has
  * not committed is invisible here, and the counts read them until they are folded. Another instance
  * folding at the same moment makes this one return 0 at once.
@@ -24,7 +25,13 @@ export async function foldTicketCounts(db: Database): Promise<number> {
     if (!lock[0]?.locked) return 0;
     const { rows } = await sql<{ taken: number }>`
       with taken as (
-        delete from ticket_count_deltas returning practice_id, department, status, n
+        delete from ticket_count_deltas returning practice_id, department, status, admin_level, visibility, created_by_user_id, visible_user_id, n
+      ), by_visibility as (
+        -- Get Help's counters (migration 20261205_1900); a delta from before it has no visibility columns.
+        insert into ticket_visibility_counts as c (practice_id, status, admin_level, visibility, created_by_user_id, visible_user_id, n)
+        select practice_id, status, admin_level, visibility, created_by_user_id, visible_user_id, sum(n)::int
+          from taken where visibility is not null group by 1, 2, 3, 4, 5, 6 having sum(n) <> 0 order by 1, 2, 3, 4, 5, 6
+        on conflict on constraint ticket_visibility_counts_key do update set n = c.n + excluded.n
       ), per_practice as (
         select practice_id, department, status, sum(n)::int as n from taken group by 1, 2, 3 having sum(n) <> 0
       ), practices as (
@@ -77,4 +84,27 @@ export function countedThreadsSql(
   }
   if (!parts.length) return sql<number>`0`;
   return sql<number>`least((select coalesce(sum(n), 0) from (${sql.join(parts, sql` union all `)}) counted), ${sql.lit(COUNT_CAP + 1)})`;
+}
+
+/** The columns of ticket_visibility_counts, named as on tickets: the visibility rule reads them there. */
+const VISIBILITY_COUNTED = ['practice_id', 'status', 'admin_level', 'visibility', 'created_by_user_id', 'visible_user_id', 'n'] as const;
+
+/**
+ * How many threads of each status the actor may see (Get Help's filters): the counters and the deltas
+ * not folded yet, each row tested by the visibility rule itself (ticketVisibleTo, applied to rows that
+ * carry the columns it reads under the same names), summed. A few counter rows a practice instead of
+ * every thread it has.
+ */
+export function visibleThreadCountsQuery(db: Database, actor: Actor) {
+  const counted = db
+    .selectFrom('ticket_visibility_counts')
+    .select(VISIBILITY_COUNTED)
+    .unionAll(db.selectFrom('ticket_count_deltas').select(VISIBILITY_COUNTED).where('visibility', 'is not', null)
+      // The triggers write the visibility columns together: with one set, all are.
+      .$narrowType<{ admin_level: boolean; visibility: Visibility; created_by_user_id: number }>());
+  const n = (status: TicketStatus | null) =>
+    status ? sql<number>`coalesce(sum(tickets.n) filter (where tickets.status = ${sql.lit(status)}), 0)` : sql<number>`coalesce(sum(tickets.n), 0)`;
+  return (db.selectFrom(counted.as('tickets')) as unknown as SelectQueryBuilder<DB, 'tickets', object>)
+    .where(ticketVisibleTo(actor))
+    .select([n('waiting_practice').as('needs_reply'), n('waiting_vendor').as('waiting'), n('closed').as('closed'), n(null).as('all')]);
 }

@@ -4,6 +4,7 @@ import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
 import { anyOverdueQuery } from './overdue.ts';
+import { visibleThreadCountsQuery } from './counts.ts';
 import { deadlineCountdown, type Countdown } from './countdown.ts';
 import { LIST_FILTERS, type ListFilter } from './labels.ts';
 
@@ -89,16 +90,7 @@ export async function listTickets(
 /** How many visible threads each Get Help filter holds. */
 export async function countTicketsByFilter(db: Database, actor: Actor): Promise<Record<ListFilter, number>> {
   assertCan(actor, 'tickets.use');
-  return filterCounts(await countsQuery(db, actor).executeTakeFirstOrThrow());
-}
-
-function countsQuery(db: Database, actor: Actor) {
-  return visibleTickets(db, actor).select([
-    sql<number>`count(*) filter (where tickets.status = 'waiting_practice')`.as('needs_reply'),
-    sql<number>`count(*) filter (where tickets.status = 'waiting_vendor')`.as('waiting'),
-    sql<number>`count(*) filter (where tickets.status = 'closed')`.as('closed'),
-    sql<number>`count(*)`.as('all'),
-  ]);
+  return filterCounts(await visibleThreadCountsQuery(db, actor).executeTakeFirstOrThrow());
 }
 
 const filterCounts = (row: Record<ListFilter, number | string>) => Object.fromEntries(LIST_FILTERS.map((f) => [f, Number(row[f])])) as Record<ListFilter, number>;
@@ -121,7 +113,7 @@ type ListPageRead = { rows: ListedTicket[]; counts: Record<ListFilter, number>; 
 /** pageWithCounts's columns: a page that reads more in the same statement (the Dashboard) selects them beside its own. */
 function pageColumns(db: Database, actor: Actor, now: Date, page: ListPage & { overdueCheck?: boolean }, eb: ExpressionBuilder<DB, never>) {
   return [
-    jsonObjectFrom(countsQuery(db, actor)).as('counts'),
+    jsonObjectFrom(visibleThreadCountsQuery(db, actor)).as('counts'),
     jsonArrayFrom(firstByDeadlineQuery(db, actor, page)).as('rows'),
     sql<boolean>`${page.overdueCheck ? eb.exists(anyOverdueQuery(db, actor, now)) : sql`false`}`.as('any_overdue'),
   ] as const;

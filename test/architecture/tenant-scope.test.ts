@@ -11,7 +11,7 @@ import { join, relative, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '../..');
 const TENANT_TABLES = [
   'users', 'audit_log', 'patients', 'cases', 'ledger_entries', 'appointments', 'tickets', 'ticket_messages', 'ticket_attachments', 'ticket_reads',
-  'ticket_events', 'subscriptions', 'balance_alert_checks', 'consent_events', 'sms_opt_outs', 'email_suppressions', 'outbox_messages', 'portal_links', 'emergency_notices',
+  'ticket_events', 'ticket_visibility_counts', 'subscriptions', 'balance_alert_checks', 'consent_events', 'sms_opt_outs', 'email_suppressions', 'outbox_messages', 'portal_links', 'emergency_notices',
   'print_batches', 'statements', 'imports', 'portal_sessions', 'payment_settings', 'payment_requests', 'appointment_answers', 'appointment_reply_links',
 ];
 

@@ -2,21 +2,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { foldTicketCounts } from '../../src/tickets/counts.ts';
+import { loadActor, visibleTickets, type Actor } from '../../src/auth/permissions.ts';
+import { countTicketsByFilter } from '../../src/tickets/list.ts';
 import { onPostgres, POSTGRES_ONLY } from '../support/postgres-only.ts';
 
-// The thread counters behind the console's queue counts (migration 20261203_1500, src/tickets/counts.ts):
-// after inserts, every kind of update, deletes and concurrent changes, the counters plus the pending
-// deltas equal a count of the threads themselves, and after a fold the counters alone do.
-// test/console/queue-counts.test.ts checks the counts read from them against the visibility rule.
+// The thread counters behind the console's queue counts (migration 20261203_1500, src/tickets/counts.ts)
+// and Get Help's filter counts (20261205_1900): after inserts, every kind of update, deletes and
+// concurrent changes, the counters plus the pending deltas equal a count of the threads themselves,
+// and after a fold the counters alone do; and every practice user's Get Help counts, read from them,
+// equal what the visibility rule lets them see, before and after the fold.
+// test/console/queue-counts.test.ts checks the console's counts against the visibility rule.
 
 let t: TestContext;
 let practices: number[];
 let creator: number;
+let staff: Actor[];
 
 beforeAll(async () => {
   t = await createTestContext();
   practices = (await t.db.selectFrom('practices').select('id').orderBy('id').execute()).map((p) => p.id);
   creator = (await t.db.selectFrom('users').select('id').where('practice_id', '=', practices[0]).executeTakeFirstOrThrow()).id;
+  const users = await t.db.selectFrom('users').selectAll().where('kind', '=', 'staff').where('active', '=', true).where('limit_messaging', '=', false).orderBy('id').execute();
+  staff = await Promise.all(users.map((u) => loadActor(t.db, u)));
+  expect(new Set(staff.map((a) => a.practice_id)).size).toBeGreaterThan(1);
+  expect(new Set(staff.map((a) => a.role)).size).toBeGreaterThan(2);
 });
 afterAll(() => t.close());
 
@@ -40,6 +49,17 @@ async function expectCountersToMatchThreads(label: string) {
             select department || '/' || status, n from ticket_count_deltas) x
      group by 1 having sum(n) <> 0 order by 1`.execute(t.db);
   expect(countedTotals.rows, `${label}: totals and pending deltas`).toEqual(perDepartment.rows);
+  const byVisibility = await sql<{ key: string; n: number }>`
+    select concat_ws('/', practice_id, status, admin_level, visibility, created_by_user_id, visible_user_id) as key, count(*)::int as n
+      from tickets group by 1 order by 1`.execute(t.db);
+  const countedByVisibility = await sql<{ key: string; n: number }>`
+    select key, sum(n)::int as n
+      from (select concat_ws('/', practice_id, status, admin_level, visibility, created_by_user_id, visible_user_id) as key, n from ticket_visibility_counts
+            union all
+            select concat_ws('/', practice_id, status, admin_level, visibility, created_by_user_id, visible_user_id), n from ticket_count_deltas) x
+     group by 1 having sum(n) <> 0 order by 1`.execute(t.db);
+  expect(countedByVisibility.rows, `${label}: visibility counters and pending deltas`).toEqual(byVisibility.rows);
+  await expectGetHelpCountsToMatch(`${label}, deltas pending`);
 
   // Folded, the counters alone are exact and nothing is pending.
   await foldTicketCounts(t.db);
@@ -49,8 +69,27 @@ async function expectCountersToMatchThreads(label: string) {
   const totals = await sql<{ key: string; n: number }>`
     select department || '/' || status as key, n from ticket_count_totals where n <> 0 order by 1`.execute(t.db);
   expect(totals.rows, `${label}: totals after a fold`).toEqual(perDepartment.rows);
+  const folded = await sql<{ key: string; n: number }>`
+    select concat_ws('/', practice_id, status, admin_level, visibility, created_by_user_id, visible_user_id) as key, n
+      from ticket_visibility_counts where n <> 0 order by 1`.execute(t.db);
+  expect(folded.rows, `${label}: visibility counters after a fold`).toEqual(byVisibility.rows);
+  await expectGetHelpCountsToMatch(`${label}, folded`);
   expect(Number((await sql<{ n: number }>`select count(*) as n from ticket_count_deltas`.execute(t.db)).rows[0].n)).toBe(0);
   return perPractice.rows.length;
+}
+
+/** Every practice user's Get Help counts equal a count of the threads the visibility rule lets them see. */
+async function expectGetHelpCountsToMatch(label: string) {
+  for (const actor of staff) {
+    const rows = await visibleTickets(t.db, actor).select('tickets.status').execute();
+    const of = (status: string) => rows.filter((r) => r.status === status).length;
+    expect(await countTicketsByFilter(t.db, actor), `${label}: ${actor.email}`).toEqual({
+      all: rows.length,
+      needs_reply: of('waiting_practice'),
+      waiting: of('waiting_vendor'),
+      closed: of('closed'),
+    });
+  }
 }
 
 async function insertThreads(n: number, subject: string) {
@@ -80,6 +119,15 @@ describe('thread counters', () => {
     await sql`update tickets set practice_id = ${practices[1]} where subject like 'counted %' and practice_id = ${practices[0]} and id % 7 = 0`.execute(t.db);
     await sql`update tickets set status = 'waiting_vendor', closed_at = null, department = 'success' where subject like 'counted %' and status = 'closed' and id % 2 = 1`.execute(t.db);
     await sql`update tickets set subject = subject || '.' where subject like 'counted %'`.execute(t.db);
+    // Visible To and the admin level change what each user sees: to one person, to the creator's
+    // eyes only, to owners; made admin-level; a thread's creator changed.
+    const someone = staff.find((a) => a.practice_id === practices[0] && a.id !== creator)!;
+    await sql`update tickets set visibility = 'person', visible_user_id = ${someone.id} where subject like 'counted %' and practice_id = ${practices[0]} and id % 5 = 1`.execute(t.db);
+    await sql`update tickets set visibility = 'only_me' where subject like 'counted %' and visibility = 'anyone' and id % 5 = 2`.execute(t.db);
+    await sql`update tickets set visibility = 'owners', admin_level = true where subject like 'counted %' and visibility = 'anyone' and id % 5 = 3`.execute(t.db);
+    await sql`update tickets set created_by_user_id = ${someone.id} where subject like 'counted %' and practice_id = ${practices[0]} and visibility = 'only_me' and id % 2 = 0`.execute(t.db);
+    await expectCountersToMatchThreads('after Visible To and admin level changes');
+    await sql`update tickets set visibility = 'anyone', visible_user_id = null, admin_level = false where subject like 'counted %' and id % 10 = 1`.execute(t.db);
     await expectCountersToMatchThreads('after every kind of update');
 
     // In a transaction that rolls back, nothing is counted.
