@@ -5,17 +5,17 @@ import { departmentScope, ticketVisibleTo, type Actor } from '../auth/permission
 import { inIds } from '../db/id-lists.ts';
 import { COUNT_CAP } from './labels.ts';
 
-// Thread counts kept by counters (docs/rules.md, Thread counts): the console's by department and
-// status (migration 20261203_1500), Get Help's by status and what the visibility rule reads
-// (20261205_1900). Triggers on tickets append each statement's changes to ticket_count_deltas;
+// Thread counts kept by counters (docs/rules.md: the console's Queue counts, and Get Help's filter
+// counts): the console's by department and status (migration 20261203_1500), Get Help's by status
+// and what the visibility rule reads (20261205_1900). Triggers on tickets append each statement's changes to ticket_count_deltas;
 // foldTicketCounts moves them into the counters; a count is the counters plus the deltas not folded yet.
 
 /** Only one fold runs at a time across instances (a transaction-scoped advisory lock). */
 const FOLD_LOCK_KEY = 6_002_002;
 
 /**
- * Moves the committed deltas into ticket_counts, ticket_count_totals and ticket_visibility_counts, in one statement, and returns
- * how many delta rows it took. Deltas appended meanwhile stay for the next fold: a transaction that has
+ * Moves the committed deltas into ticket_counts, ticket_count_totals and ticket_visibility_counts, in
+ * one statement, and returns how many delta rows it took. Deltas appended meanwhile stay for the next fold: a transaction that has
  * not committed is invisible here, and the counts read them until they are folded. Another instance
  * folding at the same moment makes this one return 0 at once.
  */
