@@ -15,9 +15,9 @@ const FOLD_LOCK_KEY = 6_002_002;
 
 /**
  * Moves the committed deltas into ticket_counts, ticket_count_totals and ticket_visibility_counts, in
- * one statement, and returns how many delta rows it took. Deltas appended meanwhile stay for the next fold: a transaction that has
- * not committed is invisible here, and the counts read them until they are folded. Another instance
- * folding at the same moment makes this one return 0 at once.
+ * one statement, and returns how many delta rows it took. Deltas appended meanwhile stay for the next
+ * fold: a transaction that has not committed is invisible here, and the counts read them until they
+ * are folded. Another instance folding at the same moment makes this one return 0 at once.
  */
 export async function foldTicketCounts(db: Database): Promise<number> {
   return db.transaction().execute(async (trx) => {
