@@ -3,7 +3,7 @@ import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { encodeBase32UpperCaseNoPadding } from '@oslojs/encoding';
 import type { Database } from '../db/database.ts';
 import type { Config } from '../config.ts';
-import { recordAudit } from '../audit/audit.ts';
+import { auditRowInsert, recordAudit } from '../audit/audit.ts';
 import { parseAmountToCents } from '../ledger/money.ts';
 import { formatCents, t } from '../intl.ts';
 import type { LedgerKind } from '../ledger/ledger.ts';
@@ -29,13 +29,27 @@ export type PortalAccount = {
 };
 
 /**
- * The balance page in one statement (and the audit row): the practice's contact, the patient's first
- * name, whether online payments are on, and the cases, payments and statements as JSON arrays, each
- * in its own order (a subquery's order is the order json_agg reads it in).
+ * The balance page in one statement, its audit row included: the practice's contact, the patient's
+ * first name, whether online payments are on, and the cases, payments and statements as JSON arrays,
+ * each in its own order (a subquery's order is the order json_agg reads it in). The audit row is
+ * inserted by the same statement (a data-modifying `with`: one round trip fewer, README "Issue 17"),
+ * so a page that fails after it, as one whose session's patient is not at the practice would, still
+ * leaves the attempt in the trail.
  */
 export async function portalAccount(db: Database, session: PortalSession, now: Date, who: { ip: string | null }): Promise<PortalAccount> {
   const { practiceId, patientId } = session;
   const row = await db
+    .with('viewed', () =>
+      auditRowInsert(db, {
+        at: now,
+        actor: { kind: 'patient', practice_id: practiceId },
+        action: 'portal.viewed',
+        recordType: 'patient',
+        recordId: patientId,
+        ip: who.ip,
+        details: { linkId: session.linkId },
+      }),
+    )
     .selectFrom('practices')
     .select((eb) => [
       'practices.id',
@@ -62,15 +76,6 @@ export async function portalAccount(db: Database, session: PortalSession, now: D
     .where('practices.id', '=', practiceId)
     .executeTakeFirstOrThrow();
   if (row.first_name === null) throw new Error('the portal session’s patient is not at its practice');
-  await recordAudit(db, {
-    at: now,
-    actor: { kind: 'patient', practice_id: practiceId },
-    action: 'portal.viewed',
-    recordType: 'patient',
-    recordId: patientId,
-    ip: who.ip,
-    details: { linkId: session.linkId },
-  });
   const cases = row.cases.map(caseBalance);
   return {
     practice: { id: row.id, name: row.name, phone: row.phone, time_zone: row.time_zone },

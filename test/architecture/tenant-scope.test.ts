@@ -136,7 +136,7 @@ const EXCEPTIONS = [
   'src/auth/login.ts#attemptLogin',
   'src/console/password-links.ts#setPasswordFromLink',
   // Writers and readers called with a row already loaded through a scope (the caller passes the scoped ticket or patient)
-  'src/audit/audit.ts#recordAudit',
+  'src/audit/audit.ts#auditRowInsert',
   'src/tickets/events.ts#recordTicketEvents',
   'src/tickets/replies.ts#insertTicketMessage',
   'src/tickets/conversation.ts#loadTicketEvents',

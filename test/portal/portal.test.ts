@@ -103,7 +103,11 @@ describe('patient portal', () => {
     expect(res.text).toContain('call the office');
     expect(res.text).not.toContain('Pay online');
     expect(res.text).not.toContain('menu-bar');
-    expect((await auditActions(patient.id)).at(-1)!.action).toBe('portal.viewed');
+    const viewed = (await auditActions(patient.id)).filter((a) => a.action === 'portal.viewed');
+    expect(viewed.at(-1)).toMatchObject({ actor_kind: 'patient', practice_id: patient.practice_id });
+    // Each view is one row, written by the page's own statement (src/portal/account.ts).
+    await client.get('/portal/account');
+    expect((await auditActions(patient.id)).filter((a) => a.action === 'portal.viewed')).toHaveLength(viewed.length + 1);
   });
 
   it('shows the payment history of this account only', async () => {
