@@ -11,17 +11,27 @@ import { runScript } from '../src/db/script.ts';
 // - The thread triggers append these columns to each delta too, and count a change of Visible To
 //   or admin level as well as of practice, department and status.
 // - foldTicketCounts (src/tickets/counts.ts) moves the deltas into these counters with the others.
-// - Deltas appended before this migration have no visibility columns: the counters below are
-//   counted from the threads themselves, and such deltas are left out of these counts.
+// - Deltas appended before this migration have no visibility columns: with the threads locked and the
+//   fold's lock taken (src/tickets/counts.ts, FOLD_LOCK_KEY), every counter is counted afresh from the
+//   threads and those deltas are dropped, so every delta from here on carries all its columns.
 export async function up(db: Kysely<any>): Promise<void> {
   await runScript(db, `
--- No thread changes between the count below and the new triggers.
+-- No thread changes and no fold between the counts below and the new triggers.
 lock table tickets in share row exclusive mode;
+select pg_advisory_xact_lock(6002002);
+
+delete from ticket_count_deltas;
+delete from ticket_counts;
+delete from ticket_count_totals;
+insert into ticket_counts (practice_id, department, status, n)
+  select practice_id, department, status, count(*) from tickets group by 1, 2, 3;
+insert into ticket_count_totals (department, status, n)
+  select department, status, count(*) from tickets group by 1, 2;
 
 alter table ticket_count_deltas
-  add column admin_level boolean,
-  add column visibility text,
-  add column created_by_user_id bigint,
+  add column admin_level boolean not null,
+  add column visibility text not null,
+  add column created_by_user_id bigint not null,
   add column visible_user_id bigint;
 
 create table ticket_visibility_counts (

@@ -301,17 +301,14 @@ export interface TicketVisibilityCountsTable {
   n: number;
 }
 
-/**
- * Changes to the thread counts since the last fold, appended by triggers on tickets. The visibility
- * columns are null only on deltas appended before migration 20261205_1900.
- */
+/** Changes to the thread counts since the last fold, appended by triggers on tickets. */
 export interface TicketCountDeltasTable {
   practice_id: number;
   department: TicketDepartment;
   status: TicketStatus;
-  admin_level: boolean | null;
-  visibility: Visibility | null;
-  created_by_user_id: number | null;
+  admin_level: boolean;
+  visibility: Visibility;
+  created_by_user_id: number;
   visible_user_id: number | null;
   n: number;
 }

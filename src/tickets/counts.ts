@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { DB, TicketDepartment, TicketStatus, Visibility } from '../db/schema.ts';
+import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
 import { departmentScope, ticketVisibleTo, type Actor } from '../auth/permissions.ts';
 import { inIds } from '../db/id-lists.ts';
 import { COUNT_CAP } from './labels.ts';
@@ -27,10 +27,10 @@ export async function foldTicketCounts(db: Database): Promise<number> {
       with taken as (
         delete from ticket_count_deltas returning practice_id, department, status, admin_level, visibility, created_by_user_id, visible_user_id, n
       ), by_visibility as (
-        -- Get Help's counters (migration 20261205_1900); a delta from before it has no visibility columns.
+        -- Get Help's counters (migration 20261205_1900).
         insert into ticket_visibility_counts as c (practice_id, status, admin_level, visibility, created_by_user_id, visible_user_id, n)
         select practice_id, status, admin_level, visibility, created_by_user_id, visible_user_id, sum(n)::int
-          from taken where visibility is not null group by 1, 2, 3, 4, 5, 6 having sum(n) <> 0 order by 1, 2, 3, 4, 5, 6
+          from taken group by 1, 2, 3, 4, 5, 6 having sum(n) <> 0 order by 1, 2, 3, 4, 5, 6
         on conflict on constraint ticket_visibility_counts_key do update set n = c.n + excluded.n
       ), per_practice as (
         select practice_id, department, status, sum(n)::int as n from taken group by 1, 2, 3 having sum(n) <> 0
@@ -99,9 +99,7 @@ export function visibleThreadCountsQuery(db: Database, actor: Actor) {
   const counted = db
     .selectFrom('ticket_visibility_counts')
     .select(VISIBILITY_COUNTED)
-    .unionAll(db.selectFrom('ticket_count_deltas').select(VISIBILITY_COUNTED).where('visibility', 'is not', null)
-      // The triggers write the visibility columns together: with one set, all are.
-      .$narrowType<{ admin_level: boolean; visibility: Visibility; created_by_user_id: number }>());
+    .unionAll(db.selectFrom('ticket_count_deltas').select(VISIBILITY_COUNTED));
   const n = (status: TicketStatus | null) =>
     status ? sql<number>`coalesce(sum(tickets.n) filter (where tickets.status = ${sql.lit(status)}), 0)` : sql<number>`coalesce(sum(tickets.n), 0)`;
   return (db.selectFrom(counted.as('tickets')) as unknown as SelectQueryBuilder<DB, 'tickets', object>)
