@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.{ts,tsx}'],
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/shaped-statements.ts'],
     pool: 'forks',
     // Files share each worker's module cache. Every file opens its own database and app
     // (test/support/context.ts) and nothing is mocked, so no state crosses files but what modules

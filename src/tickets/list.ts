@@ -3,6 +3,8 @@ import type { Database } from '../db/database.ts';
 import type { DB, TicketDepartment, TicketStatus } from '../db/schema.ts';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { assertCan, visibleTickets, type Actor } from '../auth/permissions.ts';
+import { actorPlaceholders, actorShapeKey, actorValues } from '../auth/actor-shape.ts';
+import { shapedStatement } from '../db/shaped-query.ts';
 import { anyOverdueQuery } from './overdue.ts';
 import { visibleThreadCountsQuery } from './counts.ts';
 import { deadlineCountdown, type Countdown } from './countdown.ts';
@@ -104,9 +106,17 @@ const filterCounts = (row: Record<ListFilter, number | string>) => Object.fromEn
  */
 async function pageWithCounts(db: Database, actor: Actor, now: Date, page: ListPage & { overdueCheck?: boolean }): Promise<ListPageRead> {
   assertCan(actor, 'tickets.use');
-  const row = await db.selectNoFrom((eb) => pageColumns(db, actor, now, page, eb)).executeTakeFirstOrThrow();
-  return readPage(row, now);
+  const { rows: [row] } = await pageStatement(db, { actor, now, page });
+  return readPage(row!, now);
 }
+
+/** The statement's text is decided by the actor's shape and the page (src/db/shaped-query.ts). */
+const pageStatement = shapedStatement({
+  key: ({ actor, page }: { actor: Actor; now: Date; page: ListPage & { overdueCheck?: boolean } }) => `${actorShapeKey(actor)} ${JSON.stringify(page)}`,
+  placeholders: ({ actor, page }, placeholder) => ({ actor: actorPlaceholders(actor, placeholder), now: placeholder('now'), page }),
+  values: ({ actor, now }) => ({ ...actorValues(actor), now }),
+  build: (db, { actor, now, page }) => db.selectNoFrom((eb) => pageColumns(db, actor, now, page, eb)),
+});
 
 type ListPageRead = { rows: ListedTicket[]; counts: Record<ListFilter, number>; anyOverdue: boolean };
 

@@ -8,6 +8,7 @@ import { sessionIdFromToken, settleSession, type Session, type SessionPolicy } f
 import { countUnreadTickets, countUnreadTicketsOfStaffRowSql } from '../tickets/unread.ts';
 import { countQueueUnread, countQueueUnreadOfVendorRowSql } from '../tickets/queues.ts';
 import { actorPractice } from '../auth/account.ts';
+import { shapedStatement } from '../db/shaped-query.ts';
 
 /** What every signed-in page needs besides its own data: who is looking, the form token, the menu's counts. */
 export type ViewContext = {
@@ -59,36 +60,12 @@ export async function loadSignedInRequest(
   token: string,
   o: { withMenu: boolean },
 ): Promise<SignedInRequest | null> {
-  const idleCutoff = new Date(now.getTime() - policy.idleMs);
-  const holds = sql`(u.active and s.expires_at > ${now} and s.last_active_at > ${idleCutoff})`;
-  const menuCount = o.withMenu
-    ? sql`case when not ${holds} then null
-        when u.kind = 'staff' then case when u.limit_messaging then 0 else ${countUnreadTicketsOfStaffRowSql('u')} end
-        else ${countQueueUnreadOfVendorRowSql('u')} end`
-    : sql`null`;
-  const result = await sql<SignedInRow>`
-    select s.id as session_id, s.created_at as session_created_at, s.last_active_at as session_last_active_at, s.expires_at as session_expires_at,
-      u.id, u.kind, u.practice_id, u.role, u.name, u.email, u.limit_messaging, u.reporting, u.active, u.vendor_admin,
-      to_json(v.departments) as departments, to_json(v.managed) as managed,
-      p.name as practice_name, p.phone as practice_phone, p.time_zone as practice_time_zone,
-      ${menuCount} as unread_tickets
-    from sessions s
-    -- The user by primary key, one probe. As a plain join the planner took a merge join over users
-    -- in id order, reading every user up to this one (2.9 ms and 5,020 buffers for a vendor user, whose
-    -- ids come last, on the 5,000-user bench; 0.05 ms as a probe); the limit keeps the subquery a
-    -- parameterised index probe. Its columns are named: with a star for them the statement would
-    -- run unnamed, parsed and planned on every request (preparedStatementName, src/db/database.ts).
-    cross join lateral (
-      select users.id, users.kind, users.practice_id, users.role, users.name, users.email, users.limit_messaging,
-             users.reporting, users.active, users.vendor_admin
-        from users where users.id = s.user_id limit 1) u
-    cross join lateral (
-      select
-        case when u.kind = 'vendor' then array(select d.department from vendor_departments d where d.user_id = u.id) else '{}'::text[] end as departments,
-        case when u.kind = 'vendor' then array(select m.id from practices m where m.account_manager_id = u.id) else '{}'::bigint[] end as managed
-    ) v
-    left join practices p on p.id = u.practice_id and u.kind = 'staff'
-    where s.id = ${sessionIdFromToken(token)}`.execute(db);
+  const result = await signedInStatement(db, {
+    withMenu: o.withMenu,
+    now,
+    idleCutoff: new Date(now.getTime() - policy.idleMs),
+    sessionId: sessionIdFromToken(token),
+  });
   const row = result.rows[0];
   if (!row) return null;
   const session = await settleSession(db, now, policy, {
@@ -121,6 +98,47 @@ export async function loadSignedInRequest(
   const menu = row.unread_tickets === null ? null : { practice, unreadTickets: Number(row.unread_tickets) };
   return { session, actor, menu };
 }
+
+type SignedInArgs = { withMenu: boolean; now: Date; idleCutoff: Date; sessionId: string };
+
+/** loadSignedInRequest's statement; its text is decided by withMenu alone (src/db/shaped-query.ts). */
+const signedInStatement = shapedStatement({
+  key: ({ withMenu }: SignedInArgs) => String(withMenu),
+  placeholders: ({ withMenu }, placeholder): SignedInArgs => ({ withMenu, now: placeholder('now'), idleCutoff: placeholder('idleCutoff'), sessionId: placeholder('sessionId') }),
+  values: ({ now, idleCutoff, sessionId }) => ({ now, idleCutoff, sessionId }),
+  build: (db, { withMenu, now, idleCutoff, sessionId }) => {
+    const holds = sql`(u.active and s.expires_at > ${now} and s.last_active_at > ${idleCutoff})`;
+    const menuCount = withMenu
+      ? sql`case when not ${holds} then null
+          when u.kind = 'staff' then case when u.limit_messaging then 0 else ${countUnreadTicketsOfStaffRowSql('u')} end
+          else ${countQueueUnreadOfVendorRowSql('u')} end`
+      : sql`null`;
+    const statement = sql<SignedInRow>`
+      select s.id as session_id, s.created_at as session_created_at, s.last_active_at as session_last_active_at, s.expires_at as session_expires_at,
+        u.id, u.kind, u.practice_id, u.role, u.name, u.email, u.limit_messaging, u.reporting, u.active, u.vendor_admin,
+        to_json(v.departments) as departments, to_json(v.managed) as managed,
+        p.name as practice_name, p.phone as practice_phone, p.time_zone as practice_time_zone,
+        ${menuCount} as unread_tickets
+      from sessions s
+      -- The user by primary key, one probe. As a plain join the planner took a merge join over users
+      -- in id order, reading every user up to this one (2.9 ms and 5,020 buffers for a vendor user, whose
+      -- ids come last, on the 5,000-user bench; 0.05 ms as a probe); the limit keeps the subquery a
+      -- parameterised index probe. Its columns are named: with a star for them the statement would
+      -- run unnamed, parsed and planned on every request (preparedStatementName, src/db/database.ts).
+      cross join lateral (
+        select users.id, users.kind, users.practice_id, users.role, users.name, users.email, users.limit_messaging,
+               users.reporting, users.active, users.vendor_admin
+          from users where users.id = s.user_id limit 1) u
+      cross join lateral (
+        select
+          case when u.kind = 'vendor' then array(select d.department from vendor_departments d where d.user_id = u.id) else '{}'::text[] end as departments,
+          case when u.kind = 'vendor' then array(select m.id from practices m where m.account_manager_id = u.id) else '{}'::bigint[] end as managed
+      ) v
+      left join practices p on p.id = u.practice_id and u.kind = 'staff'
+      where s.id = ${sessionId}`;
+    return { compile: () => statement.compile(db) };
+  },
+});
 
 type SignedInRow = Pick<Actor, 'id' | 'kind' | 'practice_id' | 'role' | 'name' | 'email' | 'limit_messaging' | 'reporting' | 'active' | 'vendor_admin'> & {
   session_id: string;

@@ -1,6 +1,8 @@
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Database } from '../db/database.ts';
 import { can, type Actor } from '../auth/permissions.ts';
+import { actorPlaceholders, actorShapeKey, actorValues } from '../auth/actor-shape.ts';
+import { shapedStatement } from '../db/shaped-query.ts';
 import { needsReplyColumns, type NeedsReply } from '../tickets/list.ts';
 import { findOverdueBlock, type OverdueBlock } from '../tickets/overdue.ts';
 import { appointmentChanges, appointmentChangesQuery, readAppointmentChanges, type AppointmentChange } from '../reminders/day-list.ts';
@@ -16,14 +18,20 @@ export type Dashboard = { needsReply: NeedsReply | null; appointmentChanges: App
  */
 export async function loadDashboard(db: Database, actor: Actor, now: Date): Promise<Dashboard> {
   if (!can(actor, 'tickets.use')) return { needsReply: null, appointmentChanges: await appointmentChanges(db, actor, now), ticketBlock: null };
-  const needsReply = needsReplyColumns(db, actor, now);
-  const row = await db
-    .selectNoFrom((eb) => [...needsReply.columns(eb), jsonArrayFrom(appointmentChangesQuery(db, actor, now)).as('appointment_changes')])
-    .executeTakeFirstOrThrow();
-  const threads = needsReply.read(row);
+  const { rows: [row] } = await dashboardStatement(db, { actor, now });
+  const threads = needsReplyColumns(db, actor, now).read(row!);
   return {
     needsReply: threads,
     appointmentChanges: readAppointmentChanges(row.appointment_changes),
     ticketBlock: threads.anyOverdue ? await findOverdueBlock(db, actor, now) : null,
   };
 }
+
+/** The statement's text is decided by the actor's shape alone (src/db/shaped-query.ts). */
+const dashboardStatement = shapedStatement({
+  key: ({ actor }: { actor: Actor; now: Date }) => actorShapeKey(actor),
+  placeholders: ({ actor }, placeholder) => ({ actor: actorPlaceholders(actor, placeholder), now: placeholder('now') }),
+  values: ({ actor, now }) => ({ ...actorValues(actor), now }),
+  build: (db, { actor, now }) =>
+    db.selectNoFrom((eb) => [...needsReplyColumns(db, actor, now).columns(eb), jsonArrayFrom(appointmentChangesQuery(db, actor, now)).as('appointment_changes')]),
+});
