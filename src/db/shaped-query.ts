@@ -10,10 +10,13 @@ import type { Database } from './database.ts';
 /** Stands in for a value while a statement's shape is built; where it lands in the parameters is that value's place. */
 class Placeholder {
   constructor(readonly name: string) {}
-  // Arithmetic, comparison or a template string with a placeholder would bake a wrong value into
-  // the shape: those throw, so the shape's builder must pass such a value through as it is.
+  // Arithmetic, comparison, a template string or JSON.stringify with a placeholder would bake a wrong
+  // value into the shape: those throw, so the shape's builder must pass such a value through as it is.
   [Symbol.toPrimitive](): never {
     throw new Error(`shaped statement: ${this.name} was used as a value while the statement's shape was built; make it part of the shape`);
+  }
+  toJSON(): never {
+    return this[Symbol.toPrimitive]();
   }
 }
 

@@ -54,6 +54,13 @@ describe('shaped statements', () => {
       build: (db, { n }) => db.selectNoFrom(sql<number>`${n + 1}::int`.as('value')),
     });
     await expect(statement(opened.db, { n: 1 })).rejects.toThrow(/n was used as a value/);
+    const asJson = shapedStatement({
+      key: () => 'one',
+      placeholders: (args: { n: number }, placeholder) => ({ n: placeholder('n') }),
+      values: ({ n }) => ({ n }),
+      build: (db, { n }) => db.selectNoFrom(sql<string>`${JSON.stringify({ n })}::jsonb`.as('value')),
+    });
+    await expect(asJson(opened.db, { n: 1 })).rejects.toThrow(/n was used as a value/);
   });
 
   it('with the check on, fails a call whose text the key does not decide', async () => {
