@@ -10,6 +10,8 @@ import { isOverdue } from './overdue.ts';
 import { unreadSql } from './list.ts';
 import { inIds, notInIds } from '../db/id-lists.ts';
 import { escapeLike } from '../db/like.ts';
+import { shapedStatement } from '../db/shaped-query.ts';
+import { actorPlaceholders, actorShapeKey, actorValues } from '../auth/actor-shape.ts';
 import { loadTargets, targetStanding, type DepartmentTarget } from './service-levels.ts';
 
 // The console's department queues. Every row comes through visibleTickets(db, actor): a department's
@@ -176,23 +178,36 @@ const COUNTED_FILTERS: Partial<Record<QueueFilter, TicketStatus[]>> = {
  * entries each, so the page costs the same with a thousand or a million threads.
  */
 export async function countQueue(db: Database, actor: Actor, departments: TicketDepartment[], practiceId: number | null, now: Date) {
-  const capped = (filter: QueueFilter) =>
-    visibleTicketsInDepartments(db, actor, departments)
-      .where(filterCondition(filter, actor, now))
-      .$if(practiceId !== null, (q) => q.where('tickets.practice_id', '=', practiceId!))
-      .select(sql`1`.as('x'))
-      .limit(sql.lit(COUNT_CAP + 1));
-  const row = await db
-    .selectNoFrom((eb) =>
+  const { rows: [row] } = await countStatement(db, { actor, departments, practiceId, now });
+  return Object.fromEntries(QUEUE_FILTERS.map((filter) => [filter, Number((row as Record<string, unknown>)[filter])])) as Record<QueueFilter, number>;
+}
+
+type CountArgs = { actor: Actor; departments: TicketDepartment[]; practiceId: number | null; now: Date };
+
+/**
+ * countQueue's statement, built once per shape (src/db/shaped-query.ts): the actor's shape, the
+ * departments and the practice filter (the counters' part branches on whether the user manages it).
+ */
+const countStatement = shapedStatement({
+  key: ({ actor, departments, practiceId }: CountArgs) => `${actorShapeKey(actor)} ${departments.join(',')} ${practiceId}`,
+  placeholders: (args, placeholder) => ({ ...args, actor: actorPlaceholders(args.actor, placeholder), now: placeholder('now') }),
+  values: ({ actor, now }) => ({ ...actorValues(actor), now }),
+  build: (db, { actor, departments, practiceId, now }) => {
+    const capped = (filter: QueueFilter) =>
+      visibleTicketsInDepartments(db, actor, departments)
+        .where(filterCondition(filter, actor, now))
+        .$if(practiceId !== null, (q) => q.where('tickets.practice_id', '=', practiceId!))
+        .select(sql`1`.as('x'))
+        .limit(sql.lit(COUNT_CAP + 1));
+    return db.selectNoFrom((eb) =>
       QUEUE_FILTERS.map((filter) => {
         const statuses = COUNTED_FILTERS[filter];
         if (statuses) return countedThreadsSql(actor, departments, practiceId, statuses).as(filter);
         return eb.selectFrom(capped(filter).as('capped')).select((c) => c.fn.countAll<number>().as('n')).as(filter);
       }),
-    )
-    .executeTakeFirstOrThrow();
-  return Object.fromEntries(QUEUE_FILTERS.map((filter) => [filter, Number((row as Record<string, unknown>)[filter])])) as Record<QueueFilter, number>;
-}
+    );
+  },
+});
 
 function filterCondition(filter: QueueFilter, actor: Actor, now: Date) {
   // Statuses as literals, not parameters: a prepared statement's generic plan (PostgreSQL's choice after
@@ -228,20 +243,8 @@ async function queueRows(
 ): Promise<{ rows: QueueRow[]; hasMore: boolean }> {
   const limit = q.limit ?? QUEUE_PAGE_SIZE + 1;
   const offset = (q.page - 1) * QUEUE_PAGE_SIZE;
-  const base = (part: 'hypercare' | 'rest' | 'all'): SelectQueryBuilder<DB, 'tickets', {}> =>
-    visibleTicketsInDepartments(db, actor, [q.department])
-      .where(filterCondition(q.filter, actor, now))
-      .$if(q.practiceId !== null, (b) => b.where('tickets.practice_id', '=', q.practiceId!))
-      .$if(part === 'hypercare', (b) => b.where(inIds('tickets.practice_id', q.hypercareIds)))
-      .$if(part === 'rest' && q.hypercareIds.length > 0, (b) => b.where(notInIds('tickets.practice_id', q.hypercareIds)));
-  const page = async (part: 'hypercare' | 'rest' | 'all', off: number, lim: number) =>
-    withRowColumns(base(part), actor)
-      .$if(q.filter === 'closed', (b) => b.orderBy('tickets.closed_at', 'desc'))
-      .orderBy('tickets.waiting_since', 'asc')
-      .orderBy('tickets.id', 'asc')
-      .offset(off)
-      .limit(lim)
-      .execute();
+  const base = (part: Part) => queueRowsBase(db, actor, q, part, now);
+  const page = async (part: Part, off: number, lim: number) => (await rowsStatement(db, { actor, q, part, off, lim, now })).rows;
   let rows;
   if (!q.hypercareIds.length) {
     rows = await page('all', offset, limit);
@@ -262,6 +265,34 @@ async function queueRows(
   if (q.limit) return { rows: shaped, hasMore: false };
   return { rows: shaped.slice(0, QUEUE_PAGE_SIZE), hasMore: shaped.length > QUEUE_PAGE_SIZE };
 }
+
+type Part = 'hypercare' | 'rest' | 'all';
+type RowsQuery = { department: TicketDepartment; filter: QueueFilter; practiceId: number | null; hypercareIds: number[] };
+type RowsArgs = { actor: Actor; q: RowsQuery; part: Part; off: number; lim: number; now: Date };
+
+/** A queue page's threads of one department and filter (a part: hypercare practices', the rest's, or all). */
+function queueRowsBase(db: Database, actor: Actor, q: RowsQuery, part: Part, now: Date): SelectQueryBuilder<DB, 'tickets', {}> {
+  return visibleTicketsInDepartments(db, actor, [q.department])
+    .where(filterCondition(q.filter, actor, now))
+    .$if(q.practiceId !== null, (b) => b.where('tickets.practice_id', '=', q.practiceId!))
+    .$if(part === 'hypercare', (b) => b.where(inIds('tickets.practice_id', q.hypercareIds)))
+    .$if(part === 'rest' && q.hypercareIds.length > 0, (b) => b.where(notInIds('tickets.practice_id', q.hypercareIds)));
+}
+
+/** queueRows's page statement, built once per shape (src/db/shaped-query.ts). */
+const rowsStatement = shapedStatement({
+  key: ({ actor, q, part, off, lim }: RowsArgs) =>
+    `${actorShapeKey(actor)} ${q.department} ${q.filter} ${q.practiceId} ${part} ${q.hypercareIds.join(',')} ${off} ${lim}`,
+  placeholders: (args, placeholder) => ({ ...args, actor: actorPlaceholders(args.actor, placeholder), now: placeholder('now') }),
+  values: ({ actor, now }) => ({ ...actorValues(actor), now }),
+  build: (db, { actor, q, part, off, lim, now }) =>
+    withRowColumns(queueRowsBase(db, actor, q, part, now), actor)
+      .$if(q.filter === 'closed', (b) => b.orderBy('tickets.closed_at', 'desc'))
+      .orderBy('tickets.waiting_since', 'asc')
+      .orderBy('tickets.id', 'asc')
+      .offset(off)
+      .limit(lim),
+});
 
 function withRowColumns(query: SelectQueryBuilder<DB, 'tickets', {}>, actor: Actor) {
   return query
