@@ -6,8 +6,8 @@ import type { Actor } from './permissions.ts';
 
 /**
  * Everything of the actor that may decide a statement's text: each field but the four placeholders
- * stand in for (test/auth/actor-shape.test.ts changes every other field of a loaded actor and
- * expects a new key). Written out, not JSON.stringify of the rest: that was 2 % of a page's CPU.
+ * stand in for (test/auth/actor-shape.test.ts changes every other field of an actor and
+ * expects a new key). Written out, not JSON.stringify of the rest: that was nearly 1 % of the app's busy thread.
  */
 export function actorShapeKey(a: Actor): string {
   return `${a.kind}|${a.role}|${a.active}|${a.limit_messaging}|${a.reporting}|${a.vendor_admin}|${a.practice_id != null}|${a.departments.join(',')}|${a.managedPracticeIds.join(',')}`;

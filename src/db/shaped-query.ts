@@ -29,7 +29,7 @@ const MAX_SHAPES = 256;
 
 let checkEachCall = false;
 /**
- * The test suite's guard (test/support/global-setup.ts): every call also builds and compiles the
+ * The test suite's guard (test/support/shaped-statements.ts): every call also builds and compiles the
  * statement from its real arguments and throws when the text or a parameter differs from the
  * shaped one, so an input that changes the text but is missing from the shape's key fails a test.
  */
