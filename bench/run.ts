@@ -639,7 +639,11 @@ function printTable(report: { pages: PageResult[]; firstPage: { totalGzipBytes: 
   log('\n| scheduled work | rows | ms | per second | target |');
   log('|---|---:|---:|---:|---|');
   for (const j of report.jobs) log(`| ${j.name} | ${j.rows ?? '—'} | ${j.ms ?? '—'} | ${j.perSecond ?? '—'} | ${j.status === 'ok' ? j.target ?? '' : j.note} |`);
-  log(`\nserver RSS: ${report.rss.startMb} MB after start, peak under load ${report.rss.peakMb} MB (target ≤ 200 MB)`);
+  // The 200 MB target is the pages' (issue 17); the whole run's peak also holds the stall load's import, print
+  // batch and report, which have no RSS target of their own.
+  const pagePeaks = report.pages.map((r) => r.rssPeakMb).filter((mb): mb is number => typeof mb === 'number');
+  const pagesPeak = pagePeaks.length ? Math.max(...pagePeaks) : null;
+  log(`\nserver RSS: ${report.rss.startMb} MB after start; the pages' peak ${pagesPeak ?? '—'} MB (target ≤ 200 MB${pagesPeak === null ? '' : `: ${pagesPeak <= 200 ? 'met' : 'missed'}`}); the whole run's peak ${report.rss.peakMb} MB`);
   log(`first page (${report.firstPage.page}) + htmx + CSS + app.js, gzip: ${(report.firstPage.totalGzipBytes / 1024).toFixed(1)} KB (target ≤ 40 KB)`);
   log(`rows: ${Object.entries(report.dataset.counts).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`);
 }
