@@ -9,7 +9,7 @@ import { CLOCK_TICKS, postgresTicks } from './proc-cpu.ts';
 // builds it), each committed batch by batch as the job does and then undone: the spread of the run, not
 // one figure. Each line gives the wall time, the PostgreSQL CPU it took (all postgres processes, from
 // /proc: run it on the database's machine) and how many lanes were running in each half second
-// (README, "A lane's first batch").
+// (docs/performance-log.md, "A lane's first batch").
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/strata_bench npx tsx bench/alert-first-runs.ts --runs 5
 
 function postgresCpuSeconds(): number {

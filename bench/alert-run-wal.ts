@@ -7,7 +7,7 @@ import { addWorstCaseAlertSubscribers, datasetParams, removeWorstCaseAlertSubscr
 // one transaction, rolled back, with the WAL it wrote by record type (pg_walinspect, PostgreSQL 15+).
 //   npx tsx bench/alert-run-wal.ts [typical|worst]
 // AUTO_EXPLAIN=1 also logs each batch's plan with its triggers and WAL to the server's log
-// (statements over 50 ms). README, "The first alert run in two lanes".
+// (statements over 50 ms). docs/performance-log.md, "The first alert run in two lanes".
 
 const variant = process.argv[2] === 'worst' ? 'worst' : 'typical';
 const { db, close } = await openPostgres(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/strata_bench', 2);

@@ -7,7 +7,7 @@
 // (postmaster children call setsid): nine busy backends during the stall load were nine groups against
 // the app's one, so the app held a tenth of the machine's weight, not a half. Autogroup applies only to
 // tasks in the root cgroup, so a service's cgroup (systemd's CPUWeight, default 100 for every unit)
-// replaces it; these groups do the same on the bench machine. README, "Service-shaped CPU groups".
+// replaces it; these groups do the same on the bench machine. docs/performance-log.md, "Service-shaped CPU groups".
 //
 // cgroup v1's cpu controller at /sys/fs/cgroup/cpu, writable (root), and PostgreSQL on this machine;
 // otherwise the bench runs with the machine's own arrangement and says so. BENCH_CPU_GROUPS=off skips it.

@@ -1,7 +1,7 @@
 // Which of the pages' statements PostgreSQL keeps a generic plan for, on the bench dataset: each page's
 // domain function 110 times on one connection (the first 10 warm), then pg_prepared_statements' counts
 // of generic and custom plans per statement, and the time per call. A statement planned afresh on every
-// call shows 0 generic plans (README, Benchmarks, "Generic plans kept").
+// call shows 0 generic plans (docs/performance-log.md, "Generic plans kept").
 //   npx tsx bench/generic-plans.ts [DATABASE_URL]
 import { sql } from 'kysely';
 import { openPostgres } from '../src/db/database.ts';

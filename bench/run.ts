@@ -193,7 +193,8 @@ async function startApp(url: string, cpuGroups: CpuGroups | null): Promise<{ ori
   const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   // BENCH_APP_GROUP_NICE=<-20..19>: the nice value of this session's scheduling group (autogroup), which
   // holds the bench, its probes and the app, while PostgreSQL's backends keep theirs: the app ahead of the
-  // database on shared cores, as a service's cgroup CPU weight would put it (README, "The app's CPU weight").
+  // database on shared cores, as a service's cgroup CPU weight would put it
+  // (docs/performance-log.md, "The app's CPU weight").
   // Restored when the app stops.
   const groupNice = process.env.BENCH_APP_GROUP_NICE;
   const restoreGroupNice = groupNice === undefined ? null : await setSessionGroupNice(Number(groupNice));

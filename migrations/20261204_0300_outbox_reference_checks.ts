@@ -5,7 +5,8 @@ import { runScript } from '../src/db/script.ts';
 // (docs/rules.md, Balance alerts, "What a run writes"). A foreign key checks each inserted row with a
 // query of its own that also locks the patient's row (a write, with its WAL record): in the
 // balance-alert run's EXPLAIN, the two checks took 75 of a batch's 200 ms, and the worst-case first
-// run (355,180 alerts) took 36–40 s with them and 18 s without (README, "The first alert run in two lanes").
+// run (355,180 alerts) took 36–40 s with them and 18 s without (docs/performance-log.md, "The first alert
+// run in two lanes").
 //
 // What the foreign keys guaranteed still holds, checked set-based:
 // - every inserted outbox row names a patient and a practice that exist: one anti join over the

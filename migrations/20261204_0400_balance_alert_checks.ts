@@ -8,7 +8,7 @@ import { runScript } from '../src/db/script.ts';
 // - no row: never, until something could make the pair due (what "infinity" meant before).
 // Why: a run raises every pair it examines, and as a column of `subscriptions` each raise was a new
 // version of the whole row in its three indexes; on the worst case's first run (667,000 pairs) that
-// update was 40 % of the database's CPU (README, "The next check in a table of its own"). Here a
+// update was 40 % of the database's CPU (docs/performance-log.md, "The next check in a table of its own"). Here a
 // raise is a narrow row in two indexes, and a pair with nothing to wait for is a delete, which
 // writes no index entry at all.
 //

@@ -175,7 +175,7 @@ export function mayActorSeeTicket(actor: Actor, t: TicketVisibilityFacts): boole
  * Visible To values and departments as literals: they come from the code (a role's groups, a user's
  * departments), never from a request. As parameters PostgreSQL cannot estimate a prepared statement's
  * generic plan from their frequencies, finds it dearer than a custom one and plans the page afresh
- * on every request (README, Benchmarks, "Generic plans kept").
+ * on every request (docs/performance-log.md, "Generic plans kept").
  */
 function literals<T extends string>(values: readonly T[]) {
   return values.map((v) => sql.lit(v));

@@ -35,8 +35,9 @@ export const BALANCE_ALERT_KIND = 'balance_alert';
 /**
  * How many lanes a run splits the pairs into (by patient): each is worked through by its own
  * connection, so a first run over a million accounts uses two of the database's cores, not one
- * (README, "The first alert run in two lanes"). Every instance splits the same way, so lane k of one run and lane k
- * of another's exclude each other (the advisory lock on RUN_LOCK_KEY and k).
+ * (docs/performance-log.md, "The first alert run in two lanes"). Every instance splits the same way,
+ * so lane k of one run and lane k of another's exclude each other (the advisory lock on RUN_LOCK_KEY
+ * and k).
  */
 const LANES = 2;
 /** One batch of a lane at a time across instances, so two instances do not examine the same pairs at once. */
@@ -76,7 +77,7 @@ const parked = (now: Date) =>
  * The last alert on the pair's channel, one index probe (outbox_balance_alert_idx), as a lateral with
  * a limit rather than NOT EXISTS: the run's batches see the rows its earlier batches wrote, which the
  * table's statistics do not, and an anti join planned on "no alerts yet" went quadratic (9.6 s for
- * the sixth chunk of 5,000 accounts; README, "Set-based alert run").
+ * the sixth chunk of 5,000 accounts; docs/performance-log.md, "Set-based alert run").
  */
 const lastAlert = (patient: RawBuilder<unknown>, channel: RawBuilder<unknown>, when: RawBuilder<unknown> = sql`true`) => sql`left join lateral (
     select m.created_at from outbox_messages m
@@ -266,7 +267,7 @@ async function runBatch(trx: Database, now: Date, publicUrl: string, zones: stri
  * planned while the outbox may still be empty (a first run, or the benchmark's), and the planner then
  * reads it whole for each pair's last alert and dedupe key; the other lane fills it meanwhile, so that
  * one batch grows quadratic: measured 0.7–8.8 s, and runs of 47 and 51 s where one lane ran alone for
- * its last 40 s (README, "A lane's first batch"). With sequential scans priced out the plan is the same
+ * its last 40 s (docs/performance-log.md, "A lane's first batch"). With sequential scans priced out the plan is the same
  * at any size.
  */
 async function batchPlanSettings(trx: Database) {

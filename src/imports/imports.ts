@@ -394,7 +394,7 @@ const UPLOAD_SLICE = 1 << 20;
 /**
  * What is read back per query: 256 KB. pg receives bytea as hex text, so a slice arrives as twice its
  * size and is decoded in one turn of the event loop; at 1 MB that turn was 15 ms of the thread in
- * the full-scale stall bench, more under load (README "Heavy work and the stall budget").
+ * the full-scale stall bench, more under load (docs/performance-log.md, "Heavy work and the stall budget").
  */
 const READ_SLICE = 256 * 1024;
 
@@ -457,7 +457,7 @@ async function* uploadSlices(db: Database, importId: number, parts: { part: numb
 /**
  * Rows of the file, parsed from 16 KB slices with a turn of the event loop between them. At 64 KB a
  * slice was 7 ms of csv-parse (p50, the bench machine unloaded; 49 ms at worst) and a 100 ms event-loop
- * delay of the full-scale stall bench; 16 KB is 2 ms (16 ms at worst), the same in all (README "Heavy
+ * delay of the full-scale stall bench; 16 KB is 2 ms (16 ms at worst), the same in all (docs/performance-log.md, "Heavy
  * work and the stall budget").
  */
 async function* csvRecords(parts: AsyncIterable<Buffer>): AsyncGenerator<Record<string, string>> {

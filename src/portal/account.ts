@@ -32,7 +32,7 @@ export type PortalAccount = {
  * The balance page in one statement, its audit row included: the practice's contact, the patient's
  * first name, whether online payments are on, and the cases, payments and statements as JSON arrays,
  * each in its own order (a subquery's order is the order json_agg reads it in). The audit row is
- * inserted by the same statement (a data-modifying `with`: one round trip fewer, README "Issue 17"),
+ * inserted by the same statement (a data-modifying `with`: one round trip fewer, docs/performance-log.md, "Issue 17"),
  * so a page that fails after it, as one whose session's patient is not at the practice would, still
  * leaves the attempt in the trail.
  */

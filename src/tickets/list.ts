@@ -99,7 +99,7 @@ const filterCounts = (row: Record<ListFilter, number | string>) => Object.fromEn
 
 /**
  * A page of one filter and every filter's count, in one statement (JSON columns): a statement costs a
- * request about 0.17 ms of CPU on the bench machine (README, "Fewer statements a page"). With
+ * request about 0.17 ms of CPU on the bench machine (docs/performance-log.md, "Fewer statements a page"). With
  * overdueCheck, also whether the practice has a thread past its deadline (anyOverdueQuery): the page
  * then asks findOverdueBlock only when one is. That check keeps its generic plan (tickets/overdue.ts),
  * and so does this statement with it (bench/generic-plans.ts).

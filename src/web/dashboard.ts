@@ -12,7 +12,7 @@ export type Dashboard = { needsReply: NeedsReply | null; appointmentChanges: App
 /**
  * The Dashboard in one statement beside the session's: "Needs your reply" with its count and whether
  * anything is overdue (tickets/list.ts), and the appointment changes (reminders/day-list.ts). A
- * statement costs a request about 0.17 ms of CPU (README, "Fewer statements a page"); the Overdue
+ * statement costs a request about 0.17 ms of CPU (docs/performance-log.md, "Fewer statements a page"); the Overdue
  * block itself is read only when something is overdue. A user without the Ticket platform (Limit
  * Messaging Access) sees the appointment changes alone.
  */

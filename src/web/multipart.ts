@@ -12,7 +12,7 @@ const YIELD_EVERY_BYTES = 256 * 1024;
  *
  * Hono's own path hands the whole body to undici's `Response.formData()`, which parses it in one
  * turn: for a 9.4 MB import that turn was the longest the event loop stalled while the stall bench
- * ran (about 220 ms; README "Heavy work and the stall budget"). Here the parser is fed chunk by chunk
+ * ran (about 220 ms; docs/performance-log.md, "Heavy work and the stall budget"). Here the parser is fed chunk by chunk
  * and lets other requests in every 256 KB.
  *
  * A body that is not well-formed multipart answers 400. The size limit is the body-limit
@@ -36,9 +36,9 @@ const receivedBytes = new WeakMap<File, Buffer>();
 /**
  * An uploaded file's bytes. A File from parseMultipart gives the bytes it was made from: reading a
  * large File back through its stream (Blob reads, then a copy into one Buffer) was the largest part
- * of the 120,000-row upload's longest turn on the embedded database (README "Heavy work"). Any other
- * File is read through its stream, which is how Node reads it fastest (`arrayBuffer()` took 33–65 ms
- * for 11 MB in one turn, the stream 8–9 ms).
+ * of the 120,000-row upload's longest turn on the embedded database (docs/performance-log.md, "Heavy work
+ * and the stall budget"). Any other File is read through its stream, which is how Node reads it
+ * fastest (`arrayBuffer()` took 33–65 ms for 11 MB in one turn, the stream 8–9 ms).
  */
 export async function fileBytes(file: File): Promise<Buffer> {
   const received = receivedBytes.get(file);
@@ -103,7 +103,7 @@ const COPY_PER_TURN = 1024 * 1024;
 /**
  * A received file's chunks as one Buffer (what fileBytes gives the handler) and as a File. Both are
  * copies (a Blob copies what it is made from), and for a 9.4 MB import the two copies in one turn
- * were 60 ms of the thread in the full-scale stall bench (README "Heavy work and the stall budget"):
+ * were 60 ms of the thread in the full-scale stall bench (docs/performance-log.md, "Heavy work and the stall budget"):
  * here a megabyte is copied per turn, and the File is made of one Blob per megabyte, which it holds
  * without copying them again.
  */

@@ -96,7 +96,7 @@ describe('compression', () => {
   it('a page leaves as @hono/node-server writes a body it holds: no web stream, plain or gzipped', async () => {
     // @hono/node-server's Response keeps a string or byte body (its own-symbol "cache") and writes it in one
     // call; once anything reads `body` or `bodyUsed` it builds a full web Response and streams it out, which
-    // cost every page about 0.1 ms of CPU more (README, "Per request: where the CPU goes").
+    // cost every page about 0.1 ms of CPU more (docs/performance-log.md, "Per request: where the CPU goes").
     const held: boolean[] = [];
     const app = new Hono();
     app.use(async (c, next) => {
