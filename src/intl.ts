@@ -106,6 +106,18 @@ export function formatPhone(e164: string): string {
   return parsed.country === 'US' || parsed.countryCallingCode === '1' ? parsed.formatNational() : parsed.formatInternational();
 }
 
+const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** A count as the staff and console pages write it: 120000 -> "120,000". */
+export function formatCount(n: number): string {
+  return COUNT.format(n);
+}
+
+/** "1 row", "12,000 rows": a count with its noun. */
+export function countOf(n: number, one: string, many: string): string {
+  return `${COUNT.format(n)} ${n === 1 ? one : many}`;
+}
+
 /** A share of sent, as a percentage with one decimal; null when nothing was sent. */
 export function formatRate(part: number, sent: number): string | null {
   return sent > 0 ? `${((part / sent) * 100).toFixed(1)}%` : null;

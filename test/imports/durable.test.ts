@@ -60,7 +60,7 @@ describe('durable imports', () => {
     expect(done).toMatchObject({ status: 'committed', inserted_rows: 3_000, saved_rows: 3_000, accepted_rows: 3_000, leased_by: null });
     // The file is not kept once the import has ended.
     expect(await t.db.selectFrom('import_uploads').select('import_id').where('import_id', '=', id).executeTakeFirst()).toBeUndefined();
-    expect((await admin.get(res.location!)).text).toContain('3000 rows added');
+    expect((await admin.get(res.location!)).text).toContain('3,000 rows added');
   });
 
   it('the upload is stored in parts of 1 MB, byte for byte', async () => {

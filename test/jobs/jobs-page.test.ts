@@ -42,8 +42,8 @@ describe('Jobs page: running work and instances', () => {
     expect(page.status).toBe(200);
     const text = page.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
     expect(text).toContain('Import');
-    expect(text).toMatch(/0 of about 1 rows checked, waiting for an instance/);
-    expect(text).toContain('Balance-alert run: 1500 of 3000 on app-1:100');
+    expect(text).toMatch(/0 of about 1 row checked, waiting for an instance/);
+    expect(text).toContain('Balance-alert run: 1,500 of 3,000 on app-1:100');
     expect(text).toContain('15 ms / 40 ms'); // latest p99 / worst
     expect(text).toContain('210 ms'); // worst in the window
     expect(text).toContain('12 · 49 · 15');
@@ -53,6 +53,19 @@ describe('Jobs page: running work and instances', () => {
     // Work that ended is not in the next heartbeat.
     await writeHeartbeat(t.db, new Date(now.getTime() + 10_000), { p99Ms: 11, maxMs: 20 }, 'app-1:100');
     expect((await root.get('/vendor/jobs')).text).not.toContain('Balance-alert run:');
+  });
+
+  it('writes a large import’s progress with thousands separators, on the Jobs page and the import’s own page', async () => {
+    const user = await t.db.selectFrom('users').selectAll().where('email', '=', 'admin@riverside.example').executeTakeFirstOrThrow();
+    const started = await startImport(t.db, await loadActor(t.db, user), { kind: 'patients', filename: 'large.csv', bytes: Buffer.from('account_number,first_name,last_name,date_of_birth\nL-1,A,B,1970-01-01\n') }, t.clock.now());
+    if (!started.ok) throw new Error('the import did not start');
+    await t.db.updateTable('imports').set({ status: 'saving', processed_rows: 80_000, total_rows: 80_000, accepted_rows: 80_000, saved_rows: 53_500, leased_by: 'app-1:100' }).where('id', '=', started.id).execute();
+    const flat = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+
+    const jobs = flat((await (await t.as('root@stratapt.example')).get('/vendor/jobs')).text);
+    expect(jobs).toContain(`Import ${started.id} (patients, Riverside Physical Therapy): 53,500 of 80,000 rows saved on app-1:100`);
+    const own = flat((await (await t.as('admin@riverside.example')).get(`/patients/import/${started.id}`)).text);
+    expect(own).toContain('53,500 of 80,000 rows saved (80,000 checked, none rejected)');
   });
 
   it('is for vendor administrators only', async () => {

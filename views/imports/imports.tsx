@@ -5,6 +5,7 @@ import { IMPORT_COLUMNS, IMPORT_KINDS } from '../../src/imports/labels.ts';
 import type { ImportRow } from '../../src/imports/imports.ts';
 import { formatDateTime } from '../patients/format.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
+import { countOf, formatCount } from '../../src/intl.ts';
 
 const STATUS: Record<ImportRow['status'], string> = {
   validating: 'Checking rows',
@@ -111,8 +112,8 @@ export function ImportPage(props: { ctx: ViewContext; imports: ImportRow[]; valu
                   <td>{i.created_by_name ?? ''}</td>
                   <td>
                     {STATUS[i.status]}
-                    {i.status === 'committed' ? ` (${i.inserted_rows} added, ${i.existing_rows} already present)` : ''}
-                    {i.status === 'rejected' ? ` (${i.rejected_rows} rows rejected)` : ''}
+                    {i.status === 'committed' ? ` (${formatCount(i.inserted_rows)} added, ${formatCount(i.existing_rows)} already present)` : ''}
+                    {i.status === 'rejected' ? ` (${countOf(i.rejected_rows, 'row', 'rows')} rejected)` : ''}
                   </td>
                 </tr>
               ))}
@@ -159,10 +160,10 @@ export function ImportProgress(props: { imp: ImportRow }) {
           {imp.status === 'validating' ? (
             <>
               <label for="import-bar">
-                {imp.processed_rows} of about {imp.total_rows} rows checked
+                {formatCount(imp.processed_rows)} of about {countOf(imp.total_rows, 'row', 'rows')} checked
               </label>
               <progress id="import-bar" max={Math.max(imp.total_rows, 1)} value={imp.processed_rows}>
-                {imp.processed_rows} of {imp.total_rows}
+                {formatCount(imp.processed_rows)} of {formatCount(imp.total_rows)}
               </progress>
               <p class="hint">
                 {imp.leased_by === null && imp.processed_rows === 0
@@ -175,10 +176,10 @@ export function ImportProgress(props: { imp: ImportRow }) {
           ) : (
             <>
               <label for="import-bar">
-                {imp.saved_rows} of {imp.accepted_rows} rows saved ({imp.processed_rows} checked, none rejected)
+                {formatCount(imp.saved_rows)} of {countOf(imp.accepted_rows, 'row', 'rows')} saved ({formatCount(imp.processed_rows)} checked, none rejected)
               </label>
               <progress id="import-bar" max={Math.max(imp.accepted_rows, 1)} value={imp.saved_rows}>
-                {imp.saved_rows} of {imp.accepted_rows}
+                {formatCount(imp.saved_rows)} of {formatCount(imp.accepted_rows)}
               </progress>
               <p class="hint">
                 Every row passed its check. Next: the rest are saved in batches; rows already present are skipped. You can leave
@@ -195,7 +196,7 @@ export function ImportProgress(props: { imp: ImportRow }) {
       ) : null}
       {imp.status === 'committed' ? (
         <p>
-          {imp.inserted_rows} {imp.inserted_rows === 1 ? 'row' : 'rows'} added; {imp.existing_rows} already present and skipped.{' '}
+          {countOf(imp.inserted_rows, 'row', 'rows')} added; {formatCount(imp.existing_rows)} already present and skipped.{' '}
           <a href="/patients">Go to Patients</a>
         </p>
       ) : null}
@@ -203,9 +204,9 @@ export function ImportProgress(props: { imp: ImportRow }) {
         <>
           <p>
             {imp.status === 'rejected'
-              ? `${imp.rejected_rows} ${imp.rejected_rows === 1 ? 'row was' : 'rows were'} rejected, so nothing in the file was saved. Correct the rows and upload the file again.`
+              ? `${countOf(imp.rejected_rows, 'row was', 'rows were')} rejected, so nothing in the file was saved. Correct the rows and upload the file again.`
               : imp.inserted_rows
-                ? `${imp.inserted_rows} new rows were saved before it stopped; upload the file again to save the rest (rows already present are skipped).`
+                ? `${countOf(imp.inserted_rows, 'new row was', 'new rows were')} saved before it stopped; upload the file again to save the rest (rows already present are skipped).`
                 : 'Nothing in the file was saved.'}
           </p>
           {imp.errors.length ? (

@@ -6,6 +6,7 @@ import type { InstanceStatus, RunningImport, RunningWorkOn } from '../../src/job
 import type { MessageRow } from '../../src/messaging/messages.ts';
 import { STATUS_LABELS, formatWhen } from './format.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
+import { countOf, formatCount } from '../../src/intl.ts';
 
 /** Jobs (vendor admins): every scheduled job's last and next run, the outbox by status, failed messages. */
 export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: Record<string, number>; failed: MessageRow[]; instances: InstanceStatus[]; work: RunningWorkOn[]; imports: RunningImport[]; notice?: string; schedulerRunning: boolean; jobsProcess?: { alive: boolean } }) {
@@ -52,8 +53,8 @@ export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: R
                   {j.lastOutcome === 'error' ? <span class="status status-failed">Error</span> : j.lastOutcome === 'ok' ? <span class="status status-delivered">OK</span> : '—'}
                   {j.lastError ? <p class="muted">{j.lastError}</p> : null}
                 </td>
-                <td>{j.rowsHandled ?? '—'}</td>
-                <td>{j.runs}</td>
+                <td>{j.rowsHandled == null ? '—' : formatCount(j.rowsHandled)}</td>
+                <td>{formatCount(j.runs)}</td>
                 <td>{formatWhen(j.nextRunAt)}</td>
                 <td>
                   <Form csrf={props.ctx.csrf} action={`/vendor/jobs/${encodeURIComponent(j.name)}/runs`}>
@@ -74,7 +75,7 @@ export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: R
         {Object.entries(props.counts).map(([status, n]) => (
           <li>
             <a href={`/vendor/messages?status=${status}`}>
-              {STATUS_LABELS[status] ?? status}: <strong>{n}</strong>
+              {STATUS_LABELS[status] ?? status}: <strong>{formatCount(n)}</strong>
             </a>
           </li>
         ))}
@@ -143,7 +144,7 @@ export function RunningNow(props: { work: RunningWorkOn[]; imports: RunningImpor
             return (
               <li>
                 <label for={`import-${i.id}`}>
-                  Import {i.id} ({i.kind}, {i.practiceName}): {saving ? `${done} of ${total} rows saved` : `${done} of about ${total} rows checked`}
+                  Import {i.id} ({i.kind}, {i.practiceName}): {saving ? `${formatCount(done)} of ${countOf(total, 'row', 'rows')} saved` : `${formatCount(done)} of about ${countOf(total, 'row', 'rows')} checked`}
                   {i.leasedBy ? ` on ${i.leasedBy}` : ', waiting for an instance'}
                 </label>
                 <progress id={`import-${i.id}`} max={Math.max(total, 1)} value={done}>{pct(done, total)}%</progress>
@@ -153,7 +154,7 @@ export function RunningNow(props: { work: RunningWorkOn[]; imports: RunningImpor
           {work.map((w, k) => (
             <li>
               <label for={`work-${k}`}>
-                {w.label}: {w.done} of {w.total} on {w.instanceId}
+                {w.label}: {formatCount(w.done)} of {formatCount(w.total)} on {w.instanceId}
               </label>
               <progress id={`work-${k}`} max={Math.max(w.total, 1)} value={w.done}>{pct(w.done, w.total)}%</progress>
             </li>

@@ -3,7 +3,7 @@ import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { ExportRecord, ReportFilter } from '../../src/reports/patient-email.ts';
 import { REPORT_COLUMNS } from '../../src/reports/labels.ts';
-import { dateTimeFormat } from '../../src/intl.ts';
+import { dateTimeFormat, formatCount } from '../../src/intl.ts';
 
 export function ReportsIndexPage(props: { ctx: ViewContext }) {
   return (
@@ -75,7 +75,7 @@ export function PatientEmailReportPage(props: { ctx: ViewContext; filter: Report
                   <td>{e.by}</td>
                   <td>{e.filter === 'all' ? 'All' : 'Active'}</td>
                   <td>
-                    {e.rows}
+                    {formatCount(e.rows)}
                     {e.completed ? '' : ' (interrupted)'}
                   </td>
                 </tr>

@@ -5,6 +5,7 @@ import { DEPARTMENT_LABEL, LIST_FILTERS, LIST_FILTER_LABEL, STATUS_LABEL, type L
 import type { ListedTicket } from '../../src/tickets/list.ts';
 import { DeadlineCountdown, OverdueBlockPanel, SUPPORT_PHONE, formatLocal } from './parts.tsx';
 import { TableScroll } from '../components/table-scroll.tsx';
+import { formatCount } from '../../src/intl.ts';
 
 export function GetHelpPage(props: {
   ctx: ViewContext;
@@ -103,7 +104,7 @@ function ListFilters(props: { filter: ListFilter; counts: Record<ListFilter, num
         {LIST_FILTERS.map((f) => (
           <li>
             <a href={`/tickets?show=${f}`} aria-current={f === props.filter ? 'page' : undefined}>
-              {LIST_FILTER_LABEL[f]} <span class="count">{props.counts[f]}</span>
+              {LIST_FILTER_LABEL[f]} <span class="count">{formatCount(props.counts[f])}</span>
             </a>
           </li>
         ))}
