@@ -2,7 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Database } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
-import type { InstanceRole, RunningWork } from '../db/schema.ts';
+import type { ImportKind, InstanceRole, RunningWork } from '../db/schema.ts';
 import { INSTANCE_ID } from './instance.ts';
 
 // What each instance is doing, for the Jobs page: heavy work registers itself here while it runs,
@@ -106,7 +106,7 @@ export function runningWork(instances: InstanceStatus[], instanceId = INSTANCE_I
   return [...currentWork().map((w) => ({ ...w, instanceId })), ...others];
 }
 
-export type RunningImport = { id: number; practiceName: string; kind: string; status: string; totalRows: number; processedRows: number; acceptedRows: number; savedRows: number; leasedBy: string | null };
+export type RunningImport = { id: number; practiceName: string; kind: ImportKind; status: string; totalRows: number; processedRows: number; acceptedRows: number; savedRows: number; leasedBy: string | null };
 
 /** Imports being worked (any practice): counts only, no file contents. */
 export async function listRunningImports(db: Database): Promise<RunningImport[]> {

@@ -63,7 +63,7 @@ describe('Jobs page: running work and instances', () => {
     const flat = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
     const jobs = flat((await (await t.as('root@stratapt.example')).get('/vendor/jobs')).text);
-    expect(jobs).toContain(`Import ${started.id} (patients, Riverside Physical Therapy): 53,500 of 80,000 rows saved on app-1:100`);
+    expect(jobs).toContain(`Import ${started.id} (Patients, Riverside Physical Therapy): 53,500 of 80,000 rows saved on app-1:100`);
     const own = flat((await (await t.as('admin@riverside.example')).get(`/patients/import/${started.id}`)).text);
     expect(own).toContain('53,500 of 80,000 rows saved (80,000 checked, none rejected)');
   });

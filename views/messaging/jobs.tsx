@@ -7,6 +7,7 @@ import type { MessageRow } from '../../src/messaging/messages.ts';
 import { STATUS_LABELS, formatWhen } from './format.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 import { countOf, formatCount } from '../../src/intl.ts';
+import { IMPORT_KINDS } from '../../src/imports/labels.ts';
 
 /** Jobs (vendor admins): every scheduled job's last and next run, the outbox by status, failed messages. */
 export function JobsPage(props: { ctx: ViewContext; jobs: JobStatus[]; counts: Record<string, number>; failed: MessageRow[]; instances: InstanceStatus[]; work: RunningWorkOn[]; imports: RunningImport[]; notice?: string; schedulerRunning: boolean; jobsProcess?: { alive: boolean } }) {
@@ -144,7 +145,7 @@ export function RunningNow(props: { work: RunningWorkOn[]; imports: RunningImpor
             return (
               <li>
                 <label for={`import-${i.id}`}>
-                  Import {i.id} ({i.kind}, {i.practiceName}): {saving ? `${formatCount(done)} of ${countOf(total, 'row', 'rows')} saved` : `${formatCount(done)} of about ${countOf(total, 'row', 'rows')} checked`}
+                  Import {i.id} ({IMPORT_KINDS[i.kind]}, {i.practiceName}): {saving ? `${formatCount(done)} of ${countOf(total, 'row', 'rows')} saved` : `${formatCount(done)} of about ${countOf(total, 'row', 'rows')} checked`}
                   {i.leasedBy ? ` on ${i.leasedBy}` : ', waiting for an instance'}
                 </label>
                 <progress id={`import-${i.id}`} max={Math.max(total, 1)} value={done}>{pct(done, total)}%</progress>
