@@ -6,7 +6,7 @@ import type { PromotionalMatch } from '../../src/engagement/promotional-guard.ts
 import { PROMOTIONAL_REFUSAL, PATIENT_EMAIL_REPORT_PATH, channelLabel } from '../../src/engagement/labels.ts';
 import { MESSAGE_MAX, REASONS, formatWindow } from '../../src/emergency/labels.ts';
 import type { FinalTexts, NoticeSummary, RecipientPreview } from '../../src/emergency/notices.ts';
-import { dateTimeFormat, formatCount } from '../../src/intl.ts';
+import { countOf, dateTimeFormat, formatCount } from '../../src/intl.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
 
 export type ComposeValues = { reason?: string; window_start?: string; window_end?: string; message?: string; channels?: string[] };
@@ -173,12 +173,10 @@ function RecipientsPreview(props: { preview: RecipientPreview; requestKey: strin
       ) : (
         <>
           <p role="status">
-            <strong>
-              {n} {n === 1 ? 'patient' : 'patients'}
-            </strong>{' '}
+            <strong>{countOf(n, 'patient', 'patients')}</strong>{' '}
             with appointments in this window will be notified: <strong>{formatCount(preview.counts.sms)}</strong> by text, <strong>{formatCount(preview.counts.email)}</strong> by email.
             {preview.unreachable
-              ? ` ${preview.unreachable} more with appointments cannot be reached on the chosen channels (unsubscribed, opted out, or no contact).`
+              ? ` ${formatCount(preview.unreachable)} more with appointments cannot be reached on the chosen channels (unsubscribed, opted out, or no contact).`
               : ''}
           </p>
           <TableScroll>
