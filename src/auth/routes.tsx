@@ -12,6 +12,7 @@ import { LoginPage } from '../../views/auth/login.tsx';
 import { DEMO_LOGINS } from '../demo/people.ts';
 import { AccountPage } from '../../views/auth/account.tsx';
 import { viewContext } from '../web/context.ts';
+import { countOf } from '../intl.ts';
 
 export function authRoutes(deps: AppDeps) {
   const { db, clock, config } = deps;
@@ -37,7 +38,7 @@ export function authRoutes(deps: AppDeps) {
     if (!result.ok) {
       const error =
         result.reason === 'throttled'
-          ? `Too many failed sign-ins. Try again in ${Math.ceil((result.retryAfterSeconds ?? 60) / 60)} minutes, or call support at 866-281-7636.`
+          ? `Too many failed sign-ins. Try again in ${countOf(Math.ceil((result.retryAfterSeconds ?? 60) / 60), 'minute', 'minutes')}, or call support at 866-281-7636.`
           : result.reason === 'deactivated'
             ? 'This account has been deactivated. Ask your Practice Administrator.'
             : 'That email and password do not match an account.';

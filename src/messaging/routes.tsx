@@ -10,6 +10,7 @@ import { jobs } from '../jobs/index.ts';
 import { listJobStatuses, startScheduler } from '../jobs/scheduler.ts';
 import { handToJobsProcesses, jobsProcessAlive, NO_JOBS_PROCESS } from '../jobs/handoff.ts';
 import { OUTBOX_STATUSES } from './labels.ts';
+import { countOf } from '../intl.ts';
 import { shownMessage, listFailedMessages, messageKinds, outboxCounts, retryFailedMessage, searchMessages, type MessageFilters } from './messages.ts';
 import { SentMessagesPage } from '../../views/messaging/sent-messages.tsx';
 import { JobsPage, RunningNow } from '../../views/messaging/jobs.tsx';
@@ -80,7 +81,7 @@ export function jobsRoutes(deps: AppDeps) {
     ]);
     const q = c.req.query();
     const notice = q.ran
-      ? `Ran ${q.ran}: ${q.rows ?? 0} rows handled.`
+      ? `Ran ${q.ran}: ${countOf(Number.parseInt(q.rows ?? '0', 10) || 0, 'row', 'rows')} handled.`
       : q.started
         ? `${q.started} is running in the background. Its progress is under Running now, and its result under Last run when it ends.`
         : q.handed

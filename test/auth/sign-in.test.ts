@@ -39,9 +39,14 @@ describe('sign-in', () => {
     for (let i = 0; i < 4; i++) expect((await signIn('director@riverside.example', 'nope')).res.status).toBe(422);
     const fifth = await signIn('director@riverside.example', 'nope');
     expect(fifth.res.status).toBe(429);
-    expect(fifth.res.text).toContain('Too many failed sign-ins');
+    expect(fifth.res.text).toContain('Too many failed sign-ins. Try again in 1 minute,');
     const right = await signIn('director@riverside.example', DEMO_PASSWORD);
     expect(right.res.status).toBe(429);
+    t.clock.advanceMinutes(1);
+    // Each further failure doubles the wait (src/auth/throttle.ts).
+    const sixth = await signIn('director@riverside.example', 'nope');
+    expect(sixth.res.status).toBe(429);
+    expect(sixth.res.text).toContain('Try again in 2 minutes,');
     t.clock.advanceMinutes(16);
     const later = await signIn('director@riverside.example', DEMO_PASSWORD);
     expect(later.res.status).toBe(303);

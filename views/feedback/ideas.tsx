@@ -4,7 +4,7 @@ import type { ViewContext } from '../../src/web/context.ts';
 import { FEEDBACK_STATUSES, STATUS_LABEL, TITLE_MAX, DESCRIPTION_MAX, COMMENT_MAX } from '../../src/feedback/labels.ts';
 import type { IdeaRow, listIdeas, findIdea, findSimilarIdeas } from '../../src/feedback/ideas.ts';
 import type { FeedbackStatus } from '../../src/db/schema.ts';
-import { dateTimeFormat } from '../../src/intl.ts';
+import { countOf, dateTimeFormat } from '../../src/intl.ts';
 
 type IdeaList = Awaited<ReturnType<typeof listIdeas>>;
 type IdeaData = Awaited<ReturnType<typeof findIdea>>;
@@ -110,7 +110,7 @@ export function SimilarIdeas(props: { ideas: Similar }) {
       <ul class="link-list">
         {props.ideas.map((i) => (
           <li>
-            <a href={`/feedback/${i.id}`}>{i.title}</a> <StatusTag status={i.status} /> <span class="meta">{i.vote_count} votes</span>
+            <a href={`/feedback/${i.id}`}>{i.title}</a> <StatusTag status={i.status} /> <span class="meta">{countOf(i.vote_count, 'vote', 'votes')}</span>
           </li>
         ))}
       </ul>
