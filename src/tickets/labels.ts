@@ -1,4 +1,5 @@
 import type { TicketDepartment, TicketStatus, Visibility } from '../db/schema.ts';
+import { formatCount } from '../intl.ts';
 
 // The Ticket platform's words and limits, shared by the domain functions and their views.
 
@@ -93,6 +94,11 @@ export const FILTER_LABEL: Record<QueueFilter, string> = {
 
 /** Counts stop at this number ("1,000+"): a count is a glance at the workload, not a census. */
 export const COUNT_CAP = 1000;
+
+/** A capped count as the menu badges and the console's filters show it: "742", or "1,000+" past COUNT_CAP. */
+export function cappedCount(n: number): string {
+  return n > COUNT_CAP ? `${formatCount(COUNT_CAP)}+` : formatCount(n);
+}
 
 /** How many practices one search of the console's practice filter lists. */
 export const PRACTICE_MATCHES = 20;

@@ -1,7 +1,7 @@
 import { AppLayout } from '../layouts/app.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import type { PracticeChoice, QueuePage } from '../../src/tickets/queues.ts';
-import { COUNT_CAP, PRACTICE_MATCHES, FILTER_LABEL, QUEUE_FILTERS, QUEUE_LABEL, type QueueFilter } from '../../src/tickets/labels.ts';
+import { cappedCount, PRACTICE_MATCHES, FILTER_LABEL, QUEUE_FILTERS, QUEUE_LABEL, type QueueFilter } from '../../src/tickets/labels.ts';
 import { formatLocal } from '../tickets/parts.tsx';
 import { TableScroll } from '../components/table-scroll.tsx';
 
@@ -59,7 +59,7 @@ export function QueuePageView(props: { ctx: ViewContext; queue: QueuePage; now: 
               <a href={queueHref({ department: queue.department, filter: f, practiceId: queue.practiceId })} aria-current={f === queue.filter ? 'true' : undefined}>
                 {FILTER_LABEL[f]}{' '}
                 <span class={f === 'overdue' && queue.counts[f] ? 'count overdue' : 'count'}>
-                  {queue.counts[f] > COUNT_CAP ? `${COUNT_CAP.toLocaleString('en-US')}+` : queue.counts[f]}
+                  {cappedCount(queue.counts[f])}
                 </span>
               </a>
             </li>

@@ -3,7 +3,7 @@ import { Base } from './base.tsx';
 import { LiveConnection, UnreadBadge } from '../components/live.tsx';
 import type { ViewContext } from '../../src/web/context.ts';
 import { ROLES, DEPARTMENTS } from '../../src/auth/labels.ts';
-import { COUNT_CAP } from '../../src/tickets/labels.ts';
+import { cappedCount } from '../../src/tickets/labels.ts';
 
 type NavItem = { href: string; label: string; badge?: number; show: boolean };
 
@@ -51,8 +51,8 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
                     {i.href === '/tickets' && live ? (
                       <UnreadBadge count={i.badge ?? 0} />
                     ) : i.badge ? (
-                      <span class="badge" aria-label={`${badgeText(i.badge)} unread`}>
-                        {badgeText(i.badge)}
+                      <span class="badge" aria-label={`${cappedCount(i.badge)} unread`}>
+                        {cappedCount(i.badge)}
                       </span>
                     ) : null}
                   </a>
@@ -78,7 +78,3 @@ export function AppLayout(props: { ctx: ViewContext; title: string; children: Ch
   );
 }
 
-/** Counts are capped (COUNT_CAP): "1,000+" rather than a census. */
-function badgeText(n: number): string {
-  return n > COUNT_CAP ? `${COUNT_CAP.toLocaleString('en-US')}+` : String(n);
-}
