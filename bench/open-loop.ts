@@ -26,7 +26,12 @@ export type OpenLoopResult = {
 };
 
 export async function openLoop(url: string, headers: Record<string, string>, o: { rate: number; durationSeconds: number; connections: number }): Promise<OpenLoopResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: o.connections });
+  // An idle connection is closed here after 4 s, before the server's keep-alive timeout (Node's
+  // default, 5 s) closes it: at 200 a second most of the 50 connections sit idle, and one reused in
+  // the instant the server closed it failed with ECONNRESET (1 of 2,000 Dashboard requests in a run
+  // on 2026-12-06), a fault of this client's socket reuse, not of the page. A browser retries such a
+  // request; autocannon's connections are never idle.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: o.connections, timeout: 4_000 });
   const target = new URL(url);
   const every = 1000 / o.rate;
   const total = Math.round(o.rate * o.durationSeconds);
