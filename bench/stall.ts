@@ -21,7 +21,8 @@ export type StallResult = {
   reportRows: number;
   alertsQueued: number;
   ms: { upload: number; import: number; alerts: number; print: number; reports: number; total: number };
-  healthz: { worstMs: number; p99Ms: number; checks: number };
+  /** worstAtS: when the worst check was sent, in seconds from the start of the heavy work (the run lasts ms.total). */
+  healthz: { worstMs: number; p99Ms: number; checks: number; worstAtS: number };
   page: { p99Ms: number; p50Ms: number; requests: number };
   /** The worst 10-second interval's p99 and the largest single delay of the app's event loop. */
   eventLoop: { worstP99Ms: number; maxMs: number };
@@ -97,10 +98,13 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
   const probes = (['health', 'page'] as const).map(
     (probe) => new Worker(new URL('./stall-probes.mjs', import.meta.url), { workerData: { origin: o, cookie: staff.cookie, probe, cgroupTasks: probe === 'health' ? probeThreadTasksFile() : null, pageRate: stallPageRate() } }),
   );
+  // Each probe says 'ready' after its first request, then sends its times when told to stop.
+  const ready = probes.map((w) => new Promise<void>((resolve, reject) => w.once('message', () => resolve()).once('error', reject)));
+  await Promise.all(ready);
   const probed = Promise.all(
     probes.map(
       (w) =>
-        new Promise<number[]>((resolve, reject) => {
+        new Promise<{ times: number[]; sentAt?: number[] }>((resolve, reject) => {
           w.once('message', resolve);
           w.once('error', reject);
         }),
@@ -115,6 +119,7 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
   };
   let uploadMs = NaN; // the upload's own answer: stored, and redirected to the progress page
   const t0 = performance.now();
+  const t0Wall = Date.now();
   const [[, importMs], [alertsQueued, alertsMs], [, printMs], [reportRows, reportsMs]] = await Promise.all([
     timed(async () => {
       const form = new FormData();
@@ -170,14 +175,22 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
   });
   const totalMs = performance.now() - t0;
   for (const w of probes) w.postMessage('stop');
-  const [health, page] = await probed;
+  const [{ times: health, sentAt }, { times: page }] = await probed;
   await stopProbes();
+  const worst = health.indexOf(Math.max(...health));
 
   // The app's own event-loop delay over the run, from its heartbeats (every 10 s): what the loop did,
-  // apart from the probes' own scheduling on a loaded machine.
+  // apart from the probes' own scheduling on a loaded machine. The interval that holds the run's end is
+  // written up to 10 s later: wait for it.
+  const endedAt = new Date();
+  for (let waited = 0; waited < 15_000; waited += 250) {
+    const after = await db.selectFrom('instance_heartbeats').select('at').where('role', '=', 'web').where('at', '>=', endedAt).executeTakeFirst();
+    if (after) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
   const loop = (await sql<{ p99: number | null; max: number | null }>`
     select max(event_loop_p99_ms) as p99, max(event_loop_max_ms) as max from instance_heartbeats
-     where role = 'web' and at > ${startedAt} and at <= ${new Date(Date.now() + 10_000)}`.execute(db)).rows[0];
+     where role = 'web' and at > ${startedAt}`.execute(db)).rows[0];
   const r: StallResult = {
     scale,
     importRows,
@@ -185,7 +198,7 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
     reportRows,
     alertsQueued,
     ms: { upload: Math.round(uploadMs), import: Math.round(importMs), alerts: Math.round(alertsMs), print: Math.round(printMs), reports: Math.round(reportsMs), total: Math.round(totalMs) },
-    healthz: { worstMs: Math.round(Math.max(...health)), p99Ms: pct(health, 99), checks: health.length },
+    healthz: { worstMs: Math.round(health[worst]), p99Ms: pct(health, 99), checks: health.length, worstAtS: Math.round((sentAt![worst] - t0Wall) / 100) / 10 },
     page: { p99Ms: pct(page, 99), p50Ms: pct(page, 50), requests: page.length },
     eventLoop: { worstP99Ms: Math.round(Number(loop?.p99 ?? NaN)), maxMs: Math.round(Number(loop?.max ?? NaN)) },
     loadAverage: os.loadavg()[0],
