@@ -556,6 +556,24 @@ async function runJobBenchmarks(db: Database, url: string, params: DatasetParams
       out.push({ name: 'stall budget', status: 'unavailable', note: `failed: ${(err as Error).message}` });
     }
   }
+  if (want('reports-at-once')) {
+    try {
+      const { measureReportsAtOnce } = await import('./stall.ts');
+      const r = await measureReportsAtOnce(db, world);
+      log(`- reports at once: ${JSON.stringify(r)}`);
+      out.push({
+        name: `reports at once: /healthz worst while ${r.clients} staff download Patient Email Reports back to back`,
+        status: 'ok',
+        ms: r.healthz.worstMs,
+        rows: r.healthz.checks,
+        note: `p50 ${r.healthz.p50Ms} ms, p99 ${r.healthz.p99Ms} ms; ${(r.reports / r.seconds).toFixed(0)} reports a second`,
+        target: `≤ 100 ms: ${r.healthz.worstMs <= 100 ? 'met' : 'missed'}`,
+      });
+    } catch (err) {
+      log(`- reports at once: failed: ${(err as Error).message}`);
+      out.push({ name: 'reports at once', status: 'unavailable', note: `failed: ${(err as Error).message}` });
+    }
+  }
   if (want('dispatch')) {
     const n = Number(args['dispatch-messages'] ?? Math.max(2_000, Math.min(50_000, Math.round(params.patients / 20))));
     for (const instances of [1, 3]) {

@@ -208,6 +208,48 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
   return r;
 }
 
+export type ReportsAtOnceResult = { clients: number; seconds: number; reports: number; healthz: { p50Ms: number; p99Ms: number; worstMs: number; checks: number } };
+
+/**
+ * Many heavy requests of one kind at once: `clients` staff members of as many practices download their
+ * Patient Email Report back to back for `seconds`, while /healthz is asked every 20 ms. Each report is
+ * read 500 rows a page and written a page per turn (src/jobs/yield.ts): one waiting job resumes per
+ * turn of the event loop, so the health check waits for one page of one report, not one of each.
+ */
+export async function measureReportsAtOnce(db: Database, world: ScenarioWorld, clients = 16, seconds = 15): Promise<ReportsAtOnceResult> {
+  const policy = { idleMs: 6 * 3_600_000, maxMs: 12 * 3_600_000 };
+  const practices = Math.min(clients, world.params.practices);
+  const cookies = await Promise.all(
+    Array.from({ length: clients }, async (_, k) => {
+      const { token } = await createSession(db, new Date(), policy, world.ids.staffId((k % practices) + 1, 4));
+      return `${SESSION_COOKIE}=${token}`;
+    }),
+  );
+  const o = world.origin;
+  const probe = new Worker(new URL('./stall-probes.mjs', import.meta.url), { workerData: { origin: o, cookie: cookies[0], probe: 'health', cgroupTasks: probeThreadTasksFile(), pageRate: null } });
+  await new Promise<void>((resolve, reject) => probe.once('message', () => resolve()).once('error', reject));
+  const probed = new Promise<{ times: number[] }>((resolve, reject) => probe.once('message', resolve).once('error', reject));
+  const until = performance.now() + seconds * 1000;
+  let reports = 0;
+  try {
+    await Promise.all(
+      cookies.map(async (cookie) => {
+        while (performance.now() < until) {
+          const res = await fetch(`${o}/reports/patient-email.csv?status=all`, { headers: { cookie } });
+          if (res.status !== 200) throw new Error(`report answered ${res.status}`);
+          await res.arrayBuffer();
+          reports++;
+        }
+      }),
+    );
+    probe.postMessage('stop');
+    const { times } = await probed;
+    return { clients, seconds, reports, healthz: { p50Ms: pct(times, 50), p99Ms: pct(times, 99), worstMs: Math.round(Math.max(...times)), checks: times.length } };
+  } finally {
+    await probe.terminate();
+  }
+}
+
 /**
  * BENCH_STALL_PAGE_RATE=<n>: the signed-in page asked for n times a second on a schedule (open loop), instead of
  * by 4 clients back to back, which keep the app's thread busy whatever the heavy work does.

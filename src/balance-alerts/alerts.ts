@@ -1,4 +1,4 @@
-import { yieldToEventLoop } from '../jobs/yield.ts';
+import { heavyWorkTurn } from '../jobs/yield.ts';
 import { trackWork } from '../jobs/heartbeat.ts';
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
@@ -199,7 +199,7 @@ export async function runBalanceAlerts(db: Database, now: Date, publicUrl: strin
       queued += done.queued;
       after = done.last;
       work.update(Math.min(++batchesDone, batches));
-      await yieldToEventLoop();
+      await heavyWorkTurn();
       if (done.examined < size) break;
     }
     return queued;

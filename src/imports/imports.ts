@@ -12,7 +12,7 @@ import { parseAmountToCents } from '../ledger/money.ts';
 import { parseDateOfBirth } from '../patients/patients.ts';
 import { sql } from 'kysely';
 import { importRows, importRowsPerSecond } from '../web/metrics.ts';
-import { yieldToEventLoop } from '../jobs/yield.ts';
+import { heavyWorkTurn, yieldToEventLoop } from '../jobs/yield.ts';
 import { byteaValue } from '../db/bytea.ts';
 import { IMPORT_COLUMNS, IMPORT_KINDS } from './labels.ts';
 
@@ -291,7 +291,7 @@ export async function processImport(db: Database, clock: Clock, importId: number
         await heartbeat(db, {}); // re-reading rows a predecessor checked: keep the claim alive
       }
       batchStarted = performance.now();
-      await yieldToEventLoop();
+      await heavyWorkTurn();
     };
 
     let headerChecked = false;
@@ -351,7 +351,7 @@ export async function processImport(db: Database, clock: Clock, importId: number
         });
       });
       observeRate(imp.kind, 'saved', chunk.length, started);
-      await yieldToEventLoop();
+      await heavyWorkTurn();
     }
     await db.transaction().execute(async (trx) => {
       await heartbeat(trx, {});
@@ -470,8 +470,9 @@ async function* csvRecords(parts: AsyncIterable<Buffer>): AsyncGenerator<Record<
   const SLICE = 16 * 1024;
   for await (const bytes of parts) {
     for (let i = 0; i < bytes.length; i += SLICE) {
+      // The slice is parsed in a turn of its own (src/jobs/yield.ts), not in the callback that read it.
+      await heavyWorkTurn();
       parser.write(bytes.subarray(i, i + SLICE));
-      await yieldToEventLoop();
       if (failure) throw failure;
       const ready = out;
       out = [];

@@ -8,7 +8,7 @@ import { dateTimeFormat, languageOf, localeOf, t } from '../intl.ts';
 import { PORTAL_TOKEN_PLACEHOLDER } from '../messaging/portal-link-token.ts';
 import { issueReplyLink } from './replies.ts';
 import { registerTemplate, type MessageWords } from '../messaging/templates.ts';
-import { yieldToEventLoop } from '../jobs/yield.ts';
+import { heavyWorkTurn } from '../jobs/yield.ts';
 
 // Appointment reminders (docs/rules.md, Appointment reminders): one per appointment and subscribed channel, the
 // practice's lead time (24, 48 or 72 hours) before it starts.
@@ -56,7 +56,7 @@ export async function runAppointmentReminders(db: Database, now: Date, publicUrl
       const { rows } = await queueRemindersQuery(now, publicUrl, chunk).execute(trx);
       return Number(rows[0]?.queued ?? 0);
     });
-    await yieldToEventLoop();
+    await heavyWorkTurn();
   }
   return queued;
 }

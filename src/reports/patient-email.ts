@@ -1,4 +1,4 @@
-import { yieldToEventLoop } from '../jobs/yield.ts';
+import { heavyWorkTurn } from '../jobs/yield.ts';
 import { sql } from 'kysely';
 import { stringify } from 'csv-stringify/sync';
 import type { Database } from '../db/database.ts';
@@ -56,9 +56,10 @@ export async function exportPatientEmailReport(
     await write(stringify([REPORT_COLUMNS as unknown as string[]]));
     for await (const page of reportPages(db, actor, filter)) {
       if (meta.aborted?.()) break;
+      // Written in a turn of its own (src/jobs/yield.ts), not in the callback that read the page.
+      await heavyWorkTurn();
       await write(stringify(page.map(reportLine)));
       rows += page.length;
-      await yieldToEventLoop();
     }
     completed = !meta.aborted?.();
   } finally {

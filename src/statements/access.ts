@@ -1,4 +1,4 @@
-import { yieldToEventLoop } from '../jobs/yield.ts';
+import { heavyWorkTurn } from '../jobs/yield.ts';
 import { trackWork } from '../jobs/heartbeat.ts';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
@@ -124,7 +124,7 @@ export async function printBatchPdf(db: Database, actor: Actor, batchId: number,
         printable.push({ content: r.content as StatementContent, payOnline: { kind: 'link', url: link.url } });
         if (i % 50 === 49) {
           work.update(i + 1);
-          await yieldToEventLoop();
+          await heavyWorkTurn();
         }
       }
       if (!batch.downloaded_at) {

@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import { yieldToEventLoop } from '../jobs/yield.ts';
+import { heavyWorkTurn } from '../jobs/yield.ts';
 import type { StatementContent } from './statements.ts';
 import type { Language } from '../db/schema.ts';
 import { dateTimeFormat, formatCents, localeOf, t } from '../intl.ts';
@@ -32,7 +32,7 @@ export async function renderStatementsPdf(statements: PrintableStatement[], titl
     // A statement takes ~10 ms of CPU (drawing and compressing its page): five at a time held the
     // event loop for ~50 ms, a third of /healthz's worst answer in the full-scale stall bench.
     onProgress?.(i + 1);
-    await yieldToEventLoop();
+    await heavyWorkTurn();
   }
   if (!statements.length) doc.fontSize(12).text('This batch has no statements.');
   doc.end();
