@@ -1,4 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { serve, type ServerType } from '@hono/node-server';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError, type Config } from './config.ts';
@@ -42,6 +44,20 @@ export async function settingsOrExit<T>(read: () => T | Promise<T>): Promise<T> 
     }
     throw err;
   }
+}
+
+/**
+ * Serves `fetch` on the configured port. An idle keep-alive connection stays open for KEEP_ALIVE_SECONDS
+ * (65 s by default), not Node's 5 s: a load balancer keeps its connections to the app open for its own
+ * idle timeout (60 s on an AWS ALB) and reuses them, and a connection the app closes first can take a
+ * request with it in the instant it closes (the client sees a reset or a 502). The header timeout is
+ * set just above it, as Node's guidance for the two is.
+ */
+export function listen(fetch: (request: Request) => Response | Promise<Response>, config: Config, onListening?: (port: number) => void): ServerType {
+  const server = serve({ fetch, port: config.port }, (info) => onListening?.(info.port));
+  (server as Server).keepAliveTimeout = config.keepAliveMs;
+  (server as Server).headersTimeout = config.keepAliveMs + 1_000;
+  return server;
 }
 
 /**

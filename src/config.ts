@@ -12,6 +12,8 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** How long an idle keep-alive connection stays open: above the load balancer's idle timeout (AWS ALB: 60 s). */
+  KEEP_ALIVE_SECONDS: z.coerce.number().int().min(1).max(3600).default(65),
   DATA_DIR: z.string().min(1).default('./data'),
   APP_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   PUBLIC_URL: z.string().url().optional(),
@@ -58,6 +60,8 @@ export type Config = {
   databasePoolSize: number;
   /** npm run start:cluster: how many app processes to fork. */
   webConcurrency: number;
+  /** KEEP_ALIVE_SECONDS: an idle client connection is closed after this long (src/boot.ts, listen). */
+  keepAliveMs: number;
   dataDir: string;
   appSecret: string | undefined;
   publicUrl: string;
@@ -110,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     webConcurrency: e.WEB_CONCURRENCY,
+    keepAliveMs: e.KEEP_ALIVE_SECONDS * 1000,
     dataDir: e.DATA_DIR,
     appSecret: e.APP_SECRET,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),

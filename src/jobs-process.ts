@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { setPriority } from 'node:os';
 import cluster from 'node:cluster';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from './config.ts';
-import { exitOnSignal, settingsOrExit } from './boot.ts';
+import { exitOnSignal, listen, settingsOrExit } from './boot.ts';
 import { systemClock } from './clock.ts';
 import { createLogger } from './logger.ts';
 import { openPostgres } from './db/database.ts';
@@ -83,7 +83,7 @@ export async function runJobsProcess(options: { listen: boolean }) {
     const app = new Hono<AppEnv>();
     app.route('/', healthRoutes(deps));
     app.route('/', metricsRoutes(deps));
-    server = serve({ fetch: app.fetch, port: config.port });
+    server = listen(app.fetch, config);
   }
   logger.info({ port: options.listen ? config.port : null, role: 'jobs', jobs: scheduledJobs.length, schedule: config.scheduler }, 'jobs process running');
 

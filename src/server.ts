@@ -1,8 +1,7 @@
-import { serve } from '@hono/node-server';
 import { loadConfig } from './config.ts';
 import { systemClock } from './clock.ts';
 import { createLogger } from './logger.ts';
-import { exitOnSignal, openConfiguredDatabase, resolveAppSecret, settingsOrExit } from './boot.ts';
+import { exitOnSignal, listen, openConfiguredDatabase, resolveAppSecret, settingsOrExit } from './boot.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { seedDemo } from './demo/seed.ts';
 import { createApp } from './app.tsx';
@@ -32,8 +31,8 @@ async function main() {
   const scheduler = startScheduler({ db, clock: systemClock, logger, transports, publicUrl: config.publicUrl }, scheduledJobs, { autostart: config.scheduler && !config.jobsProcess });
   const app = createApp({ ...deps, scheduler });
   const heartbeat = startInstanceHeartbeat(db, systemClock, logger, 'web');
-  const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
-    logger.info({ port: info.port, database: dialect, ms: Math.round(performance.now() - t0) }, `listening on ${config.publicUrl}`);
+  const server = listen(app.fetch, config, (port) => {
+    logger.info({ port, database: dialect, ms: Math.round(performance.now() - t0) }, `listening on ${config.publicUrl}`);
   });
 
   exitOnSignal(logger, async () => {

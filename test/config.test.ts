@@ -19,6 +19,11 @@ describe('config', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(/^Invalid setting PORT/);
     expect(() => loadConfig({ PUBLIC_URL: 'not a url' })).toThrow(/PUBLIC_URL/);
   });
+  it('keeps idle connections open 65 s by default, above a load balancer\'s 60 (KEEP_ALIVE_SECONDS)', () => {
+    expect(loadConfig({}).keepAliveMs).toBe(65_000);
+    expect(loadConfig({ KEEP_ALIVE_SECONDS: '620' }).keepAliveMs).toBe(620_000);
+    expect(() => loadConfig({ KEEP_ALIVE_SECONDS: '0' })).toThrow(/^Invalid setting KEEP_ALIVE_SECONDS/);
+  });
   it('turns demo data off by default with a real server', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://x@localhost/db', APP_SECRET: 'x'.repeat(40) }).demo).toBe(false);
   });

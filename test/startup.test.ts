@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,6 +74,35 @@ async function signInWorks(port: number): Promise<boolean> {
   return res.status === 303 && (res.headers.get('set-cookie') ?? '').includes('strata_session=');
 }
 
+/**
+ * One request on a raw keep-alive connection, then no more: whether the server still holds the connection
+ * open `waitMs` after the answer, and when (ms after the answer) it closed it.
+ */
+async function idleConnectionLifetime(port: number, waitMs: number): Promise<{ openAfterWait: boolean; closedAfterMs: number }> {
+  const socket = net.connect(port, '127.0.0.1');
+  let answeredAt = 0;
+  let closedAt = 0;
+  let received = '';
+  const answered = new Promise<void>((resolve) =>
+    socket.on('data', (d) => {
+      received += d;
+      if (!answeredAt && received.includes('\r\n\r\n')) {
+        answeredAt = performance.now();
+        resolve();
+      }
+    }),
+  );
+  const closed = new Promise<void>((resolve) => socket.once('close', () => ((closedAt = performance.now()), resolve())));
+  socket.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n\r\n`);
+  await answered;
+  expect(received).toMatch(/^HTTP\/1\.1 200/);
+  await new Promise((r) => setTimeout(r, waitMs));
+  const openAfterWait = !closedAt;
+  await Promise.race([closed, new Promise((r) => setTimeout(r, 15_000))]);
+  socket.destroy();
+  return { openAfterWait, closedAfterMs: closedAt ? closedAt - answeredAt : Infinity };
+}
+
 describe('start-up', () => {
   it('with an empty data folder: migrates, seeds the demo once, answers /readyz; a restart does not duplicate', async () => {
     if (serverUrl) {
@@ -125,10 +155,16 @@ describe('start-up', () => {
       const env: Record<string, string> = scratch
         ? { DATABASE_URL: scratch.url, APP_SECRET: 'a-test-secret-that-is-long-enough-1234', DEMO: 'true', NODE_ENV: 'production' }
         : { DATA_DIR: dataDir, NODE_ENV: 'production' };
-      const server = await startServer(env, args);
+      const server = await startServer({ ...env, KEEP_ALIVE_SECONDS: '7' }, args);
       // Migrations, demo data, views and static files all come through the bundle.
       expect(await signInWorks(server.port)).toBe(true);
       expect((await fetch(`http://127.0.0.1:${server.port}/static/app.css`)).status).toBe(200);
+      // An idle keep-alive connection outlives Node's default 5 s (a load balancer reuses it) and is closed
+      // at KEEP_ALIVE_SECONDS.
+      const idle = await idleConnectionLifetime(server.port, 6_000);
+      expect(idle.openAfterWait).toBe(true);
+      expect(idle.closedAfterMs).toBeGreaterThanOrEqual(6_500);
+      expect(idle.closedAfterMs).toBeLessThan(12_000);
       expect(await stop(server.child)).toBe(0);
     } finally {
       await scratch?.drop();
