@@ -38,7 +38,7 @@ const res = await fetch(`${o}/patients/import`, { method: 'POST', body: form, re
 const upMs = performance.now() - up0;
 const loc = res.headers.get('location')!;
 let final = '';
-for (;;) { const t = await (await fetch(`${o}${loc}`, { headers: { cookie } })).text(); const m = t.match(/(\d+) rows added|rows were rejected|could not be|failed/); if (m && !/rows checked|rows saved \(/.test(t)) { final = m[0]; break; } await sleep(200); }
+for (;;) { const t = await (await fetch(`${o}${loc}`, { headers: { cookie } })).text(); const m = t.match(/([\d,]+) rows? added|rows were rejected|could not be|failed/); if (m && !/rows checked|rows saved \(/.test(t)) { final = m[0]; break; } await sleep(200); }
 console.log('final:', final);
 const total = performance.now() - up0;
 stop = true; await probe;
