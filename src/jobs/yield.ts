@@ -9,8 +9,9 @@
  * (an import, an alert run, a print batch, reports), **one** of them resumes per turn of the loop, in
  * the order they asked. With a plain `setImmediate` each, every waiting job ran its chunk in the same
  * turn, so a request arriving meanwhile waited for all of them (an import's slice, a statement's PDF
- * page and a report's 500 rows: 13 ms of CPU in one 52 ms delay of the stall bench, the rest spent
- * waiting for a core). Now it waits for one chunk at most; the jobs share what the pages leave.
+ * page and a report's 500 rows in one 52 ms delay of the stall bench). Now it waits for one chunk at
+ * most; the jobs share what the pages leave. With 16 reports at once, /healthz at p50 went from 21 to
+ * 7 ms (docs/performance-log.md, "Session twenty-four: the probe's first request, …").
  */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
