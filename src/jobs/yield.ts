@@ -38,8 +38,3 @@ export function heavyWorkTurn(): Promise<void> {
     }
   });
 }
-
-/** How many heavy jobs wait for their turn (for tests). */
-export function heavyWorkWaiting(): number {
-  return waiting.length;
-}
