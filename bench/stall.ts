@@ -35,15 +35,39 @@ const pct = (xs: number[], p: number) => {
   return Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN) * 10) / 10;
 };
 
+/** The bench's sessions: long enough for any run. */
+const SESSION_POLICY = { idleMs: 6 * 3_600_000, maxMs: 12 * 3_600_000 };
+
+type ProbeTimes = { times: number[]; sentAt?: number[] };
+
+/**
+ * A probe in a thread of its own (bench/stall-probes.mjs), ready once its first, uncounted request has been
+ * answered; `stop()` resolves with its times. The health probe joins its CPU group (bench/cpu-groups.ts).
+ */
+async function startProbe(origin: string, cookie: string, probe: 'health' | 'page'): Promise<{ stop(): Promise<ProbeTimes>; terminate(): Promise<number> }> {
+  const worker = new Worker(new URL('./stall-probes.mjs', import.meta.url), {
+    workerData: { origin, cookie, probe, cgroupTasks: probe === 'health' ? probeThreadTasksFile() : null, pageRate: probe === 'page' ? stallPageRate() : null },
+  });
+  const next = () => new Promise<unknown>((resolve, reject) => worker.once('message', resolve).once('error', reject));
+  await next(); // 'ready'
+  const times = next() as Promise<ProbeTimes>;
+  return {
+    stop() {
+      worker.postMessage('stop');
+      return times;
+    },
+    terminate: () => worker.terminate(),
+  };
+}
+
 export async function measureStall(db: Database, world: ScenarioWorld, scale: number, appSecret: string, log: (m: string) => void): Promise<StallResult> {
   const importRows = Math.max(1_000, Math.round(120_000 * scale));
   const printStatements = Math.max(20, Math.round(1_000 * scale));
   const reportTarget = Math.max(1_000, Math.round(100_000 * scale));
   const startedAt = new Date();
   const stamp = `S${startedAt.getTime().toString(36)}`;
-  const policy = { idleMs: 6 * 3_600_000, maxMs: 12 * 3_600_000 };
   const signIn = async (userId: number) => {
-    const { token, session } = await createSession(db, new Date(), policy, userId);
+    const { token, session } = await createSession(db, new Date(), SESSION_POLICY, userId);
     return { cookie: `${SESSION_COOKIE}=${token}`, csrf: csrfTokenFor(appSecret, session.id) };
   };
   // An interrupted earlier run may have left its work behind: remove it before measuring.
@@ -95,22 +119,8 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
 
   // Probes: /healthz every 20 ms, and a signed-in page by 4 clients back to back; each in a thread of its own (bench/stall-probes.mjs).
   const staff = await signIn(world.ids.staffId(practiceId, 4));
-  const probes = (['health', 'page'] as const).map(
-    (probe) => new Worker(new URL('./stall-probes.mjs', import.meta.url), { workerData: { origin: o, cookie: staff.cookie, probe, cgroupTasks: probe === 'health' ? probeThreadTasksFile() : null, pageRate: stallPageRate() } }),
-  );
-  // Each probe says 'ready' after its first request, then sends its times when told to stop.
-  const ready = probes.map((w) => new Promise<void>((resolve, reject) => w.once('message', () => resolve()).once('error', reject)));
-  await Promise.all(ready);
-  const probed = Promise.all(
-    probes.map(
-      (w) =>
-        new Promise<{ times: number[]; sentAt?: number[] }>((resolve, reject) => {
-          w.once('message', resolve);
-          w.once('error', reject);
-        }),
-    ),
-  );
-  const stopProbes = () => Promise.all(probes.map((w) => w.terminate()));
+  const probes = await Promise.all((['health', 'page'] as const).map((probe) => startProbe(o, staff.cookie, probe)));
+  const stopProbes = () => Promise.all(probes.map((p) => p.terminate()));
 
   const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
     const t = performance.now();
@@ -174,8 +184,7 @@ export async function measureStall(db: Database, world: ScenarioWorld, scale: nu
     throw err;
   });
   const totalMs = performance.now() - t0;
-  for (const w of probes) w.postMessage('stop');
-  const [{ times: health, sentAt }, { times: page }] = await probed;
+  const [{ times: health, sentAt }, { times: page }] = await Promise.all(probes.map((p) => p.stop()));
   await stopProbes();
   const worst = health.indexOf(Math.max(...health));
 
@@ -217,18 +226,15 @@ export type ReportsAtOnceResult = { clients: number; seconds: number; reports: n
  * turn of the event loop, so the health check waits for one page of one report, not one of each.
  */
 export async function measureReportsAtOnce(db: Database, world: ScenarioWorld, clients = 16, seconds = 15): Promise<ReportsAtOnceResult> {
-  const policy = { idleMs: 6 * 3_600_000, maxMs: 12 * 3_600_000 };
   const practices = Math.min(clients, world.params.practices);
   const cookies = await Promise.all(
     Array.from({ length: clients }, async (_, k) => {
-      const { token } = await createSession(db, new Date(), policy, world.ids.staffId((k % practices) + 1, 4));
+      const { token } = await createSession(db, new Date(), SESSION_POLICY, world.ids.staffId((k % practices) + 1, 4));
       return `${SESSION_COOKIE}=${token}`;
     }),
   );
   const o = world.origin;
-  const probe = new Worker(new URL('./stall-probes.mjs', import.meta.url), { workerData: { origin: o, cookie: cookies[0], probe: 'health', cgroupTasks: probeThreadTasksFile(), pageRate: null } });
-  await new Promise<void>((resolve, reject) => probe.once('message', () => resolve()).once('error', reject));
-  const probed = new Promise<{ times: number[] }>((resolve, reject) => probe.once('message', resolve).once('error', reject));
+  const probe = await startProbe(o, cookies[0], 'health');
   const until = performance.now() + seconds * 1000;
   let reports = 0;
   try {
@@ -242,8 +248,7 @@ export async function measureReportsAtOnce(db: Database, world: ScenarioWorld, c
         }
       }),
     );
-    probe.postMessage('stop');
-    const { times } = await probed;
+    const { times } = await probe.stop();
     return { clients, seconds, reports, healthz: { p50Ms: pct(times, 50), p99Ms: pct(times, 99), worstMs: Math.round(Math.max(...times)), checks: times.length } };
   } finally {
     await probe.terminate();
