@@ -13,7 +13,7 @@ import { startScheduler, withSchedules } from './jobs/scheduler.ts';
 import { jobs } from './jobs/index.ts';
 import { createTransports } from './messaging/transports.ts';
 import { INSTANCE_ID, shutdownSignal, signalShutdown } from './jobs/instance.ts';
-import { startInstanceHeartbeat, writeHeartbeat } from './jobs/heartbeat.ts';
+import { startInstanceHeartbeat } from './jobs/heartbeat.ts';
 import { listenForHandoffs } from './jobs/handoff.ts';
 import { kickImports } from './imports/imports.ts';
 import { healthRoutes } from './web/health-routes.ts';
@@ -63,9 +63,7 @@ export async function runJobsProcess(options: { listen: boolean }) {
   const transports = createTransports(config);
   // SCHEDULER=false: only what the web instances hand over runs (the bench's arrangement).
   const scheduler = startScheduler({ db, clock: systemClock, logger, transports, publicUrl: config.publicUrl }, scheduledJobs, { autostart: config.scheduler });
-  // A first heartbeat now, so Run now finds this process alive before its first 10 s have passed.
-  await writeHeartbeat(db, systemClock.now(), { p99Ms: 0, maxMs: 0 }, INSTANCE_ID, 'jobs');
-  const heartbeat = startInstanceHeartbeat(db, systemClock, logger, 'jobs');
+  const heartbeat = await startInstanceHeartbeat(db, systemClock, logger, 'jobs');
   const onImportError = (err: unknown) => logger.error({ err: { message: (err as Error).message } }, 'import failed');
   const listener = await listenForHandoffs({ url: config.databaseUrl }, logger, (handoff) => {
     if (handoff.kind === 'imports') return kickImports(db, systemClock, { workerId: INSTANCE_ID, signal: shutdownSignal }, onImportError);

@@ -30,7 +30,7 @@ async function main() {
   // JOBS_PROCESS=true: the jobs processes run the schedule (src/jobs-process.ts); this one only serves.
   const scheduler = startScheduler({ db, clock: systemClock, logger, transports, publicUrl: config.publicUrl }, scheduledJobs, { autostart: config.scheduler && !config.jobsProcess });
   const app = createApp({ ...deps, scheduler });
-  const heartbeat = startInstanceHeartbeat(db, systemClock, logger, 'web');
+  const heartbeat = await startInstanceHeartbeat(db, systemClock, logger, 'web');
   const server = listen(app.fetch, config, (port) => {
     logger.info({ port, database: dialect, ms: Math.round(performance.now() - t0) }, `listening on ${config.publicUrl}`);
   });

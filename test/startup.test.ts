@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openPGlite } from '../src/db/database.ts';
+import { openPGlite, type Database } from '../src/db/database.ts';
 import pg from 'pg';
 import { withDatabase } from './support/template.ts';
 import { openPostgres } from '../src/db/database.ts';
@@ -74,6 +74,12 @@ async function signInWorks(port: number): Promise<boolean> {
   return res.status === 303 && (res.headers.get('set-cookie') ?? '').includes('strata_session=');
 }
 
+/** Heartbeat rows the web instances wrote (each start writes one before it listens). */
+async function webHeartbeats(db: Database): Promise<number> {
+  const row = await db.selectFrom('instance_heartbeats').select((eb) => eb.fn.countAll<string>().as('n')).where('role', '=', 'web').executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /**
  * One request on a raw keep-alive connection, then no more: whether the server still holds the connection
  * open `waitMs` after the answer, and when (ms after the answer) it closed it.
@@ -117,6 +123,8 @@ describe('start-up', () => {
       const check = await openPostgres(url, 1);
       const practices = await check.db.selectFrom('practices').select('name').execute();
       expect(practices.map((p) => p.name).sort()).toEqual(['Riverside Physical Therapy', 'Summit Sports Rehab']);
+      // Each start wrote its heartbeat before it answered /readyz, not 10 s later: the Jobs page lists it at once.
+      expect(await webHeartbeats(check.db)).toBeGreaterThanOrEqual(2);
       await check.close();
       await scratch.drop();
       console.log(`start-up on PostgreSQL: empty database ${first.ms} ms, existing ${second.ms} ms`);
@@ -135,6 +143,7 @@ describe('start-up', () => {
       const users = await check.db.selectFrom('users').select('email').execute();
       expect(practices.map((p) => p.name).sort()).toEqual(['Riverside Physical Therapy', 'Summit Sports Rehab']);
       expect(users.filter((u) => u.email === 'owner@riverside.example')).toHaveLength(1);
+      expect(await webHeartbeats(check.db)).toBeGreaterThanOrEqual(2);
       await check.close();
       console.log(`start-up on PGlite: empty data folder ${first.ms} ms, existing ${second.ms} ms`);
     } finally {

@@ -43,8 +43,13 @@ export async function writeHeartbeat(db: Database, now: Date, sample: { p99Ms: n
   await db.deleteFrom('instance_heartbeats').where('at', '<', new Date(now.getTime() - KEEP_MS)).execute();
 }
 
-/** Samples the event loop (10 ms resolution) and writes a heartbeat every `everyMs`. */
-export function startInstanceHeartbeat(db: Database, clock: Clock, logger: Logger, role: InstanceRole = 'web', everyMs = 10_000): { stop(): void } {
+/**
+ * Writes a first heartbeat at once (so the Jobs page lists the instance, and Run now finds a jobs process
+ * alive, before its first interval has passed), then samples the event loop (10 ms resolution) and writes
+ * a heartbeat every `everyMs`.
+ */
+export async function startInstanceHeartbeat(db: Database, clock: Clock, logger: Logger, role: InstanceRole = 'web', everyMs = 10_000): Promise<{ stop(): void }> {
+  await writeHeartbeat(db, clock.now(), { p99Ms: 0, maxMs: 0 }, INSTANCE_ID, role);
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   const timer = setInterval(() => {
